@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from cjm_interview.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Taggers that label free-text answers: touchpoints, sentiment, grade, emotions."""
