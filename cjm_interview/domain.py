@@ -109,6 +109,7 @@ class Question:
     probe_of: str | None = None
     max_length: int | None = None
     show_tags: bool = True
+    first_text: Text | None = None  # wording for the first step of a repeat group
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,7 @@ class Script:
     sha256: str
     description: Text | None = None
     estimated_seconds_per_question: int = 30
+    source: str = field(default="", repr=False)  # the YAML text, kept with sessions
 
     def question(self, question_id: str) -> Question:
         """The question with this id (KeyError if unknown)."""

@@ -1,0 +1,321 @@
+"""The ``cjm`` command line.
+
+Subcommands that need heavy imports (Textual, the tagger, exports) live in
+their own modules and are imported only when invoked, so ``cjm --help`` and
+``cjm script check`` stay fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cjm_interview import __version__
+from cjm_interview.errors import CjmError
+
+# name -> "module:attribute" of a click command, imported on first use.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "interview": (
+        "cjm_interview.tui.cli:interview",
+        "Run an interview in the terminal (interviewer mode).",
+    ),
+    "kiosk": (
+        "cjm_interview.tui.cli:kiosk",
+        "Run self-completed interviews on a shared, locked-down terminal.",
+    ),
+    "tag": ("cjm_interview.nlp.cli:tag", "Tag free text: touchpoints, sentiment, grade, emotions."),
+    "model": ("cjm_interview.nlp.cli:model", "Train and inspect the tagger's model heads."),
+    "export": (
+        "cjm_interview.export.cli:export",
+        "Export the composite journey map (html, json, csv, md, mermaid).",
+    ),
+    "map": (
+        "cjm_interview.export.cli:map_group",
+        "Inspect and edit the composite map's step groups.",
+    ),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose heavy subcommands are imported when invoked."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS:
+            target = LAZY_COMMANDS[cmd_name][0]
+            module_name, attr = target.split(":")
+            command = getattr(importlib.import_module(module_name), attr)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Describe lazy commands without importing them.
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_COMMANDS:
+                rows.append((name, LAZY_COMMANDS[name][1]))
+            else:
+                cmd = super().get_command(ctx, name)
+                if cmd is not None and not cmd.hidden:
+                    rows.append((name, cmd.get_short_help_str(limit=70)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def fail(message: str, hint: str = "") -> None:
+    """Print a one-line error (and what to do) and exit with status 2."""
+    text = f"Error: {message}"
+    if hint:
+        text += f"\n  {hint}"
+    click.echo(text, err=True)
+    sys.exit(2)
+
+
+class CjmGroup(LazyGroup):
+    """Turns the project's own errors into one-line messages, never tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CjmError as exc:
+            fail(str(exc), exc.hint)
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            sys.exit(130)
+
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database file [default: $CJM_DB or ./cjm.db].",
+)
+
+
+@click.group(cls=CjmGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cjm")
+def main() -> None:
+    """Customer journey mapping interviews in the terminal.
+
+    Run scripted interviews (interviewer or kiosk mode), tag answers with a
+    local NLP model, keep every answer in SQLite, and merge many interviews
+    into a composite journey map.
+
+    \b
+    Start here:
+      cjm interview                 interview someone with the bundled customer script
+      cjm script check FILE         validate an interview script
+      cjm import ANSWERS.json       run an interview headlessly from a JSON file
+      cjm sessions list             sessions in the database
+      cjm export --format html -o map.html
+    """
+
+
+# --------------------------------------------------------------------- scripts
+@main.group()
+def script() -> None:
+    """Validate and inspect interview scripts."""
+
+
+@script.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def script_check(files: tuple[Path, ...]) -> None:
+    """Validate interview scripts; print FILE:LINE: problem for each error."""
+    from cjm_interview.script import ScriptError, load_script
+
+    bad = 0
+    for path in files:
+        try:
+            loaded = load_script(path)
+        except ScriptError as exc:
+            bad += 1
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            continue
+        n_questions = len(loaded.questions_by_id)
+        click.echo(
+            f"{path}: ok — {loaded.id} v{loaded.version}, {len(loaded.sections)} sections, "
+            f"{n_questions} questions, languages {', '.join(loaded.languages)}"
+        )
+    if bad:
+        sys.exit(2)
+
+
+@script.command("list")
+def script_list() -> None:
+    """List the bundled scripts."""
+    from cjm_interview.config import prompts_dir
+    from cjm_interview.script import ScriptError, load_script
+
+    for path in sorted(prompts_dir().glob("*.yaml")):
+        try:
+            loaded = load_script(path)
+        except ScriptError:
+            click.echo(f"{path.stem:<12} (invalid: run `cjm script check {path}`)")
+            continue
+        click.echo(f"{path.stem:<12} {loaded.title.get('en')} [{loaded.perspective}]")
+
+
+# -------------------------------------------------------------------- sessions
+@main.group()
+def sessions() -> None:
+    """List, show and delete interview sessions."""
+
+
+@sessions.command("list")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
+@click.option(
+    "--status", type=click.Choice(["in_progress", "finished", "abandoned", "ended_early"])
+)
+def sessions_list(db_path: Path | None, as_json: bool, status: str | None) -> None:
+    """List the sessions in a database."""
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    rows = store.list_sessions(status=status)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Sessions in {store.path}", show_lines=False)
+    for col in ("id", "participant", "perspective", "segment", "status", "answers", "started"):
+        table.add_column(col)
+    for row in rows:
+        table.add_row(
+            row["id"][:8],
+            row["participant"] or "",
+            row["perspective"],
+            row["segment"] or "",
+            row["status"],
+            str(row["answers"]),
+            (row["started_at"] or "")[:16],
+        )
+    Console().print(table)
+
+
+@sessions.command("show")
+@click.argument("session_id")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the session as JSON.")
+def sessions_show(session_id: str, db_path: Path | None, as_json: bool) -> None:
+    """Show one session's answers and tags (ID may be a unique prefix)."""
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    detail = store.session_detail(store.resolve_session_id(session_id))
+    if as_json:
+        click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        return
+    from cjm_interview.report import print_session
+
+    print_session(detail)
+
+
+@sessions.command("delete")
+@click.argument("session_id")
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
+    """Erase a participant's session: answers, tags, embeddings, notes and audit text."""
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    full_id = store.resolve_session_id(session_id)
+    if not yes:
+        click.confirm(f"Erase session {full_id} and everything recorded in it?", abort=True)
+    counts = store.delete_session(full_id)
+    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+    click.echo(f"Erased session {full_id} ({summary}); database vacuumed.")
+
+
+# ---------------------------------------------------------------------- import
+@main.command("import")
+@click.argument("answers_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--script",
+    "script_path",
+    default="customer",
+    show_default=True,
+    help="Script file, or the name of a bundled script (customer, staff, diagnostic).",
+)
+@db_option
+@click.option("--tag/--no-tag", default=False, help="Tag free-text answers while importing.")
+@click.option("--fallback", is_flag=True, help="With --tag: use the lexicon tagger (no model).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
+def import_command(
+    answers_file: Path,
+    script_path: str,
+    db_path: Path | None,
+    tag: bool,
+    fallback: bool,
+    quiet: bool,
+) -> None:
+    """Run interviews headlessly from a JSON file of answers (see README for the format).
+
+    Each interview goes through the same engine and store as a live one:
+    answers are validated, branching applied, and every answer committed.
+    """
+    from cjm_interview.importer import import_file
+
+    result = import_file(
+        answers_file,
+        script_path=script_path,
+        db_path=db_path,
+        tagger_mode=("fallback" if fallback else "auto") if tag else None,
+        progress=not quiet,
+    )
+    if not quiet:
+        click.echo(result.summary(), err=True)
+    for session_id in result.session_ids:
+        click.echo(session_id)
+    if result.errors:
+        sys.exit(2)
+
+
+main.add_command(import_command, "replay")
+
+
+# ------------------------------------------------------------------------- db
+@main.group()
+def db() -> None:
+    """Database maintenance: merge stores from several devices, check, migrate."""
+
+
+@db.command("merge")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+def db_merge(out: Path, inputs: tuple[Path, ...]) -> None:
+    """Merge databases from several laptops or kiosks into OUT (created if missing)."""
+    from cjm_interview.merge import merge_databases
+
+    report = merge_databases(out, list(inputs))
+    click.echo(report.summary())
+
+
+@db.command("check")
+@db_option
+def db_check(db_path: Path | None) -> None:
+    """Run SQLite's integrity check and report the schema version."""
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    problems = store.integrity_check()
+    if problems:
+        fail(f"{store.path} is damaged: {problems[0]}", "Restore it from a backup or a kiosk copy.")
+    click.echo(
+        f"{store.path}: ok (schema {store.schema_version()}, {store.count_sessions()} sessions)"
+    )

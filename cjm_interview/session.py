@@ -1,0 +1,240 @@
+"""A live interview: the pure engine joined to the store.
+
+Every change the engine accepts is written to SQLite before the caller is
+told it was accepted, so an answer the participant saw taken is never lost.
+The UI and the headless importer both drive interviews through this class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from cjm_interview.domain import FREE_TEXT_TYPES, Answer, AnswerKey, Script, SessionInfo, Tag
+from cjm_interview.engine import (
+    ORDER_SUFFIX,
+    AwaitingTags,
+    Engine,
+    Prompt,
+    Rejected,
+    SubmitResult,
+)
+from cjm_interview.nlp.base import Tagger, TagResult
+from cjm_interview.script import parse_script
+from cjm_interview.store import Store, StoreError
+
+
+class InterviewSession:
+    """One participant's interview, persisted answer by answer."""
+
+    def __init__(
+        self,
+        store: Store,
+        script: Script,
+        session_id: str,
+        engine: Engine,
+        tagger: Tagger | None = None,
+        actor: str = "",
+    ) -> None:
+        self.store = store
+        """Where every answer goes."""
+        self.script = script
+        """The script being run."""
+        self.id = session_id
+        """The session's uuid."""
+        self.engine = engine
+        """The pure interview state."""
+        self.tagger = tagger
+        """Tags free text synchronously after each answer (None: tags come from elsewhere)."""
+        self.actor = actor
+        """Who gives the answers: interviewer name, kiosk id or empty for the participant."""
+
+    # ------------------------------------------------------------ lifecycle
+    @classmethod
+    def start(
+        cls,
+        store: Store,
+        script: Script,
+        info: SessionInfo,
+        tagger: Tagger | None = None,
+        expect_tags: bool = False,
+        tagger_name: str = "",
+    ) -> InterviewSession:
+        """Create a new session in the store."""
+        name = tagger_name or (f"{tagger.name} {tagger.version}" if tagger else "")
+        session_id = store.create_session(script, info, tagger=name)
+        engine = Engine(script, info.language, expect_tags=expect_tags or tagger is not None)
+        actor = info.interviewer or info.kiosk
+        return cls(store, script, session_id, engine, tagger, actor)
+
+    @classmethod
+    def resume(
+        cls,
+        store: Store,
+        session_id: str,
+        script: Script | None = None,
+        tagger: Tagger | None = None,
+        expect_tags: bool = False,
+    ) -> InterviewSession:
+        """Reopen a session exactly where it stopped.
+
+        The session runs on the script it started with: when the file on disk
+        changed since (or is not given), the copy kept in the database is used.
+        """
+        row = store.session(session_id)
+        if script is None or script.sha256 != row["script_sha256"]:
+            script = stored_script(store, row["script_sha256"])
+        answers = store.load_answers(session_id)
+        engine = Engine(
+            script, row["language"] or "en", answers, expect_tags=expect_tags or tagger is not None
+        )
+        actor = row["interviewer"] or row["kiosk"] or ""
+        session = cls(store, script, session_id, engine, tagger, actor)
+        if row["status"] != "in_progress" and not engine.finished:
+            store.set_status(session_id, "in_progress", actor)
+        return session
+
+    # ------------------------------------------------------------ asking
+    def state(self) -> Prompt | AwaitingTags | None:
+        """What to show now (see Engine.state)."""
+        return self.engine.state()
+
+    def current(self) -> Prompt | None:
+        """The prompt to show now, if any."""
+        return self.engine.current()
+
+    @property
+    def finished(self) -> bool:
+        """True when every applicable question is answered."""
+        return self.engine.finished
+
+    def submit(self, raw: Any) -> SubmitResult:
+        """Validate, store and (with a tagger) tag an answer."""
+        return self._persist(self.engine.submit(raw, self.actor))
+
+    def skip(self) -> SubmitResult:
+        """Skip the current question where allowed."""
+        return self._persist(self.engine.skip())
+
+    def back(self) -> Prompt | None:
+        """Revisit the previous question."""
+        return self.engine.back()
+
+    def forward(self) -> Prompt | None:
+        """Leave a revisited answer as it is."""
+        return self.engine.forward()
+
+    def _persist(self, result: SubmitResult) -> SubmitResult:
+        if isinstance(result, Rejected):
+            return result
+        self._save(result.changes)
+        answer = result.answer
+        if self._maps_to(answer.key) == "consent" and isinstance(answer.value, bool):
+            self.store.update_session(self.id, consent=int(answer.value))
+        if self.tagger is not None and answer.tags is None:
+            self.tag([answer.key])
+        if self.engine.finished:
+            self.store.set_status(self.id, "finished", self.actor)
+        return result
+
+    def _maps_to(self, key: AnswerKey) -> str | None:
+        question = self.script.questions_by_id.get(key.question_id)
+        return question.maps_to if question else None
+
+    def _save(self, changes: Sequence[Answer]) -> None:
+        rows = []
+        for answer in changes:
+            qid = answer.key.question_id
+            if qid.endswith(ORDER_SUFFIX):
+                section_id, maps_to = qid[: -len(ORDER_SUFFIX)], None
+            else:
+                section_id = self.script.section_of(qid).id
+                maps_to = self._maps_to(answer.key)
+            rows.append((answer, section_id, maps_to))
+        self.store.save_answers(self.id, rows, answered_by=self.actor)
+
+    # ------------------------------------------------------------ journey edits
+    def insert_step(self, group_id: str, position: int, action: str) -> None:
+        """Add a missed step during the playback."""
+        self._save(self.engine.insert_step(group_id, position, action))
+        if self.tagger is not None:
+            self.tag(self.engine.untagged())
+
+    def move_step(self, group_id: str, iteration: int, position: int) -> None:
+        """Reorder a step during the playback."""
+        self._save(self.engine.move_step(group_id, iteration, position))
+
+    def remove_step(self, group_id: str, iteration: int) -> None:
+        """Drop a step during the playback (its answers stay in the history)."""
+        self._save(self.engine.remove_step(group_id, iteration))
+
+    def rename_step(self, group_id: str, iteration: int, action: str) -> None:
+        """Correct a step's wording."""
+        result = self.engine.rename_step(group_id, iteration, action)
+        self._persist(result)
+
+    # ------------------------------------------------------------ tags
+    def tag(self, keys: Sequence[AnswerKey] | None = None) -> None:
+        """Tag untagged free-text answers with the session's tagger, synchronously."""
+        if self.tagger is None:
+            return
+        keys = list(keys) if keys is not None else self.engine.untagged()
+        todo = [k for k in keys if self._is_free_text(k)]
+        if not todo:
+            for key in keys:
+                self.engine.set_tags(key, ())
+            return
+        texts = [self.engine.answers[k].raw for k in todo]
+        results = self.tagger.tag_batch(texts)
+        for key, result in zip(todo, results, strict=True):
+            self.apply_tags(key, result)
+
+    def _is_free_text(self, key: AnswerKey) -> bool:
+        question = self.script.questions_by_id.get(key.question_id)
+        answer = self.engine.answers.get(key)
+        return (
+            question is not None
+            and question.type in FREE_TEXT_TYPES
+            and answer is not None
+            and not answer.skipped
+            and bool(answer.raw.strip())
+        )
+
+    def apply_tags(self, key: AnswerKey, result: TagResult, raw: str | None = None) -> bool:
+        """Store a tagger's result for an answer (from a worker, via the UI thread).
+
+        ``raw`` is the text that was tagged; if the answer changed meanwhile
+        the result is stale and dropped. Returns True when stored.
+        """
+        answer = self.engine.answers.get(key)
+        if answer is None or (raw is not None and answer.raw != raw):
+            return False
+        answer_id = self.store.answer_id(self.id, key)
+        if answer_id is None:
+            return False
+        tags = result.to_tags()
+        self.store.save_tags(answer_id, tags, result.embedding, result.embedding_model)
+        self.engine.set_tags(key, tags)
+        return True
+
+    def set_tags(self, key: AnswerKey, tags: Sequence[Tag]) -> None:
+        """Tell the engine about tags already stored (after a person's correction)."""
+        self.engine.set_tags(key, tags)
+
+    # ------------------------------------------------------------ ending
+    def end(self, status: str) -> None:
+        """Close the session as finished, abandoned or ended early."""
+        self.store.set_status(self.id, status, self.actor)
+
+
+def stored_script(store: Store, sha256: str) -> Script:
+    """The script a session started with, from the copy kept in the database."""
+    row = store.conn.execute(
+        "SELECT source, path FROM scripts WHERE sha256 = ?", (sha256,)
+    ).fetchone()
+    if row is None or not row[0]:
+        raise StoreError(
+            f"the script this session started with ({sha256[:12]}) is not in {store.path}",
+            "Pass the original script file with --script.",
+        )
+    return parse_script(row[0], f"{row[1]} (copy in database)")

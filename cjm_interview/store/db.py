@@ -1,0 +1,807 @@
+"""All SQL of the project: sessions, answers, tags, notes, audit log.
+
+Each write is its own short ``BEGIN IMMEDIATE`` transaction committed before
+the call returns, with ``synchronous=FULL`` in WAL mode: an answer the
+participant saw accepted survives a crash or a pulled plug. Several kiosks
+may write to one file; writers wait (busy timeout) and retry rather than
+surface "database is locked" to a participant.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from cjm_interview.config import default_db
+from cjm_interview.domain import Answer, AnswerKey, Script, SessionInfo, Tag
+from cjm_interview.errors import CjmError
+from cjm_interview.store.migrations import APPLICATION_ID, SCHEMA_VERSION, migrations
+
+BUSY_TIMEOUT_MS = 15_000
+WRITE_RETRIES = 8
+STATUSES = ("in_progress", "finished", "abandoned", "ended_early")
+
+
+class StoreError(CjmError):
+    """The database cannot be used as asked; the message says why and what to do."""
+
+
+def utc_now() -> str:
+    """Current time as ISO 8601 UTC with milliseconds."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An answer as it stands in the database."""
+
+    id: int
+    answer: Answer
+
+
+def open_store(
+    path: str | Path | None = None, must_exist: bool = False, clock: Callable[[], str] = utc_now
+) -> Store:
+    """Open (and create or migrate) a database, turning SQLite failures into clear errors."""
+    return Store(
+        Path(path) if path is not None else default_db(), must_exist=must_exist, clock=clock
+    )
+
+
+class Store:
+    """One study database."""
+
+    def __init__(
+        self, path: Path, must_exist: bool = False, clock: Callable[[], str] = utc_now
+    ) -> None:
+        self.path = path
+        """The database file."""
+        self.clock = clock
+        """Source of timestamps (frozen in tests)."""
+        if str(path) != ":memory:":
+            if must_exist and not path.exists():
+                raise StoreError(
+                    f"{path}: no such database",
+                    "Check the path, or run an interview first to create it.",
+                )
+            if path.exists() and path.is_dir():
+                raise StoreError(f"{path} is a folder, not a database file")
+            if not path.exists() and not path.parent.exists():
+                raise StoreError(f"{path}: folder {path.parent} does not exist")
+        self.read_only = False
+        """True when the file cannot be written (answers cannot be saved)."""
+        try:
+            self.conn = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot open database ({exc})") from None
+        self.db = Database(self.conn, execute_plugins=False)
+        try:
+            self._prepare()
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise _explain(path, exc) from None
+
+    # ------------------------------------------------------------ opening
+    def _prepare(self) -> None:
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if app_id not in (0, APPLICATION_ID) or (
+            app_id == 0 and tables and "sessions" not in tables
+        ):
+            raise StoreError(
+                f"{self.path} is an SQLite database of another program, not an interview database",
+                "Choose another file with --db.",
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} was created by a newer version of cjm-interview "
+                f"(schema {version}, this version knows {SCHEMA_VERSION})",
+                "Upgrade cjm-interview to open it; the file was not changed.",
+            )
+        if (not os.access(self.path, os.W_OK) and self.path.exists()) or self._dir_read_only():
+            self.read_only = True
+        if self.read_only:
+            if version < SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path} is read-only and needs an upgrade first",
+                    "Make the file writable, or copy it somewhere writable.",
+                )
+            return
+        journal = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if str(journal).lower() != "wal":
+            conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = FULL")
+        if version < SCHEMA_VERSION:
+            self._retry(lambda: self._migrate())
+
+    def _dir_read_only(self) -> bool:
+        # WAL needs to create -wal and -shm files beside the database.
+        parent = self.path.parent if str(self.path) != ":memory:" else Path(".")
+        return not os.access(parent, os.W_OK)
+
+    def _migrate(self) -> None:
+        migrations.apply(self.db)
+        self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ writing
+    def _retry(self, action: Callable[[], Any]) -> Any:
+        delay = 0.05
+        for attempt in range(WRITE_RETRIES):
+            try:
+                return action()
+            except sqlite3.OperationalError as exc:
+                message = str(exc).lower()
+                if ("locked" in message or "busy" in message) and attempt < WRITE_RETRIES - 1:
+                    time.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+                    continue
+                raise _explain(self.path, exc) from None
+            except sqlite3.DatabaseError as exc:
+                raise _explain(self.path, exc) from None
+        raise AssertionError("unreachable")
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        if self.read_only:
+            raise StoreError(
+                f"{self.path} is read-only: answers cannot be saved",
+                "Make the file and its folder writable, or use another --db.",
+            )
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def write(self, action: Callable[[sqlite3.Connection], Any]) -> Any:
+        """Run ``action`` in one durable transaction, retrying while another writer has the lock."""
+
+        def attempt() -> Any:
+            with self._transaction() as conn:
+                return action(conn)
+
+        return self._retry(attempt)
+
+    # ------------------------------------------------------------ scripts & sessions
+    def save_script(self, script: Script) -> None:
+        """Keep the script source, so merges and exports know every question."""
+        source = script.source
+
+        def action(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR IGNORE INTO scripts (sha256, script_id, version, title, perspective, "
+                "path, source, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    script.sha256,
+                    script.id,
+                    script.version,
+                    script.title.get("en"),
+                    script.perspective,
+                    str(script.path),
+                    source,
+                    self.clock(),
+                ),
+            )
+
+        self.write(action)
+
+    def create_session(
+        self, script: Script, info: SessionInfo, tagger: str = "", session_id: str | None = None
+    ) -> str:
+        """Start a session; returns its uuid."""
+        self.save_script(script)
+        sid = session_id or str(uuid.uuid4())
+        now = self.clock()
+        row = {
+            "id": sid,
+            "script_id": script.id,
+            "script_version": script.version,
+            "script_sha256": script.sha256,
+            "perspective": info.perspective,
+            "participant": info.participant or None,
+            "segment": info.segment or None,
+            "persona": info.persona or None,
+            "language": info.language,
+            "interviewer": info.interviewer or None,
+            "kiosk": info.kiosk or None,
+            "device": info.extra.get("device") or os.uname().nodename,
+            "status": "in_progress",
+            "consent": None,
+            "tagger": tagger or None,
+            "started_at": info.extra.get("started_at") or now,
+            "updated_at": now,
+            "finished_at": None,
+        }
+
+        def action(conn: sqlite3.Connection) -> None:
+            cols = ", ".join(row)
+            marks = ", ".join("?" for _ in row)
+            conn.execute(f"INSERT INTO sessions ({cols}) VALUES ({marks})", tuple(row.values()))
+            self._audit(conn, sid, info.interviewer or info.kiosk or "participant", "session.start")
+
+        self.write(action)
+        return sid
+
+    def set_status(self, session_id: str, status: str, actor: str = "") -> None:
+        """Mark a session finished, abandoned, ended early or in progress again."""
+        if status not in STATUSES:
+            raise ValueError(status)
+        now = self.clock()
+
+        def action(conn: sqlite3.Connection) -> None:
+            old = conn.execute("SELECT status FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            finished = now if status != "in_progress" else None
+            conn.execute(
+                "UPDATE sessions SET status = ?, updated_at = ?, finished_at = ? WHERE id = ?",
+                (status, now, finished, session_id),
+            )
+            self._audit(
+                conn,
+                session_id,
+                actor,
+                "session.status",
+                old_value=old[0] if old else None,
+                new_value=status,
+            )
+
+        self.write(action)
+
+    def update_session(self, session_id: str, **fields: Any) -> None:
+        """Change descriptive fields of a session (tagger, consent, segment ...)."""
+        allowed = {"tagger", "consent", "segment", "persona", "participant", "language"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"cannot update {bad}")
+        if not fields:
+            return
+        now = self.clock()
+
+        def action(conn: sqlite3.Connection) -> None:
+            sets = ", ".join(f"{k} = ?" for k in fields)
+            conn.execute(
+                f"UPDATE sessions SET {sets}, updated_at = ? WHERE id = ?",
+                (*fields.values(), now, session_id),
+            )
+
+        self.write(action)
+
+    # ------------------------------------------------------------ answers
+    def save_answers(
+        self,
+        session_id: str,
+        answers: Sequence[tuple[Answer, str, str | None]],
+        answered_by: str = "",
+    ) -> list[int]:
+        """Store answers (with their section id and map field) in one transaction.
+
+        A new revision of an answer keeps the older ones (``is_current = 0``)
+        and writes an audit entry with the old and new values.
+        """
+        now = self.clock()
+
+        def action(conn: sqlite3.Connection) -> list[int]:
+            ids = []
+            for answer, section_id, maps_to in answers:
+                ids.append(
+                    self._insert_answer(
+                        conn, session_id, answer, section_id, maps_to, answered_by, now
+                    )
+                )
+            conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+            return ids
+
+        result: list[int] = self.write(action)
+        return result
+
+    def _insert_answer(
+        self,
+        conn: sqlite3.Connection,
+        session_id: str,
+        answer: Answer,
+        section_id: str,
+        maps_to: str | None,
+        answered_by: str,
+        now: str,
+    ) -> int:
+        key = answer.key
+        previous = conn.execute(
+            "SELECT id, revision, raw_text, value_json FROM answers WHERE session_id = ? AND "
+            "question_id = ? AND step = ? AND is_current = 1",
+            (session_id, key.question_id, key.iteration),
+        ).fetchone()
+        revision = previous[1] + 1 if previous else 1
+        if previous:
+            conn.execute("UPDATE answers SET is_current = 0 WHERE id = ?", (previous[0],))
+        value_json = _json(answer.value)
+        cursor = conn.execute(
+            "INSERT INTO answers (session_id, question_id, section_id, maps_to, step, revision, "
+            "is_current, raw_text, value_json, skipped, answered_at, answered_by) "
+            "VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                key.question_id,
+                section_id,
+                maps_to,
+                key.iteration,
+                revision,
+                answer.raw,
+                value_json,
+                int(answer.skipped),
+                now,
+                answered_by or None,
+            ),
+        )
+        answer_id = int(cursor.lastrowid or 0)
+        self._audit(
+            conn,
+            session_id,
+            answered_by,
+            "answer.revise" if previous else ("answer.skip" if answer.skipped else "answer"),
+            key.question_id,
+            key.iteration,
+            old_value=previous[3] if previous else None,
+            new_value=value_json,
+            at=now,
+        )
+        if answer.tags:
+            self._insert_tags(conn, answer_id, answer.tags, now)
+        return answer_id
+
+    def answer_id(self, session_id: str, key: AnswerKey) -> int | None:
+        """Id of the current answer for a key."""
+        row = self.conn.execute(
+            "SELECT id FROM answers WHERE session_id = ? AND question_id = ? AND step = ? "
+            "AND is_current = 1",
+            (session_id, key.question_id, key.iteration),
+        ).fetchone()
+        return int(row[0]) if row else None
+
+    # ------------------------------------------------------------ tags
+    def _insert_tags(
+        self, conn: sqlite3.Connection, answer_id: int, tags: Sequence[Tag], now: str
+    ) -> None:
+        conn.executemany(
+            "INSERT INTO tags (answer_id, kind, label, score, source, source_version, status, "
+            "decided_by, decided_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (
+                    answer_id,
+                    t.kind,
+                    t.label,
+                    t.score,
+                    t.source,
+                    t.version,
+                    "added" if t.source == "person" else "suggested",
+                    t.source if t.source == "person" else None,
+                    now if t.source == "person" else None,
+                    now,
+                )
+                for t in tags
+            ],
+        )
+
+    def save_tags(
+        self,
+        answer_id: int,
+        tags: Sequence[Tag],
+        embedding: bytes | None = None,
+        embedding_model: str | None = None,
+    ) -> None:
+        """Store a tagger's suggestions for an answer, replacing earlier machine suggestions."""
+        now = self.clock()
+
+        def action(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "DELETE FROM tags WHERE answer_id = ? AND status = 'suggested'", (answer_id,)
+            )
+            self._insert_tags(conn, answer_id, tags, now)
+            if embedding is not None and embedding_model:
+                conn.execute(
+                    "INSERT OR REPLACE INTO embeddings (answer_id, model, dim, vector, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    (answer_id, embedding_model, len(embedding) // 4, embedding, now),
+                )
+
+        self.write(action)
+
+    def decide_tag(self, tag_id: int, status: str, person: str, label: str | None = None) -> None:
+        """A person accepts, removes or corrects (relabels) a suggested tag."""
+        if status not in ("accepted", "removed", "corrected"):
+            raise ValueError(status)
+        now = self.clock()
+
+        def action(conn: sqlite3.Connection) -> None:
+            row = conn.execute(
+                "SELECT t.label, t.kind, a.session_id, a.question_id, a.step, t.answer_id, t.score "
+                "FROM tags t JOIN answers a ON a.id = t.answer_id WHERE t.id = ?",
+                (tag_id,),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no tag {tag_id}")
+            old_label, kind, session_id, qid, step, answer_id, score = row
+            new_status = status
+            if status == "corrected":
+                # The wrong suggestion stays, marked; the person's label is a new tag.
+                conn.execute(
+                    "UPDATE tags SET status = 'corrected', decided_by = ?, decided_at = ? "
+                    "WHERE id = ?",
+                    (person, now, tag_id),
+                )
+                conn.execute(
+                    "INSERT INTO tags (answer_id, kind, label, score, source, source_version, "
+                    "status, decided_by, decided_at, created_at) VALUES (?, ?, ?, ?, 'person', '', "
+                    "'added', ?, ?, ?)",
+                    (answer_id, kind, label, score if kind == "grade" else 1.0, person, now, now),
+                )
+            else:
+                conn.execute(
+                    "UPDATE tags SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
+                    (new_status, person, now, tag_id),
+                )
+            self._audit(
+                conn,
+                session_id,
+                person,
+                f"tag.{status}",
+                qid,
+                step,
+                old_value=f"{kind}:{old_label}",
+                new_value=f"{kind}:{label or old_label}",
+                at=now,
+            )
+
+        self.write(action)
+
+    def add_tag(
+        self, answer_id: int, kind: str, label: str, person: str, score: float = 1.0
+    ) -> None:
+        """A person adds a tag the tagger missed."""
+        now = self.clock()
+
+        def action(conn: sqlite3.Connection) -> None:
+            self._insert_tags(conn, answer_id, [Tag(kind, label, score, "person")], now)
+            conn.execute("UPDATE tags SET decided_by = ? WHERE id = last_insert_rowid()", (person,))
+            row = conn.execute(
+                "SELECT session_id, question_id, step FROM answers WHERE id = ?", (answer_id,)
+            ).fetchone()
+            if row:
+                self._audit(
+                    conn,
+                    row[0],
+                    person,
+                    "tag.add",
+                    row[1],
+                    row[2],
+                    new_value=f"{kind}:{label}",
+                    at=now,
+                )
+
+        self.write(action)
+
+    def tags_of(self, answer_id: int, include_removed: bool = False) -> list[dict[str, Any]]:
+        """Tags of an answer with their ids and status."""
+        where = "" if include_removed else " AND status NOT IN ('removed', 'corrected')"
+        rows = self.conn.execute(
+            "SELECT id, kind, label, score, source, source_version, status, decided_by FROM tags "
+            f"WHERE answer_id = ?{where} ORDER BY kind, score DESC, id",
+            (answer_id,),
+        ).fetchall()
+        keys = ("id", "kind", "label", "score", "source", "source_version", "status", "decided_by")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # ------------------------------------------------------------ notes & audit
+    def add_note(
+        self, session_id: str, text: str, author: str, key: AnswerKey | None = None
+    ) -> int:
+        """A private interviewer note, optionally about one question or step."""
+        now = self.clock()
+
+        def action(conn: sqlite3.Connection) -> int:
+            cur = conn.execute(
+                "INSERT INTO notes (session_id, question_id, step, text, author, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    key.question_id if key else None,
+                    key.iteration if key else None,
+                    text,
+                    author,
+                    now,
+                ),
+            )
+            return int(cur.lastrowid or 0)
+
+        result: int = self.write(action)
+        return result
+
+    def notes(self, session_id: str) -> list[dict[str, Any]]:
+        """Notes of a session in the order they were written."""
+        rows = self.conn.execute(
+            "SELECT id, question_id, step, text, author, created_at FROM notes "
+            "WHERE session_id = ? ORDER BY id",
+            (session_id,),
+        ).fetchall()
+        keys = ("id", "question_id", "step", "text", "author", "created_at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def _audit(
+        self,
+        conn: sqlite3.Connection,
+        session_id: str | None,
+        actor: str,
+        action: str,
+        question_id: str | None = None,
+        step: int | None = None,
+        old_value: str | None = None,
+        new_value: str | None = None,
+        at: str | None = None,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO audit_log (session_id, at, actor, action, question_id, step, old_value, "
+            "new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                session_id,
+                at or self.clock(),
+                actor or None,
+                action,
+                question_id,
+                step,
+                old_value,
+                new_value,
+            ),
+        )
+
+    # ------------------------------------------------------------ reading
+    def load_answers(self, session_id: str) -> list[Answer]:
+        """Current answers of a session with their tags (what a resume needs)."""
+        rows = self.conn.execute(
+            "SELECT id, question_id, step, raw_text, value_json, skipped, revision FROM answers "
+            "WHERE session_id = ? AND is_current = 1 ORDER BY id",
+            (session_id,),
+        ).fetchall()
+        tag_rows = self.conn.execute(
+            "SELECT t.answer_id, t.kind, t.label, t.score, t.source, t.source_version FROM tags t "
+            "JOIN answers a ON a.id = t.answer_id WHERE a.session_id = ? AND a.is_current = 1 "
+            "AND t.status NOT IN ('removed', 'corrected') ORDER BY t.id",
+            (session_id,),
+        ).fetchall()
+        tags: dict[int, list[Tag]] = {}
+        for answer_id, kind, label, score, source, version in tag_rows:
+            tags.setdefault(answer_id, []).append(
+                Tag(kind, label, score, source or "", version or "")
+            )
+        answers = []
+        for answer_id, qid, step, raw, value_json, skipped, revision in rows:
+            has_tags = answer_id in tags
+            answers.append(
+                Answer(
+                    key=AnswerKey(qid, step),
+                    raw=raw or "",
+                    value=json.loads(value_json) if value_json else None,
+                    skipped=bool(skipped),
+                    revision=revision,
+                    # Untagged free text comes back as None so it gets tagged again.
+                    tags=tuple(tags[answer_id]) if has_tags else None,
+                )
+            )
+        return answers
+
+    def session(self, session_id: str) -> dict[str, Any]:
+        """One session's row."""
+        row = self.conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        names = [d[0] for d in row.description]
+        found = row.fetchone()
+        if found is None:
+            raise StoreError(
+                f"no session {session_id} in {self.path}", "List them with `cjm sessions list`."
+            )
+        return dict(zip(names, found, strict=True))
+
+    def resolve_session_id(self, prefix: str) -> str:
+        """The full id of a session given a unique prefix of it."""
+        prefix = prefix.strip()
+        if not prefix:
+            raise StoreError("no session id given")
+        rows = self.conn.execute(
+            "SELECT id FROM sessions WHERE id LIKE ? ESCAPE '\\' LIMIT 3",
+            (prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+        ).fetchall()
+        if not rows:
+            raise StoreError(
+                f"no session {prefix!r} in {self.path}", "List them with `cjm sessions list`."
+            )
+        if len(rows) > 1:
+            raise StoreError(
+                f"session id {prefix!r} is ambiguous", "Give more characters of the id."
+            )
+        return str(rows[0][0])
+
+    def list_sessions(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Sessions with their answer counts, newest first."""
+        sql = (
+            "SELECT s.id, s.participant, s.perspective, s.segment, s.persona, s.status, "
+            "s.script_id, s.script_version, s.language, s.interviewer, s.kiosk, s.tagger, "
+            "s.started_at, s.updated_at, s.finished_at, "
+            "(SELECT count(*) FROM answers a WHERE a.session_id = s.id AND a.is_current = 1 "
+            " AND a.question_id NOT LIKE '%#order') AS answers FROM sessions s"
+        )
+        args: tuple[Any, ...] = ()
+        if status:
+            sql += " WHERE s.status = ?"
+            args = (status,)
+        sql += " ORDER BY s.started_at DESC, s.id"
+        cur = self.conn.execute(sql, args)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def session_detail(self, session_id: str) -> dict[str, Any]:
+        """A session with its answers (and their tags) and notes, ready for JSON."""
+        detail = self.session(session_id)
+        cur = self.conn.execute(
+            "SELECT id, section_id, question_id, step, maps_to, raw_text, value_json, skipped, "
+            "revision, answered_at FROM answers WHERE session_id = ? AND is_current = 1 "
+            "ORDER BY id",
+            (session_id,),
+        )
+        names = [d[0] for d in cur.description]
+        answers = []
+        for row in cur.fetchall():
+            item = dict(zip(names, row, strict=True))
+            item["value"] = json.loads(item.pop("value_json") or "null")
+            item["skipped"] = bool(item["skipped"])
+            item["tags"] = [
+                {k: t[k] for k in ("kind", "label", "score", "source", "status")}
+                for t in self.tags_of(item["id"])
+            ]
+            answers.append(item)
+        detail["answers"] = answers
+        detail["notes"] = self.notes(session_id)
+        return detail
+
+    def unfinished_sessions(self) -> list[dict[str, Any]]:
+        """Sessions that can be resumed."""
+        return self.list_sessions(status="in_progress")
+
+    def count_sessions(self) -> int:
+        """Number of sessions."""
+        return int(self.conn.execute("SELECT count(*) FROM sessions").fetchone()[0])
+
+    def schema_version(self) -> int:
+        """The schema version of the file."""
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def integrity_check(self) -> list[str]:
+        """Problems SQLite finds in the file (empty when it is sound)."""
+        try:
+            rows = self.conn.execute("PRAGMA integrity_check").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return [str(exc)]
+        found = [str(r[0]) for r in rows]
+        return [] if found == ["ok"] else found
+
+    def embedding(self, answer_id: int, model: str) -> bytes | None:
+        """A cached embedding of an answer."""
+        row = self.conn.execute(
+            "SELECT vector FROM embeddings WHERE answer_id = ? AND model = ?", (answer_id, model)
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    # ------------------------------------------------------------ erasure
+    def delete_session(self, session_id: str) -> dict[str, int]:
+        """Right to erasure: remove everything recorded in a session, then VACUUM."""
+
+        def action(conn: sqlite3.Connection) -> dict[str, int]:
+            answer_ids = "SELECT id FROM answers WHERE session_id = ?"
+            counts = {}
+            counts["tags"] = conn.execute(
+                f"DELETE FROM tags WHERE answer_id IN ({answer_ids})", (session_id,)
+            ).rowcount
+            counts["embeddings"] = conn.execute(
+                f"DELETE FROM embeddings WHERE answer_id IN ({answer_ids})", (session_id,)
+            ).rowcount
+            counts["answers"] = conn.execute(
+                "DELETE FROM answers WHERE session_id = ?", (session_id,)
+            ).rowcount
+            counts["notes"] = conn.execute(
+                "DELETE FROM notes WHERE session_id = ?", (session_id,)
+            ).rowcount
+            conn.execute("INSERT INTO erasure_in_progress (session_id) VALUES (?)", (session_id,))
+            counts["audit entries"] = conn.execute(
+                "DELETE FROM audit_log WHERE session_id = ?", (session_id,)
+            ).rowcount
+            conn.execute("DELETE FROM erasure_in_progress WHERE session_id = ?", (session_id,))
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            for table in self._extra_session_tables(conn):
+                conn.execute(f"DELETE FROM [{table}] WHERE session_id = ?", (session_id,))
+            # The erasure itself is logged, without any of the participant's data.
+            self._audit(conn, None, "", "session.erase", new_value=session_id)
+            return counts
+
+        counts: dict[str, int] = self.write(action)
+        # VACUUM rewrites the file so erased text is not left in free pages.
+        self._retry(lambda: self.conn.execute("VACUUM"))
+        self._retry(lambda: self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return counts
+
+    @staticmethod
+    def _extra_session_tables(conn: sqlite3.Connection) -> list[str]:
+        # Tables added by later migrations (merging, step groups) that hold session rows.
+        core = {"sessions", "answers", "notes", "audit_log", "erasure_in_progress"}
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        found = []
+        for table in tables:
+            if table in core or table.startswith(("sqlite_", "_")):
+                continue
+            cols = {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")}
+            if "session_id" in cols:
+                found.append(table)
+        return found
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> StoreError:
+    """A clear message for the SQLite errors a user can meet."""
+    message = str(exc).lower()
+    if "file is not a database" in message or "malformed" in message or "corrupt" in message:
+        return StoreError(
+            f"{path} is damaged or not an interview database ({exc})",
+            "Nothing was written to it. Restore it from a backup or a kiosk copy, "
+            "or use another file with --db.",
+        )
+    if "readonly" in message or "read-only" in message:
+        return StoreError(
+            f"{path} is read-only: answers cannot be saved",
+            "Make the file and its folder writable, or use another --db.",
+        )
+    if "disk is full" in message or "disk i/o" in message or "full" in message:
+        return StoreError(
+            f"{path}: the disk is full or failing; the last answer was not saved",
+            "Free some space; every answer before this one is safe.",
+        )
+    if "locked" in message or "busy" in message:
+        return StoreError(
+            f"{path} is locked by another program for too long",
+            "Close other programs using the file and try again.",
+        )
+    if "unable to open" in message:
+        return StoreError(
+            f"{path}: cannot open database file ({exc})", "Check the path and permissions."
+        )
+    return StoreError(f"{path}: database error: {exc}")

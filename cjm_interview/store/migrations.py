@@ -1,0 +1,218 @@
+"""The database schema, as ordered migrations (sqlite-utils ``Migrations``).
+
+Never edit a migration that has shipped: add the next one. ``SCHEMA_VERSION``
+is written to ``PRAGMA user_version`` so an older release can recognise a
+database created by a newer one and refuse to touch it.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("cjm_interview")
+
+# 'CJM1' in ASCII: marks the file as ours for `file(1)` and for the checks on open.
+APPLICATION_ID = 0x434A4D31
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    """Sessions, answers with their revisions, tags, notes, scripts, audit log."""
+    db.table("scripts").create(
+        {
+            "sha256": str,
+            "script_id": str,
+            "version": str,
+            "title": str,
+            "perspective": str,
+            "path": str,
+            "source": str,
+            "first_seen_at": str,
+        },
+        pk="sha256",
+        not_null={"script_id", "version", "source"},
+    )
+    db.table("sessions").create(
+        {
+            "id": str,
+            "script_id": str,
+            "script_version": str,
+            "script_sha256": str,
+            "perspective": str,
+            "participant": str,
+            "segment": str,
+            "persona": str,
+            "language": str,
+            "interviewer": str,
+            "kiosk": str,
+            "device": str,
+            "status": str,
+            "consent": int,
+            "tagger": str,
+            "started_at": str,
+            "updated_at": str,
+            "finished_at": str,
+        },
+        pk="id",
+        not_null={"script_id", "script_version", "perspective", "status", "started_at"},
+        defaults={"status": "in_progress", "language": "en", "perspective": "customer"},
+        foreign_keys=[("script_sha256", "scripts", "sha256")],
+    )
+    db.table("sessions").create_index(["status"])
+    db.table("sessions").create_index(["segment"])
+    db.table("answers").create(
+        {
+            "id": int,
+            "session_id": str,
+            "question_id": str,
+            "section_id": str,
+            "maps_to": str,
+            "step": int,
+            "revision": int,
+            "is_current": int,
+            "raw_text": str,
+            "value_json": str,
+            "skipped": int,
+            "answered_at": str,
+            "answered_by": str,
+        },
+        pk="id",
+        not_null={"session_id", "question_id", "step", "revision", "is_current", "answered_at"},
+        defaults={"step": 0, "revision": 1, "is_current": 1, "skipped": 0},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db.table("answers").create_index(["session_id", "question_id", "step", "revision"], unique=True)
+    db.table("answers").create_index(["session_id", "is_current"])
+    db.table("answers").create_index(["maps_to"])
+    db.table("tags").create(
+        {
+            "id": int,
+            "answer_id": int,
+            "kind": str,
+            "label": str,
+            "score": float,
+            "source": str,
+            "source_version": str,
+            "status": str,
+            "decided_by": str,
+            "decided_at": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"answer_id", "kind", "label", "status"},
+        defaults={"status": "suggested"},
+        foreign_keys=[("answer_id", "answers", "id")],
+    )
+    db.table("tags").create_index(["answer_id"])
+    db.table("tags").create_index(["kind", "label"])
+    db.table("embeddings").create(
+        {"answer_id": int, "model": str, "dim": int, "vector": bytes, "created_at": str},
+        pk=("answer_id", "model"),
+        foreign_keys=[("answer_id", "answers", "id")],
+    )
+    db.table("notes").create(
+        {
+            "id": int,
+            "session_id": str,
+            "question_id": str,
+            "step": int,
+            "text": str,
+            "author": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"session_id", "text", "created_at"},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db.table("notes").create_index(["session_id"])
+    db.table("audit_log").create(
+        {
+            "id": int,
+            "session_id": str,
+            "at": str,
+            "actor": str,
+            "action": str,
+            "question_id": str,
+            "step": int,
+            "old_value": str,
+            "new_value": str,
+        },
+        pk="id",
+        not_null={"at", "action"},
+    )
+    db.table("audit_log").create_index(["session_id"])
+    db.table("erasure_in_progress").create({"session_id": str}, pk="session_id")
+    # Append-only: the log can grow, never be rewritten (erasure of a whole
+    # session is the one exception, done by dropping and restoring triggers).
+    db.execute(
+        """
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        WHEN (SELECT count(*) FROM erasure_in_progress) = 0
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
+        """
+    )
+
+
+@migrations()
+def m002_views(db: Database) -> None:
+    """Views for reading the study in Datasette or any SQLite client."""
+    db.create_view(
+        "current_answers",
+        """
+        SELECT a.id AS answer_id, a.session_id, s.participant, s.perspective, s.segment,
+               s.persona, a.section_id, a.question_id, a.step, a.maps_to, a.raw_text,
+               a.value_json, a.skipped, a.revision, a.answered_at
+        FROM answers a JOIN sessions s ON s.id = a.session_id
+        WHERE a.is_current = 1 AND a.question_id NOT LIKE '%#order'
+        """,
+    )
+    db.create_view(
+        "answer_tags",
+        """
+        SELECT a.session_id, a.question_id, a.step, t.kind, t.label, t.score, t.source,
+               t.source_version, t.status, t.decided_by, a.raw_text
+        FROM tags t JOIN answers a ON a.id = t.answer_id
+        WHERE a.is_current = 1 AND t.status != 'removed'
+        """,
+    )
+    db.create_view(
+        "journey_steps",
+        """
+        SELECT a.session_id, s.participant, s.perspective, s.segment, a.step,
+          max(CASE WHEN a.maps_to = 'step.action' THEN a.raw_text END) AS action,
+          max(CASE WHEN a.maps_to = 'step.touchpoints' THEN a.value_json END) AS touchpoints,
+          max(CASE WHEN a.maps_to = 'step.actor' THEN a.raw_text END) AS front_stage,
+          max(CASE WHEN a.maps_to = 'step.backstage' THEN a.raw_text END) AS back_stage,
+          max(CASE WHEN a.maps_to = 'step.thoughts' THEN a.raw_text END) AS thoughts,
+          max(CASE WHEN a.maps_to = 'step.feelings' THEN a.raw_text END) AS feelings,
+          max(CASE WHEN a.maps_to = 'step.grade' THEN CAST(a.value_json AS INTEGER) END) AS grade,
+          max(CASE WHEN a.maps_to = 'step.moment_of_truth' THEN a.value_json END)
+            AS moment_of_truth
+        FROM answers a JOIN sessions s ON s.id = a.session_id
+        WHERE a.is_current = 1 AND a.step > 0
+        GROUP BY a.session_id, a.step
+        """,
+    )
+    db.create_view(
+        "session_progress",
+        """
+        SELECT s.id AS session_id, s.participant, s.perspective, s.segment, s.status,
+               s.started_at, s.updated_at, s.finished_at,
+               count(a.id) AS answers,
+               sum(a.skipped) AS skipped,
+               count(DISTINCT CASE WHEN a.step > 0 THEN a.step END) AS steps
+        FROM sessions s LEFT JOIN answers a ON a.session_id = s.id AND a.is_current = 1
+             AND a.question_id NOT LIKE '%#order'
+        GROUP BY s.id
+        """,
+    )
+
+
+SCHEMA_VERSION = len(migrations._migrations)
