@@ -243,7 +243,7 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
 
 
 # ---------------------------------------------------------------------- import
-@main.command("import")
+@main.command("import", short_help="Run interviews headlessly from a JSON file of answers.")
 @click.argument("answers_file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--script",
@@ -290,7 +290,7 @@ main.add_command(import_command, "replay")
 
 
 # ------------------------------------------------------------------------- db
-@main.group()
+@main.group(short_help="Merge databases from several devices; check them.")
 def db() -> None:
     """Database maintenance: merge stores from several devices, check, migrate."""
 

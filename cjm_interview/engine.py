@@ -143,6 +143,20 @@ class _Order:
         return {"order": list(self.order), "removed": list(self.removed)}
 
 
+class _Answers(dict[AnswerKey, Answer]):
+    """Answers by key, counting changes so that walks can be cached between them."""
+
+    version = 0
+
+    def __setitem__(self, key: AnswerKey, value: Answer) -> None:
+        super().__setitem__(key, value)
+        self.version += 1
+
+    def __delitem__(self, key: AnswerKey) -> None:
+        super().__delitem__(key)
+        self.version += 1
+
+
 class Engine:
     """Interview state for one session."""
 
@@ -159,7 +173,7 @@ class Engine:
         """Language of the texts shown."""
         self.expect_tags = expect_tags
         """When true, a condition on an untagged answer waits for its tags."""
-        self.answers: dict[AnswerKey, Answer] = {a.key: a for a in answers}
+        self.answers: dict[AnswerKey, Answer] = _Answers((a.key, self._settle(a)) for a in answers)
         """Current answers by key (the latest revision of each)."""
         self.cursor: AnswerKey | None = None
         """Set while revisiting an earlier answer; None means 'the first unanswered'."""
@@ -173,6 +187,30 @@ class Engine:
                 refs = parse_expression(section.repeat.while_).refs if section.repeat.while_ else ()
                 self._continuation[section.id] = frozenset(refs)
         self._parsed: dict[str, Any] = {}
+        # Results that depend only on the answers, dropped whenever they change.
+        self._memo: dict[Any, Any] = {}
+        self._memo_version = -1
+
+    def _cached(self, key: Any, compute: Any) -> Any:
+        version = getattr(self.answers, "version", None)
+        if version is None or version != self._memo_version:
+            self._memo.clear()
+            self._memo_version = version if version is not None else -1
+        if version is None:
+            return compute()
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    def _settle(self, answer: Answer) -> Answer:
+        # Only free text gets tags: anything else counts as tagged already.
+        if answer.tags is not None:
+            return answer
+        question = self.script.questions_by_id.get(answer.key.question_id)
+        taggable = question is not None and question.type in FREE_TEXT_TYPES
+        if answer.skipped or not taggable or not answer.raw.strip():
+            return replace(answer, tags=())
+        return answer
 
     # ------------------------------------------------------------ walking
     def _expr(self, source: str) -> Any:
@@ -189,13 +227,19 @@ class Engine:
         """Iterations of a repeat group in journey order, as far as the walk reached."""
         return list(self._group_iterations(group_id))
 
+    def _group_iterations(self, group_id: str) -> list[int]:
+        result: list[int] = self._cached(
+            ("iterations", group_id), lambda: list(self._compute_iterations(group_id))
+        )
+        return result
+
     def _stored_order(self, group_id: str) -> _Order:
         answer = self.answers.get(order_key(group_id))
         if answer is None or not isinstance(answer.value, dict):
             return _Order()
         return _Order(list(answer.value.get("order", [])), list(answer.value.get("removed", [])))
 
-    def _group_iterations(self, group_id: str) -> Iterator[int]:
+    def _compute_iterations(self, group_id: str) -> Iterator[int]:
         """Iterations of a group in order, extending the stored order as the walk continues."""
         section = self.script.section(group_id)
         assert section.repeat is not None
@@ -233,7 +277,7 @@ class Engine:
             if not truthy(verdict):
                 continue
             if section.repeat is not None:
-                iterations = self._group_iterations(section.id)
+                iterations = iter(self._group_iterations(section.id))
                 stop = yield from self._walk_steps(section, iterations, is_collection=True)
             elif section.for_each is not None:
                 order = list(self._group_iterations(section.for_each))
@@ -265,6 +309,10 @@ class Engine:
 
     def _stops(self, group_id: str) -> set[int]:
         """Steps whose continuation answer ended the journey."""
+        result: set[int] = self._cached(("stops", group_id), lambda: self._compute_stops(group_id))
+        return result
+
+    def _compute_stops(self, group_id: str) -> set[int]:
         section = self.script.section(group_id)
         refs = self._continuation.get(group_id, frozenset())
         if section.repeat is None or section.repeat.while_ is None or not refs:
@@ -312,14 +360,19 @@ class Engine:
         section = self._section_of[question_id]
         return AnswerKey(question_id, iteration if section.repeating else 0)
 
+    def _walked(self) -> list[Item | AwaitingTags]:
+        key = ("walk", self.expect_tags)
+        walked: list[Item | AwaitingTags] = self._cached(key, lambda: list(self._walk()))
+        return walked
+
     def items(self) -> list[Item]:
         """Applicable items up to and including the first unanswered one."""
-        return [x for x in self._walk() if isinstance(x, Item)]
+        return [x for x in self._walked() if isinstance(x, Item)]
 
     # ------------------------------------------------------------ state
     def state(self) -> Prompt | AwaitingTags | None:
         """The prompt to show, an AwaitingTags marker, or None when finished."""
-        walked = list(self._walk())
+        walked = self._walked()
         if self.cursor is not None:
             for x in walked:
                 if isinstance(x, Item) and x.key == self.cursor:

@@ -67,8 +67,9 @@ class Store:
     """One study database."""
 
     def __init__(
-        self, path: Path, must_exist: bool = False, clock: Callable[[], str] = utc_now
+        self, path: str | Path, must_exist: bool = False, clock: Callable[[], str] = utc_now
     ) -> None:
+        path = Path(path)
         self.path = path
         """The database file."""
         self.clock = clock

@@ -1,0 +1,120 @@
+"""Headless interviews from JSON, through the same engine and store."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.domain import AnswerKey
+from cjm_interview.importer import ImportFileError, import_file, read_interviews
+from cjm_interview.store import Store
+
+from ..conftest import PROMPTS, ROOT
+
+EXAMPLE = PROMPTS / "examples" / "customer_interview.json"
+
+
+def cjm(*args: str, **kw) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "cjm_interview", *args], capture_output=True, text=True, cwd=ROOT, **kw
+    )
+
+
+def test_example_interview_lands_in_sqlite(tmp_path: Path) -> None:
+    db = tmp_path / "study.db"
+    result = import_file(EXAMPLE, "customer", db, progress=False)
+    assert not result.errors
+    assert len(result.session_ids) == 1
+    store = Store(db)
+    row = store.session(result.session_ids[0])
+    assert row["status"] == "finished" and row["participant"] == "P01" and row["consent"] == 1
+    steps = store.conn.execute(
+        "SELECT step, action, grade FROM journey_steps ORDER BY step"
+    ).fetchall()
+    assert [s[2] for s in steps] == [7, 8, 2, 9]
+    assert steps[2][1].startswith("Called the helpline")
+    # Continuation questions were inferred: yes after steps 1-3, no after the last.
+    answers = {a.key: a for a in store.load_answers(result.session_ids[0])}
+    assert [answers[AnswerKey("more_steps", i)].value for i in (1, 2, 3, 4)] == [
+        True, True, True, False,
+    ]
+    assert answers[AnswerKey("review")].value["confirmed"] is True
+
+
+def test_cli_import_then_list_and_show(tmp_path: Path) -> None:
+    db = tmp_path / "study.db"
+    done = cjm("import", str(EXAMPLE), "--db", str(db), "-q")
+    assert done.returncode == 0, done.stderr
+    session_id = done.stdout.strip()
+    listed = cjm("sessions", "list", "--db", str(db), "--json")
+    rows = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert [r["id"] for r in rows] == [session_id]
+    assert rows[0]["status"] == "finished"
+    shown = cjm("sessions", "show", session_id[:8], "--db", str(db), "--json")
+    detail = json.loads(shown.stdout)
+    assert any(a["question_id"] == "overall_grade" and a["value"] == 6 for a in detail["answers"])
+    readable = cjm("sessions", "show", session_id[:8], "--db", str(db))
+    assert "Switching my broadband" in readable.stdout
+
+
+def test_bad_answer_stops_that_interview_only(tmp_path: Path) -> None:
+    good = json.loads(EXAMPLE.read_text())
+    bad = json.loads(EXAMPLE.read_text())
+    bad["answers"]["steps"][1]["grade"] = "eleven"
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([bad, good]))
+    result = import_file(path, "customer", tmp_path / "s.db", progress=False)
+    assert len(result.errors) == 1
+    assert "interview 1: grade (step 2)" in result.errors[0]
+    assert "0 (awful) to 10" in result.errors[0]
+    store = Store(tmp_path / "s.db")
+    statuses = sorted(r["status"] for r in store.list_sessions())
+    # Nothing is lost: the first interview keeps what it had, marked in progress.
+    assert statuses == ["finished", "in_progress"]
+
+
+def test_unknown_question_is_reported(tmp_path: Path) -> None:
+    data = json.loads(EXAMPLE.read_text())
+    data["answers"]["favourite_colour"] = "blue"
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(data))
+    result = import_file(path, "customer", tmp_path / "s.db", progress=False)
+    assert result.errors == ["interview 1: unknown question 'favourite_colour' in this script (customer)"]
+
+
+def test_malformed_json_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "broken.json"
+    path.write_text('{\n  "answers": {\n    "consent": yes\n  }\n}\n')
+    with pytest.raises(ImportFileError, match=r"broken.json:3: invalid JSON"):
+        read_interviews(path)
+    done = cjm("import", str(path), "--db", str(tmp_path / "s.db"))
+    assert done.returncode == 2
+    assert "broken.json:3: invalid JSON" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_staff_interview_imports(tmp_path: Path) -> None:
+    data = {
+        "session": {"participant": "S1", "perspective": "staff"},
+        "answers": {
+            "consent": True,
+            "role": "Counter clerk at the passport office",
+            "customer_outcome": "A passport before their trip",
+            "steps": [
+                {"action": "Fills in the form online", "channels": ["web"], "customer_grade": 6},
+                {"action": "Comes to the counter with photos", "channels": ["in_person"],
+                 "backstage": "Checks by the back-office team", "customer_grade": 4},
+            ],
+            "overall_grade": 5,
+        },
+    }
+    path = tmp_path / "staff.json"
+    path.write_text(json.dumps(data))
+    result = import_file(path, "staff", tmp_path / "s.db", progress=False)
+    assert not result.errors, result.errors
+    store = Store(tmp_path / "s.db")
+    assert store.session(result.session_ids[0])["perspective"] == "staff"
