@@ -255,6 +255,13 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
 @db_option
 @click.option("--tag/--no-tag", default=False, help="Tag free-text answers while importing.")
 @click.option("--fallback", is_flag=True, help="With --tag: use the lexicon tagger (no model).")
+@click.option(
+    "--redact",
+    metavar="KINDS",
+    default=None,
+    help="Remove personal data from free text before storing: email,phone,card or all "
+    "[default: the script's own setting].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def import_command(
     answers_file: Path,
@@ -262,6 +269,7 @@ def import_command(
     db_path: Path | None,
     tag: bool,
     fallback: bool,
+    redact: str | None,
     quiet: bool,
 ) -> None:
     """Run interviews headlessly from a JSON file of answers (see README for the format).
@@ -270,13 +278,19 @@ def import_command(
     answers are validated, branching applied, and every answer committed.
     """
     from cjm_interview.importer import import_file
+    from cjm_interview.privacy import parse_kinds
 
+    try:
+        kinds = parse_kinds(redact) if redact is not None else None
+    except ValueError as exc:
+        fail(str(exc))
     result = import_file(
         answers_file,
         script_path=script_path,
         db_path=db_path,
         tagger_mode=("fallback" if fallback else "auto") if tag else None,
         progress=not quiet,
+        redact=kinds,
     )
     if not quiet:
         click.echo(result.summary(), err=True)

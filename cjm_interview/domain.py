@@ -171,6 +171,7 @@ class Script:
     sha256: str
     description: Text | None = None
     estimated_seconds_per_question: int = 30
+    redact: tuple[str, ...] = ()  # personal data removed from free text before storing
     source: str = field(default="", repr=False)  # the YAML text, kept with sessions
 
     def question(self, question_id: str) -> Question:

@@ -31,6 +31,7 @@ from cjm_interview.domain import (
     Section,
     Tag,
 )
+from cjm_interview.privacy import redact
 
 ORDER_SUFFIX = "#order"
 EXPECTED_STEPS = 5  # for the time-left estimate before the journey is told
@@ -166,6 +167,7 @@ class Engine:
         language: str = "en",
         answers: Sequence[Answer] = (),
         expect_tags: bool = False,
+        redact: Sequence[str] | None = None,
     ) -> None:
         self.script = script
         """The validated script."""
@@ -173,6 +175,8 @@ class Engine:
         """Language of the texts shown."""
         self.expect_tags = expect_tags
         """When true, a condition on an untagged answer waits for its tags."""
+        self.redact = tuple(script.redact if redact is None else redact)
+        """Kinds of personal data removed from free text before it is kept."""
         self.answers: dict[AnswerKey, Answer] = _Answers((a.key, self._settle(a)) for a in answers)
         """Current answers by key (the latest revision of each)."""
         self.cursor: AnswerKey | None = None
@@ -519,6 +523,8 @@ class Engine:
             if q.required:
                 return Rejected("This question needs an answer.")
             return self.skip()
+        if self.redact and q.type in FREE_TEXT_TYPES and isinstance(raw, str):
+            raw = redact(raw, self.redact)
         try:
             value = parse_answer(q, raw, self.script.touchpoints, self.language)
         except InvalidAnswer as exc:
@@ -636,6 +642,9 @@ class Engine:
         return [k for k, a in self.answers.items() if a.tags is None]
 
     # ------------------------------------------------------------ journey edits
+    def _private(self, text: str) -> str:
+        return redact(text, self.redact) if self.redact else text
+
     def _set_order(self, group_id: str, order: _Order) -> Answer:
         key = order_key(group_id)
         old = self.answers.get(key)
@@ -658,7 +667,7 @@ class Engine:
         """Add a forgotten step at ``position`` (0-based); returns the answers to persist."""
         section = self.script.section(group_id)
         question = self._action_question[group_id]
-        text = clean_text(action).strip()
+        text = self._private(clean_text(action).strip())
         if not text:
             raise InvalidAnswer("Please describe the step to add.")
         order = self._current_order(group_id)
@@ -700,7 +709,7 @@ class Engine:
         question = self._action_question[group_id]
         section = self._section_of[question.id]
         number = self.step_order(group_id).index(iteration) + 1
-        text = clean_text(action).strip()
+        text = self._private(clean_text(action).strip())
         if not text:
             raise InvalidAnswer("Please describe the step.")
         return self._store(Item(question, section, iteration, number), text, text, skipped=False)

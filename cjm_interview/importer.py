@@ -19,7 +19,7 @@ interview, which stays in the database as in progress.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,7 @@ def import_file(
     tagger_mode: str | None = None,
     progress: bool = True,
     store: Store | None = None,
+    redact: Sequence[str] | None = None,
 ) -> ImportResult:
     """Import every interview of a file; problems are collected, not raised, per interview."""
     script = load_script(bundled_script(str(script_path)))
@@ -145,7 +146,7 @@ def import_file(
     result = ImportResult()
     for number, data in _progress(interviews, progress):
         try:
-            session = run_interview(store, script, data, tagger)
+            session = run_interview(store, script, data, tagger, redact)
         except InterviewImportError as exc:
             result.errors.append(f"interview {number}: {exc}")
             if exc.session_id:
@@ -204,13 +205,17 @@ class InterviewImportError(Exception):
 
 
 def run_interview(
-    store: Store, script: Script, data: dict[str, Any], tagger: Tagger | None = None
+    store: Store,
+    script: Script,
+    data: dict[str, Any],
+    tagger: Tagger | None = None,
+    redact: Sequence[str] | None = None,
 ) -> InterviewSession:
     """Drive one interview through the engine and store from its answers."""
     answers = data["answers"]
     _check_known(script, answers)
     info = session_info(data.get("session", {}), script)
-    session = InterviewSession.start(store, script, info, tagger=tagger)
+    session = InterviewSession.start(store, script, info, tagger=tagger, redact=redact)
     engine = session.engine
     guard = 0
     while True:

@@ -151,6 +151,7 @@ def parse_script(
 
 
 _SCRIPT_KEYS = {
+    "redact",
     "id",
     "version",
     "title",
@@ -336,6 +337,7 @@ class _Builder:
         seconds = (
             self.integer(root, "estimated_seconds_per_question", "the script", 30, low=1) or 30
         )
+        redact = self.redact(root)
         touchpoints = self.touchpoints(root)
         self.touchpoint_ids = {t.id for t in touchpoints}
 
@@ -367,7 +369,22 @@ class _Builder:
             sha256=sha,
             description=description,
             estimated_seconds_per_question=seconds,
+            redact=redact,
         )
+
+    def redact(self, root: _Node) -> tuple[str, ...]:
+        from cjm_interview.privacy import KINDS
+
+        raw = root.get("redact", [])
+        if raw == "all":
+            return KINDS
+        if not isinstance(raw, list) or not all(isinstance(k, str) and k in KINDS for k in raw):
+            self.problem(
+                _line_of(root, "redact"),
+                f"redact must be a list of {', '.join(KINDS)} (or the word all)",
+            )
+            return ()
+        return tuple(raw)
 
     def touchpoints(self, root: _Node) -> tuple[Touchpoint, ...]:
         if self.extra_touchpoints is not None:

@@ -59,11 +59,18 @@ class InterviewSession:
         tagger: Tagger | None = None,
         expect_tags: bool = False,
         tagger_name: str = "",
+        redact: Sequence[str] | None = None,
     ) -> InterviewSession:
-        """Create a new session in the store."""
+        """Create a new session in the store.
+
+        ``redact`` overrides the script's list of personal data kinds removed
+        from free text before it is stored.
+        """
         name = tagger_name or (f"{tagger.name} {tagger.version}" if tagger else "")
         session_id = store.create_session(script, info, tagger=name)
-        engine = Engine(script, info.language, expect_tags=expect_tags or tagger is not None)
+        engine = Engine(
+            script, info.language, expect_tags=expect_tags or tagger is not None, redact=redact
+        )
         actor = info.interviewer or info.kiosk
         return cls(store, script, session_id, engine, tagger, actor)
 

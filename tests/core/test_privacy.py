@@ -1,0 +1,59 @@
+"""Redaction of personal data before storing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.domain import AnswerKey
+from cjm_interview.engine import Engine
+from cjm_interview.importer import import_file
+from cjm_interview.privacy import parse_kinds, redact
+from cjm_interview.store import Store
+
+from ..conftest import PROMPTS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("write to jo.smith+x@example.co.uk today", "write to [email] today"),
+        ("call 020 7946 0958 or +44 7700 900123", "call [phone] or [phone]"),
+        ("my card 4111 1111 1111 1111 was charged", "my card [card] was charged"),
+        ("phone (555) 123-4567 after 5", "phone [phone] after 5"),
+        # Times, amounts, years and short references are not personal data.
+        ("paid 1200 in 2023 at 10:30, ref 12345, waited 45 minutes", None),
+    ],
+)
+def test_redact(text: str, expected: str | None) -> None:
+    assert redact(text) == (expected or text)
+
+
+def test_only_chosen_kinds() -> None:
+    text = "a@b.org 4111111111111111"
+    assert redact(text, ["email"]) == "[email] 4111111111111111"
+    with pytest.raises(ValueError):
+        parse_kinds("email,passport")
+    assert parse_kinds("all") == ("email", "phone", "card")
+
+
+def test_engine_redacts_free_text_before_keeping_it(customer_script) -> None:
+    engine = Engine(customer_script, redact=["email", "phone"])
+    engine.submit("yes")
+    engine.submit("The bank; write to me at me@home.net or 07700 900123")
+    answer = engine.answers[AnswerKey("service")]
+    assert answer.raw == "The bank; write to me at [email] or [phone]"
+    assert answer.value == answer.raw
+
+
+def test_import_with_redaction_stores_nothing_personal(tmp_path: Path) -> None:
+    data = json.loads((PROMPTS / "examples" / "customer_interview.json").read_text())
+    data["answers"]["service"] = "Broadband, contract 4111 1111 1111 1111, mail x@y.com"
+    path = tmp_path / "i.json"
+    path.write_text(json.dumps(data))
+    import_file(path, "customer", tmp_path / "s.db", progress=False, redact=("email", "card"))
+    dump = json.dumps(Store(tmp_path / "s.db").conn.execute("SELECT * FROM answers").fetchall())
+    assert "x@y.com" not in dump and "4111" not in dump
+    assert "[card]" in dump and "[email]" in dump
