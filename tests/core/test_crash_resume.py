@@ -36,10 +36,31 @@ DRIVER = textwrap.dedent(
 )
 
 ANSWERS = [
-    "yes", "moving house", "my landlord", "nurse", "buy a flat", "2", "internet on day one",
-    "moved", "compared offers online", "web", "nobody", "which is cheapest", "curious", "7",
-    "no", "yes", "called them", "phone", "agent", "why so slow", "annoyed", "3", "faster",
-    "yes", "no",
+    "yes",
+    "moving house",
+    "my landlord",
+    "nurse",
+    "buy a flat",
+    "2",
+    "internet on day one",
+    "moved",
+    "compared offers online",
+    "web",
+    "nobody",
+    "which is cheapest",
+    "curious",
+    "7",
+    "no",
+    "yes",
+    "called them",
+    "phone",
+    "agent",
+    "why so slow",
+    "annoyed",
+    "3",
+    "faster",
+    "yes",
+    "no",
 ]
 
 
@@ -48,7 +69,10 @@ def test_kill_9_then_resume(tmp_path: Path, customer_script, kill_after: int) ->
     db = tmp_path / "crash.db"
     proc = subprocess.Popen(
         [sys.executable, "-c", DRIVER, str(db), customer_script.path],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
     )
     assert proc.stdin and proc.stdout
     session_id = proc.stdout.readline().split()[1]
@@ -71,7 +95,7 @@ def test_kill_9_then_resume(tmp_path: Path, customer_script, kill_after: int) ->
     assert set(acked) <= stored
     assert len(stored - set(acked)) <= 1  # at most the answer in flight
     # Carry on from where the store says: the rest of the answers fit exactly.
-    for raw in ANSWERS[len(stored):]:
+    for raw in ANSWERS[len(stored) :]:
         assert resumed.current() is not None
         resumed.submit(raw)
     assert resumed.current().question.id == "review"

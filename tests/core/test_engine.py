@@ -7,7 +7,16 @@ import pytest
 from cjm_interview.domain import AnswerKey, Tag
 from cjm_interview.engine import Accepted, AwaitingTags, Engine, Rejected
 
-INTRO = ["yes", "renewing my passport", "my mum", "student", "travel", "1", "a new passport", "trip"]
+INTRO = [
+    "yes",
+    "renewing my passport",
+    "my mum",
+    "student",
+    "travel",
+    "1",
+    "a new passport",
+    "trip",
+]
 
 
 def step(action: str, grade: str, more: str, channels: str = "web") -> list[str]:
@@ -76,7 +85,11 @@ def test_full_journey_with_repeat_group(customer_script) -> None:
     drive(engine, step("went to the office", "9", "no", channels="in_person"))
     assert engine.current().question.id == "review"
     steps = engine.steps()
-    assert [s.action for s in steps] == ["searched online", "called the helpline", "went to the office"]
+    assert [s.action for s in steps] == [
+        "searched online",
+        "called the helpline",
+        "went to the office",
+    ]
     assert [s.grade for s in steps] == [7, 2, 9]
     assert steps[1].touchpoints == ("phone",)
     # The improvement probe was asked only where the grade was 6 or less.
@@ -114,7 +127,11 @@ def test_playback_edits_keep_order_and_ask_about_new_step(customer_script) -> No
     drive(engine, ["in_person", "", "", "", "8", "no"])
     assert engine.current().question.id == "review"
     engine.move_step("steps", 2, 0)
-    assert [s.action for s in engine.steps()] == ["called the helpline", "searched online", "asked a friend"]
+    assert [s.action for s in engine.steps()] == [
+        "called the helpline",
+        "searched online",
+        "asked a friend",
+    ]
     engine.remove_step("steps", 1)
     assert [s.action for s in engine.steps()] == ["called the helpline", "asked a friend"]
     result = engine.submit("")

@@ -20,7 +20,11 @@ EXAMPLE = PROMPTS / "examples" / "customer_interview.json"
 
 def cjm(*args: str, **kw) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "cjm_interview", *args], capture_output=True, text=True, cwd=ROOT, **kw
+        [sys.executable, "-m", "cjm_interview", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        **kw,
     )
 
 
@@ -40,7 +44,10 @@ def test_example_interview_lands_in_sqlite(tmp_path: Path) -> None:
     # Continuation questions were inferred: yes after steps 1-3, no after the last.
     answers = {a.key: a for a in store.load_answers(result.session_ids[0])}
     assert [answers[AnswerKey("more_steps", i)].value for i in (1, 2, 3, 4)] == [
-        True, True, True, False,
+        True,
+        True,
+        True,
+        False,
     ]
     assert answers[AnswerKey("review")].value["confirmed"] is True
 
@@ -83,7 +90,9 @@ def test_unknown_question_is_reported(tmp_path: Path) -> None:
     path = tmp_path / "x.json"
     path.write_text(json.dumps(data))
     result = import_file(path, "customer", tmp_path / "s.db", progress=False)
-    assert result.errors == ["interview 1: unknown question 'favourite_colour' in this script (customer)"]
+    assert result.errors == [
+        "interview 1: unknown question 'favourite_colour' in this script (customer)"
+    ]
 
 
 def test_malformed_json_names_the_line(tmp_path: Path) -> None:
@@ -106,8 +115,12 @@ def test_staff_interview_imports(tmp_path: Path) -> None:
             "customer_outcome": "A passport before their trip",
             "steps": [
                 {"action": "Fills in the form online", "channels": ["web"], "customer_grade": 6},
-                {"action": "Comes to the counter with photos", "channels": ["in_person"],
-                 "backstage": "Checks by the back-office team", "customer_grade": 4},
+                {
+                    "action": "Comes to the counter with photos",
+                    "channels": ["in_person"],
+                    "backstage": "Checks by the back-office team",
+                    "customer_grade": 4,
+                },
             ],
             "overall_grade": 5,
         },

@@ -31,10 +31,23 @@ def test_bundled_scripts_are_valid(path: Path) -> None:
 def test_customer_script_covers_the_map_layers(customer_script) -> None:
     fields = {q.maps_to for q in customer_script.questions_by_id.values()}
     for needed in (
-        "consent", "context", "stakeholder", "persona", "persona.ambition", "outcome",
-        "step.action", "step.touchpoints", "step.actor", "step.thoughts", "step.feelings",
-        "step.grade", "step.moment_of_truth", "step.improvement", "improvement",
-        "ideal_journey", "overall.grade",
+        "consent",
+        "context",
+        "stakeholder",
+        "persona",
+        "persona.ambition",
+        "outcome",
+        "step.action",
+        "step.touchpoints",
+        "step.actor",
+        "step.thoughts",
+        "step.feelings",
+        "step.grade",
+        "step.moment_of_truth",
+        "step.improvement",
+        "improvement",
+        "ideal_journey",
+        "overall.grade",
     ):
         assert needed in fields, needed
     assert customer_script.languages == ("en", "fr")
@@ -63,10 +76,14 @@ sections:
 
 BROKEN = {
     "unknown_type": (
-        GOOD.replace("type: short_text", "type: essay"), 8, "unknown question type 'essay'"
+        GOOD.replace("type: short_text", "type: essay"),
+        8,
+        "unknown question type 'essay'",
     ),
     "duplicate_id": (
-        GOOD + "      - id: name\n        text: Again?\n", 10, "duplicate question id 'name'"
+        GOOD + "      - id: name\n        text: Again?\n",
+        10,
+        "duplicate question id 'name'",
     ),
     "unknown_when": (
         GOOD + "      - id: age\n        text: Age?\n        when: \"${nmae} == 'x'\"\n",
@@ -76,7 +93,7 @@ BROKEN = {
     "forward_reference": (
         GOOD.replace(
             "        text: Your name?\n",
-            "        text: Your name?\n        when: \"${later} == true\"\n",
+            '        text: Your name?\n        when: "${later} == true"\n',
         )
         + "      - id: later\n        type: yes_no\n        text: Later?\n",
         10,
@@ -91,14 +108,16 @@ BROKEN = {
     ),
     "bad_yaml": (GOOD.replace("    title: Intro\n", "    title: [Intro\n"), 6, "invalid YAML"),
     "bad_expression": (
-        GOOD + "      - id: age\n        text: Age?\n        when: \"${name} ==\"\n",
+        GOOD + '      - id: age\n        text: Age?\n        when: "${name} =="\n',
         12,
         "expected a value",
     ),
-    "unknown_key": (GOOD.replace("        type: short_text\n", "        typo: 1\n"), 8, "unknown key 'typo'"),
-    "unknown_maps_to": (
-        GOOD + "        maps_to: step.mood\n", 10, "not a journey-map field"
+    "unknown_key": (
+        GOOD.replace("        type: short_text\n", "        typo: 1\n"),
+        8,
+        "unknown key 'typo'",
     ),
+    "unknown_maps_to": (GOOD + "        maps_to: step.mood\n", 10, "not a journey-map field"),
     "grade_choices": (
         GOOD + "      - id: g\n        type: grade\n        text: G?\n        choices: [a]\n",
         13,
@@ -174,19 +193,22 @@ def test_check_command_exit_codes(tmp_path: Path) -> None:
     bad.write_text(BROKEN["unknown_type"][0], encoding="utf-8")
     good = subprocess.run(
         [sys.executable, "-m", "cjm_interview", "script", "check", *map(str, BUNDLED)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert good.returncode == 0, good.stderr
     assert good.stdout.count(": ok") == len(BUNDLED)
     broken = subprocess.run(
         [sys.executable, "-m", "cjm_interview", "script", "check", str(bad)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert broken.returncode == 2
     assert broken.stderr.startswith(f"{bad}:8: unknown question type 'essay'")
     assert "Traceback" not in broken.stderr
     missing = subprocess.run(
         [sys.executable, "-m", "cjm_interview", "script", "check", str(tmp_path / "nope.yaml")],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert missing.returncode == 2 and "no such file" in missing.stderr
