@@ -7,7 +7,8 @@ The UI and the headless importer both drive interviews through this class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from cjm_interview.domain import FREE_TEXT_TYPES, Answer, AnswerKey, Script, SessionInfo, Tag
@@ -48,6 +49,8 @@ class InterviewSession:
         """Tags free text synchronously after each answer (None: tags come from elsewhere)."""
         self.actor = actor
         """Who gives the answers: interviewer name, kiosk id or empty for the participant."""
+        self.tag_errors: list[str] = []
+        """Tagging failures (the answers themselves were saved)."""
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -116,12 +119,35 @@ class InterviewSession:
         return self.engine.finished
 
     def submit(self, raw: Any) -> SubmitResult:
-        """Validate, store and (with a tagger) tag an answer."""
-        return self._persist(self.engine.submit(raw, self.actor))
+        """Validate, store and (with a tagger) tag an answer.
+
+        If the store cannot save it (disk full, read-only file), StoreError is
+        raised and the engine is put back as it was: the question is asked
+        again, and nothing is shown as saved that is not.
+        """
+        with self._undo_on_failure():
+            return self._persist(self.engine.submit(raw, self.actor))
 
     def skip(self) -> SubmitResult:
         """Skip the current question where allowed."""
-        return self._persist(self.engine.skip())
+        with self._undo_on_failure():
+            return self._persist(self.engine.skip())
+
+    @contextlib.contextmanager
+    def _undo_on_failure(self) -> Iterator[None]:
+        engine = self.engine
+        answers, cursor = dict(engine.answers), engine.cursor
+        try:
+            yield
+        except StoreError:
+            current = engine.answers
+            for key in [k for k in current if k not in answers]:
+                del current[key]
+            for key, answer in answers.items():
+                if current.get(key) is not answer:
+                    current[key] = answer
+            engine.cursor = cursor
+            raise
 
     def back(self) -> Prompt | None:
         """Revisit the previous question."""
@@ -139,7 +165,10 @@ class InterviewSession:
         if self._maps_to(answer.key) == "consent" and isinstance(answer.value, bool):
             self.store.update_session(self.id, consent=int(answer.value))
         if self.tagger is not None and answer.tags is None:
-            self.tag([answer.key])
+            try:
+                self.tag([answer.key])
+            except Exception as exc:
+                self.tag_errors.append(f"{answer.key.question_id}: {exc}")
         if self.engine.finished:
             self.store.set_status(self.id, "finished", self.actor)
         return result
@@ -163,22 +192,25 @@ class InterviewSession:
     # ------------------------------------------------------------ journey edits
     def insert_step(self, group_id: str, position: int, action: str) -> None:
         """Add a missed step during the playback."""
-        self._save(self.engine.insert_step(group_id, position, action))
+        with self._undo_on_failure():
+            self._save(self.engine.insert_step(group_id, position, action))
         if self.tagger is not None:
             self.tag(self.engine.untagged())
 
     def move_step(self, group_id: str, iteration: int, position: int) -> None:
         """Reorder a step during the playback."""
-        self._save(self.engine.move_step(group_id, iteration, position))
+        with self._undo_on_failure():
+            self._save(self.engine.move_step(group_id, iteration, position))
 
     def remove_step(self, group_id: str, iteration: int) -> None:
         """Drop a step during the playback (its answers stay in the history)."""
-        self._save(self.engine.remove_step(group_id, iteration))
+        with self._undo_on_failure():
+            self._save(self.engine.remove_step(group_id, iteration))
 
     def rename_step(self, group_id: str, iteration: int, action: str) -> None:
         """Correct a step's wording."""
-        result = self.engine.rename_step(group_id, iteration, action)
-        self._persist(result)
+        with self._undo_on_failure():
+            self._persist(self.engine.rename_step(group_id, iteration, action))
 
     # ------------------------------------------------------------ tags
     def tag(self, keys: Sequence[AnswerKey] | None = None) -> None:

@@ -14,6 +14,7 @@ import json
 import os
 import sqlite3
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,7 +29,8 @@ from cjm_interview.domain import Answer, AnswerKey, Script, SessionInfo, Tag
 from cjm_interview.errors import CjmError
 from cjm_interview.store.migrations import APPLICATION_ID, SCHEMA_VERSION, migrations
 
-BUSY_TIMEOUT_MS = 15_000
+# How long a writer waits for another kiosk's transaction (CJM_BUSY_TIMEOUT_MS overrides).
+BUSY_TIMEOUT_MS = int(os.environ.get("CJM_BUSY_TIMEOUT_MS") or 15_000)
 WRITE_RETRIES = 8
 STATUSES = ("in_progress", "finished", "abandoned", "ended_early")
 
@@ -75,6 +77,13 @@ class Store:
         self.clock = clock
         """Source of timestamps (frozen in tests)."""
         if str(path) != ":memory:":
+            try:
+                path.exists()
+            except OSError as exc:
+                raise StoreError(
+                    f"{path}: cannot access ({exc.strerror})",
+                    "Check the path and its folders' permissions, or use another --db.",
+                ) from None
             if must_exist and not path.exists():
                 raise StoreError(
                     f"{path}: no such database",
@@ -84,12 +93,18 @@ class Store:
                 raise StoreError(f"{path} is a folder, not a database file")
             if not path.exists() and not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
-        self.read_only = False
+        self.read_only = self._cannot_write()
         """True when the file cannot be written (answers cannot be saved)."""
         try:
-            self.conn = sqlite3.connect(
-                str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-            )
+            if self.read_only:
+                # WAL needs its -shm file beside the database: in a folder we
+                # cannot write, the file is opened as an immutable snapshot.
+                uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro&immutable=1"
+                self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            else:
+                self.conn = sqlite3.connect(
+                    str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+                )
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open database ({exc})") from None
         self.db = Database(self.conn, execute_plugins=False)
@@ -120,8 +135,6 @@ class Store:
                 f"(schema {version}, this version knows {SCHEMA_VERSION})",
                 "Upgrade cjm-interview to open it; the file was not changed.",
             )
-        if (not os.access(self.path, os.W_OK) and self.path.exists()) or self._dir_read_only():
-            self.read_only = True
         if self.read_only:
             if version < SCHEMA_VERSION:
                 raise StoreError(
@@ -136,10 +149,12 @@ class Store:
         if version < SCHEMA_VERSION:
             self._retry(lambda: self._migrate())
 
-    def _dir_read_only(self) -> bool:
-        # WAL needs to create -wal and -shm files beside the database.
-        parent = self.path.parent if str(self.path) != ":memory:" else Path(".")
-        return not os.access(parent, os.W_OK)
+    def _cannot_write(self) -> bool:
+        if str(self.path) == ":memory:" or not self.path.exists():
+            return False
+        # WAL also needs to create -wal and -shm files beside the database.
+        parent = self.path.resolve().parent
+        return not os.access(self.path, os.W_OK) or not os.access(parent, os.W_OK)
 
     def _migrate(self) -> None:
         migrations.apply(self.db)
