@@ -1,0 +1,65 @@
+"""The command line: readable help, one-line errors, exit status 2, erasure."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cjm_interview.cli import main
+
+from ..conftest import PROMPTS
+
+EXAMPLE = PROMPTS / "examples" / "customer_interview.json"
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_help_lists_the_commands() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("interview", "kiosk", "import", "export", "sessions", "script", "tag", "db"):
+        assert command in result.output
+
+
+def test_missing_database_is_one_line(tmp_path: Path) -> None:
+    result = run("sessions", "list", "--db", str(tmp_path / "none.db"))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {tmp_path / 'none.db'}: no such database")
+    assert "Traceback" not in result.output
+
+
+def test_unknown_session_id(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    assert run("import", str(EXAMPLE), "--db", str(db), "-q").exit_code == 0
+    result = run("sessions", "show", "zzzz", "--db", str(db))
+    assert result.exit_code == 2
+    assert "no session 'zzzz'" in result.output
+
+
+def test_delete_session_needs_confirmation_then_erases(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    first = run("import", str(EXAMPLE), "--db", str(db), "-q").output.strip().splitlines()[-1]
+    second = run("import", str(EXAMPLE), "--db", str(db), "-q").output.strip().splitlines()[-1]
+    refused = run("sessions", "delete", first[:8], "--db", str(db), input="n\n")
+    assert refused.exit_code == 1
+    done = run("sessions", "delete", first[:8], "--db", str(db), "--yes")
+    assert done.exit_code == 0 and "Erased session" in done.output
+    conn = sqlite3.connect(db)
+    ids = {r[0] for r in conn.execute("SELECT DISTINCT session_id FROM answers")}
+    assert ids == {second}
+
+
+def test_db_check(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    run("import", str(EXAMPLE), "--db", str(db), "-q")
+    result = run("db", "check", "--db", str(db))
+    assert result.exit_code == 0 and "ok" in result.output and "1 sessions" in result.output
+
+
+def test_bad_redaction_kind(tmp_path: Path) -> None:
+    result = run("import", str(EXAMPLE), "--db", str(tmp_path / "s.db"), "--redact", "passport")
+    assert result.exit_code == 2 and "unknown redaction kind" in result.output
