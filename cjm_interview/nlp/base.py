@@ -35,7 +35,13 @@ class TagResult:
         """The result as tags to store with the answer."""
         src, ver = self.model, self.version
         tags = [
-            Tag("sentiment", self.sentiment, self.sentiment_scores.get(self.sentiment, 0.0), src, ver),
+            Tag(
+                "sentiment",
+                self.sentiment,
+                self.sentiment_scores.get(self.sentiment, 0.0),
+                src,
+                ver,
+            ),
             Tag("grade", "grade", round(self.grade, 2), src, ver),
         ]
         tags += [Tag("touchpoint", t, s, src, ver) for t, s in self.touchpoints.items()]

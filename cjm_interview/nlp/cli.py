@@ -1,0 +1,177 @@
+"""``cjm tag`` and ``cjm model``: tag text from the command line, train the heads."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from cjm_interview.nlp.base import Tagger
+
+BATCH = 64
+
+
+def _tagger(fallback: bool) -> Tagger:
+    from cjm_interview.nlp.loader import load_tagger
+
+    tagger = load_tagger("fallback" if fallback else "auto")
+    reason = getattr(tagger, "fallback_reason", None)
+    if reason:
+        click.echo(f"Note: using the lexicon tagger ({reason}).", err=True)
+    return tagger
+
+
+class BadLine(ValueError):
+    """A JSON Lines input line that cannot be tagged."""
+
+    def __init__(self, number: int, message: str) -> None:
+        super().__init__(f"line {number}: {message}")
+        self.number = number
+
+
+def parse_line(number: int, line: str) -> tuple[str, str]:
+    """The id and text of one input line, or BadLine saying what is wrong."""
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise BadLine(number, f"invalid JSON ({exc.msg}, column {exc.colno})") from None
+    if not isinstance(item, dict):
+        raise BadLine(number, 'expected an object like {"id": "1", "text": "..."}')
+    item_id, text = item.get("id"), item.get("text")
+    if not isinstance(item_id, str):
+        raise BadLine(number, '"id" must be a string')
+    if not isinstance(text, str):
+        raise BadLine(number, '"text" must be a string')
+    return item_id, text
+
+
+def _batches(lines: list[bytes]) -> Iterator[tuple[list[tuple[str, str]], BadLine | None]]:
+    batch: list[tuple[str, str]] = []
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
+            continue
+        try:
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise BadLine(number, "not valid UTF-8") from None
+            batch.append(parse_line(number, line))
+        except BadLine as exc:
+            yield batch, exc
+            return
+        if len(batch) >= BATCH:
+            yield batch, None
+            batch = []
+    if batch:
+        yield batch, None
+
+
+@click.command()
+@click.argument("texts", nargs=-1)
+@click.option(
+    "--jsonl",
+    is_flag=True,
+    help='Read {"id", "text"} JSON Lines on stdin; write one result per line, in order.',
+)
+@click.option("--fallback", is_flag=True, help="Use the lexicon tagger (no model).")
+def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool) -> None:
+    """Tag free text: touchpoints, sentiment, a 0-10 grade and emotions.
+
+    \b
+    cjm tag "I called the helpline and waited an hour"
+    cjm tag --jsonl < answers.jsonl > tags.jsonl
+    """
+    if jsonl:
+        sys.exit(_tag_jsonl(fallback))
+    if not texts:
+        raise click.UsageError("give some text to tag, or --jsonl to read JSON Lines on stdin")
+    tagger = _tagger(fallback)
+    for text, result in zip(texts, tagger.tag_batch(list(texts)), strict=True):
+        channels = ", ".join(f"{c} {s:.2f}" for c, s in result.touchpoints.items()) or "none"
+        emotions = ", ".join(f"{e} {s:.2f}" for e, s in result.emotions.items()) or "none"
+        click.echo(text)
+        click.echo(
+            f"  sentiment {result.sentiment} ({result.sentiment_scores[result.sentiment]:.2f}), "
+            f"grade {result.grade:.1f}/10\n  touchpoints: {channels}\n  emotions: {emotions}\n"
+            f"  [{result.model} {result.version}]"
+        )
+
+
+def _tag_jsonl(fallback: bool) -> int:
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from cjm_interview.answers import clean_text
+
+    lines = sys.stdin.buffer.read().splitlines()
+    out = sys.stdout
+    tagger = _tagger(fallback)
+    console = Console(stderr=True)
+    show = len(lines) > 200 and console.is_terminal
+    with Progress(console=console, transient=True, disable=not show) as bar:
+        task = bar.add_task("Tagging", total=len(lines))
+        for batch, error in _batches(lines):
+            if batch:
+                results = tagger.tag_batch([clean_text(t) for _, t in batch])
+                for (item_id, _), result in zip(batch, results, strict=True):
+                    out.write(_dumps(result.to_json(item_id)) + "\n")
+                out.flush()
+                bar.advance(task, len(batch))
+            if error is not None:
+                click.echo(f"Error: {error}", err=True)
+                return 2
+    return 0
+
+
+def _dumps(item: dict[str, Any]) -> str:
+    line = json.dumps(item, ensure_ascii=False)
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:  # an id with lone surrogates: escape it
+        line = json.dumps(item)
+    return line
+
+
+@click.group()
+def model() -> None:
+    """Train and inspect the tagger's model heads."""
+
+
+@model.command("info")
+def model_info() -> None:
+    """Which tagger loads here, and the figures of its heads."""
+    from cjm_interview.nlp.loader import load_tagger
+
+    tagger = load_tagger("auto")
+    reason = getattr(tagger, "fallback_reason", None)
+    click.echo(f"tagger: {tagger.name} {tagger.version}")
+    if reason:
+        click.echo(f"model unavailable: {reason}")
+    meta: dict[str, Any] = getattr(tagger, "meta", {}) or {}
+    for key in ("encoder", "trained_at", "corpus_size", "corpus_sha256"):
+        if key in meta:
+            click.echo(f"{key}: {meta[key]}")
+    report = meta.get("report", {})
+    for head, figures in report.items():
+        click.echo(f"{head}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+@model.command("train")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+def model_train(folds: int) -> None:
+    """Rebuild the heads from models/corpus/*.jsonl and print the report."""
+    from cjm_interview.nlp.train import train_all
+
+    report = train_all(folds=folds, progress=True)
+    click.echo(report.to_markdown())
+
+
+@model.command("eval")
+def model_eval() -> None:
+    """Score the shipped heads on the held-out split of the corpus."""
+    from cjm_interview.nlp.train import evaluate_heldout
+
+    click.echo(evaluate_heldout().to_markdown())
