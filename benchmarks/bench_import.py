@@ -27,18 +27,30 @@ from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 
 ACTIONS = [
-    "Searched online for options", "Asked a friend who had done it", "Read reviews on a forum",
-    "Filled in the form on their website", "Called the helpline", "Waited for a letter",
-    "Went to the branch with my documents", "Got an e-mail confirmation", "Chatted with the bot",
-    "An engineer came to the house", "Used the app to track it", "Complained on social media",
-    "Paid at the self-service machine", "Received the card by post",
+    "Searched online for options",
+    "Asked a friend who had done it",
+    "Read reviews on a forum",
+    "Filled in the form on their website",
+    "Called the helpline",
+    "Waited for a letter",
+    "Went to the branch with my documents",
+    "Got an e-mail confirmation",
+    "Chatted with the bot",
+    "An engineer came to the house",
+    "Used the app to track it",
+    "Complained on social media",
+    "Paid at the self-service machine",
+    "Received the card by post",
 ]
 CHANNELS = ["web", "app", "phone", "email", "chat", "social", "in_person", "mail", "field"]
 
 
 def interview(rng: random.Random, steps: int) -> dict:
     return {
-        "session": {"participant": f"P{rng.randrange(10**6)}", "segment": rng.choice(["new", "regular"])},
+        "session": {
+            "participant": f"P{rng.randrange(10**6)}",
+            "segment": rng.choice(["new", "regular"]),
+        },
         "answers": {
             "consent": "yes",
             "service": "Opening an account",
@@ -65,7 +77,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "import.json")
+    parser.add_argument(
+        "--out", type=Path, default=Path(__file__).parent / "results" / "import.json"
+    )
     args = parser.parse_args()
 
     script = load_script(bundled_script("customer"))

@@ -80,9 +80,11 @@ RULES: tuple[_Rule, ...] = (
     # in person
     _rule(
         "in_person",
-        r"\b(?:branch|store|shop|counter|desk|front desk|reception|"
+        r"\b(?:(?:at|in|into|to|from|inside|visited)\s+(?:the|a|their|our|my|your|one of "
+        r"their)\s+(?:local\s+)?(?:store|shop|office|centre|center|station)|"
+        r"branch|counter|desk|front desk|reception|"
         r"face[- ]to[- ]face|in person|in-person|went (?:in|into|down|to the)|walked in|"
-        r"queue[d]?|queuing|gate|check-?in desk|office|showroom|pharmacy|clinic|surgery|"
+        r"queue[d]?|queuing|gate|check-?in desk|showroom|pharmacy|clinic|surgery|"
         r"waiting room|the staff there|cashier|till)\b",
         0.8,
     ),

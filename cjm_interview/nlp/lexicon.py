@@ -15,6 +15,7 @@ from cjm_interview.nlp.base import TagResult
 from cjm_interview.nlp.channels import detect_channels
 
 NAME = "lexicon"
+NEUTRAL_BAND = 0.15
 VERSION = "1.0"
 
 EMOTION_WORDS: dict[str, str] = {
@@ -70,7 +71,8 @@ _DOMAIN_POSITIVE = re.compile(
 _SARCASM = re.compile(
     r"\b(?:oh\s+)?(?:great|brilliant|fantastic|wonderful|perfect|just what i needed|love it when|"
     r"thanks a lot|cheers for that|well done)\b[^.!?]{0,60}\b(?:hold|wait\w*|again|delay\w*|"
-    r"cancel\w*|lost|broke\w*|hours?|minutes?|days?|weeks?|nobody|no one|never)\b",
+    r"cancel\w*|lost|broke\w*|nobody|no one|never|"
+    r"(?:another|\d+|an?|two|three|four|five)\s+(?:hours?|minutes?|days?|weeks?))\b",
     re.IGNORECASE,
 )
 
@@ -114,9 +116,11 @@ class LexiconTagger:
             and not (emotions.keys() & {"relief", "delight", "trust"})
         ):
             compound = min(compound, -0.25)
-        if compound >= 0.05:
+        # A wider neutral band than VADER's 0.05: interview answers are full of
+        # factual steps that VADER nudges one way by a single word.
+        if compound >= NEUTRAL_BAND:
             sentiment = "positive"
-        elif compound <= -0.05:
+        elif compound <= -NEUTRAL_BAND:
             sentiment = "negative"
         else:
             sentiment = "neutral"

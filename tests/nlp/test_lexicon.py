@@ -1,0 +1,77 @@
+"""The lexicon tagger and the channel rules."""
+
+from __future__ import annotations
+
+import pytest
+
+from cjm_interview.nlp.base import Tagger
+from cjm_interview.nlp.channels import detect_channels
+from cjm_interview.nlp.lexicon import LexiconTagger
+from cjm_interview.nlp.loader import ModelUnavailable, load_tagger
+
+
+@pytest.mark.parametrize(
+    ("text", "channels"),
+    [
+        ("I called the helpline and waited on hold", {"phone"}),
+        ("Filled in the online form on their website", {"web"}),
+        ("went to the branch and queued at the counter", {"in_person"}),
+        ("they sent me a letter", {"mail"}),
+        ("got a text message and replied on WhatsApp", {"chat"}),
+        ("the engineer came round to fix the line", {"field"}),
+        ("printed my ticket at the ticket machine", {"self_service"}),
+        ("posted a review on trustpilot", {"social"}),
+        ("booked it in their app then emailed them the receipt", {"app", "email"}),
+        # Products and negations are not channel use.
+        ("my phone screen cracked so I bought a new phone", set()),
+        ("I couldn't find a phone number anywhere", set()),
+        ("they built me a website for the shop", set()),
+        ("I felt completely ignored", set()),
+    ],
+)
+def test_channels(text: str, channels: set[str]) -> None:
+    assert set(detect_channels(text)) == channels
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("quick and easy, the staff were lovely", "positive"),
+        ("never heard back from them, awful", "negative"),
+        ("Oh great, another hour on hold, just what I needed", "negative"),
+        ("not bad at all", "positive"),
+        ("the staff were not helpful", "negative"),
+        ("I gave them my reference number", "neutral"),
+    ],
+)
+def test_sentiment(text: str, sentiment: str) -> None:
+    assert LexiconTagger().tag_one(text).sentiment == sentiment
+
+
+def test_emotions_and_grade() -> None:
+    result = LexiconTagger().tag_one("I was so worried and confused, nobody explained anything")
+    assert {"anxiety", "confusion"} <= set(result.emotions)
+    assert result.grade < 5
+    happy = LexiconTagger().tag_one("Brilliant, sorted the same day, what a relief")
+    assert happy.grade > 7 and "relief" in happy.emotions
+
+
+def test_protocol_and_batch_order() -> None:
+    tagger = LexiconTagger()
+    assert isinstance(tagger, Tagger)
+    texts = ["called them", "went online", "posted a letter"]
+    results = tagger.tag_batch(texts)
+    assert [list(r.touchpoints) for r in results] == [["phone"], ["web"], ["mail"]]
+    tags = results[0].to_tags()
+    assert {t.kind for t in tags} == {"sentiment", "grade", "touchpoint"}
+
+
+def test_loader_falls_back_with_a_reason(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("CJM_MODELS_DIR", str(tmp_path))  # no heads here
+    monkeypatch.setattr("cjm_interview.taxonomy.models_dir", lambda: tmp_path)
+    tagger = load_tagger("auto")
+    assert tagger.name == "lexicon"
+    assert "heads" in tagger.fallback_reason or "No such file" in tagger.fallback_reason
+    with pytest.raises(ModelUnavailable):
+        load_tagger("model")
+    assert load_tagger("fallback").name == "lexicon"

@@ -1,0 +1,102 @@
+"""The embedding tagger with the shipped heads, and training on a small corpus."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cjm_interview.config import models_dir
+from cjm_interview.nlp.train import fit_binary, fit_ridge, fit_softmax, macro_f1
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def model():
+    from cjm_interview.nlp.embedding import EmbeddingTagger
+
+    return EmbeddingTagger.load()
+
+
+def test_heads_are_plain_arrays() -> None:
+    with np.load(models_dir() / "heads" / "heads.npz", allow_pickle=False) as data:
+        assert {"sent_W", "grade_w", "emo_W", "tp_W", "emo_thr", "tp_thr"} <= set(data.files)
+    meta = json.loads((models_dir() / "heads" / "heads.json").read_text())
+    assert meta["report"]["sentiment"]["heldout:macro_f1"] > 0.6
+
+
+def test_model_tags_clear_cases(model) -> None:
+    results = model.tag_batch(
+        [
+            "I called the helpline and waited an hour on hold, absolutely useless",
+            "The engineer came round and fixed it in ten minutes, brilliant",
+            "I filled in the form on their website",
+        ]
+    )
+    assert [r.sentiment for r in results] == ["negative", "positive", "neutral"]
+    assert "phone" in results[0].touchpoints and "field" in results[1].touchpoints
+    assert "web" in results[2].touchpoints
+    assert results[0].grade < results[2].grade < results[1].grade
+    assert len(results[0].embedding) == 384 * 4
+    vector = np.frombuffer(results[0].embedding, dtype="<f4")
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3
+
+
+def test_learners_learn() -> None:
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 5)).astype(np.float32)
+    y = np.digitize(x[:, 0] - 0.5 * x[:, 1], [-0.6, 0.6])  # three ordered classes
+    w, b = fit_softmax(x, y, 3)
+    assert macro_f1(y, (x @ w + b).argmax(axis=1), 3) > 0.9
+    target = 3 * x[:, 2] + 1
+    wr, br = fit_ridge(x, target, l2=0.1)
+    assert np.mean(np.abs(x @ wr + br - target)) < 0.1
+    labels = np.stack([(x[:, 3] > 0), (x[:, 4] < -0.5)], axis=1).astype(np.float32)
+    wb, bb = fit_binary(x, labels)
+    predicted = (x @ wb + bb) > 0
+    assert np.mean(predicted == labels.astype(bool)) > 0.9
+
+
+def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
+    from cjm_interview.nlp.embedding import EmbeddingTagger
+    from cjm_interview.nlp.train import train_all
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    rows = []
+    for i in range(40):
+        rows.append(
+            {
+                "text": f"great quick service number {i}",
+                "sentiment": "positive",
+                "grade": 9,
+                "touchpoints": ["web"],
+                "emotions": ["delight"],
+            }
+        )
+        rows.append(
+            {
+                "text": f"terrible wait on the phone {i}",
+                "sentiment": "negative",
+                "grade": 1,
+                "touchpoints": ["phone"],
+                "emotions": ["frustration"],
+            }
+        )
+        rows.append(
+            {
+                "text": f"I sent form {i} by post",
+                "sentiment": "neutral",
+                "grade": 5,
+                "touchpoints": ["mail"],
+                "emotions": [],
+            }
+        )
+    (corpus / "toy.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    report = train_all(folds=3, out=tmp_path / "heads", corpus_dir=corpus)
+    assert report.figures["sentiment"]["cv:macro_f1"] > 0.8
+    tagger = EmbeddingTagger.load(tmp_path / "heads")
+    assert tagger.tag_batch(["awful wait on the phone"])[0].sentiment == "negative"
