@@ -1,0 +1,488 @@
+"""The Textual application, built by one factory for the CLI and the tests.
+
+Two modes share the interview screen: interviewer mode (start screen, side
+panel, pause/resume/end early) and kiosk mode (welcome screen, locked-down
+keys, idle reset, an operator PIN to leave).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import ClassVar, Literal
+
+from textual import events, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.theme import Theme
+
+from cjm_interview.domain import Script, SessionInfo
+from cjm_interview.errors import CjmError
+from cjm_interview.nlp.base import Tagger
+from cjm_interview.pin import PinGuard
+from cjm_interview.session import InterviewSession
+from cjm_interview.store import Store
+from cjm_interview.tui.messages import TaggerFailed, TaggerReady
+from cjm_interview.tui.tagging import TaggerLoader, TaggerPlan, as_plan, label_of
+
+HIGH_CONTRAST = Theme(
+    name="cjm-high-contrast",
+    primary="#FFD700",
+    secondary="#00FFFF",
+    accent="#FFD700",
+    foreground="#FFFFFF",
+    background="#000000",
+    surface="#000000",
+    panel="#1A1A1A",
+    success="#00FF66",
+    warning="#FFB000",
+    error="#FF4040",
+    dark=True,
+    variables={
+        "footer-key-foreground": "#FFD700",
+        "input-selection-background": "#FFD700 40%",
+        "block-cursor-foreground": "#000000",
+        "block-cursor-background": "#FFD700",
+    },
+)
+
+IDLE_TICK = 0.5
+"""Seconds between two checks of the kiosk's idle time."""
+
+
+class CjmApp(App[None]):
+    """What both modes share: the store, the script, the taggers and their loading."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "cjm interview"
+
+    mode: ClassVar[str] = "interviewer"
+
+    tagger_status: reactive[str] = reactive("")
+    """The tagger's state as shown in the status line ("tags: model loading…")."""
+
+    def __init__(
+        self,
+        store: Store,
+        script: Script,
+        plan: TaggerPlan,
+        show_tags: bool = True,
+        interviewer: str = "",
+        cursor_blink: bool = True,
+        theme: str = HIGH_CONTRAST.name,
+    ) -> None:
+        super().__init__()
+        self.store = store
+        """The study database; used from this (the UI) thread only."""
+        self.script = script
+        """The script new sessions run."""
+        self.plan = plan
+        """The tagger usable at once and those to load in the background."""
+        self.tagger: Tagger | None = plan.ready
+        """The best tagger ready so far (None: answers wait for tags or go on without)."""
+        self.tagger_loading = bool(plan.loaders)
+        """True while a background loader is still running."""
+        self.show_tags = show_tags
+        """Whether tags appear under answers."""
+        self.interviewer = interviewer
+        """Default interviewer name on the start screen."""
+        self.cursor_blink = cursor_blink
+        """Blinking text cursors (off in snapshot tests)."""
+        self.session: InterviewSession | None = None
+        """The interview on screen, if any."""
+        self._theme_name = theme
+        self.tagger_status = self._status_text()
+
+    # ------------------------------------------------------------ start-up
+    def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = self._theme_name
+        if self.plan.loaders:
+            self._load_taggers(self.plan.loaders)
+
+    @work(thread=True, exit_on_error=False, group="tagger-load")
+    def _load_taggers(self, loaders: tuple[tuple[str, TaggerLoader], ...]) -> None:
+        # torch and sentence-transformers are imported here, in a thread, so the
+        # first question is on screen long before the model is.
+        for index, (label, loader) in enumerate(loaders):
+            final = index == len(loaders) - 1
+            try:
+                tagger = loader()
+            except Exception as exc:
+                self.post_message(TaggerFailed(label, str(exc) or type(exc).__name__, final))
+                continue
+            self.post_message(TaggerReady(tagger, label, final))
+
+    def _status_text(self, failed: str = "") -> str:
+        if not self.plan.enabled:
+            return "tags: off"
+        parts = []
+        if self.tagger is not None:
+            parts.append(f"tags: {self.tagger.name}")
+        if self.tagger_loading:
+            parts.append("model loading…" if parts else "tags: model loading…")
+        elif failed:
+            parts.append(f"({failed} unavailable)" if parts else f"tags: off ({failed} failed)")
+        return " · ".join(parts)
+
+    def on_tagger_ready(self, message: TaggerReady) -> None:
+        self.tagger = message.tagger
+        self.tagger_loading = not message.final
+        self.tagger_status = self._status_text()
+        if self.session is not None:
+            self._record_tagger(self.session)
+        self._tell_screens()
+
+    def on_tagger_failed(self, message: TaggerFailed) -> None:
+        self.tagger_loading = not message.final
+        self.tagger_status = self._status_text(failed=message.label)
+        self.log.warning(f"tagger {message.label} not loaded: {message.reason}")
+        self._tell_screens()
+
+    def _tell_screens(self) -> None:
+        from cjm_interview.tui.screens.interview import InterviewScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, InterviewScreen):
+                screen.tagger_changed()
+
+    def _record_tagger(self, session: InterviewSession) -> None:
+        # The name of the tagger is a detail; the answers are what matter.
+        with contextlib.suppress(CjmError):
+            self.store.update_session(session.id, tagger=label_of(self.tagger))
+
+    # ------------------------------------------------------------ sessions
+    def open_session(self, info: SessionInfo) -> InterviewSession:
+        """Start a session in the store (tags come from workers, not the session)."""
+        session = InterviewSession.start(
+            self.store,
+            self.script,
+            info,
+            tagger=None,
+            expect_tags=self.plan.enabled,
+            tagger_name=label_of(self.tagger),
+        )
+        self.session = session
+        return session
+
+    def interview_screen(self, session: InterviewSession, resumed: bool = False) -> Screen[None]:
+        from cjm_interview.tui.screens.interview import InterviewScreen
+
+        return InterviewScreen(session, self.show_tags, resumed)
+
+    def interview_finished(self, screen: Screen[None]) -> None:
+        """The engine has nothing more to ask (the session is marked finished)."""
+
+    async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:
+        """The interview screen is done with: finished, paused or ended early."""
+
+    async def start_interview(self, info: SessionInfo | None) -> None:
+        """Begin a new interview (from the start or welcome screen)."""
+
+
+class InterviewerApp(CjmApp):
+    """Interviewer mode: start screen, side panel, pause, resume, end early."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, show=False),
+    ]
+
+    mode = "interviewer"
+
+    def __init__(self, *args: object, resume: str | None = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.resume_id = resume
+        """A session to reopen at once (``--resume``)."""
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        from cjm_interview.tui.screens.start import StartScreen
+
+        if self.resume_id:
+            self.call_later(self.resume_interview, self.resume_id)
+        else:
+            self.push_screen(StartScreen())
+
+    async def start_interview(self, info: SessionInfo | None) -> None:
+        try:
+            session = self.open_session(info or SessionInfo())
+        except CjmError as exc:
+            self.notify(f"{exc} {exc.hint}", severity="error", timeout=10)
+            return
+        await self._show(self.interview_screen(session))
+
+    async def resume_interview(self, session_id: str) -> None:
+        """Reopen an unfinished session where it stopped."""
+        try:
+            full_id = self.store.resolve_session_id(session_id)
+            session = InterviewSession.resume(
+                self.store, full_id, self.script, expect_tags=self.plan.enabled
+            )
+        except CjmError as exc:
+            self.notify(f"{exc} {exc.hint}", severity="error", timeout=10)
+            if len(self.screen_stack) <= 1:
+                from cjm_interview.tui.screens.start import StartScreen
+
+                await self.push_screen(StartScreen())
+            return
+        self.session = session
+        await self._show(self.interview_screen(session, resumed=True))
+
+    async def _show(self, screen: Screen[None]) -> None:
+        if len(self.screen_stack) > 1:
+            await self.switch_screen(screen)
+        else:
+            await self.push_screen(screen)
+
+    async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:
+        from cjm_interview.tui.screens.start import StartScreen
+
+        self.session = None
+        if paused:
+            self.notify("Interview paused. Resume it from the list below.")
+        await self._show(StartScreen())
+
+
+class KioskApp(CjmApp, inherit_bindings=False):
+    """Kiosk mode: participants alone at a shared terminal, keys locked down."""
+
+    ENABLE_COMMAND_PALETTE = False
+
+    # Every way out of a terminal program is a key that does nothing here;
+    # the operator leaves through F12 and the PIN.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q,ctrl+c,ctrl+z,ctrl+backslash,ctrl+p", "nothing", show=False, priority=True),
+        Binding("escape", "nothing", show=False),
+        Binding("f12", "operator", show=False, priority=True),
+    ]
+
+    mode = "kiosk"
+
+    def __init__(
+        self,
+        *args: object,
+        pin_guard: PinGuard,
+        idle_seconds: float = 120.0,
+        countdown_seconds: float = 30.0,
+        reset_seconds: float = 10.0,
+        kiosk_id: str = "",
+        **kwargs: object,
+    ) -> None:
+        if not isinstance(pin_guard, PinGuard):
+            raise CjmError("kiosk mode needs an operator PIN and there is no default")
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.pin_guard = pin_guard
+        """Checks the operator's PIN."""
+        self.idle_seconds = idle_seconds
+        """Inactivity before "are you still there?"."""
+        self.countdown_seconds = countdown_seconds
+        """How long "are you still there?" waits before the reset."""
+        self.reset_seconds = reset_seconds
+        """How long the thank-you stays before the welcome screen returns."""
+        self.kiosk_id = kiosk_id
+        """Name of this terminal, kept with each session."""
+        self.last_input = time.monotonic()
+        """When the participant last pressed a key or touched the mouse."""
+        self.participants = 0
+        """Sessions started since launch."""
+        self._asking_idle = False
+        self._resetting = False
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        from cjm_interview.tui.screens.welcome import WelcomeScreen
+
+        self.push_screen(WelcomeScreen())
+        self.set_interval(IDLE_TICK, self._check_idle)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.last_input = time.monotonic()
+        await super().on_event(event)
+
+    # Ways out that a participant could otherwise reach.
+    def action_nothing(self) -> None:
+        """Swallow the key."""
+
+    async def action_quit(self) -> None:
+        self.action_operator()
+
+    async def action_help_quit(self) -> None:
+        """Ctrl+c does not leave a kiosk."""
+
+    def action_command_palette(self) -> None:
+        """No command palette in a kiosk."""
+
+    def action_suspend_process(self) -> None:
+        """A kiosk is never suspended to a shell."""
+
+    def action_operator(self) -> None:
+        """F12: the operator leaves with the PIN."""
+        from cjm_interview.tui.screens.modals import PinScreen
+
+        if isinstance(self.screen, PinScreen):
+            return
+
+        def decided(ok: bool | None) -> None:
+            if ok:
+                self._abandon()
+                self.exit()
+
+        self.push_screen(PinScreen(self.pin_guard), decided)
+
+    # ------------------------------------------------------------ participants
+    async def start_interview(self, info: SessionInfo | None) -> None:
+        info = SessionInfo(
+            perspective=self.script.perspective,
+            language=self.script.languages[0],
+            kiosk=self.kiosk_id,
+        )
+        try:
+            session = self.open_session(info)
+        except CjmError as exc:
+            self.notify(f"{exc} {exc.hint}", severity="error", timeout=10)
+            return
+        self.participants += 1
+        self.last_input = time.monotonic()
+        await self.switch_screen(self.interview_screen(session))
+
+    def interview_screen(self, session: InterviewSession, resumed: bool = False) -> Screen[None]:
+        from cjm_interview.tui.screens.interview import KioskInterviewScreen
+
+        return KioskInterviewScreen(session, self.show_tags, resumed)
+
+    def interview_finished(self, screen: Screen[None]) -> None:
+        self.set_timer(self.reset_seconds, self._reset_after_finish)
+
+    async def _reset_after_finish(self) -> None:
+        from cjm_interview.tui.screens.interview import InterviewScreen
+
+        screen = self.screen
+        if isinstance(screen, InterviewScreen) and screen.finished:
+            await self.reset("finished")
+
+    async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:
+        await self.reset("finished")
+
+    def _abandon(self) -> None:
+        session = self.session
+        self.session = None
+        if session is not None and not session.finished:
+            try:
+                session.end("abandoned")
+            except CjmError as exc:
+                self.log.error(f"could not mark session abandoned: {exc}")
+
+    async def reset(self, why: str = "abandoned") -> None:
+        """Close the participant's session and show the welcome screen to the next person.
+
+        Every screen of the previous participant is dropped: nothing of theirs
+        can be reached from the welcome screen.
+        """
+        if self._resetting:
+            return
+        self._resetting = True
+        try:
+            from cjm_interview.tui.screens.welcome import WelcomeScreen
+
+            if why == "abandoned":
+                self._abandon()
+            self.session = None
+            while len(self.screen_stack) > 2:
+                await self.pop_screen()
+            await self.switch_screen(WelcomeScreen())
+            self._asking_idle = False
+        finally:
+            self._resetting = False
+
+    def _check_idle(self) -> None:
+        from cjm_interview.tui.screens.interview import InterviewScreen
+        from cjm_interview.tui.screens.modals import IdleScreen
+
+        if self._asking_idle or self._resetting or self.session is None:
+            return
+        if not isinstance(self.screen, InterviewScreen):
+            return
+        if time.monotonic() - self.last_input < self.idle_seconds:
+            return
+        self._asking_idle = True
+
+        async def answered(still_there: bool | None) -> None:
+            self._asking_idle = False
+            self.last_input = time.monotonic()
+            if not still_there:
+                await self.reset("abandoned")
+
+        self.push_screen(IdleScreen(self.countdown_seconds), answered)
+
+
+def make_app(
+    store: Store,
+    script: Script,
+    mode: Literal["interviewer", "kiosk"] = "interviewer",
+    tagger: Tagger | TaggerPlan | TaggerLoader | None = None,
+    *,
+    resume: str | None = None,
+    interviewer: str = "",
+    show_tags: bool | None = None,
+    pin_guard: PinGuard | None = None,
+    idle_seconds: float = 120.0,
+    countdown_seconds: float = 30.0,
+    reset_seconds: float = 10.0,
+    kiosk_id: str = "",
+    cursor_blink: bool = True,
+    theme: str = HIGH_CONTRAST.name,
+) -> CjmApp:
+    """Build the app from its services; the CLI and the tests both come through here.
+
+    Args:
+        store: The study database.
+        script: The script new sessions run.
+        mode: ``interviewer`` or ``kiosk``.
+        tagger: A ready tagger, a callable that loads one (run in a background
+            thread), a TaggerPlan, or None for no tags.
+        resume: Interviewer mode: a session id (or unique prefix) to reopen at once.
+        interviewer: Interviewer mode: the default interviewer name.
+        show_tags: Show tags under answers (default: yes for interviewers, no in kiosks).
+        pin_guard: Kiosk mode: the operator's PIN; required, there is no default.
+        idle_seconds: Kiosk mode: inactivity before "are you still there?".
+        countdown_seconds: Kiosk mode: time to answer it before the reset.
+        reset_seconds: Kiosk mode: how long the thank-you stays.
+        kiosk_id: Kiosk mode: name of this terminal, kept with each session.
+        cursor_blink: Blinking cursors (off for stable snapshots).
+        theme: A Textual theme name; the default is high contrast.
+    """
+    plan = as_plan(tagger)
+    if mode == "kiosk":
+        if pin_guard is None:
+            raise CjmError(
+                "kiosk mode needs an operator PIN and there is no default",
+                "Set CJM_KIOSK_PIN, or pass --pin-hash-file FILE.",
+            )
+        return KioskApp(
+            store,
+            script,
+            plan,
+            show_tags=bool(show_tags),
+            cursor_blink=cursor_blink,
+            theme=theme,
+            pin_guard=pin_guard,
+            idle_seconds=idle_seconds,
+            countdown_seconds=countdown_seconds,
+            reset_seconds=reset_seconds,
+            kiosk_id=kiosk_id,
+        )
+    if mode != "interviewer":
+        raise ValueError(f"unknown mode {mode!r}")
+    return InterviewerApp(
+        store,
+        script,
+        plan,
+        show_tags=True if show_tags is None else show_tags,
+        interviewer=interviewer,
+        cursor_blink=cursor_blink,
+        theme=theme,
+        resume=resume,
+    )

@@ -1,0 +1,1 @@
+"""Screens: start (interviewer), welcome (kiosk), the interview, and modals."""

@@ -1,0 +1,705 @@
+"""The interview as a conversation, driven by the session (engine + store).
+
+The screen asks the session what to show, shows it, and hands back what the
+participant answered; every decision (validation, branching, steps, what
+comes next) is the engine's. Tags are computed in a worker thread and
+applied here, in the UI thread that owns the SQLite connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static
+
+from cjm_interview.answers import InvalidAnswer
+from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
+from cjm_interview.engine import AwaitingTags, Prompt, Rejected
+from cjm_interview.errors import CjmError
+from cjm_interview.nlp.base import Tagger
+from cjm_interview.session import InterviewSession
+from cjm_interview.tui.messages import (
+    AnswerGiven,
+    AnswerSelected,
+    JourneyEdit,
+    NoteWritten,
+    TagDecision,
+    TaggingFailed,
+    TagsReady,
+)
+from cjm_interview.tui.safe import one_line
+from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
+from cjm_interview.tui.widgets.inputs import AnswerInput, JourneyReviewAnswer, input_for
+from cjm_interview.tui.widgets.panel import JourneyPanel, NotesPanel, SidePanel, TagPanel
+from cjm_interview.tui.widgets.status import StatusBar
+
+if TYPE_CHECKING:
+    from cjm_interview.tui.app import CjmApp
+
+AWAIT_TAGS_SECONDS = 2.5
+"""How long a question that depends on tags waits for a tagger still loading."""
+WIDE_ENOUGH_FOR_PANEL = 100
+"""Terminal width from which the interviewer's side panel shows by default."""
+
+
+def playback(prompt: Prompt) -> str:
+    """The journey read back as an interviewer would, before the script's question."""
+    if not prompt.steps:
+        return prompt.text
+    told = ", ".join(f"{s.number}) {one_line(s.action, 80)}" for s in prompt.steps)
+    return f"So far: {told}.\n{prompt.text}"
+
+
+def answer_display(prompt: Prompt, answer: Answer) -> tuple[str, bool] | None:
+    """What the participant's turn shows: (text, italic), or None for nothing."""
+    qtype = prompt.question.type
+    if answer.skipped:
+        return "(skipped)", True
+    value = answer.value
+    labels = dict(prompt.choices)
+    if qtype is QuestionType.NOTE:
+        return None
+    if qtype in (QuestionType.TEXT, QuestionType.SHORT_TEXT):
+        return answer.raw, False
+    if qtype is QuestionType.GRADE:
+        return f"{value} / 10", False
+    if qtype is QuestionType.YES_NO:
+        return ("Yes" if value else "No"), False
+    if qtype is QuestionType.JOURNEY_REVIEW:
+        return "That's right.", True
+    values = value if isinstance(value, list) else [value]
+    shown = []
+    for item in values:
+        text = str(item)
+        if text.startswith("other:"):
+            shown.append("Other: " + text.split(":", 1)[1].strip())
+        else:
+            shown.append(labels.get(text, text))
+    return ", ".join(shown), False
+
+
+def preset_for(session: InterviewSession, prompt: Prompt) -> Any:
+    """What the input starts with: the earlier answer, or the channels the tagger heard."""
+    existing = prompt.existing
+    qtype = prompt.question.type
+    if existing is not None and not existing.skipped:
+        if qtype in (QuestionType.TEXT, QuestionType.SHORT_TEXT):
+            return existing.raw
+        return existing.value
+    if qtype is QuestionType.TOUCHPOINTS:
+        for step in session.engine.steps():
+            if step.iteration == prompt.item.iteration:
+                return list(step.touchpoints)
+    return None
+
+
+class InterviewScreen(Screen[None]):
+    """One participant's interview as a chat, with the interviewer's side panel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", priority=True),
+        Binding("f2,ctrl+b", "back", "Back", priority=True),
+        Binding("f3", "skip", "Skip", priority=True),
+        Binding("f8", "keep", "Keep", priority=True),
+        Binding("f4", "note", "Note", priority=True),
+        Binding("f7", "select_answer", "Tags", priority=True),
+        Binding("f6", "toggle_panel", "Panel", priority=True),
+        Binding("f5", "pause", "Pause", priority=True),
+        Binding("f10", "end_early", "End", priority=True),
+    ]
+
+    kiosk: ClassVar[bool] = False
+    """Kiosk screens have no side panel and no interviewer actions."""
+
+    def __init__(self, session: InterviewSession, show_tags: bool, resumed: bool = False) -> None:
+        super().__init__(classes="kiosk" if self.kiosk else "interviewer")
+        self.session = session
+        """The interview being run."""
+        self.show_tags = show_tags
+        """Whether tags appear under the answers."""
+        self.resumed = resumed
+        """True when the session was reopened: its earlier turns are replayed."""
+        self.current: Prompt | None = None
+        """The prompt on screen (None while waiting or when finished)."""
+        self.bubbles: dict[AnswerKey, AnswerBubble] = {}
+        """The latest turn shown for each answer."""
+        self.in_flight: set[AnswerKey] = set()
+        """Answers being tagged by a worker now."""
+        self.deferred: set[AnswerKey] = set()
+        """Answers that went on without tags; tagged when a tagger is ready."""
+        self.waiting_for: tuple[AnswerKey, ...] = ()
+        """Answers whose tags the next question needs."""
+        self.selected: AnswerKey | None = None
+        """The answer whose tags the side panel shows."""
+        self.finished = False
+        """True once the engine has nothing more to ask."""
+        self.panel_wanted: bool | None = None
+        """The interviewer's choice to show the panel (None: by terminal width)."""
+        self._intros: set[tuple[str, int]] = set()
+        self._await_timer: Timer | None = None
+
+    @property
+    def cjm(self) -> CjmApp:
+        return self.app  # type: ignore[return-value]
+
+    # ------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="main"):
+            yield ChatLog(id="chat")
+            if not self.kiosk:
+                yield SidePanel(id="side")
+        with Vertical(id="answer-box"):
+            yield Vertical(id="answer-slot")
+            yield Static("", id="hint")
+        yield Footer(show_command_palette=False)
+
+    async def on_mount(self) -> None:
+        self.query_one(StatusBar).show_tagger(self.cjm.tagger_status)
+        self.watch(self.cjm, "tagger_status", self._tagger_status_changed, init=False)
+        self._fit_panel()
+        if self.resumed:
+            self._replay()
+        await self.advance()
+        self.tag_keys(self.session.engine.untagged())
+
+    def on_resize(self) -> None:
+        self._fit_panel()
+
+    def _fit_panel(self) -> None:
+        if self.kiosk:
+            return
+        side = self.query_one(SidePanel)
+        wide = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
+        side.display = self.panel_wanted if self.panel_wanted is not None else wide
+
+    @property
+    def chat(self) -> ChatLog:
+        return self.query_one(ChatLog)
+
+    def _tagger_status_changed(self, status: str) -> None:
+        self.query_one(StatusBar).show_tagger(status)
+
+    # ------------------------------------------------------------ the conversation
+    def _replay(self) -> None:
+        """Show the turns of a resumed session, as they stand now."""
+        engine = self.session.engine
+        saved = engine.cursor
+        count = 0
+        try:
+            for item in engine.items():
+                if item.key not in engine.answers:
+                    continue
+                prompt = engine.go_to(item.key)
+                if prompt is None:
+                    continue
+                answer = engine.answers[item.key]
+                self.chat.say(prompt.text, "question")
+                self._show_answer(prompt, answer)
+                count += 1
+        finally:
+            engine.cursor = saved
+        self.chat.say(f"Welcome back: {count} answers so far, carrying on.", "info")
+
+    async def advance(self) -> None:
+        """Show whatever the session says comes next."""
+        state = self.session.state()
+        if isinstance(state, AwaitingTags):
+            self._wait_for_tags(state.keys)
+            return
+        self._stop_waiting()
+        if state is None:
+            await self._finish()
+            return
+        await self.show_prompt(state)
+
+    async def show_prompt(self, prompt: Prompt, note: str = "") -> None:
+        """Ask a question: its words in the chat, and the input that suits it."""
+        item = prompt.item
+        if prompt.intro and (item.section.id, item.iteration) not in self._intros:
+            self._intros.add((item.section.id, item.iteration))
+            self.chat.say(prompt.intro, "intro")
+        if note:
+            self.chat.say(note, "info")
+        is_review = prompt.question.type is QuestionType.JOURNEY_REVIEW
+        if self.current is None or self.current.key != prompt.key or note or is_review:
+            text = playback(prompt) if is_review else prompt.text
+            self.chat.say(text, "question")
+        self.current = prompt
+        await self._mount_input(input_for(prompt, preset_for(self.session, prompt)))
+        self._show_status()
+        self.refresh_panel()
+        self.refresh_bindings()
+
+    async def _mount_input(self, widget: AnswerInput | None, hint: str | None = None) -> None:
+        slot = self.query_one("#answer-slot", Vertical)
+        await slot.remove_children()
+        if widget is not None:
+            await slot.mount(widget)
+            widget.focus_answer()
+            hint = widget.hint
+        self.query_one("#hint", Static).update(Text(hint or "", style="dim"))
+
+    def _show_status(self) -> None:
+        prompt = self.current
+        progress = self.session.engine.progress()
+        if prompt is None:
+            self.query_one(StatusBar).show(self.session.script.title.get("en"), None, progress)
+            return
+        self.query_one(StatusBar).show(prompt.section_title, prompt.step_label, progress)
+
+    def _show_answer(self, prompt: Prompt, answer: Answer) -> None:
+        shown = answer_display(prompt, answer)
+        if shown is None:
+            return
+        text, italic = shown
+        taggable = answer.tags is None or any(answer.tags)
+        show = self.show_tags and prompt.question.show_tags and taggable and not answer.skipped
+        bubble = self.chat.answer(answer.key, text, show, italic)
+        self.bubbles[answer.key] = bubble
+        if answer.tags is None:
+            bubble.set_tags(None, pending=answer.key in self.in_flight)
+        else:
+            bubble.set_tags(answer.tags)
+        if prompt.question.type in (QuestionType.TEXT, QuestionType.SHORT_TEXT):
+            self.selected = answer.key
+
+    async def on_answer_given(self, message: AnswerGiven) -> None:
+        message.stop()
+        prompt = self.current
+        if prompt is None or message.key != prompt.key:
+            return  # a second Enter on an input already answered
+        now = self.session.state()
+        if not isinstance(now, Prompt) or now.key != prompt.key:
+            await self.advance()  # tags that arrived meanwhile changed what comes next
+            return
+        try:
+            result = self.session.submit(message.raw)
+        except CjmError as exc:
+            self._say_problem(exc)
+            return
+        if isinstance(result, Rejected):
+            self.chat.say(result.message, "error")
+            self._refocus()
+            return
+        self._show_answer(prompt, result.answer)
+        if result.answer.tags is None:
+            self.tag_keys([result.answer.key])
+        await self.advance()
+
+    def _say_problem(self, exc: CjmError) -> None:
+        text = str(exc) + (f"\n{exc.hint}" if exc.hint else "")
+        self.chat.say(f"The answer could not be saved: {text}", "error")
+        self._refocus()
+
+    def _refocus(self) -> None:
+        for widget in self.query(AnswerInput):
+            widget.focus_answer()
+
+    async def _finish(self) -> None:
+        self.finished = True
+        self.current = None
+        self.chat.say("That's the end of the interview. Thank you!", "question")
+        await self._mount_input(None, "Enter: back to the start screen")
+        self._show_status()
+        self.refresh_panel()
+        self.refresh_bindings()
+        self.cjm.interview_finished(self)
+
+    async def on_key(self, event: Any) -> None:
+        if self.finished and event.key == "enter":
+            event.stop()
+            self.app.call_later(self.cjm.interview_closed, self)
+
+    # ------------------------------------------------------------ journey playback
+    async def on_journey_edit(self, message: JourneyEdit) -> None:
+        message.stop()
+        prompt = self.current
+        if prompt is None or prompt.question.type is not QuestionType.JOURNEY_REVIEW:
+            return
+        group = prompt.question.section_id
+        groups = self.session.engine.repeat_groups()
+        group = groups[0] if groups else group
+        steps = {s.iteration: s for s in prompt.steps}
+        try:
+            if message.action == "insert":
+                self.session.insert_step(group, message.position, message.text)
+                said = f"Add a step: {message.text}"
+            elif message.action == "move":
+                self.session.move_step(group, message.iteration, message.position)
+                name = steps[message.iteration].action if message.iteration in steps else ""
+                said = f"Move “{one_line(name, 40)}” to place {message.position + 1}"
+            elif message.action == "remove":
+                self.session.remove_step(group, message.iteration)
+                name = steps[message.iteration].action if message.iteration in steps else ""
+                said = f"Remove “{one_line(name, 40)}”"
+            else:
+                self.session.rename_step(group, message.iteration, message.text)
+                said = f"Call it: {message.text}"
+        except InvalidAnswer as exc:
+            self.chat.say(str(exc), "error")
+            self._refocus()
+            return
+        except CjmError as exc:
+            self._say_problem(exc)
+            return
+        self.chat.answer(AnswerKey(prompt.key.question_id, -1), said, False, italic=True)
+        self.tag_keys(self.session.engine.untagged())
+        state = self.session.state()
+        if isinstance(state, Prompt) and state.key == prompt.key:
+            # Still the playback: read the journey back again, as it stands now.
+            self.current = state
+            self.chat.say(playback(state), "question")
+            for widget in self.query(JourneyReviewAnswer):
+                widget.refresh_steps(state)
+                widget.focus_answer()
+            self.refresh_panel()
+        else:
+            await self.advance()
+
+    # ------------------------------------------------------------ tags
+    def tag_keys(self, keys: Iterable[AnswerKey]) -> None:
+        """Tag these answers in a worker (or later, when a tagger is ready)."""
+        if not self.cjm.plan.enabled:
+            return
+        engine = self.session.engine
+        todo = []
+        for key in keys:
+            answer = engine.answers.get(key)
+            if answer is None or key in self.in_flight or not answer.raw.strip():
+                continue
+            todo.append((key, answer.raw))
+        if not todo:
+            return
+        tagger = self.cjm.tagger
+        if tagger is None:
+            self.deferred.update(k for k, _ in todo)
+            return
+        for key, _ in todo:
+            self.in_flight.add(key)
+            self.deferred.discard(key)
+            if key in self.bubbles:
+                self.bubbles[key].set_tags(None, pending=True)
+        self._tag_in_worker(tagger, self.session.id, tuple(todo))
+
+    @work(thread=True, exit_on_error=False, group="tagging")
+    def _tag_in_worker(
+        self, tagger: Tagger, session_id: str, todo: tuple[tuple[AnswerKey, str], ...]
+    ) -> None:
+        try:
+            results = tagger.tag_batch([raw for _, raw in todo])
+        except Exception as exc:  # a tagger failing must never stop an interview
+            self.post_message(TaggingFailed(session_id, tuple(k for k, _ in todo), str(exc)))
+            return
+        pairs = zip(todo, results, strict=True)
+        triples = tuple((key, raw, result) for (key, raw), result in pairs)
+        self.post_message(TagsReady(session_id, triples))
+
+    async def on_tags_ready(self, message: TagsReady) -> None:
+        if message.session_id != self.session.id:
+            return
+        for key, raw, result in message.results:
+            self.in_flight.discard(key)
+            try:
+                applied = self.session.apply_tags(key, result, raw)
+            except CjmError as exc:
+                self.notify(f"Tags not saved: {exc}", severity="warning")
+                continue
+            answer = self.session.engine.answers.get(key)
+            if applied and answer is not None and key in self.bubbles:
+                self.bubbles[key].set_tags(answer.tags)
+        self.refresh_panel()
+        await self._after_tags()
+
+    async def on_tagging_failed(self, message: TaggingFailed) -> None:
+        if message.session_id != self.session.id:
+            return
+        for key in message.keys:
+            self.in_flight.discard(key)
+            self.deferred.add(key)
+            self._go_on_without_tags(key)
+        self.notify(f"Tagging failed: {message.reason}", severity="warning")
+        await self._after_tags()
+
+    async def _after_tags(self) -> None:
+        if self.waiting_for:
+            await self.advance()
+            return
+        now = self.session.state()
+        current = self.current
+        moved = current is not None and isinstance(now, Prompt) and now.key != current.key
+        if moved and self.session.engine.cursor is None:
+            # The tags of an earlier answer call for a follow-up before going on.
+            assert isinstance(now, Prompt)
+            await self.show_prompt(now, "One more thing about what you said earlier.")
+
+    def _go_on_without_tags(self, key: AnswerKey) -> None:
+        answer = self.session.engine.answers.get(key)
+        if answer is not None and answer.tags is None:
+            self.session.set_tags(key, ())
+        if key in self.bubbles:
+            self.bubbles[key].set_tags(None)
+
+    def _wait_for_tags(self, keys: tuple[AnswerKey, ...]) -> None:
+        first = not self.waiting_for
+        self.waiting_for = keys
+        if first:
+            self.chat.say("…", "thinking")
+        self.tag_keys(keys)
+        if self.cjm.tagger is None and self._await_timer is None:
+            wait = AWAIT_TAGS_SECONDS if self.cjm.tagger_loading else 0
+            self._await_timer = self.set_timer(wait, self._give_up_waiting)
+
+    async def _give_up_waiting(self) -> None:
+        self._await_timer = None
+        if not self.waiting_for or self.cjm.tagger is not None:
+            return
+        for key in self.waiting_for:
+            self.deferred.add(key)
+            self._go_on_without_tags(key)
+        await self.advance()
+
+    def _stop_waiting(self) -> None:
+        if self.waiting_for:
+            self.waiting_for = ()
+            for bubble in self.chat.query(".-thinking"):
+                bubble.remove()
+        if self._await_timer is not None:
+            self._await_timer.stop()
+            self._await_timer = None
+
+    def tagger_changed(self) -> None:
+        """A (better) tagger is ready: tag what had to go on without tags."""
+        keys = set(self.deferred) | set(self.waiting_for) | set(self.session.engine.untagged())
+        self.tag_keys(sorted(keys, key=lambda k: (k.iteration, k.question_id)))
+
+    # ------------------------------------------------------------ side panel
+    def refresh_panel(self) -> None:
+        """Redraw the journey, the selected answer's tags and the notes."""
+        if self.kiosk:
+            return
+        engine = self.session.engine
+        self.query_one(JourneyPanel).show(engine.steps())
+        self._show_selected_tags()
+        self._show_notes()
+
+    def _show_selected_tags(self) -> None:
+        panel = self.query_one(TagPanel)
+        key = self.selected
+        if key is None:
+            panel.show("", None)
+            return
+        answer_id = self.session.store.answer_id(self.session.id, key)
+        if answer_id is None:
+            panel.show("", None)
+            return
+        title = key.question_id + (f", step {key.iteration}" if key.iteration else "")
+        panel.show(title, self.session.store.tags_of(answer_id))
+
+    def _note_key(self) -> AnswerKey | None:
+        return self.current.key if self.current is not None else None
+
+    def _show_notes(self) -> None:
+        key = self._note_key()
+        notes = self.session.store.notes(self.session.id)
+        if key is not None and key.iteration:
+            mine = [n["text"] for n in notes if n["step"] == key.iteration]
+            title = f"step {key.iteration}"
+        elif key is not None:
+            mine = [n["text"] for n in notes if n["question_id"] == key.question_id]
+            title = key.question_id
+        else:
+            mine = [n["text"] for n in notes]
+            title = "all"
+        self.query_one(NotesPanel).show(title, mine)
+
+    def on_note_written(self, message: NoteWritten) -> None:
+        message.stop()
+        author = self.session.actor or "interviewer"
+        try:
+            self.session.store.add_note(self.session.id, message.text, author, self._note_key())
+        except CjmError as exc:
+            self.notify(f"Note not saved: {exc}", severity="error")
+            return
+        self._show_notes()
+
+    def on_answer_selected(self, message: AnswerSelected) -> None:
+        message.stop()
+        if message.key in self.session.engine.answers:
+            self.selected = message.key
+            self.refresh_panel()
+
+    def on_tag_decision(self, message: TagDecision) -> None:
+        message.stop()
+        key = self.selected
+        store = self.session.store
+        if key is None:
+            return
+        answer_id = store.answer_id(self.session.id, key)
+        if answer_id is None:
+            return
+        person = self.session.actor or "interviewer"
+        try:
+            if message.status == "added":
+                store.add_tag(answer_id, message.kind, message.label, person)
+            else:
+                store.decide_tag(message.tag_id, message.status, person, message.label or None)
+        except CjmError as exc:
+            self.notify(f"Tag not changed: {exc}", severity="error")
+            return
+        tags = [
+            Tag(t["kind"], t["label"], float(t["score"] or 0), t["source"] or "", "")
+            for t in store.tags_of(answer_id)
+        ]
+        self.session.set_tags(key, tags)
+        if key in self.bubbles:
+            self.bubbles[key].set_tags(tags)
+        self.refresh_panel()
+
+    # ------------------------------------------------------------ actions
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        prompt = self.current
+        if action == "skip":
+            return None if prompt is None or not prompt.can_skip else True
+        if action == "back":
+            return None if prompt is None or not prompt.can_go_back else True
+        if action == "keep":
+            return True if self.session.engine.cursor is not None and prompt else None
+        if action in ("end_early", "pause") and self.finished:
+            return None
+        return True
+
+    def action_help(self) -> None:
+        prompt = self.current
+        if prompt is None:
+            return
+        hint = self.query_one("#hint", Static)
+        keys = str(hint.content) if hint.content else ""
+        text = prompt.help or "Answer in your own words; there are no right or wrong answers."
+        if prompt.can_skip:
+            text += " You can skip this question (F3)."
+        self.chat.say(f"{text}\nKeys: {keys}" if keys else text, "help")
+
+    async def action_back(self) -> None:
+        prompt = self.current
+        if prompt is None:
+            return
+        earlier = self.session.back()
+        if earlier is None or earlier.key == prompt.key:
+            self.chat.say("This is the first question.", "info")
+            return
+        await self.show_prompt(earlier, "Let's go back to this one.")
+
+    async def action_keep(self) -> None:
+        if self.session.engine.cursor is None:
+            return
+        self.session.forward()
+        await self.advance()
+
+    async def action_skip(self) -> None:
+        prompt = self.current
+        if prompt is None:
+            return
+        try:
+            result = self.session.skip()
+        except CjmError as exc:
+            self._say_problem(exc)
+            return
+        if isinstance(result, Rejected):
+            self.chat.say(result.message, "error")
+            return
+        self._show_answer(prompt, result.answer)
+        await self.advance()
+
+    def action_note(self) -> None:
+        if not self.kiosk:
+            if self.panel_wanted is False or not self.query_one(SidePanel).display:
+                self.panel_wanted = True
+                self._fit_panel()
+            self.query_one("#note-input").focus()
+
+    def action_select_answer(self) -> None:
+        if self.kiosk:
+            return
+        keys = [k for k, b in self.bubbles.items() if b.show_tags]
+        if not keys:
+            return
+        if self.selected in keys:
+            index = (keys.index(self.selected) - 1) % len(keys)
+        else:
+            index = len(keys) - 1
+        self.selected = keys[index]
+        for key, bubble in self.bubbles.items():
+            bubble.set_class(key == self.selected, "-selected")
+        self.bubbles[self.selected].scroll_visible(animate=False)
+        if not self.query_one(SidePanel).display:
+            self.panel_wanted = True
+            self._fit_panel()
+        self.refresh_panel()
+        self.query_one("#tag-list").focus()
+
+    def action_toggle_panel(self) -> None:
+        if self.kiosk:
+            return
+        side = self.query_one(SidePanel)
+        self.panel_wanted = not side.display
+        self._fit_panel()
+        if not side.display:
+            self._refocus()
+
+    async def action_pause(self) -> None:
+        self.chat.say("Paused: the interview can be resumed from the start screen.", "info")
+        self.app.call_later(self.cjm.interview_closed, self, paused=True)
+
+    def action_end_early(self) -> None:
+        from cjm_interview.tui.screens.modals import ConfirmScreen
+
+        async def decided(yes: bool | None) -> None:
+            if yes:
+                self.session.end("ended_early")
+                self.app.call_later(self.cjm.interview_closed, self)
+
+        self.app.push_screen(
+            ConfirmScreen("End this interview now? It is kept, marked as ended early."), decided
+        )
+
+
+class KioskInterviewScreen(InterviewScreen):
+    """The same conversation for a participant alone: bigger, simpler, no panel."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", priority=True),
+        Binding("ctrl+b", "back", "Back", priority=True),
+        Binding("f3", "skip", "Skip", priority=True),
+    ]
+
+    kiosk = True
+
+    async def _finish(self) -> None:
+        self.finished = True
+        self.current = None
+        await self._mount_input(None, "Enter: finish")
+        self._show_status()
+        self.refresh_bindings()
+        self.cjm.interview_finished(self)
+
+    async def on_key(self, event: Any) -> None:
+        if self.finished and event.key == "enter":
+            event.stop()
+            self.app.call_later(self.cjm.interview_closed, self)
+
+    def action_help(self) -> None:
+        prompt = self.current
+        if prompt is None:
+            return
+        text = prompt.help or "Answer in your own words; there are no right or wrong answers."
+        hint = self.query_one("#hint", Static).content
+        self.chat.say(f"{text}\nKeys: {hint}", "help")

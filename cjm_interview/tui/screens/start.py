@@ -1,0 +1,136 @@
+"""Interviewer mode's start screen: a new interview, or one to resume."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Grid, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from cjm_interview.domain import PERSPECTIVES, SessionInfo
+from cjm_interview.tui.safe import one_line
+
+if TYPE_CHECKING:
+    from cjm_interview.tui.app import CjmApp
+
+
+def session_line(row: dict[str, Any]) -> Text:
+    """One unfinished session in the resume list."""
+    who = one_line(row["participant"] or "(no name)", 20)
+    line = Text(f"{who:<20} ", style="bold")
+    line.append(f"{row['perspective']:<9}")
+    line.append(f"{row['answers']:>3} answers  ")
+    line.append(f"{(row['updated_at'] or row['started_at'] or '')[:16].replace('T', ' ')}  ")
+    line.append(row["id"][:8], style="dim")
+    return line
+
+
+class StartScreen(Screen[None]):
+    """Who is interviewed (pseudonym, perspective, segment, language), or resume one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "start", "Start", priority=True),
+        Binding("f9", "focus_resume", "Resume list"),
+        Binding("ctrl+q", "app.quit", "Quit", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(classes="start")
+
+    @property
+    def cjm(self) -> CjmApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        script = self.cjm.script
+        with VerticalScroll(id="start-body"):
+            yield Static(Text(script.title.get("en"), style="bold"), id="start-title")
+            if script.description is not None:
+                yield Static(Text(script.description.get("en"), style="italic"), id="start-about")
+            yield Static(Text("New interview", style="bold"), classes="section-title")
+            with Grid(id="start-form"):
+                yield Static("Participant")
+                yield Input(placeholder="pseudonym, e.g. P07", compact=True, id="participant")
+                yield Static("Perspective")
+                yield Select(
+                    [(p, p) for p in PERSPECTIVES],
+                    value=script.perspective if script.perspective in PERSPECTIVES else "customer",
+                    allow_blank=False,
+                    compact=True,
+                    id="perspective",
+                )
+                yield Static("Segment")
+                yield Input(placeholder="optional, e.g. new customers", compact=True, id="segment")
+                yield Static("Persona")
+                yield Input(placeholder="optional", compact=True, id="persona")
+                yield Static("Language")
+                yield Select(
+                    [(lang, lang) for lang in script.languages],
+                    value=script.languages[0],
+                    allow_blank=False,
+                    compact=True,
+                    id="language",
+                )
+                yield Static("Interviewer")
+                yield Input(self.cjm.interviewer, compact=True, id="interviewer")
+            yield Static(
+                Text("Enter or ctrl+s: start · Tab: next field", style="dim"), id="start-keys"
+            )
+            with Vertical(id="resume"):
+                yield Static(Text("Resume an unfinished interview"), id="resume-title")
+                yield OptionList(id="resume-list", compact=True)
+        yield Footer(show_command_palette=False)
+
+    def on_mount(self) -> None:
+        for widget in self.query(Input):
+            widget.cursor_blink = self.cjm.cursor_blink
+        self.query_one("#participant", Input).focus()
+        self.refresh_sessions()
+
+    def refresh_sessions(self) -> None:
+        """List the unfinished sessions of this database."""
+        options = self.query_one("#resume-list", OptionList)
+        options.clear_options()
+        rows = self.cjm.store.unfinished_sessions()
+        for row in rows:
+            options.add_option(Option(session_line(row), id=row["id"]))
+        self.query_one("#resume").display = bool(rows)
+
+    def info(self) -> SessionInfo:
+        """What the form says about the interview to start."""
+
+        def text(widget_id: str) -> str:
+            return " ".join(self.query_one(f"#{widget_id}", Input).value.split())
+
+        perspective = self.query_one("#perspective", Select).value
+        language = self.query_one("#language", Select).value
+        return SessionInfo(
+            perspective=str(perspective),
+            participant=text("participant"),
+            segment=text("segment"),
+            persona=text("persona"),
+            language=str(language),
+            interviewer=text("interviewer"),
+        )
+
+    async def action_start(self) -> None:
+        self.app.call_later(self.cjm.start_interview, self.info())
+
+    async def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        await self.action_start()
+
+    def action_focus_resume(self) -> None:
+        options = self.query_one("#resume-list", OptionList)
+        if options.option_count:
+            options.focus()
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if event.option.id:
+            self.app.call_later(self.cjm.resume_interview, event.option.id)

@@ -1,0 +1,133 @@
+"""The conversation: the assistant's prompts and the participant's answers, scrolling."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Static
+
+from cjm_interview.domain import AnswerKey, Tag
+from cjm_interview.tui.messages import AnswerSelected
+from cjm_interview.tui.safe import safe_text
+
+MAX_EMOTIONS = 3
+
+
+def tag_summary(tags: Sequence[Tag]) -> Text:
+    """A one-line summary of an answer's tags: channels · sentiment · emotions."""
+    touchpoints = [t.label for t in tags if t.kind == "touchpoint"]
+    sentiments = [t.label for t in tags if t.kind == "sentiment"]
+    emotions = sorted((t for t in tags if t.kind == "emotion"), key=lambda t: -t.score)
+    parts: list[Text] = []
+    if touchpoints:
+        parts.append(Text("channels: ", style="dim") + Text(", ".join(touchpoints), style="bold"))
+    if sentiments:
+        style = {"negative": "bold red", "positive": "bold green"}.get(sentiments[0], "bold")
+        parts.append(Text("sentiment: ", style="dim") + Text(sentiments[0], style=style))
+    if emotions:
+        names = ", ".join(t.label for t in emotions[:MAX_EMOTIONS])
+        parts.append(Text("feels: ", style="dim") + Text(names, style="italic"))
+    if not parts:
+        return Text("no tags", style="dim")
+    return Text(" · ").join(parts)
+
+
+def plain(widget: Static) -> str:
+    """The text a Static shows, without styles."""
+    content = widget.content
+    return content.plain if isinstance(content, Text) else str(content)
+
+
+class AssistantBubble(Static):
+    """Something the interviewer (the assistant) says."""
+
+    def __init__(self, text: str | Text, kind: str = "") -> None:
+        body = text if isinstance(text, Text) else Text(text)
+        super().__init__(body, classes="assistant" + (f" -{kind}" if kind else ""))
+
+
+class AnswerBubble(Widget):
+    """One answer of the participant, with its tags underneath once they are known."""
+
+    DEFAULT_CSS = """
+    AnswerBubble { height: auto; }
+    AnswerBubble > .answer-text { height: auto; }
+    AnswerBubble > .answer-tags { height: auto; display: none; }
+    AnswerBubble.-tagged > .answer-tags { display: block; }
+    """
+
+    def __init__(self, key: AnswerKey, text: str, show_tags: bool, italic: bool = False) -> None:
+        super().__init__(classes="participant")
+        self.key = key
+        """The answer shown."""
+        self.show_tags = show_tags
+        """Whether tags appear under this answer (never in kiosks, unless asked)."""
+        # Children exist from the start, so tags can be set before they mount.
+        self._text = Static(
+            safe_text(text, style="italic" if italic else ""), classes="answer-text"
+        )
+        self._tags = Static("", classes="answer-tags")
+
+    def compose(self) -> ComposeResult:
+        yield self._text
+        yield self._tags
+
+    def set_tags(self, tags: Sequence[Tag] | None, pending: bool = False) -> None:
+        """Show the tags (or that they are being computed)."""
+        if not self.show_tags:
+            return
+        line = self._tags
+        if pending:
+            line.update(Text("tagging…", style="dim italic"))
+            self.add_class("-tagged")
+        elif tags is None:
+            self.remove_class("-tagged")
+        else:
+            line.update(tag_summary(tags))
+            self.add_class("-tagged")
+
+    @property
+    def tags_text(self) -> str:
+        """The tag line as plain text (what tests and screen readers see)."""
+        if not self.has_class("-tagged"):
+            return ""
+        return plain(self._tags)
+
+    def on_click(self) -> None:
+        self.post_message(AnswerSelected(self.key))
+
+
+class ChatLog(VerticalScroll, can_focus=False):
+    """The conversation so far; always scrolled to the latest turn."""
+
+    def say(self, text: str | Text, kind: str = "") -> AssistantBubble:
+        """Add an assistant turn."""
+        bubble = AssistantBubble(text, kind)
+        self.mount(bubble)
+        self.scroll_end(animate=False)
+        return bubble
+
+    def answer(
+        self, key: AnswerKey, text: str, show_tags: bool, italic: bool = False
+    ) -> AnswerBubble:
+        """Add a participant turn (its text is shown safely, never as markup)."""
+        bubble = AnswerBubble(key, text, show_tags, italic)
+        self.mount(bubble)
+        self.scroll_end(animate=False)
+        return bubble
+
+    def transcript(self) -> str:
+        """Every turn as plain text, in order (for tests and checks)."""
+        lines = []
+        for child in self.children:
+            if isinstance(child, AnswerBubble):
+                lines.append("> " + plain(child._text))
+                if child.tags_text:
+                    lines.append("  [" + child.tags_text + "]")
+            elif isinstance(child, Static):
+                lines.append(plain(child))
+        return "\n".join(lines)

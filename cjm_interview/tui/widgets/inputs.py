@@ -1,0 +1,676 @@
+"""One input per question type, all usable with the keyboard alone.
+
+Each input posts :class:`AnswerGiven` with what the participant chose; the
+screen hands it to the session, which validates and stores it. The inputs
+hold no interview logic: a wrong answer comes back as the engine's message.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
+from textual.widget import Widget
+from textual.widgets import Input, Static, TextArea
+
+from cjm_interview.answers import MAX_ANSWER_CHARS
+from cjm_interview.domain import QuestionType
+from cjm_interview.engine import Prompt
+from cjm_interview.tui.messages import AnswerGiven, JourneyEdit
+from cjm_interview.tui.safe import clean_paste, one_line
+
+OTHER = "__other__"
+DIGIT_KEYS = "1234567890"  # 1–9 pick options 1–9, 0 picks the 10th
+GRADE_DIGIT_WAIT = 0.8  # seconds to wait for the "0" of a "10"
+
+
+class AnswerInput(Widget):
+    """The input for one prompt."""
+
+    DEFAULT_CSS = "AnswerInput { height: auto; }"
+
+    hint: ClassVar[str] = "Enter send"
+    """Keys shown under the input."""
+
+    def __init__(self, prompt: Prompt, preset: Any = None) -> None:
+        super().__init__(classes="answer-input")
+        self.prompt = prompt
+        """The prompt this input answers."""
+        self.preset = preset
+        """What the input starts with: the earlier answer when revisiting, or a suggestion."""
+
+    def send(self, raw: Any) -> None:
+        """Hand the answer to the screen."""
+        self.post_message(AnswerGiven(self.prompt.key, raw))
+
+    def focus_answer(self) -> None:
+        """Put the keyboard focus where the participant types."""
+        for widget in self.query("*"):
+            if widget.focusable:
+                widget.focus()
+                return
+        self.focus()
+
+
+# ------------------------------------------------------------------ free text
+class ChatTextArea(TextArea):
+    """A multi-line answer box: Enter sends, ctrl+j (or shift+enter) starts a new line."""
+
+    class Send(Message):
+        """Enter was pressed: send what is typed."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Send())
+            return
+        if event.key in ("ctrl+j", "shift+enter", "newline"):
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # Escape sequences never reach the document; huge pastes are cut at once
+        # rather than laid out and rejected later.
+        event.stop()
+        event.prevent_default()
+        if self.read_only:
+            return
+        text, shortened = clean_paste(event.text)
+        room = max(0, _max_chars() - len(self.text))
+        if len(text) > room:
+            text, shortened = text[:room], True
+        self.replace(text, *self.selection)
+        if shortened:
+            self.notify(
+                f"The pasted text was shortened to fit an answer ({_max_chars():,} characters).",
+                severity="warning",
+            )
+
+
+def _max_chars() -> int:
+    return MAX_ANSWER_CHARS
+
+
+class TextAnswer(AnswerInput):
+    """Free text over several lines."""
+
+    hint = "Enter send · ctrl+j new line"
+
+    def compose(self) -> ComposeResult:
+        area = ChatTextArea(
+            str(self.preset or ""),
+            soft_wrap=True,
+            show_line_numbers=False,
+            compact=True,
+            highlight_cursor_line=False,
+            placeholder="Type your answer…",
+            id="text-answer",
+        )
+        area.cursor_blink = self.app.cursor_blink  # type: ignore[attr-defined]
+        yield area
+
+    def on_mount(self) -> None:
+        area = self.query_one(ChatTextArea)
+        area.move_cursor(area.document.end)
+
+    def on_chat_text_area_send(self, event: ChatTextArea.Send) -> None:
+        event.stop()
+        self.send(self.query_one(ChatTextArea).text)
+
+
+class SafeInput(Input):
+    """A one-line input that strips control characters from pastes."""
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        event.stop()
+        event.prevent_default()
+        text, _ = clean_paste(event.text, limit=2_000)
+        self.insert_text_at_cursor(" ".join(text.split()))
+
+
+class ShortTextAnswer(AnswerInput):
+    """A few words on one line."""
+
+    def compose(self) -> ComposeResult:
+        box = SafeInput(
+            str(self.preset or ""), placeholder="Type your answer…", compact=True, id="short-answer"
+        )
+        box.cursor_blink = self.app.cursor_blink  # type: ignore[attr-defined]
+        yield box
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.send(event.value)
+
+
+# ------------------------------------------------------------------ choices
+class ChoicePicker(Widget, can_focus=True):
+    """Options navigable with the arrows and the number keys; one or several."""
+
+    DEFAULT_CSS = """
+    ChoicePicker { height: auto; width: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("home", "jump(0)", show=False),
+        Binding("end", "jump(-1)", show=False),
+        Binding("space", "toggle", "Tick", show=False),
+        Binding("enter", "choose", "Send", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+    """The highlighted row."""
+
+    class Chosen(Message):
+        """Enter: the choice is made (``values`` in option order)."""
+
+        def __init__(self, values: list[str]) -> None:
+            super().__init__()
+            self.values = values
+
+    class OtherWanted(Message):
+        """The participant picked "Other…" and wants to type it."""
+
+    def __init__(
+        self,
+        options: list[tuple[str, str]],
+        multi: bool,
+        allow_other: bool,
+        selected: list[str] | None = None,
+        shortcuts: dict[str, str] | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self.options = list(options)
+        """(value, label) pairs."""
+        self.multi = multi
+        """Several options may be ticked."""
+        self.allow_other = allow_other
+        """An "Other…" row lets the participant type an option of their own."""
+        self.selected: list[str] = [v for v, _ in self.options if v in (selected or [])]
+        """Ticked values (multi), or the chosen one (single)."""
+        self.shortcuts = shortcuts or {}
+        """Letter keys that pick a value (y/n for yes-no questions)."""
+        if not multi and self.selected:
+            self.cursor = [v for v, _ in self.options].index(self.selected[0])
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        rows = list(self.options)
+        if self.allow_other:
+            rows.append((OTHER, "Other…"))
+        return rows
+
+    def render(self) -> Text:
+        out = Text()
+        rows = self.rows
+        for index, (value, label) in enumerate(rows):
+            number = DIGIT_KEYS[index] if index < len(DIGIT_KEYS) and value != OTHER else "o"
+            here = index == self.cursor
+            if self.multi and value != OTHER:
+                mark = "[x]" if value in self.selected else "[ ]"
+            else:
+                mark = "(•)" if (value in self.selected or (here and not self.multi)) else "( )"
+            line = Text(f" {'▶' if here else ' '} {mark} {number}) ", style="bold" if here else "")
+            line.append(Text(label, style="reverse bold" if here else ""))
+            out.append(line)
+            if index < len(rows) - 1:
+                out.append("\n")
+        return out
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return len(self.rows)
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+
+    def action_move(self, delta: int) -> None:
+        self.cursor = (self.cursor + delta) % len(self.rows)
+
+    def action_jump(self, index: int) -> None:
+        self.cursor = index % len(self.rows)
+
+    def _toggle(self, index: int) -> None:
+        value = self.rows[index][0]
+        if value == OTHER:
+            self.post_message(self.OtherWanted())
+            return
+        if self.multi:
+            if value in self.selected:
+                self.selected.remove(value)
+            else:
+                self.selected.append(value)
+                order = [v for v, _ in self.options]
+                self.selected.sort(key=order.index)
+        else:
+            self.selected = [value]
+        self.refresh()
+
+    def action_toggle(self) -> None:
+        self._toggle(self.cursor)
+
+    def action_choose(self) -> None:
+        value = self.rows[self.cursor][0]
+        if value == OTHER and (not self.multi or not self.selected):
+            self.post_message(self.OtherWanted())
+            return
+        if self.multi:
+            if not self.selected and value != OTHER:
+                self.selected = [value]  # Enter on an unticked list takes the highlighted one
+            self.post_message(self.Chosen(list(self.selected)))
+        else:
+            self.post_message(self.Chosen([value]))
+
+    def on_key(self, event: events.Key) -> None:
+        key = event.character or ""
+        rows = self.rows
+        if key in DIGIT_KEYS and key:
+            index = DIGIT_KEYS.index(key)
+            if index < len(self.options):
+                event.stop()
+                self.cursor = index
+                self._toggle(index)
+        elif key.lower() == "o" and self.allow_other:
+            event.stop()
+            self.cursor = len(rows) - 1
+            self.post_message(self.OtherWanted())
+        elif key.lower() in self.shortcuts:
+            event.stop()
+            value = self.shortcuts[key.lower()]
+            self.cursor = [v for v, _ in rows].index(value)
+            self._toggle(self.cursor)
+
+    def on_click(self, event: events.Click) -> None:
+        if 0 <= event.y < len(self.rows):
+            self.cursor = event.y
+            self._toggle(event.y)
+
+
+class ChoiceAnswer(AnswerInput):
+    """Single or multiple choice, touchpoints, yes/no: a picker and an "other" box."""
+
+    def __init__(self, prompt: Prompt, preset: Any = None) -> None:
+        super().__init__(prompt, preset)
+        qtype = prompt.question.type
+        self.multi = qtype in (QuestionType.MULTI_CHOICE, QuestionType.TOUCHPOINTS)
+        """Several options may be ticked."""
+        self.yes_no = qtype is QuestionType.YES_NO
+        """A yes/no question (y and n pick)."""
+
+    @property
+    def hint(self) -> str:  # type: ignore[override]
+        if self.yes_no:
+            return "y / n or ↑↓ · Enter send"
+        if self.multi:
+            return "↑↓ move · space or 1–9 tick · Enter send"
+        return "↑↓ or 1–9 choose · Enter send"
+
+    def compose(self) -> ComposeResult:
+        prompt = self.prompt
+        other_text = ""
+        if self.yes_no:
+            options = [("yes", "Yes"), ("no", "No")]
+            selected = []
+            if isinstance(self.preset, bool):
+                selected = ["yes" if self.preset else "no"]
+            shortcuts = {"y": "yes", "n": "no"}
+            allow_other = False
+        else:
+            options = list(prompt.choices)
+            preset = self.preset
+            values = preset if isinstance(preset, list) else [preset] if preset else []
+            known = {v for v, _ in options}
+            selected = [v for v in values if v in known]
+            others = [v for v in values if isinstance(v, str) and v.startswith("other:")]
+            if others:
+                other_text = others[0].split(":", 1)[1].strip()
+            shortcuts = {}
+            allow_other = prompt.question.allow_other
+        yield ChoicePicker(
+            options,
+            multi=self.multi,
+            allow_other=allow_other,
+            selected=selected,
+            shortcuts=shortcuts,
+            id="choices",
+        )
+        other = SafeInput(
+            other_text, placeholder="Other: type it, then Enter", compact=True, id="other"
+        )
+        other.display = bool(other_text)
+        yield other
+
+    def on_choice_picker_chosen(self, event: ChoicePicker.Chosen) -> None:
+        event.stop()
+        values: list[str] = list(event.values)
+        other = self.query_one("#other", Input)
+        if other.display and other.value.strip():
+            values.append(f"other: {other.value.strip()}")
+        if self.multi:
+            self.send(values)
+        else:
+            self.send(values[0] if values else "")
+
+    def on_choice_picker_other_wanted(self, event: ChoicePicker.OtherWanted) -> None:
+        event.stop()
+        other = self.query_one("#other", Input)
+        other.display = True
+        other.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        picker = self.query_one(ChoicePicker)
+        if not text:
+            self.query_one("#other", Input).display = False
+            picker.focus()
+            return
+        if self.multi:
+            self.send([*picker.selected, f"other: {text}"])
+        else:
+            self.send(f"other: {text}")
+
+    def on_key(self, event: events.Key) -> None:
+        other = self.query_one("#other", Input)
+        if event.key == "escape" and other.has_focus:
+            event.stop()
+            other.value = ""
+            other.display = False
+            self.query_one(ChoicePicker).focus()
+
+
+# ------------------------------------------------------------------ grade
+class GradePicker(Widget, can_focus=True):
+    """A 0–10 scale: ←→ or a number (1 then 0 for ten), Enter sends."""
+
+    DEFAULT_CSS = """
+    GradePicker { height: 2; width: auto; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "step(-1)", show=False),
+        Binding("right", "step(1)", show=False),
+        Binding("home", "set(0)", show=False),
+        Binding("end", "set(10)", show=False),
+        Binding("enter", "send", show=False),
+    ]
+
+    value: reactive[int | None] = reactive(None)
+    """The grade picked so far."""
+
+    class Picked(Message):
+        """Enter on a grade."""
+
+        def __init__(self, value: int | None) -> None:
+            super().__init__()
+            self.value = value
+
+    def __init__(self, value: int | None = None, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.set_reactive(GradePicker.value, value)
+        self._last_one = -1.0  # when "1" was typed, to read "1 0" as ten
+
+    def render(self) -> Text:
+        cells = Text()
+        for grade in range(11):
+            colour = "red" if grade <= 3 else "yellow" if grade <= 6 else "green"
+            label = f" {grade} " if grade < 10 else " 10 "
+            style = f"bold reverse {colour}" if grade == self.value else colour
+            cells.append(label, style=style)
+            cells.append(" ")
+        scale = Text("awful", style="dim")
+        scale.append(" " * max(1, cells.cell_len - len("awful") - len("perfect") - 1))
+        scale.append("perfect", style="dim")
+        return cells + Text("\n") + scale
+
+    def get_content_width(self, container: Any, viewport: Any) -> int:
+        return 11 * 4 + 1
+
+    def action_step(self, delta: int) -> None:
+        start = 5 if self.value is None else self.value
+        self.value = max(0, min(10, start + delta if self.value is not None else start))
+
+    def action_set(self, value: int) -> None:
+        self.value = value
+
+    def action_send(self) -> None:
+        self.post_message(self.Picked(self.value))
+
+    def on_key(self, event: events.Key) -> None:
+        char = event.character or ""
+        if not char.isdigit() or len(char) != 1:
+            return
+        event.stop()
+        now = time.monotonic()
+        if char == "0" and self.value == 1 and now - self._last_one <= GRADE_DIGIT_WAIT:
+            self.value = 10
+            return
+        self.value = int(char)
+        self._last_one = now if char == "1" else -1.0
+
+    def on_click(self, event: events.Click) -> None:
+        grade = event.x // 4
+        if 0 <= grade <= 10 and event.y == 0:
+            self.value = grade
+
+
+class GradeAnswer(AnswerInput):
+    """A 0–10 grade."""
+
+    hint = "←→ or 0–10 · Enter send"
+
+    def compose(self) -> ComposeResult:
+        preset = self.preset if isinstance(self.preset, int) else None
+        yield GradePicker(preset, id="grade")
+
+    def on_grade_picker_picked(self, event: GradePicker.Picked) -> None:
+        event.stop()
+        self.send(event.value if event.value is not None else "")
+
+
+# ------------------------------------------------------------------ note
+class NoteAnswer(AnswerInput):
+    """Nothing to answer: Enter goes on."""
+
+    hint = "Enter continue"
+
+    def compose(self) -> ComposeResult:
+        yield ContinueKey(id="continue")
+
+
+class ContinueKey(Static, can_focus=True):
+    """A focusable "continue" prompt."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("enter,space", "go", show=False)]
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(Text("[ Continue ⏎ ]", style="bold"), id=id)
+
+    def action_go(self) -> None:
+        parent = self.parent
+        if isinstance(parent, AnswerInput):
+            parent.send("")
+
+    def on_click(self) -> None:
+        self.action_go()
+
+
+# ------------------------------------------------------------------ journey playback
+class StepList(Widget, can_focus=True):
+    """The steps told so far; the participant adds, moves, renames or removes them."""
+
+    DEFAULT_CSS = """
+    StepList { height: auto; width: 1fr; }
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move_cursor(-1)", show=False),
+        Binding("down", "move_cursor(1)", show=False),
+        Binding("shift+up,[", "move_step(-1)", "Move up", show=False),
+        Binding("shift+down,]", "move_step(1)", "Move down", show=False),
+        Binding("a", "edit('insert')", "Add step", show=False),
+        Binding("e", "edit('rename')", "Edit", show=False),
+        Binding("d,delete", "remove", "Remove", show=False),
+        Binding("enter", "confirm", "Looks right", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+    """The highlighted step."""
+
+    class EditWanted(Message):
+        """Open the text box to add a step or reword one."""
+
+        def __init__(self, action: str) -> None:
+            super().__init__()
+            self.action = action
+
+    class Confirmed(Message):
+        """The participant says the journey is right."""
+
+    def __init__(self, prompt: Prompt, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.steps = list(prompt.steps)
+        """The steps as the engine tells them."""
+
+    def render(self) -> Text:
+        out = Text()
+        if not self.steps:
+            return Text("(no steps yet: press a to add one)", style="dim")
+        for index, step in enumerate(self.steps):
+            here = index == self.cursor
+            line = Text(f" {'▶' if here else ' '} {step.number}) ", style="bold" if here else "")
+            line.append(Text(one_line(step.action, 60), style="reverse bold" if here else ""))
+            extra = []
+            if step.touchpoints:
+                extra.append(", ".join(step.touchpoints))
+            if step.grade is not None:
+                extra.append(f"{step.grade}/10")
+            if extra:
+                line.append("  " + " · ".join(extra), style="dim")
+            out.append(line)
+            if index < len(self.steps) - 1:
+                out.append("\n")
+        return out
+
+    def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
+        return max(1, len(self.steps))
+
+    def watch_cursor(self) -> None:
+        self.refresh()
+
+    def action_move_cursor(self, delta: int) -> None:
+        if self.steps:
+            self.cursor = max(0, min(len(self.steps) - 1, self.cursor + delta))
+
+    def action_move_step(self, delta: int) -> None:
+        if not self.steps:
+            return
+        target = self.cursor + delta
+        if not 0 <= target < len(self.steps):
+            return
+        step = self.steps[self.cursor]
+        self.post_message(JourneyEdit("move", step.iteration, target))
+        self.cursor = target
+
+    def action_edit(self, action: str) -> None:
+        self.post_message(self.EditWanted(action))
+
+    def action_remove(self) -> None:
+        if self.steps:
+            self.post_message(JourneyEdit("remove", self.steps[self.cursor].iteration))
+
+    def action_confirm(self) -> None:
+        self.post_message(self.Confirmed())
+
+    def on_click(self, event: events.Click) -> None:
+        if 0 <= event.y < len(self.steps):
+            self.cursor = event.y
+
+
+class JourneyReviewAnswer(AnswerInput):
+    """The playback: confirm the steps, or fix them first."""
+
+    hint = "↑↓ step · a add · e edit · d remove · [ ] move · Enter looks right"
+
+    def compose(self) -> ComposeResult:
+        yield StepList(self.prompt, id="steps")
+        box = SafeInput("", placeholder="", compact=True, id="step-text")
+        box.display = False
+        yield box
+
+    def refresh_steps(self, prompt: Prompt) -> None:
+        """Show the journey again after a change."""
+        self.prompt = prompt
+        steps = self.query_one(StepList)
+        steps.steps = list(prompt.steps)
+        steps.cursor = min(steps.cursor, max(0, len(steps.steps) - 1))
+        steps.refresh(layout=True)
+
+    def on_step_list_edit_wanted(self, event: StepList.EditWanted) -> None:
+        event.stop()
+        steps = self.query_one(StepList)
+        box = self.query_one("#step-text", Input)
+        box.display = True
+        self._editing = event.action
+        if event.action == "rename" and steps.steps:
+            box.value = steps.steps[steps.cursor].action
+            box.placeholder = "New wording for this step, then Enter (Esc cancels)"
+        else:
+            box.value = ""
+            box.placeholder = "The step you missed (added after the highlighted one), Enter"
+        box.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        steps = self.query_one(StepList)
+        text = event.value.strip()
+        box = self.query_one("#step-text", Input)
+        box.display = False
+        steps.focus()
+        if not text:
+            return
+        action = getattr(self, "_editing", "insert")
+        if action == "rename" and steps.steps:
+            self.post_message(JourneyEdit("rename", steps.steps[steps.cursor].iteration, 0, text))
+        else:
+            position = steps.cursor + 1 if steps.steps else 0
+            self.post_message(JourneyEdit("insert", 0, position, text))
+
+    def on_step_list_confirmed(self, event: StepList.Confirmed) -> None:
+        event.stop()
+        self.send("ok")
+
+    def on_key(self, event: events.Key) -> None:
+        box = self.query_one("#step-text", Input)
+        if event.key == "escape" and box.has_focus:
+            event.stop()
+            box.display = False
+            self.query_one(StepList).focus()
+
+
+def input_for(prompt: Prompt, preset: Any = None) -> AnswerInput:
+    """The input suited to a prompt's question type."""
+    qtype = prompt.question.type
+    if qtype is QuestionType.TEXT:
+        return TextAnswer(prompt, preset)
+    if qtype is QuestionType.SHORT_TEXT:
+        return ShortTextAnswer(prompt, preset)
+    if qtype is QuestionType.GRADE:
+        return GradeAnswer(prompt, preset)
+    if qtype is QuestionType.JOURNEY_REVIEW:
+        return JourneyReviewAnswer(prompt, preset)
+    if qtype is QuestionType.NOTE:
+        return NoteAnswer(prompt, preset)
+    return ChoiceAnswer(prompt, preset)

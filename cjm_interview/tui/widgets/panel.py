@@ -1,0 +1,235 @@
+"""The interviewer's side panel: the journey so far, the selected answer's tags, notes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from cjm_interview.engine import StepView
+from cjm_interview.tui.messages import NoteWritten, TagDecision
+from cjm_interview.tui.safe import one_line, safe_text
+
+CURVE_ROWS = 3
+BLOCKS = " ▁▂▃▄▅▆▇█"
+TAG_KINDS = ("touchpoint", "sentiment", "emotion")
+
+
+def grade_style(grade: int | None) -> str:
+    """Colour of a grade: red for bad, yellow for middling, green for good."""
+    if grade is None:
+        return "dim"
+    return "red" if grade <= 3 else "yellow" if grade <= 6 else "green"
+
+
+def emotional_curve(steps: Sequence[StepView], rows: int = CURVE_ROWS) -> Text:
+    """The step grades as a small bar chart, one column per step, numbered underneath."""
+    if not steps:
+        return Text("")
+    levels = rows * 8
+    lines = []
+    for row in range(rows - 1, -1, -1):
+        line = Text()
+        for step in steps:
+            if step.grade is None:
+                cell = "·" if row == 0 else " "
+            else:
+                fill = max(0, min(8, round(step.grade / 10 * levels) - row * 8))
+                cell = BLOCKS[fill]
+            line.append(cell * 2, style=grade_style(step.grade))
+            line.append(" ")
+        lines.append(line)
+    numbers = Text("".join(f"{s.number:<3}" for s in steps)[: 3 * len(steps)], style="dim")
+    return Text("\n").join([*lines, numbers])
+
+
+def journey_text(steps: Sequence[StepView], width: int = 28) -> Text:
+    """The steps told so far with channels and grades."""
+    if not steps:
+        return Text("No steps yet.", style="dim")
+    out = []
+    for step in steps:
+        line = Text(f"{step.number}. ", style="bold")
+        line.append(safe_text(one_line(step.action, width)))
+        if step.touchpoints:
+            line.append(f"  {', '.join(step.touchpoints)}", style="italic")
+        if step.grade is not None:
+            line.append(f"  {step.grade}/10", style=f"bold {grade_style(step.grade)}")
+        out.append(line)
+    return Text("\n").join(out)
+
+
+class JourneyPanel(Vertical):
+    """The journey so far, with an emotional curve of the step grades."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Journey so far", classes="panel-title")
+        yield Static(Text("No steps yet.", style="dim"), id="journey-steps")
+        yield Static("", id="journey-curve")
+
+    def show(self, steps: Sequence[StepView]) -> None:
+        """Redraw for the current steps."""
+        width = max(12, (self.size.width or 30) - 14)
+        self.query_one("#journey-steps", Static).update(journey_text(steps, width))
+        curve = self.query_one("#journey-curve", Static)
+        curve.update(emotional_curve(steps))
+        curve.display = any(s.grade is not None for s in steps)
+
+
+class TagList(OptionList):
+    """Tags of one answer; a accepts, x removes, c corrects, + adds."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("a", "decide('accepted')", "Accept tag", show=False),
+        Binding("x,delete", "decide('removed')", "Remove tag", show=False),
+        Binding("c", "edit('corrected')", "Correct tag", show=False),
+        Binding("plus,equals_sign", "edit('added')", "Add tag", show=False),
+    ]
+
+    def __init__(self, id: str | None = None) -> None:
+        super().__init__(id=id, compact=True)
+        self.tags: list[dict[str, Any]] = []
+        """Tags shown, as the store returns them (with ids and status)."""
+
+    def show(self, tags: list[dict[str, Any]]) -> None:
+        self.tags = tags
+        self.clear_options()
+        for tag in tags:
+            label = Text(f"{tag['kind']:<10} ", style="dim")
+            label.append(str(tag["label"]), style="bold")
+            if tag["kind"] != "grade":
+                label.append(f" {float(tag['score'] or 0):.2f}", style="dim")
+            status = tag["status"]
+            label.append(f"  {status}", style="green" if status in ("accepted", "added") else "dim")
+            self.add_option(Option(label, id=str(tag["id"])))
+
+    def _selected(self) -> dict[str, Any] | None:
+        index = self.highlighted
+        if index is None or not 0 <= index < len(self.tags):
+            return None
+        return self.tags[index]
+
+    def action_decide(self, status: str) -> None:
+        tag = self._selected()
+        if tag is not None:
+            self.post_message(TagDecision(int(tag["id"]), status))
+
+    def action_edit(self, status: str) -> None:
+        panel = self.parent
+        if isinstance(panel, TagPanel):
+            panel.open_editor(status, self._selected() if status == "corrected" else None)
+
+
+class TagPanel(Vertical):
+    """The tags of the selected answer, for the interviewer to check."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Tags", classes="panel-title", id="tags-title")
+        yield Static(Text("Select an answer (F7) to check its tags.", style="dim"), id="tags-help")
+        yield TagList(id="tag-list")
+        editor = Input(placeholder="", compact=True, id="tag-editor")
+        editor.display = False
+        yield editor
+
+    def show(self, title: str, tags: list[dict[str, Any]] | None) -> None:
+        """Show one answer's tags (None: no answer with tags selected)."""
+        self.query_one("#tags-title", Static).update(Text(f"Tags — {title}" if title else "Tags"))
+        tag_list = self.query_one(TagList)
+        help_line = self.query_one("#tags-help", Static)
+        if tags is None:
+            tag_list.show([])
+            tag_list.display = False
+            help_line.display = True
+            return
+        tag_list.show(tags)
+        tag_list.display = True
+        help_line.update(Text("a accept · x remove · c correct · + add", style="dim"))
+        help_line.display = True
+
+    def open_editor(self, status: str, tag: dict[str, Any] | None) -> None:
+        editor = self.query_one("#tag-editor", Input)
+        self._editing = (status, tag)
+        if status == "corrected" and tag is not None:
+            editor.placeholder = f"correct {tag['kind']} label, Enter"
+            editor.value = str(tag["label"])
+        else:
+            editor.placeholder = "kind: label (e.g. touchpoint: phone), Enter"
+            editor.value = ""
+        editor.display = True
+        editor.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "tag-editor":
+            return
+        event.stop()
+        editor = event.input
+        editor.display = False
+        status, tag = getattr(self, "_editing", ("added", None))
+        text = " ".join(event.value.split())
+        self.query_one(TagList).focus()
+        if not text:
+            return
+        if status == "corrected" and tag is not None:
+            self.post_message(TagDecision(int(tag["id"]), "corrected", text.lower()))
+            return
+        kind, _, label = text.partition(":")
+        if not label:
+            kind, label = "touchpoint", kind
+        kind = kind.strip().lower()
+        if kind not in TAG_KINDS:
+            self.notify(f"Tag kinds: {', '.join(TAG_KINDS)}", severity="warning")
+            return
+        self.post_message(TagDecision(0, "added", label.strip().lower(), kind))
+
+    def on_key(self, event: events.Key) -> None:
+        editor = self.query_one("#tag-editor", Input)
+        if event.key == "escape" and editor.has_focus:
+            event.stop()
+            editor.display = False
+            self.query_one(TagList).focus()
+
+
+class NotesPanel(Vertical):
+    """Private notes of the interviewer about the current step (never shown in kiosks)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("Notes", classes="panel-title", id="notes-title")
+        with VerticalScroll(id="notes-list"):
+            yield Static(Text("No notes here yet.", style="dim"), id="notes-text")
+        yield Input(placeholder="Private note (F4), Enter to save", compact=True, id="note-input")
+
+    def show(self, title: str, notes: list[str]) -> None:
+        """Show the notes about the current step or question."""
+        heading = f"Notes — {title}" if title else "Notes"
+        self.query_one("#notes-title", Static).update(Text(heading))
+        body = (
+            Text("\n").join(safe_text(n, limit=400) for n in notes)
+            if notes
+            else Text("No notes here yet.", style="dim")
+        )
+        self.query_one("#notes-text", Static).update(body)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "note-input":
+            return
+        event.stop()
+        text = event.value.strip()
+        event.input.value = ""
+        if text:
+            self.post_message(NoteWritten(text))
+
+
+class SidePanel(VerticalScroll, can_focus=False):
+    """Everything the interviewer sees beside the conversation."""
+
+    def compose(self) -> ComposeResult:
+        yield JourneyPanel(id="journey")
+        yield TagPanel(id="tags")
+        yield NotesPanel(id="notes")
