@@ -48,7 +48,7 @@ def _phone(match: re.Match[str]) -> str:
 
 
 def redact(text: str, kinds: Iterable[str] = KINDS) -> str:
-    """``text`` with the chosen kinds of personal data replaced by ``[email]``, ``[card]``, ``[phone]``."""
+    """``text`` with the chosen kinds of personal data replaced by ``[email]`` and the like."""
     chosen = set(kinds)
     unknown = chosen - set(KINDS)
     if unknown:

@@ -215,4 +215,28 @@ def m002_views(db: Database) -> None:
     )
 
 
+@migrations()
+def m003_provenance_and_step_groups(db: Database) -> None:
+    """Where merged sessions came from; researchers' edits of the composite step groups."""
+    db.table("session_sources").create(
+        {"session_id": str, "source_file": str, "device": str, "merged_at": str},
+        pk=("session_id", "source_file"),
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db.table("step_group_edits").create(
+        {
+            "id": int,
+            "action": str,  # rename | merge | split
+            "group_key": str,
+            "target_key": str,
+            "label": str,
+            "pattern": str,
+            "created_at": str,
+            "author": str,
+        },
+        pk="id",
+        not_null={"action", "group_key", "created_at"},
+    )
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -1,0 +1,3 @@
+"""Exports of the composite journey map: html, json, csv, md, mermaid."""
+
+from __future__ import annotations

@@ -1,0 +1,239 @@
+"""``cjm export`` and ``cjm map``: the composite journey map and its step groups."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cjm_interview.cli import db_option, fail
+
+FORMATS = ("html", "json", "csv", "md", "mermaid")
+
+
+def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that choose the sessions of a map."""
+    for option in reversed(
+        [
+            click.option("--segment", help="Only this segment."),
+            click.option("--persona", help="Only this persona."),
+            click.option(
+                "--perspective", type=click.Choice(["customer", "staff"]), help="Only one side."
+            ),
+            click.option("--script", "script_id", help="Only sessions of this script id."),
+            click.option(
+                "--since", metavar="DATE", help="Sessions started on or after DATE (YYYY-MM-DD)."
+            ),
+            click.option("--until", metavar="DATE", help="Sessions started on or before DATE."),
+            click.option("--finished", is_flag=True, help="Only finished sessions."),
+            click.option(
+                "--threshold",
+                type=click.FloatRange(0, 1),
+                default=None,
+                help="Similarity needed to put two steps in one group "
+                "[default: 0.4 with the model's vectors, 0.2 with word similarity].",
+            ),
+            click.option(
+                "--position-weight",
+                type=click.FloatRange(0, 5),
+                default=None,
+                help="How much where a step happens counts in grouping "
+                "[default: 0.35 with the model's vectors, 0 with word similarity].",
+            ),
+            click.option(
+                "--no-encode",
+                is_flag=True,
+                help="Never load the model; use word similarity when vectors are missing.",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
+    from cjm_interview.composite import AlignOptions, Filters, build_map
+    from cjm_interview.store import open_store
+
+    for key in ("since", "until"):
+        if kw.get(key) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", kw[key]):
+            fail(f"--{key} {kw[key]!r} is not a date", "Use YYYY-MM-DD.")
+    store = open_store(db_path, must_exist=True)
+    filters = Filters(
+        kw["segment"],
+        kw["persona"],
+        kw["perspective"],
+        kw["script_id"],
+        kw["since"],
+        kw["until"],
+        kw["finished"],
+    )
+    options = AlignOptions(threshold=kw["threshold"], position_weight=kw["position_weight"])
+    cmap = build_map(
+        store,
+        filters,
+        options,
+        encode_missing=not kw["no_encode"],
+        progress=not quiet and sys.stderr.isatty(),
+    )
+    return store, filters, cmap
+
+
+@click.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Output file [default: composite-map.FORMAT; stdout with -]. csv writes "
+    "OUT, OUT-wide.csv and OUT-tags.csv.",
+)
+@click.option(
+    "--redact",
+    metavar="KINDS",
+    default=None,
+    help="Remove e-mail addresses, phone and card numbers from the text: email,phone,card or all.",
+)
+@filter_options
+def export(
+    db_path: Path | None, fmt: str, output: Path | None, redact: str | None, **kw: Any
+) -> None:
+    """Export the composite journey map of the selected sessions."""
+    from cjm_interview.export.text_formats import to_json, to_markdown, to_mermaid
+    from cjm_interview.privacy import parse_kinds
+    from cjm_interview.privacy import redact as redact_text
+
+    try:
+        kinds = parse_kinds(redact) if redact else ()
+    except ValueError as exc:
+        fail(str(exc))
+    store, filters, cmap = _build(db_path, **kw)
+    if cmap.data["sessions"] == 0:
+        fail(
+            f"no sessions match ({filters.describe()}) in {store.path}",
+            "Check the filters with `cjm sessions list`.",
+        )
+    if kinds:
+        cmap.data = _redacted(cmap.data, lambda t: redact_text(t, kinds))
+    suffix = {"mermaid": "mmd"}.get(fmt, fmt)
+    output = output or Path(f"composite-map.{suffix}")
+    if fmt == "csv":
+        from cjm_interview.export.csv_export import write_csv
+
+        if str(output) == "-":
+            fail("csv writes three files; give -o FILE.csv")
+        paths = write_csv(store, filters, output, redact=kinds)
+        click.echo("Wrote " + ", ".join(map(str, paths)), err=True)
+        return
+    if fmt == "html":
+        from cjm_interview.export.html import to_html
+
+        text = to_html(cmap)
+    else:
+        text = {"json": to_json, "md": to_markdown, "mermaid": to_mermaid}[fmt](cmap)
+    if str(output) == "-":
+        click.echo(text, nl=False)
+        return
+    output.write_text(text, encoding="utf-8")
+    steps = len(cmap.data["steps"])
+    click.echo(
+        f"Wrote {output}: {cmap.data['sessions']} sessions, {steps} composite steps "
+        f"({cmap.data['alignment']['representation']} alignment).",
+        err=True,
+    )
+
+
+def _redacted(value: Any, fn: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return fn(value)
+    if isinstance(value, list):
+        return [_redacted(v, fn) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v, fn) for k, v in value.items()}
+    return value
+
+
+@click.group("map")
+def map_group() -> None:
+    """Inspect and edit the composite map's step groups (edits survive re-running)."""
+
+
+@map_group.command("groups")
+@db_option
+@filter_options
+def map_groups(db_path: Path | None, **kw: Any) -> None:
+    """List the composite steps with their keys, size and phrasings."""
+    _store, _filters, cmap = _build(db_path, **kw)
+    for i, step in enumerate(cmap.data["steps"], 1):
+        mark = " (edited)" if step["edited"] else ""
+        click.echo(
+            f"{i:>2}. {step['label']}{mark}\n    key: {step['key']} · {step['participants']} "
+            f"people · grade {step['grade']['mean']}"
+        )
+        for phrasing in step["phrasings"][:3]:
+            click.echo(f"      “{phrasing['text']}” ×{phrasing['count']}")
+
+
+def _edit(db_path: Path | None, **row: Any) -> None:
+    from cjm_interview.store import open_store, utc_now
+
+    store = open_store(db_path, must_exist=True)
+    now = utc_now()
+    store.write(
+        lambda conn: conn.execute(
+            "INSERT INTO step_group_edits (action, group_key, target_key, label, pattern, "
+            "created_at, author) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                row["action"],
+                row["group_key"],
+                row.get("target_key"),
+                row.get("label"),
+                row.get("pattern"),
+                now,
+                row.get("author"),
+            ),
+        )
+    )
+    click.echo(f"Saved: {row['action']} {row['group_key']}. It applies to every map from now on.")
+
+
+@map_group.command("rename")
+@click.argument("key")
+@click.argument("label")
+@db_option
+def map_rename(key: str, label: str, db_path: Path | None) -> None:
+    """Give the group KEY a better LABEL."""
+    _edit(db_path, action="rename", group_key=key, label=label)
+
+
+@map_group.command("merge")
+@click.argument("key")
+@click.argument("into")
+@db_option
+def map_merge(key: str, into: str, db_path: Path | None) -> None:
+    """Merge the group KEY into the group INTO."""
+    _edit(db_path, action="merge", group_key=key, target_key=into)
+
+
+@map_group.command("split")
+@click.argument("key")
+@click.argument("pattern")
+@click.option("--label", required=True, help="Label of the new group.")
+@db_option
+def map_split(key: str, pattern: str, label: str, db_path: Path | None) -> None:
+    """Move the steps of KEY whose words match PATTERN (a regular expression) to a new group."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        fail(f"pattern {pattern!r} is not a valid regular expression ({exc})")
+    from cjm_interview.composite import slug
+
+    _edit(
+        db_path, action="split", group_key=key, pattern=pattern, label=label, target_key=slug(label)
+    )

@@ -1,0 +1,163 @@
+"""CSV tables for statistics tools: long (answers with tags), wide (sessions), tag matrix."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+from cjm_interview.composite import Filters, _where
+from cjm_interview.export.escape import for_csv
+from cjm_interview.store import Store
+from cjm_interview.taxonomy import default_taxonomy
+
+
+def write_csv(
+    store: Store, filters: Filters, out: Path, redact: tuple[str, ...] = ()
+) -> list[Path]:
+    """Write OUT (long), OUT-wide.csv and OUT-tags.csv; returns the paths."""
+    from cjm_interview.privacy import redact as redact_text
+
+    def private(text: str | None) -> str | None:
+        return redact_text(text, redact) if (redact and text) else text
+
+    where, args = _where(filters)
+    conn = store.conn
+    rows = conn.execute(
+        "SELECT a.id, a.session_id, s.participant, s.perspective, s.segment, s.persona, "
+        "a.section_id, a.question_id, a.step, a.maps_to, a.raw_text, a.value_json, a.skipped, "
+        f"a.revision, a.answered_at FROM answers a JOIN sessions s ON s.id = a.session_id{where}"
+        f"{' AND' if where else ' WHERE'} a.is_current = 1 AND a.question_id NOT LIKE '%#order' "
+        "ORDER BY s.started_at, a.session_id, a.id",
+        args,
+    ).fetchall()
+    tags: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
+    for answer_id, kind, label, score in conn.execute(
+        "SELECT t.answer_id, t.kind, t.label, t.score FROM tags t JOIN answers a ON "
+        "a.id = t.answer_id WHERE a.is_current = 1 AND t.status NOT IN ('removed', 'corrected')"
+    ):
+        tags[answer_id].append((kind, label, score))
+    long_path = out
+    wide_path = out.with_name(out.stem + "-wide.csv")
+    matrix_path = out.with_name(out.stem + "-tags.csv")
+    header = [
+        "answer_id",
+        "session_id",
+        "participant",
+        "perspective",
+        "segment",
+        "persona",
+        "section_id",
+        "question_id",
+        "step",
+        "maps_to",
+        "answer",
+        "value",
+        "skipped",
+        "revision",
+        "answered_at",
+        "sentiment",
+        "predicted_grade",
+        "touchpoints",
+        "emotions",
+    ]
+    wide: dict[str, dict[str, object]] = {}
+    columns: list[str] = []
+    tax = default_taxonomy()
+    labels = [f"touchpoint:{t}" for t in tax.touchpoint_ids] + [
+        f"emotion:{e}" for e in tax.emotion_ids
+    ]
+    labels += ["sentiment:negative", "sentiment:neutral", "sentiment:positive"]
+    with (
+        long_path.open("w", newline="", encoding="utf-8") as f_long,
+        matrix_path.open("w", newline="", encoding="utf-8") as f_matrix,
+    ):
+        writer = csv.writer(f_long)
+        matrix = csv.writer(f_matrix)
+        writer.writerow(header)
+        matrix.writerow(["answer_id", "session_id", "question_id", "step", *labels])
+        for (
+            answer_id,
+            session_id,
+            participant,
+            perspective,
+            segment,
+            persona,
+            section_id,
+            question_id,
+            step,
+            maps_to,
+            raw,
+            value_json,
+            skipped,
+            revision,
+            answered_at,
+        ) in rows:
+            answer_tags = tags.get(answer_id, [])
+            sentiment = next((label for kind, label, _ in answer_tags if kind == "sentiment"), "")
+            grade = next((score for kind, _, score in answer_tags if kind == "grade"), "")
+            touch = ";".join(label for kind, label, _ in answer_tags if kind == "touchpoint")
+            emotions = ";".join(label for kind, label, _ in answer_tags if kind == "emotion")
+            value = json.loads(value_json) if value_json else None
+            shown_value = ";".join(map(str, value)) if isinstance(value, list) else value
+            writer.writerow(
+                [
+                    for_csv(v)
+                    for v in (
+                        answer_id,
+                        session_id,
+                        participant,
+                        perspective,
+                        segment,
+                        persona,
+                        section_id,
+                        question_id,
+                        step,
+                        maps_to,
+                        private(raw),
+                        private(shown_value) if isinstance(shown_value, str) else shown_value,
+                        skipped,
+                        revision,
+                        answered_at,
+                        sentiment,
+                        grade,
+                        touch,
+                        emotions,
+                    )
+                ]
+            )
+            present = {f"{kind}:{label}" for kind, label, _ in answer_tags}
+            if answer_tags:
+                matrix.writerow(
+                    [
+                        answer_id,
+                        session_id,
+                        question_id,
+                        step,
+                        *[1 if name in present else 0 for name in labels],
+                    ]
+                )
+            record = wide.setdefault(
+                session_id,
+                {
+                    "session_id": session_id,
+                    "participant": participant,
+                    "perspective": perspective,
+                    "segment": segment,
+                    "persona": persona,
+                },
+            )
+            column = question_id if not step else f"{question_id}_{step}"
+            if column not in columns:
+                columns.append(column)
+            if isinstance(shown_value, str):
+                shown_value = private(shown_value)
+            record[column] = shown_value if not isinstance(shown_value, bool) else int(shown_value)
+    with wide_path.open("w", newline="", encoding="utf-8") as f_wide:
+        fixed = ["session_id", "participant", "perspective", "segment", "persona"]
+        wide_writer = csv.DictWriter(f_wide, fieldnames=fixed + columns)
+        wide_writer.writeheader()
+        for record in wide.values():
+            wide_writer.writerow({k: for_csv(v) for k, v in record.items()})
+    return [long_path, wide_path, matrix_path]

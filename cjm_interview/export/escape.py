@@ -1,0 +1,40 @@
+"""Escaping participant text for each format it lands in."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from cjm_interview.answers import clean_text
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+
+
+def for_html(text: object) -> str:
+    """Text safe inside HTML elements and quoted attributes."""
+    return html.escape(clean_text(str(text)), quote=True)
+
+
+def for_csv(value: object) -> object:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    if not isinstance(value, str):
+        return value
+    text = clean_text(value)
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def for_markdown(text: object) -> str:
+    """Text shown literally by Markdown renderers (no links, emphasis, HTML or tables)."""
+    flat = " ".join(clean_text(str(text)).split())
+    return _MD_SPECIAL.sub(r"\\\1", flat)
+
+
+def for_mermaid(text: object, limit: int = 60) -> str:
+    """Text safe in a Mermaid journey task or section name."""
+    flat = " ".join(clean_text(str(text)).split())
+    flat = re.sub(r"[:;#%{}<>\"`\[\]|]", " ", flat)
+    flat = " ".join(flat.split())
+    return flat[:limit] or "step"
