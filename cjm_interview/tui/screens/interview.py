@@ -672,7 +672,7 @@ class InterviewScreen(Screen[None]):
         )
 
 
-class KioskInterviewScreen(InterviewScreen):
+class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
     """The same conversation for a participant alone: bigger, simpler, no panel."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -1,0 +1,21 @@
+"""Driving the app headlessly: answer whatever question is on screen."""
+
+from __future__ import annotations
+
+from cjm_interview.domain import QuestionType as T
+
+
+def keys_for(prompt, text: str = "some words", yes: bool = True, grade: str = "4") -> list[str]:
+    """Keys a participant presses to answer the prompt on screen."""
+    q = prompt.question
+    if q.type is T.YES_NO:
+        return ["y" if yes else "n", "enter"]
+    if q.type is T.GRADE:
+        return [*grade, "enter"]
+    if q.type is T.SINGLE_CHOICE:
+        return ["1", "enter"]
+    if q.type in (T.MULTI_CHOICE, T.TOUCHPOINTS):
+        return ["space", "enter"]
+    if q.type in (T.JOURNEY_REVIEW, T.NOTE):
+        return ["enter"]
+    return [*text, "enter"]

@@ -1,0 +1,107 @@
+"""Interviewer mode driven headlessly with Pilot, checked on screen and in the database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cjm_interview.domain import AnswerKey
+from cjm_interview.store import Store
+from cjm_interview.tui.app import make_app
+
+from .helpers import keys_for
+
+ACTIONS = [
+    "Looked at their website",
+    "Called the helpline and waited on hold",
+    "Went to the branch",
+]
+
+
+async def start(app, pilot, participant: str = "P07") -> None:
+    await pilot.pause()
+    await pilot.press(*participant, "enter")
+    await pilot.pause(0.2)
+
+
+async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fake_tagger) -> None:
+    store = Store(tmp_path / "s.db")
+    app = make_app(
+        store, customer_script, "interviewer", fake_tagger, interviewer="ana", cursor_blink=False
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start(app, pilot)
+        assert type(app.screen).__name__ == "InterviewScreen"
+        for _ in range(80):
+            prompt = app.screen.current
+            if prompt is None:
+                break
+            q = prompt.question
+            text = (
+                ACTIONS[min(prompt.item.step_number, 3) - 1] if q.id == "action" else "fine words"
+            )
+            more = not (q.id == "more_steps" and prompt.item.step_number >= 3)
+            await pilot.press(*keys_for(prompt, text, yes=more))
+            await pilot.pause(0.1)
+        transcript = app.screen.chat.transcript()
+        assert "So far: 1) Looked at their website, 2) Called the helpline" in transcript
+        # Tags appeared under the answers a moment after they were sent.
+        assert "channels: phone" in transcript
+    rows = store.list_sessions()
+    assert rows[0]["status"] == "finished" and rows[0]["participant"] == "P07"
+    assert rows[0]["interviewer"] == "ana" and rows[0]["tagger"] == "fake 1"
+    answers = {a.key: a for a in store.load_answers(rows[0]["id"])}
+    assert answers[AnswerKey("action", 2)].raw == ACTIONS[1]
+    phone = {t.label for t in answers[AnswerKey("action", 2)].tags if t.kind == "touchpoint"}
+    assert phone == {"phone"}
+
+
+async def test_back_revises_and_pause_resumes(tmp_path: Path, customer_script) -> None:
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start(app, pilot, "P1")
+        await pilot.press("y", "enter")
+        await pilot.pause(0.1)
+        await pilot.press(*"first wording", "enter")
+        await pilot.pause(0.1)
+        await pilot.press("f2")
+        await pilot.pause(0.1)
+        assert app.screen.current.question.id == "service"
+        await pilot.press("ctrl+a", "ctrl+k", *"second wording", "enter")
+        await pilot.pause(0.1)
+        assert app.screen.current.question.id == "stakeholders"
+        await pilot.press("f5")  # pause
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "StartScreen"
+    session_id = store.list_sessions()[0]["id"]
+    assert store.session(session_id)["status"] == "in_progress"
+    history = store.conn.execute(
+        "SELECT raw_text, revision FROM answers WHERE question_id = 'service' ORDER BY revision"
+    ).fetchall()
+    assert history[0] == ("first wording", 1) and history[-1][1] >= 2
+    assert "second wording" in history[-1][0]
+    # Resume: the interview continues at the next question.
+    app = make_app(
+        store, customer_script, "interviewer", None, resume=session_id[:8], cursor_blink=False
+    )
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause(0.3)
+        assert app.screen.current.question.id == "stakeholders"
+
+
+async def test_bad_grade_is_asked_again(tmp_path: Path, quick_script) -> None:
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, quick_script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start(app, pilot)
+        await pilot.press("y", "enter")
+        await pilot.pause(0.1)
+        await pilot.press(*"went online", "enter")
+        await pilot.pause(0.1)
+        assert app.screen.current.question.id == "grade"
+        await pilot.press("enter")  # nothing picked
+        await pilot.pause(0.1)
+        assert app.screen.current.question.id == "grade"
+        await pilot.press("7", "enter")
+        await pilot.pause(0.1)
+        assert app.screen.current.question.id == "more_steps"

@@ -1,0 +1,127 @@
+"""Kiosk mode: locked down, resets itself, never shows the previous person's answers."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.errors import CjmError
+from cjm_interview.pin import PinGuard
+from cjm_interview.store import Store
+from cjm_interview.tui.app import make_app
+
+from .helpers import keys_for
+
+
+def kiosk(store: Store, script, **kw):
+    return make_app(
+        store,
+        script,
+        "kiosk",
+        None,
+        pin_guard=PinGuard.from_pin("4821"),
+        cursor_blink=False,
+        kiosk_id="k1",
+        **kw,
+    )
+
+
+async def answer_all(app, pilot, first_action: str = "went to the counter") -> None:
+    for _ in range(30):
+        prompt = getattr(app.screen, "current", None)
+        if prompt is None:
+            return
+        more = prompt.question.id != "more_steps"
+        await pilot.press(*keys_for(prompt, first_action, yes=more, grade="8"))
+        await pilot.pause(0.1)
+
+
+def test_kiosk_refuses_to_start_without_a_pin(tmp_path: Path, quick_script) -> None:
+    with pytest.raises(CjmError, match="no default"):
+        make_app(Store(tmp_path / "s.db"), quick_script, "kiosk", None, pin_guard=None)
+
+
+async def test_quit_keys_do_nothing(tmp_path: Path, quick_script) -> None:
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for key in ("ctrl+q", "ctrl+c", "ctrl+z", "escape", "ctrl+p", "ctrl+backslash"):
+            await pilot.press(key)
+            await pilot.pause(0.05)
+            assert app.is_running
+            assert type(app.screen).__name__ in ("WelcomeScreen", "PinScreen")
+            if type(app.screen).__name__ == "PinScreen":
+                await pilot.press(*"0000", "enter")  # a wrong PIN keeps the kiosk up
+                await pilot.pause(0.05)
+                await pilot.press("escape")
+        assert app.is_running
+
+
+async def test_operator_leaves_with_the_pin_only(tmp_path: Path, quick_script) -> None:
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f12")
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "PinScreen"
+        await pilot.press(*"1234", "enter")
+        await pilot.pause(0.1)
+        assert app.is_running
+        await pilot.press("f12")
+        await pilot.pause(0.1)
+        if type(app.screen).__name__ != "PinScreen":
+            await pilot.press("f12")
+            await pilot.pause(0.1)
+        await pilot.press(*"4821", "enter")
+        await pilot.pause(0.2)
+    assert not app.is_running
+
+
+async def test_finish_then_reset_for_the_next_person(tmp_path: Path, quick_script) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=0.3)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # welcome: begin
+        await pilot.pause(0.2)
+        await answer_all(app, pilot, "secret-first-person went to the counter")
+        await asyncio.sleep(0.6)
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        # Nothing of the previous person can be reached from here.
+        for screen in app.screen_stack:
+            for widget in screen.walk_children():
+                assert "secret-first-person" not in str(getattr(widget, "content", ""))
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert "secret-first-person" not in app.screen.chat.transcript()
+    rows = store.list_sessions()
+    assert len(rows) == 2
+    assert sorted(r["status"] for r in rows) == ["finished", "in_progress"]
+    assert {r["kiosk"] for r in rows} == {"k1"}
+
+
+async def test_idle_participant_is_asked_then_reset(tmp_path: Path, quick_script) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, idle_seconds=1.0, countdown_seconds=2.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await pilot.press("y", "enter")
+        await pilot.pause(0.1)
+        seen = []
+        for _ in range(50):  # watch the screens for up to about five seconds
+            await asyncio.sleep(0.1)
+            name = type(app.screen).__name__
+            if not seen or seen[-1] != name:
+                seen.append(name)
+            if name == "WelcomeScreen":
+                break
+        # Asked "are you still there?" with a countdown, then reset.
+        assert seen[-2:] == ["IdleScreen", "WelcomeScreen"], seen
+    rows = store.list_sessions()
+    assert [r["status"] for r in rows] == ["abandoned"]
+    assert rows[0]["answers"] == 1
