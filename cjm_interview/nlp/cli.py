@@ -77,13 +77,21 @@ def _batches(lines: list[bytes]) -> Iterator[tuple[list[tuple[str, str]], BadLin
     help='Read {"id", "text"} JSON Lines on stdin; write one result per line, in order.',
 )
 @click.option("--fallback", is_flag=True, help="Use the lexicon tagger (no model).")
-def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool) -> None:
+@click.option(
+    "--serve",
+    is_flag=True,
+    hidden=True,
+    help="Internal: answer one line at a time, with embeddings, after a ready line.",
+)
+def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool, serve: bool) -> None:
     """Tag free text: touchpoints, sentiment, a 0-10 grade and emotions.
 
     \b
     cjm tag "I called the helpline and waited an hour"
     cjm tag --jsonl < answers.jsonl > tags.jsonl
     """
+    if serve:
+        sys.exit(_serve(fallback))
     if jsonl:
         sys.exit(_tag_jsonl(fallback))
     if not texts:
@@ -123,6 +131,41 @@ def _tag_jsonl(fallback: bool) -> int:
             if error is not None:
                 click.echo(f"Error: {error}", err=True)
                 return 2
+    return 0
+
+
+def _serve(fallback: bool) -> int:
+    """The tagger in a process of its own (see nlp/remote.py): the UI never shares its GIL."""
+    import base64
+
+    from cjm_interview.answers import clean_text
+
+    tagger = _tagger(fallback)
+    out = sys.stdout
+    ready = {
+        "ready": True,
+        "model": tagger.name,
+        "version": tagger.version,
+        "fallback_reason": getattr(tagger, "fallback_reason", None),
+    }
+    out.write(json.dumps(ready) + "\n")
+    out.flush()
+    for number, raw in enumerate(sys.stdin.buffer, 1):
+        try:
+            item_id, text = parse_line(number, raw.decode("utf-8", errors="replace"))
+        except BadLine as exc:
+            out.write(json.dumps({"error": str(exc)}) + "\n")
+            out.flush()
+            continue
+        result = tagger.tag_batch([clean_text(text)])[0]
+        line = result.to_json(item_id)
+        line["sentiment_scores"] = result.sentiment_scores
+        line["grade"] = result.grade
+        if result.embedding is not None:
+            line["embedding"] = base64.b64encode(result.embedding).decode("ascii")
+            line["embedding_model"] = result.embedding_model
+        out.write(_dumps(line) + "\n")
+        out.flush()
     return 0
 
 

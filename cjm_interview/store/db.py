@@ -22,12 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database
-
 from cjm_interview.config import default_db
 from cjm_interview.domain import Answer, AnswerKey, Script, SessionInfo, Tag
 from cjm_interview.errors import CjmError
-from cjm_interview.store.migrations import APPLICATION_ID, SCHEMA_VERSION, migrations
+from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 # How long a writer waits for another kiosk's transaction (CJM_BUSY_TIMEOUT_MS overrides).
 BUSY_TIMEOUT_MS = int(os.environ.get("CJM_BUSY_TIMEOUT_MS") or 15_000)
@@ -107,7 +105,6 @@ class Store:
                 )
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open database ({exc})") from None
-        self.db = Database(self.conn, execute_plugins=False)
         try:
             self._prepare()
         except sqlite3.DatabaseError as exc:
@@ -157,7 +154,13 @@ class Store:
         return not os.access(self.path, os.W_OK) or not os.access(parent, os.W_OK)
 
     def _migrate(self) -> None:
-        migrations.apply(self.db)
+        # sqlite-utils is only needed to migrate: importing it lazily keeps the
+        # interview's start-up short.
+        from sqlite_utils import Database
+
+        from cjm_interview.store.migrations import migrations
+
+        migrations.apply(Database(self.conn, execute_plugins=False))
         self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 

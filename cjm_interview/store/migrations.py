@@ -10,10 +10,9 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("cjm_interview")
+from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
-# 'CJM1' in ASCII: marks the file as ours for `file(1)` and for the checks on open.
-APPLICATION_ID = 0x434A4D31
+migrations = Migrations("cjm_interview")
 
 
 @migrations()
@@ -239,4 +238,6 @@ def m003_provenance_and_step_groups(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = len(migrations._migrations)
+if len(migrations._migrations) != SCHEMA_VERSION:
+    raise AssertionError("store/schema.py SCHEMA_VERSION must equal the number of migrations")
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "migrations"]

@@ -48,6 +48,9 @@ HIGH_CONTRAST = Theme(
     },
 )
 
+MODEL_DELAY = 1.5
+"""Seconds between the first screen and starting to load the model."""
+
 IDLE_TICK = 0.5
 """Seconds between two checks of the kiosk's idle time."""
 
@@ -102,12 +105,22 @@ class CjmApp(App[None]):
         if self.plan.loaders:
             self._load_taggers(self.plan.loaders)
 
+    def on_unmount(self) -> None:
+        # A model tagger runs in a child process: stop it with the app.
+        close = getattr(self.tagger, "close", None)
+        if callable(close):
+            close()
+
     @work(thread=True, exit_on_error=False, group="tagger-load")
     def _load_taggers(self, loaders: tuple[tuple[str, TaggerLoader], ...]) -> None:
         # torch and sentence-transformers are imported here, in a thread, so the
         # first question is on screen long before the model is.
         for index, (label, loader) in enumerate(loaders):
             final = index == len(loaders) - 1
+            if label == "model" and index > 0:
+                # Let the first question be drawn before the model's process
+                # takes a core of this two-core machine.
+                time.sleep(MODEL_DELAY)
             try:
                 tagger = loader()
             except Exception as exc:

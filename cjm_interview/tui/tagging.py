@@ -67,9 +67,10 @@ def plan_for_mode(mode: str) -> TaggerPlan:
         return load_tagger("fallback")
 
     def model() -> Tagger:
-        from cjm_interview.nlp.loader import load_tagger
+        # In a child process: loading torch in this one would freeze the screen.
+        from cjm_interview.nlp.remote import RemoteTagger
 
-        return load_tagger("model")
+        return RemoteTagger.start()
 
     steps: Sequence[tuple[str, TaggerLoader]]
     if mode == "fallback":
