@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,27 +113,25 @@ def embed_cached(texts: Sequence[str], progress: bool = False) -> np.ndarray:
 
 
 # ------------------------------------------------------------------ learners
-def fit_softmax(
-    x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-3, steps: int = 400
+def _adam(
+    x: np.ndarray,
+    outputs: int,
+    residual: Callable[[np.ndarray], np.ndarray],
+    l2: float,
+    steps: int,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression by Adam on the full batch, classes balanced."""
-    n, d = x.shape
-    w = np.zeros((d, classes), dtype=np.float64)
-    b = np.zeros(classes, dtype=np.float64)
-    onehot = np.eye(classes)[y]
-    counts = np.bincount(y, minlength=classes).astype(np.float64)
-    weights = (n / (classes * np.maximum(counts, 1)))[y][:, None]
-    m_w = np.zeros_like(w)
-    v_w = np.zeros_like(w)
-    m_b = np.zeros_like(b)
-    v_b = np.zeros_like(b)
+    """Full-batch Adam for a linear model ``x @ w + b``.
+
+    ``residual(logits)`` returns the gradient of the loss with respect to the
+    logits (already weighted and divided by the number of rows).
+    """
+    w = np.zeros((x.shape[1], outputs))
+    b = np.zeros(outputs)
+    m_w, v_w = np.zeros_like(w), np.zeros_like(w)
+    m_b, v_b = np.zeros_like(b), np.zeros_like(b)
     lr, beta1, beta2 = 0.05, 0.9, 0.999
     for t in range(1, steps + 1):
-        logits = x @ w + b
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        p /= p.sum(axis=1, keepdims=True)
-        grad = (p - onehot) * weights / n
+        grad = residual(x @ w + b)
         g_w = x.T @ grad + l2 * w
         g_b = grad.sum(axis=0)
         m_w = beta1 * m_w + (1 - beta1) * g_w
@@ -143,37 +141,41 @@ def fit_softmax(
         w -= lr * (m_w / (1 - beta1**t)) / (np.sqrt(v_w / (1 - beta2**t)) + 1e-8)
         b -= lr * (m_b / (1 - beta1**t)) / (np.sqrt(v_b / (1 - beta2**t)) + 1e-8)
     return w.astype(np.float32), b.astype(np.float32)
+
+
+def fit_softmax(
+    x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-3, steps: int = 400
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logistic regression by Adam on the full batch, classes balanced."""
+    n = x.shape[0]
+    onehot = np.eye(classes)[y]
+    counts = np.bincount(y, minlength=classes).astype(np.float64)
+    weights = (n / (classes * np.maximum(counts, 1)))[y][:, None]
+
+    def residual(logits: np.ndarray) -> np.ndarray:
+        logits = logits - logits.max(axis=1, keepdims=True)
+        p = np.exp(logits)
+        p /= p.sum(axis=1, keepdims=True)
+        return np.asarray((p - onehot) * weights / n)
+
+    return _adam(x, classes, residual, l2, steps)
 
 
 def fit_binary(
     x: np.ndarray, y: np.ndarray, l2: float = 1e-3, steps: int = 300
 ) -> tuple[np.ndarray, np.ndarray]:
     """One-vs-rest logistic regression for each column of a 0/1 matrix."""
-    n, d = x.shape
-    k = y.shape[1]
-    w = np.zeros((d, k))
-    b = np.zeros(k)
+    n = x.shape[0]
     pos = y.sum(axis=0)
     # Rare labels get more weight so they are not ignored.
     pos_weight = np.clip((n - pos) / np.maximum(pos, 1), 1.0, 10.0)
-    m_w = np.zeros_like(w)
-    v_w = np.zeros_like(w)
-    m_b = np.zeros_like(b)
-    v_b = np.zeros_like(b)
-    lr, beta1, beta2 = 0.05, 0.9, 0.999
-    for t in range(1, steps + 1):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w + b, -30, 30)))
-        weights = np.where(y > 0, pos_weight, 1.0)
-        grad = (p - y) * weights / n
-        g_w = x.T @ grad + l2 * w
-        g_b = grad.sum(axis=0)
-        m_w = beta1 * m_w + (1 - beta1) * g_w
-        v_w = beta2 * v_w + (1 - beta2) * g_w**2
-        m_b = beta1 * m_b + (1 - beta1) * g_b
-        v_b = beta2 * v_b + (1 - beta2) * g_b**2
-        w -= lr * (m_w / (1 - beta1**t)) / (np.sqrt(v_w / (1 - beta2**t)) + 1e-8)
-        b -= lr * (m_b / (1 - beta1**t)) / (np.sqrt(v_b / (1 - beta2**t)) + 1e-8)
-    return w.astype(np.float32), b.astype(np.float32)
+    weights = np.where(y > 0, pos_weight, 1.0)
+
+    def residual(logits: np.ndarray) -> np.ndarray:
+        p = 1.0 / (1.0 + np.exp(-np.clip(logits, -30, 30)))
+        return np.asarray((p - y) * weights / n)
+
+    return _adam(x, y.shape[1], residual, l2, steps)
 
 
 def fit_ridge(x: np.ndarray, y: np.ndarray, l2: float = 1.0) -> tuple[np.ndarray, float]:

@@ -31,6 +31,19 @@ def interviewer(tmp_path: Path):
     )
 
 
+def kiosk(tmp_path: Path):
+    store = Store(tmp_path / "s.db", clock=frozen)
+    return make_app(
+        store,
+        load_script(PROMPTS / "quick.yaml"),
+        "kiosk",
+        None,
+        pin_guard=PinGuard.from_pin("4821"),
+        cursor_blink=False,
+        kiosk_id="k1",
+    )
+
+
 def test_start_screen(snap_compare, tmp_path: Path) -> None:
     assert snap_compare(interviewer(tmp_path), terminal_size=(100, 32))
 
@@ -51,30 +64,12 @@ def test_interview_with_tags(snap_compare, tmp_path: Path) -> None:
 
 
 def test_kiosk_welcome_80x24(snap_compare, tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db", clock=frozen)
-    app = make_app(
-        store,
-        load_script(PROMPTS / "quick.yaml"),
-        "kiosk",
-        None,
-        pin_guard=PinGuard.from_pin("4821"),
-        cursor_blink=False,
-        kiosk_id="k1",
-    )
+    app = kiosk(tmp_path)
     assert snap_compare(app, terminal_size=(80, 24))
 
 
 def test_kiosk_grade_question_80x24(snap_compare, tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.db", clock=frozen)
-    app = make_app(
-        store,
-        load_script(PROMPTS / "quick.yaml"),
-        "kiosk",
-        None,
-        pin_guard=PinGuard.from_pin("4821"),
-        cursor_blink=False,
-        kiosk_id="k1",
-    )
+    app = kiosk(tmp_path)
 
     async def run_before(pilot) -> None:
         await pilot.press("enter")
