@@ -108,7 +108,8 @@ class ChatLog(VerticalScroll, can_focus=False):
         """Add an assistant turn."""
         bubble = AssistantBubble(text, kind)
         self.mount(bubble)
-        self.scroll_end(animate=False)
+        # After the new turn is laid out, or the end is not the end yet.
+        self.call_after_refresh(self.scroll_end, animate=False)
         return bubble
 
     def answer(
@@ -117,7 +118,8 @@ class ChatLog(VerticalScroll, can_focus=False):
         """Add a participant turn (its text is shown safely, never as markup)."""
         bubble = AnswerBubble(key, text, show_tags, italic)
         self.mount(bubble)
-        self.scroll_end(animate=False)
+        # After the new turn is laid out, or the end is not the end yet.
+        self.call_after_refresh(self.scroll_end, animate=False)
         return bubble
 
     def transcript(self) -> str:
