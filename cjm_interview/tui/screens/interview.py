@@ -37,7 +37,12 @@ from cjm_interview.tui.messages import (
 )
 from cjm_interview.tui.safe import one_line
 from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
-from cjm_interview.tui.widgets.inputs import AnswerInput, JourneyReviewAnswer, input_for
+from cjm_interview.tui.widgets.inputs import (
+    AnswerInput,
+    ChoiceAnswer,
+    JourneyReviewAnswer,
+    input_for,
+)
 from cjm_interview.tui.widgets.panel import JourneyPanel, NotesPanel, SidePanel, TagPanel
 from cjm_interview.tui.widgets.status import StatusBar
 
@@ -416,8 +421,19 @@ class InterviewScreen(Screen[None]):
             answer = self.session.engine.answers.get(key)
             if applied and answer is not None and key in self.bubbles:
                 self.bubbles[key].set_tags(answer.tags)
+        self._suggest_channels()
         self.refresh_panel()
         await self._after_tags()
+
+    def _suggest_channels(self) -> None:
+        # Tags of a step's action often arrive after its channel question is shown.
+        prompt = self.current
+        if prompt is None or prompt.question.type is not QuestionType.TOUCHPOINTS:
+            return
+        suggested = preset_for(self.session, prompt)
+        if suggested:
+            for widget in self.query(ChoiceAnswer):
+                widget.suggest(list(suggested))
 
     async def on_tagging_failed(self, message: TaggingFailed) -> None:
         if message.session_id != self.session.id:
@@ -487,7 +503,8 @@ class InterviewScreen(Screen[None]):
         if self.kiosk:
             return
         engine = self.session.engine
-        self.query_one(JourneyPanel).show(engine.steps())
+        labels = {t.id: t.label for t in self.session.script.touchpoints}
+        self.query_one(JourneyPanel).show(engine.steps(), labels)
         self._show_selected_tags()
         self._show_notes()
 
@@ -501,8 +518,18 @@ class InterviewScreen(Screen[None]):
         if answer_id is None:
             panel.show("", None)
             return
-        title = key.question_id + (f", step {key.iteration}" if key.iteration else "")
+        number = self._step_number(key.iteration)
+        title = key.question_id + (f", step {number}" if number else "")
         panel.show(title, self.session.store.tags_of(answer_id))
+
+    def _step_number(self, iteration: int) -> int:
+        """The place of a step in the journey as told now (0 outside steps)."""
+        if not iteration:
+            return 0
+        for step in self.session.engine.steps():
+            if step.iteration == iteration:
+                return step.number
+        return iteration
 
     def _note_key(self) -> AnswerKey | None:
         return self.current.key if self.current is not None else None
@@ -512,7 +539,7 @@ class InterviewScreen(Screen[None]):
         notes = self.session.store.notes(self.session.id)
         if key is not None and key.iteration:
             mine = [n["text"] for n in notes if n["step"] == key.iteration]
-            title = f"step {key.iteration}"
+            title = f"step {self._step_number(key.iteration)}"
         elif key is not None:
             mine = [n["text"] for n in notes if n["question_id"] == key.question_id]
             title = key.question_id
@@ -572,7 +599,7 @@ class InterviewScreen(Screen[None]):
         if action == "back":
             return None if prompt is None or not prompt.can_go_back else True
         if action == "keep":
-            return True if self.session.engine.cursor is not None and prompt else None
+            return self.session.engine.cursor is not None and prompt is not None
         if action in ("end_early", "pause") and self.finished:
             return None
         return True

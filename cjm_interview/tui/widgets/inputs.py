@@ -28,6 +28,7 @@ from cjm_interview.tui.safe import clean_paste, one_line
 OTHER = "__other__"
 DIGIT_KEYS = "1234567890"  # 1–9 pick options 1–9, 0 picks the 10th
 GRADE_DIGIT_WAIT = 0.8  # seconds to wait for the "0" of a "10"
+COLUMNS_FROM = 6  # options above which a list may go in two columns
 
 
 class AnswerInput(Widget):
@@ -164,6 +165,8 @@ class ChoicePicker(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "move(-1)", "Up", show=False),
         Binding("down", "move(1)", "Down", show=False),
+        Binding("left", "move_column(-1)", show=False),
+        Binding("right", "move_column(1)", show=False),
         Binding("home", "jump(0)", show=False),
         Binding("end", "jump(-1)", show=False),
         Binding("space", "toggle", "Tick", show=False),
@@ -203,6 +206,8 @@ class ChoicePicker(Widget, can_focus=True):
         """Ticked values (multi), or the chosen one (single)."""
         self.shortcuts = shortcuts or {}
         """Letter keys that pick a value (y/n for yes-no questions)."""
+        self.touched = False
+        """True once the participant changed the ticks (suggestions no longer apply)."""
         if not multi and self.selected:
             self.cursor = [v for v, _ in self.options].index(self.selected[0])
 
@@ -213,25 +218,45 @@ class ChoicePicker(Widget, can_focus=True):
             rows.append((OTHER, "Other…"))
         return rows
 
-    def render(self) -> Text:
-        out = Text()
+    def _columns(self, width: int) -> int:
+        # Long lists go in two columns so the question and the conversation stay in view.
         rows = self.rows
-        for index, (value, label) in enumerate(rows):
-            number = DIGIT_KEYS[index] if index < len(DIGIT_KEYS) and value != OTHER else "o"
-            here = index == self.cursor
-            if self.multi and value != OTHER:
-                mark = "[x]" if value in self.selected else "[ ]"
-            else:
-                mark = "(•)" if (value in self.selected or (here and not self.multi)) else "( )"
-            line = Text(f" {'▶' if here else ' '} {mark} {number}) ", style="bold" if here else "")
-            line.append(Text(label, style="reverse bold" if here else ""))
-            out.append(line)
-            if index < len(rows) - 1:
-                out.append("\n")
-        return out
+        widest = max(len(label) for _, label in rows) + 12
+        return 2 if len(rows) > COLUMNS_FROM and width >= 2 * widest else 1
+
+    def _place(self, index: int, width: int) -> tuple[int, int]:
+        """(row, column) of an option on screen."""
+        per_column = -(-len(self.rows) // self._columns(width))
+        return index % per_column, index // per_column
+
+    def _cell(self, index: int) -> Text:
+        value, label = self.rows[index]
+        number = DIGIT_KEYS[index] if index < len(DIGIT_KEYS) and value != OTHER else "o"
+        here = index == self.cursor
+        if self.multi and value != OTHER:
+            mark = "[x]" if value in self.selected else "[ ]"
+        else:
+            mark = "(•)" if (value in self.selected or (here and not self.multi)) else "( )"
+        cell = Text(f" {'▶' if here else ' '} {mark} {number}) ", style="bold" if here else "")
+        cell.append(Text(label, style="reverse bold" if here else ""))
+        return cell
+
+    def render(self) -> Text:
+        width = self.content_size.width or 80
+        columns = self._columns(width)
+        per_column = -(-len(self.rows) // columns)
+        column_width = width // columns
+        lines = [Text() for _ in range(per_column)]
+        for index in range(len(self.rows)):
+            row, column = self._place(index, width)
+            cell = self._cell(index)
+            if column < columns - 1:
+                cell.truncate(column_width, pad=True)
+            lines[row].append(cell)
+        return Text("\n").join(lines)
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return len(self.rows)
+        return -(-len(self.rows) // self._columns(width))
 
     def watch_cursor(self) -> None:
         self.refresh()
@@ -242,7 +267,17 @@ class ChoicePicker(Widget, can_focus=True):
     def action_jump(self, index: int) -> None:
         self.cursor = index % len(self.rows)
 
+    def action_move_column(self, delta: int) -> None:
+        width = self.content_size.width
+        if self._columns(width) == 1:
+            return
+        per_column = -(-len(self.rows) // self._columns(width))
+        target = self.cursor + delta * per_column
+        if 0 <= target < len(self.rows):
+            self.cursor = target
+
     def _toggle(self, index: int) -> None:
+        self.touched = True
         value = self.rows[index][0]
         if value == OTHER:
             self.post_message(self.OtherWanted())
@@ -267,8 +302,6 @@ class ChoicePicker(Widget, can_focus=True):
             self.post_message(self.OtherWanted())
             return
         if self.multi:
-            if not self.selected and value != OTHER:
-                self.selected = [value]  # Enter on an unticked list takes the highlighted one
             self.post_message(self.Chosen(list(self.selected)))
         else:
             self.post_message(self.Chosen([value]))
@@ -293,9 +326,22 @@ class ChoicePicker(Widget, can_focus=True):
             self._toggle(self.cursor)
 
     def on_click(self, event: events.Click) -> None:
-        if 0 <= event.y < len(self.rows):
-            self.cursor = event.y
-            self._toggle(event.y)
+        width = self.content_size.width
+        for index in range(len(self.rows)):
+            row, column = self._place(index, width)
+            column_width = width // self._columns(width)
+            if row == event.y and column * column_width <= event.x < (column + 1) * column_width:
+                self.cursor = index
+                self._toggle(index)
+                return
+
+    def suggest(self, values: list[str]) -> None:
+        """Tick these values, unless the participant has already chosen something."""
+        if self.touched or self.selected:
+            return
+        known = [v for v, _ in self.options]
+        self.selected = [v for v in known if v in values]
+        self.refresh()
 
 
 class ChoiceAnswer(AnswerInput):
@@ -314,7 +360,7 @@ class ChoiceAnswer(AnswerInput):
         if self.yes_no:
             return "y / n or ↑↓ · Enter send"
         if self.multi:
-            return "↑↓ move · space or 1–9 tick · Enter send"
+            return "↑↓ move · space or 0–9 tick · Enter send"
         return "↑↓ or 1–9 choose · Enter send"
 
     def compose(self) -> ComposeResult:
@@ -351,6 +397,10 @@ class ChoiceAnswer(AnswerInput):
         )
         other.display = bool(other_text)
         yield other
+
+    def suggest(self, values: list[str]) -> None:
+        """Tick values the tagger heard, if the participant has not chosen yet."""
+        self.query_one(ChoicePicker).suggest(values)
 
     def on_choice_picker_chosen(self, event: ChoicePicker.Chosen) -> None:
         event.stop()
@@ -431,7 +481,7 @@ class GradePicker(Widget, can_focus=True):
             cells.append(label, style=style)
             cells.append(" ")
         scale = Text("awful", style="dim")
-        scale.append(" " * max(1, cells.cell_len - len("awful") - len("perfect") - 1))
+        scale.append(" " * (11 * 4 - len("awful") - len("perfect")))
         scale.append("perfect", style="dim")
         return cells + Text("\n") + scale
 

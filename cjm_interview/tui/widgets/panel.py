@@ -50,8 +50,11 @@ def emotional_curve(steps: Sequence[StepView], rows: int = CURVE_ROWS) -> Text:
     return Text("\n").join([*lines, numbers])
 
 
-def journey_text(steps: Sequence[StepView], width: int = 28) -> Text:
-    """The steps told so far with channels and grades."""
+def journey_text(
+    steps: Sequence[StepView], width: int = 28, labels: dict[str, str] | None = None
+) -> Text:
+    """The steps told so far with channels (by their labels) and grades."""
+    labels = labels or {}
     if not steps:
         return Text("No steps yet.", style="dim")
     out = []
@@ -59,7 +62,8 @@ def journey_text(steps: Sequence[StepView], width: int = 28) -> Text:
         line = Text(f"{step.number}. ", style="bold")
         line.append(safe_text(one_line(step.action, width)))
         if step.touchpoints:
-            line.append(f"  {', '.join(step.touchpoints)}", style="italic")
+            channels = ", ".join(labels.get(t, t) for t in step.touchpoints)
+            line.append(f"  {channels}", style="italic")
         if step.grade is not None:
             line.append(f"  {step.grade}/10", style=f"bold {grade_style(step.grade)}")
         out.append(line)
@@ -74,10 +78,10 @@ class JourneyPanel(Vertical):
         yield Static(Text("No steps yet.", style="dim"), id="journey-steps")
         yield Static("", id="journey-curve")
 
-    def show(self, steps: Sequence[StepView]) -> None:
-        """Redraw for the current steps."""
+    def show(self, steps: Sequence[StepView], labels: dict[str, str] | None = None) -> None:
+        """Redraw for the current steps (``labels``: touchpoint id -> label)."""
         width = max(12, (self.size.width or 30) - 14)
-        self.query_one("#journey-steps", Static).update(journey_text(steps, width))
+        self.query_one("#journey-steps", Static).update(journey_text(steps, width, labels))
         curve = self.query_one("#journey-curve", Static)
         curve.update(emotional_curve(steps))
         curve.display = any(s.grade is not None for s in steps)
@@ -103,8 +107,10 @@ class TagList(OptionList):
         self.clear_options()
         for tag in tags:
             label = Text(f"{tag['kind']:<10} ", style="dim")
-            label.append(str(tag["label"]), style="bold")
-            if tag["kind"] != "grade":
+            if tag["kind"] == "grade":
+                label.append(f"{float(tag['score'] or 0):.1f}/10", style="bold")
+            else:
+                label.append(str(tag["label"]), style="bold")
                 label.append(f" {float(tag['score'] or 0):.2f}", style="dim")
             status = tag["status"]
             label.append(f"  {status}", style="green" if status in ("accepted", "added") else "dim")
