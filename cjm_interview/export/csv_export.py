@@ -77,23 +77,11 @@ def write_csv(
         matrix = csv.writer(f_matrix)
         writer.writerow(header)
         matrix.writerow(["answer_id", "session_id", "question_id", "step", *labels])
-        for (
-            answer_id,
-            session_id,
-            participant,
-            perspective,
-            segment,
-            persona,
-            section_id,
-            question_id,
-            step,
-            maps_to,
-            raw,
-            value_json,
-            skipped,
-            revision,
-            answered_at,
-        ) in rows:
+        for row in rows:
+            # The first ten columns are copied as they are; text and value may be redacted.
+            answer_id, session_id, participant, perspective, segment, persona = row[:6]
+            question_id, step = row[7], row[8]
+            raw, value_json = row[10], row[11]
             answer_tags = tags.get(answer_id, [])
             sentiment = next((label for kind, label, _ in answer_tags if kind == "sentiment"), "")
             grade = next((score for kind, _, score in answer_tags if kind == "grade"), "")
@@ -101,32 +89,19 @@ def write_csv(
             emotions = ";".join(label for kind, label, _ in answer_tags if kind == "emotion")
             value = json.loads(value_json) if value_json else None
             shown_value = ";".join(map(str, value)) if isinstance(value, list) else value
-            writer.writerow(
-                [
-                    for_csv(v)
-                    for v in (
-                        answer_id,
-                        session_id,
-                        participant,
-                        perspective,
-                        segment,
-                        persona,
-                        section_id,
-                        question_id,
-                        step,
-                        maps_to,
-                        private(raw),
-                        private(shown_value) if isinstance(shown_value, str) else shown_value,
-                        skipped,
-                        revision,
-                        answered_at,
-                        sentiment,
-                        grade,
-                        touch,
-                        emotions,
-                    )
-                ]
+            if isinstance(shown_value, str):
+                shown_value = private(shown_value)
+            cells = (
+                *row[:10],
+                private(raw),
+                shown_value,
+                *row[12:],
+                sentiment,
+                grade,
+                touch,
+                emotions,
             )
+            writer.writerow([for_csv(v) for v in cells])
             present = {f"{kind}:{label}" for kind, label, _ in answer_tags}
             if answer_tags:
                 matrix.writerow(
@@ -151,8 +126,6 @@ def write_csv(
             column = question_id if not step else f"{question_id}_{step}"
             if column not in columns:
                 columns.append(column)
-            if isinstance(shown_value, str):
-                shown_value = private(shown_value)
             record[column] = shown_value if not isinstance(shown_value, bool) else int(shown_value)
     with wide_path.open("w", newline="", encoding="utf-8") as f_wide:
         fixed = ["session_id", "participant", "perspective", "segment", "persona"]
