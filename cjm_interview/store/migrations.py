@@ -238,6 +238,13 @@ def m003_provenance_and_step_groups(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_step_group_anchors(db: Database) -> None:
+    """The phrasings a step-group edit was made on, so it finds its group when keys change."""
+    db.table("step_group_edits").add_column("anchor", str)  # JSON list of phrasings
+    db.table("step_group_edits").add_column("target_anchor", str)
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:
     raise AssertionError("store/schema.py SCHEMA_VERSION must equal the number of migrations")
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "migrations"]
