@@ -27,8 +27,10 @@ algorithm gave the group), so they survive re-running the merge.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
+import gc
 import hashlib
 import itertools
 import json
@@ -41,11 +43,14 @@ from typing import Any
 
 import numpy as np
 
+from cjm_interview.domain import Script
 from cjm_interview.store import Store
 
 SCHEMA_VERSION = "1.0"
+LOW_GRADE = 4
+"""Grades at or below this count as pain points (0..10 scale)."""
 ENCODER = "all-MiniLM-L6-v2"
-LEXICAL_DIM = 2048
+LEXICAL_DIM = 4096
 
 
 # ------------------------------------------------------------------ reading
@@ -91,6 +96,7 @@ class Journey:
     steps: list[Step]
     fields: dict[str, Any]
     texts: dict[str, tuple[int, str]]
+    by_step: dict[int, Any] = field(default_factory=dict, repr=False)
 
 
 def _where(filters: Filters) -> tuple[str, list[Any]]:
@@ -111,6 +117,60 @@ def _where(filters: Filters) -> tuple[str, list[Any]]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What the reader needs to know of a script to rebuild its journeys like the engine."""
+
+    group: str | None  # the repeat section holding step.action
+    sections: frozenset[str]  # that section and the for_each passes over it
+    continuation: str | None  # the yes/no question of ``while: "${q} == true"``
+    minimum: int
+    maximum: int
+    exact: bool  # False: the repeat rule is more than that; the engine orders the steps
+
+
+_CONTINUE = re.compile(r"^\s*\$\{([A-Za-z_][\w.-]*)\}\s*==\s*true\s*$")
+
+
+def _shape(script: Script | None) -> _Shape:
+    if script is None:  # unknown script: every step told, in order
+        return _Shape(None, frozenset(), None, 10_000, 10_000, True)
+    groups = [
+        s
+        for s in script.sections
+        if s.repeat is not None and any(q.maps_to == "step.action" for q in s.questions)
+    ]
+    if not groups:
+        return _Shape(None, frozenset(), None, 10_000, 10_000, True)
+    group = groups[0]
+    assert group.repeat is not None
+    sections = frozenset({group.id} | {s.id for s in script.sections if s.for_each == group.id})
+    rule = group.repeat.while_
+    match = _CONTINUE.match(rule) if rule else None
+    return _Shape(
+        group.id,
+        sections,
+        match.group(1) if match else None,
+        group.repeat.min,
+        group.repeat.max,
+        rule is None or match is not None,
+    )
+
+
+def _shapes(store: Store, shas: Iterable[str | None]) -> dict[str | None, tuple[_Shape, Any]]:
+    """Shape and script of each script the sessions ran (None when its text is missing)."""
+    from cjm_interview.session import stored_script
+
+    found: dict[str | None, tuple[_Shape, Any]] = {}
+    for sha in set(shas):
+        try:
+            script = stored_script(store, sha) if sha else None
+        except Exception:  # the reader still works from the answers alone
+            script = None
+        found[sha] = (_shape(script), script)
+    return found
+
+
 def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
     """Every selected session's journey, steps in the order the participant confirmed."""
     where, args = _where(filters)
@@ -120,30 +180,43 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
     sessions = {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
     if not sessions:
         return []
-    # The chosen ids travel as one JSON parameter: reading never writes.
-    chosen = json.dumps(list(sessions))
-    answers = conn.execute(
-        "SELECT a.id, a.session_id, a.question_id, a.section_id, a.step, a.maps_to, a.raw_text, "
-        "a.value_json, a.skipped FROM answers a JOIN json_each(?) c ON c.value = a.session_id "
-        "WHERE a.is_current = 1 ORDER BY a.session_id, a.id",
-        (chosen,),
-    ).fetchall()
+    shapes = _shapes(store, (s["script_sha256"] for s in sessions.values()))
+    # The chosen ids travel as one JSON parameter (reading never writes); with
+    # no filter every session is read and the join is left out.
+    join = ""
+    params: tuple[str, ...] = ()
+    if where:
+        join = "JOIN json_each(?) c ON c.value = a.session_id"
+        params = (json.dumps(list(sessions)),)
     tags: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
     for answer_id, kind, label, score in conn.execute(
-        "SELECT t.answer_id, t.kind, t.label, t.score FROM tags t JOIN answers a ON a.id = "
-        "t.answer_id JOIN json_each(?) c ON c.value = a.session_id WHERE a.is_current = 1 AND "
-        "t.status NOT IN ('removed', 'corrected')",
-        (chosen,),
+        f"SELECT t.answer_id, t.kind, t.label, t.score FROM tags t JOIN answers a ON a.id = "
+        f"t.answer_id {join} WHERE a.is_current = 1 AND t.status NOT IN ('removed', 'corrected')",
+        params,
     ):
         tags[answer_id].append((kind, label, score))
-
-    per_session: dict[str, list[tuple[Any, ...]]] = defaultdict(list)
-    for row in answers:
-        per_session[row[1]].append(row)
-    journeys = []
-    for session_id, session in sessions.items():
-        journeys.append(_journey(session, per_session.get(session_id, []), tags))
-    return journeys
+    # Answers stream in session order, so only one session's rows are held at a time.
+    rows = conn.execute(
+        "SELECT a.id, a.session_id, a.question_id, a.section_id, a.step, a.maps_to, a.raw_text, "
+        f"a.value_json, a.skipped FROM answers a {join} WHERE a.is_current = 1 AND "
+        "(a.maps_to IS NOT NULL OR a.step > 0 OR a.question_id LIKE '%#order') "
+        "ORDER BY a.session_id, a.id",
+        params,
+    )
+    decoded: dict[str, Any] = {}
+    found: dict[str, Journey] = {}
+    for session_id, group in itertools.groupby(rows, key=lambda r: r[1]):
+        session = sessions.get(session_id)
+        if session is not None:
+            shape, script = shapes[session["script_sha256"]]
+            journey = _journey(session, group, tags, decoded, shape)
+            if not shape.exact and script is not None:
+                journey = _engine_order(store, script, shape, journey)
+            found[session_id] = journey
+    return [
+        found.get(session_id) or Journey(session, [], {}, {})
+        for session_id, session in sessions.items()
+    ]
 
 
 FREE_TEXT_FIELDS = frozenset(
@@ -170,117 +243,256 @@ FREE_TEXT_FIELDS = frozenset(
 
 def _journey(
     session: dict[str, Any],
-    rows: list[tuple[Any, ...]],
+    rows: Iterable[tuple[Any, ...]],
     tags: dict[int, list[tuple[str, str, float]]],
+    decoded: dict[str, Any],
+    shape: _Shape,
 ) -> Journey:
-    orders: dict[str, dict[str, list[int]]] = {}
-    by_step: dict[int, dict[str, tuple[int, str, Any, str]]] = defaultdict(dict)
-    fields: dict[str, Any] = {}
-    texts: dict[str, tuple[int, str]] = {}
-    for answer_id, _sid, qid, _section, step, maps_to, raw, value_json, skipped in rows:
-        if qid.endswith("#order"):
-            orders[qid[:-6]] = json.loads(value_json)
-            continue
-        if skipped or not maps_to:
-            continue
-        # Free text is its own value: decoding JSON only where it matters keeps
-        # 10,000 sessions fast.
-        if maps_to in FREE_TEXT_FIELDS:
-            value: Any = raw or ""
-        else:
-            value = json.loads(value_json) if value_json else None
-        if step:
-            by_step[step][maps_to] = (answer_id, raw or "", value, qid)
-        else:
-            fields[maps_to] = value
-            if isinstance(value, str):
-                texts[maps_to] = (answer_id, raw or "")
-    # The engine's rule: the stored order if the journey was edited, else ascending.
+    """One session's journey from its current answers (``decoded`` caches short JSON values)."""
     order: list[int] = []
     removed: set[int] = set()
-    for value in orders.values():
-        order += [i for i in value.get("order", []) if i not in order]
-        removed |= set(value.get("removed", []))
-    rest = sorted(i for i in by_step if i not in order and i not in removed)
-    sequence = [i for i in [*order, *rest] if i in by_step and "step.action" in by_step[i]]
+    carry_on: dict[int, bool] = {}  # iteration -> the continuation answer was yes
+    answered: set[int] = set()  # iterations with any answer in the step group
+    # iteration -> (fields, texts, tags) of that step
+    by_step: dict[int, tuple[dict[str, Any], dict[str, tuple[int, str]], list[Any]]] = {}
+    fields: dict[str, Any] = {}
+    texts: dict[str, tuple[int, str]] = {}
+    in_group = shape.sections
+    for answer_id, _sid, qid, section, step, maps_to, raw, value_json, skipped in rows:
+        if qid.endswith("#order"):
+            if shape.group is None or qid[:-6] == shape.group:
+                stored = json.loads(value_json)
+                order += [i for i in stored.get("order", []) if i not in order]
+                removed |= set(stored.get("removed", []))
+            continue
+        if step and in_group:
+            if section not in in_group:
+                continue
+            answered.add(step)
+            if qid == shape.continuation:
+                carry_on[step] = not skipped and value_json == "true"
+        if skipped or maps_to is None:
+            continue
+        # Free text is its own value; other values repeat (grades, channels,
+        # yes/no), so each distinct one is decoded once.
+        value: Any
+        text = None
+        if maps_to in FREE_TEXT_FIELDS:
+            value = text = raw or ""
+        elif not value_json:
+            value = None
+        else:
+            try:
+                value = decoded[value_json]
+            except KeyError:
+                value = json.loads(value_json)
+                if len(value_json) < 80 and len(decoded) < 10_000:
+                    decoded[value_json] = value
+            if isinstance(value, str):
+                text = raw or ""
+        if step:
+            entry = by_step.get(step)
+            if entry is None:
+                entry = by_step[step] = ({}, {}, [])
+            entry[0][maps_to] = value
+            if text or maps_to == "step.action":
+                entry[1][maps_to] = (answer_id, text or "")
+            found = tags.get(answer_id)
+            if found:
+                entry[2].extend(found)
+        else:
+            fields[maps_to] = value
+            if text is not None:
+                texts[maps_to] = (answer_id, text)
+    # The engine's rule: the stored order if the journey was edited; then the
+    # steps told after it, in the order told, while the participant said there
+    # was more (a step answered after a "no" was left behind by going back).
+    sequence = list(order)
+    extra = sorted((answered or set(by_step)) - set(order) - removed)
+    stops = {i for i, yes in carry_on.items() if not yes and i not in removed}
+    for iteration in extra:
+        if len(sequence) >= shape.maximum:
+            break
+        if len(sequence) >= max(shape.minimum, 1) and (
+            shape.continuation is None
+            or stops & set(sequence)
+            or not carry_on.get(sequence[-1], False)
+        ):
+            break
+        sequence.append(iteration)
+    return _with_steps(session, sequence, by_step, fields, texts)
+
+
+def _with_steps(
+    session: dict[str, Any],
+    sequence: list[int],
+    by_step: dict[int, tuple[dict[str, Any], dict[str, tuple[int, str]], list[Any]]],
+    fields: dict[str, Any],
+    texts: dict[str, tuple[int, str]],
+) -> Journey:
+    """The journey of the steps in ``sequence``, up to the first one without an action."""
+    told = []
+    for iteration in sequence:
+        entry = by_step.get(iteration)
+        if entry is None or "step.action" not in entry[1]:
+            break
+        told.append(iteration)
     steps = []
-    count = len(sequence)
-    for position, iteration in enumerate(sequence):
-        items = by_step[iteration]
-        action_id, action_raw, _, _ = items["step.action"]
-        step = Step(
-            session_id=session["id"],
-            iteration=iteration,
-            position=position,
-            relative=position / (count - 1) if count > 1 else 0.5,
-            action=" ".join(action_raw.split()),
-            action_answer_id=action_id,
-            perspective=session["perspective"],
-            segment=session["segment"] or "",
+    count = len(told)
+    session_id, perspective, segment = session["id"], session["perspective"], session["segment"]
+    for position, iteration in enumerate(told):
+        step_fields, step_texts, step_tags = by_step[iteration]
+        action_id, action_raw = step_texts["step.action"]
+        steps.append(
+            Step(
+                session_id,
+                iteration,
+                position,
+                position / (count - 1) if count > 1 else 0.5,
+                " ".join(action_raw.split()),
+                action_id,
+                perspective,
+                segment or "",
+                step_fields,
+                step_texts,
+                step_tags,
+            )
         )
-        for maps_to, (answer_id, raw, value, _qid) in items.items():
-            step.fields[maps_to] = value
-            if isinstance(value, str) and raw:
-                step.texts[maps_to] = (answer_id, raw)
-            step.tags += tags.get(answer_id, [])
-        steps.append(step)
-    return Journey(session, steps, fields, texts)
+    journey = Journey(session, steps, fields, texts)
+    journey.by_step = by_step
+    return journey
+
+
+def _engine_order(store: Store, script: Any, shape: _Shape, journey: Journey) -> Journey:
+    """Scripts whose repeat rule is more than a yes/no question: the engine orders the steps."""
+    from cjm_interview.engine import Engine
+
+    assert shape.group is not None
+    engine = Engine(script, answers=store.load_answers(journey.session["id"]))
+    sequence = engine.step_order(shape.group)
+    return _with_steps(journey.session, sequence, journey.by_step, journey.fields, journey.texts)
 
 
 # ------------------------------------------------------------------ vectors
+# Words that say nothing about which step it was: how people string a story
+# together ("then", "after that"), pronouns, articles, auxiliaries.
+STOPWORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """a about actually after again all also an and any are as at be because been before being
+        but by can could did do does doing done during each eventually every finally first for from
+        further had has have having he her here him his how i i'd i'm i've if in into is it it's its
+        just last later me more most my myself next no nor not now of off on once only or other our
+        out over own really same she should so some still such than that the their them then there
+        these they this those through to too twice under until up us very was we were what when
+        where which while who why will with would yet you your""",
+    )
+)
+
+
+def _stem(word: str) -> str:
+    """A light suffix strip, so "called", "calls" and "calling" meet."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
 def _lexical(texts: Sequence[str]) -> np.ndarray:
-    """Hashed words and character trigrams, tf-idf weighted, unit length."""
-    rows = []
+    """Hashed content words and their character trigrams, tf-idf weighted, unit length."""
+    rows: list[Counter[str]] = []
     for text in texts:
-        words = re.findall(r"[a-z0-9']+", text.lower())
-        grams = [f"w:{w}" for w in words if len(w) > 2]
-        padded = " " + " ".join(words) + " "
-        grams += [f"c:{padded[i : i + 3]}" for i in range(len(padded) - 2)]
-        rows.append(grams)
+        words = [_stem(w) for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in STOPWORDS]
+        grams = [f"w:{w}" for w in words]
+        for w in words:
+            padded = f" {w} "
+            grams += [f"c:{padded[i : i + 3]}" for i in range(len(padded) - 2)]
+        rows.append(Counter(grams))
     df: Counter[str] = Counter()
-    for grams in rows:
-        df.update(set(grams))
+    for counts in rows:
+        df.update(counts.keys())
     n = max(len(rows), 1)
+    column: dict[str, tuple[int, float]] = {}
+    for gram, seen in df.items():
+        h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little")
+        idf = float(np.log((1 + n) / (1 + seen)) + 1)
+        column[gram] = (h % LEXICAL_DIM, idf * (2.0 if gram.startswith("w:") else 1.0))
     matrix = np.zeros((len(rows), LEXICAL_DIM), dtype=np.float32)
-    for i, grams in enumerate(rows):
-        for gram, count in Counter(grams).items():
-            idf = np.log((1 + n) / (1 + df[gram])) + 1
-            h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little")
-            matrix[i, h % LEXICAL_DIM] += count * idf * (2.0 if gram.startswith("w:") else 1.0)
+    for i, counts in enumerate(rows):
+        for gram, count in counts.items():
+            j, weight = column[gram]
+            matrix[i, j] += (1 + np.log(count)) * weight
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.asarray(matrix / np.maximum(norms, 1e-9), dtype=np.float32)
 
 
 def step_vectors(
     store: Store, steps: Sequence[Step], encode_missing: bool = True, progress: bool = False
-) -> tuple[np.ndarray, str]:
-    """Vectors of the steps' actions and the name of the representation used."""
-    if not steps:
-        return np.zeros((0, 1), dtype=np.float32), "none"
-    conn = store.conn
-    wanted = json.dumps([s.action_answer_id for s in steps])
-    cached = dict(
-        conn.execute(
-            "SELECT e.answer_id, e.vector FROM embeddings e JOIN json_each(?) w "
-            "ON w.value = e.answer_id WHERE e.model = ?",
-            (wanted, ENCODER),
-        ).fetchall()
-    )
-    missing = [i for i, s in enumerate(steps) if s.action_answer_id not in cached]
-    if missing and encode_missing:
-        try:
-            from cjm_interview.nlp.embedding import encode
+) -> tuple[np.ndarray, str, str]:
+    """Vectors of the steps' actions, the representation used, and why when it is the fallback.
 
-            vectors = encode([steps[i].action for i in missing], progress=progress)
-            for i, vector in zip(missing, vectors, strict=True):
-                cached[steps[i].action_answer_id] = vector.astype("<f4").tobytes()
-            missing = []
-        except Exception:  # no model here: fall back to words for every step
-            pass
-    if missing:
-        return _lexical([s.action for s in steps]), "lexical"
-    blob = b"".join(cached[s.action_answer_id] for s in steps)
-    return np.frombuffer(blob, dtype="<f4").reshape(len(steps), -1).copy(), ENCODER
+    Cached sentence vectors are read straight into one array. Missing ones are
+    encoded (and cached, when the database can be written); when that is not
+    possible every step falls back to the lexical representation, so that all
+    steps are compared alike.
+    """
+    if not steps:
+        return np.zeros((0, 1), dtype=np.float32), "none", ""
+    row_of = {s.action_answer_id: i for i, s in enumerate(steps)}
+    out: np.ndarray | None = None
+    have = np.zeros(len(steps), dtype=bool)
+    # Streamed, so no second copy of the vectors is held.
+    join = ""
+    params: tuple[str, ...] = (ENCODER,)
+    if len(steps) < 50_000:
+        join = "JOIN json_each(?) w ON w.value = e.answer_id"
+        params = (json.dumps(list(row_of)), ENCODER)
+    for answer_id, blob in store.conn.execute(
+        f"SELECT e.answer_id, e.vector FROM embeddings e {join} WHERE e.model = ?", params
+    ):
+        i = row_of.get(answer_id)
+        if i is None or not blob:
+            continue
+        if out is None:
+            out = np.empty((len(steps), len(blob) // 4), dtype=np.float32)
+        if len(blob) == out.shape[1] * 4:
+            out[i] = np.frombuffer(blob, dtype="<f4")
+            have[i] = True
+    missing = [int(i) for i in np.flatnonzero(~have)]
+    if len(missing) == 0 and out is not None:
+        return out, ENCODER, ""
+    if not encode_missing:
+        return _lexical([s.action for s in steps]), "lexical", "encoding switched off"
+    try:
+        from cjm_interview.nlp.embedding import encode
+
+        encoded = encode([steps[i].action for i in missing], progress=progress)
+    except Exception as exc:  # no model here: words for every step
+        reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+        return _lexical([s.action for s in steps]), "lexical", f"model unavailable ({reason})"
+    if out is None or out.shape[1] != encoded.shape[1]:
+        out = np.empty((len(steps), encoded.shape[1]), dtype=np.float32)
+        missing = list(range(len(steps)))
+        encoded = encode([s.action for s in steps], progress=progress)
+    out[missing] = encoded
+    _cache_vectors(store, [(steps[i].action_answer_id, out[i]) for i in missing])
+    return out, ENCODER, ""
+
+
+def _cache_vectors(store: Store, rows: Sequence[tuple[int, np.ndarray]]) -> None:
+    """Keep vectors encoded on demand, so the next map does not encode them again."""
+    if store.read_only or not rows:
+        return
+    now = store.clock()
+    # A cache: a busy, locked or full database must not stop the map.
+    with contextlib.suppress(Exception):
+        store.write(
+            lambda conn: conn.executemany(
+                "INSERT OR IGNORE INTO embeddings (answer_id, model, dim, vector, created_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [(a, ENCODER, len(v), v.astype("<f4").tobytes(), now) for a, v in rows],
+            )
+        )
 
 
 # ------------------------------------------------------------------ alignment
@@ -305,7 +517,7 @@ def slug(text: str) -> str:
 # (threshold, position weight) per representation, measured on generated studies
 # (docs/composite-map.md): word vectors are sparser, so they need a lower bar and
 # no position term, which would otherwise outweigh their similarity.
-DEFAULTS = {"lexical": (0.2, 0.0), ENCODER: (0.4, 0.35)}
+DEFAULTS = {"lexical": (0.2, 0.0), ENCODER: (0.4, 0.2)}
 
 
 def align(
@@ -313,10 +525,12 @@ def align(
 ) -> np.ndarray:
     """Group index of each step."""
     threshold = options.threshold if options.threshold is not None else 0.4
-    weight = options.position_weight if options.position_weight is not None else 0.35
+    weight = options.position_weight if options.position_weight is not None else 0.2
     if len(vectors) == 0:
         return np.zeros(0, dtype=np.int64)
-    x = np.hstack([vectors, weight * relative[:, None]]).astype(np.float32)
+    x = np.empty((len(vectors), vectors.shape[1] + 1), dtype=np.float32)
+    x[:, :-1] = vectors
+    x[:, -1] = weight * relative
     x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
     # One pass in session order, a block at a time: steps close enough to a
     # centre join it; the first one that is not starts a new group.
@@ -378,15 +592,10 @@ def _merge_close(x: np.ndarray, assign: np.ndarray, threshold: float) -> np.ndar
 
 
 def _group_sums(x: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
-    """Sum of the rows of ``x`` per group (much faster than np.add.at)."""
-    counts = np.bincount(assign, minlength=k)
-    sums = np.zeros((k, x.shape[1]), dtype=np.float64)
-    nonzero = np.nonzero(counts)[0]
-    if len(nonzero):
-        starts = np.concatenate([[0], np.cumsum(counts)])[nonzero]
-        ordered = x[np.argsort(assign, kind="stable")]
-        sums[nonzero] = np.add.reduceat(ordered, starts, axis=0)
-    return sums
+    """Sum of the rows of ``x`` per group: a product with the k-by-n membership matrix."""
+    members = np.zeros((k, len(x)), dtype=np.float32)
+    members[assign, np.arange(len(x))] = 1.0
+    return np.asarray(members @ x, dtype=np.float64)
 
 
 def _centres(x: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
@@ -415,51 +624,90 @@ class StepGroup:
 
 
 def _label(indices: Sequence[int], steps: Sequence[Step], vectors: np.ndarray) -> str:
-    centre = vectors[list(indices)].mean(axis=0)
-    sims = vectors[list(indices)] @ centre
-    counts = Counter(steps[i].action.lower().rstrip(".") for i in indices)
-    # The most central phrase, preferring short ones said by several people.
-    best = max(
-        range(len(indices)),
-        key=lambda j: (
-            sims[j]
-            + 0.02 * min(counts[steps[indices[j]].action.lower().rstrip(".")], 5)
-            - 0.002 * len(steps[indices[j]].action)
-        ),
+    """The most central phrase, preferring short ones said by several people."""
+    sub = vectors[np.asarray(indices)]
+    sims = sub @ sub.mean(axis=0)
+    phrases = [steps[i].action for i in indices]
+    keys = [p.lower().rstrip(".") for p in phrases]
+    counts = Counter(keys)
+    score = (
+        sims
+        + 0.02 * np.minimum([counts[k] for k in keys], 5)
+        - 0.002 * np.asarray([len(p) for p in phrases])
     )
-    text = steps[indices[best]].action.rstrip(".")
+    text = phrases[int(np.argmax(score))].rstrip(".")
     return text[:1].upper() + text[1:80]
+
+
+def normalise(text: str) -> str:
+    """A phrasing with case, punctuation and spacing removed, for counting and matching."""
+    return " ".join(re.findall(r"[a-z0-9']+", text.lower()))[:80]
+
+
+def anchor_of(group: StepGroup, steps: Sequence[Step], n: int = 20) -> list[str]:
+    """The most frequent phrasings of a group: what an edit of it is about."""
+    counts = Counter(normalise(steps[i].action) for i in group.members)
+    return [phrase for phrase, _ in counts.most_common(n)]
 
 
 def apply_edits(
     groups: list[StepGroup], steps: Sequence[Step], edits: Iterable[dict[str, Any]]
-) -> list[StepGroup]:
-    """Apply researchers' renames, merges and splits, in the order they were made."""
+) -> tuple[list[StepGroup], list[dict[str, Any]]]:
+    """Apply researchers' renames, merges and splits, in the order they were made.
+
+    An edit names its group by key; when no group has that key any more (the
+    study grew and the algorithm now labels the group differently), the group
+    holding most of the edit's anchor phrasings is used, if it holds at least
+    half of them. Returns the groups and the edits that found no group.
+    """
     by_key = {g.key: g for g in groups}
+    norms: list[str] = []
+    unmatched: list[dict[str, Any]] = []
+
+    def find(key: str | None, anchor: str | None) -> StepGroup | None:
+        if key and key in by_key:
+            return by_key[key]
+        wanted = set(json.loads(anchor)) if anchor else set()
+        if not wanted:
+            return None
+        if not norms:
+            norms.extend(normalise(s.action) for s in steps)
+        hits = {k: sum(1 for i in g.members if norms[i] in wanted) for k, g in by_key.items()}
+        total = sum(hits.values())
+        best = max(hits, key=lambda k: hits[k], default=None)
+        return by_key[best] if best is not None and total and hits[best] * 2 >= total else None
+
     for edit in edits:
-        group = by_key.get(edit["group_key"])
+        group = find(edit["group_key"], edit.get("anchor"))
+        action = edit["action"]
         if group is None:
-            continue
-        if edit["action"] == "rename" and edit["label"]:
+            unmatched.append(edit)
+        elif action == "rename" and edit["label"]:
             group.label = edit["label"]
             group.edited = True
-        elif edit["action"] == "merge":
-            target = by_key.get(edit["target_key"] or "")
-            if target is None or target is group:
-                continue
-            target.members += group.members
-            target.edited = True
-            del by_key[group.key]
-        elif edit["action"] == "split" and edit["pattern"]:
+        elif action == "merge":
+            target = find(edit["target_key"], edit.get("target_anchor"))
+            if target is None:
+                unmatched.append(edit)
+            elif target is not group:
+                target.members += group.members
+                target.edited = True
+                del by_key[group.key]
+        elif action == "split" and edit["pattern"]:
             pattern = re.compile(edit["pattern"], re.IGNORECASE)
             moved = [i for i in group.members if pattern.search(steps[i].action)]
             if not moved or len(moved) == len(group.members):
                 continue
-            group.members = [i for i in group.members if i not in set(moved)]
+            kept = set(moved)
+            group.members = [i for i in group.members if i not in kept]
             label = edit["label"] or f"{group.label} ({edit['pattern']})"
-            new = StepGroup(edit["target_key"] or slug(label), label, moved, edited=True)
-            by_key[new.key] = new
-    return list(by_key.values())
+            key = edit["target_key"] or slug(label)
+            if key in by_key:  # split off into a group that exists: move the steps there
+                by_key[key].members += moved
+                by_key[key].edited = True
+            else:
+                by_key[key] = StepGroup(key, label, moved, edited=True)
+    return list(by_key.values()), unmatched
 
 
 @dataclass
@@ -469,6 +717,10 @@ class CompositeMap:
     data: dict[str, Any]
     assignments: dict[tuple[str, int], str] = field(default_factory=dict)
     """(session id, step position) -> key of the composite step it was put in."""
+    placed: dict[tuple[str, int], tuple[int, str]] = field(default_factory=dict)
+    """(session id, iteration) -> (position in the journey, composite step key)."""
+    anchors: dict[str, list[str]] = field(default_factory=dict)
+    """Composite step key -> its most frequent phrasings (recorded with edits)."""
 
     @property
     def steps(self) -> list[dict[str, Any]]:
@@ -506,13 +758,14 @@ def _top(counter: Counter[str], n: int = 8) -> list[dict[str, Any]]:
 
 
 def _phrases(texts: Iterable[str], n: int = 6) -> list[dict[str, Any]]:
+    """The most frequent answers, counting the same words with other spacing or case as one."""
     counter: Counter[str] = Counter()
     shown: dict[str, str] = {}
-    for text in texts:
-        key = " ".join(re.findall(r"[a-z0-9']+", text.lower()))[:80]
+    for text, count in Counter(texts).items():
+        key = normalise(text)
         if not key:
             continue
-        counter[key] += 1
+        counter[key] += count
         shown.setdefault(key, " ".join(text.split())[:160])
     return [{"text": shown[k], "count": v} for k, v in counter.most_common(n)]
 
@@ -525,9 +778,27 @@ def build_map(
     progress: bool = False,
 ) -> CompositeMap:
     """Load, align and summarise the selected sessions."""
+    # Hundreds of thousands of small objects, none of them cyclic garbage: the
+    # cyclic collector would otherwise rescan them again and again.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _build_map(store, filters, options, encode_missing, progress)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _build_map(
+    store: Store,
+    filters: Filters,
+    options: AlignOptions,
+    encode_missing: bool,
+    progress: bool,
+) -> CompositeMap:
     journeys = load_journeys(store, filters)
     steps = [s for j in journeys for s in j.steps]
-    vectors, representation = step_vectors(store, steps, encode_missing, progress)
+    vectors, representation, fallback = step_vectors(store, steps, encode_missing, progress)
     relative = np.asarray([s.relative for s in steps], dtype=np.float32)
     threshold, weight = DEFAULTS.get(representation, DEFAULTS[ENCODER])
     options = dataclasses.replace(
@@ -548,13 +819,7 @@ def build_map(
             key += "-2"
         used.add(key)
         groups.append(StepGroup(key, label, members[g]))
-    edits = [
-        dict(zip(("action", "group_key", "target_key", "label", "pattern"), row, strict=True))
-        for row in store.conn.execute(
-            "SELECT action, group_key, target_key, label, pattern FROM step_group_edits ORDER BY id"
-        )
-    ]
-    groups = apply_edits(groups, steps, edits)
+    groups, unmatched = apply_edits(groups, steps, load_edits(store))
     for group in groups:
         group.position = float(np.median([steps[i].relative for i in group.members]))
     groups.sort(key=lambda g: (g.position, g.key))
@@ -577,6 +842,7 @@ def build_map(
         for a, b in itertools.pairwise(path):
             transitions[(a, b)] += 1
     paths = [{"from": a, "to": b, "count": c} for (a, b), c in transitions.most_common()]
+    _add_flow(step_entries, transitions)
 
     overall = [
         float(j.fields["overall.grade"])
@@ -612,11 +878,16 @@ def build_map(
         ),
         "alignment": {
             "representation": representation,
+            "fallback_reason": fallback or None,
             "threshold": options.threshold,
             "position_weight": options.position_weight,
             "min_share": options.min_share,
             "steps_told": len(steps),
             "groups": len(groups),
+            "edits_unmatched": [
+                {"id": e["id"], "action": e["action"], "group_key": e["group_key"]}
+                for e in unmatched
+            ],
         },
         "steps": step_entries,
         "paths": paths,
@@ -647,23 +918,71 @@ def build_map(
     assignments = {
         (steps[i].session_id, steps[i].position): groups[g].key for i, g in group_of.items()
     }
-    return CompositeMap(data, assignments)
+    placed = {
+        (steps[i].session_id, steps[i].iteration): (steps[i].position, groups[g].key)
+        for i, g in group_of.items()
+    }
+    anchors = {g.key: anchor_of(g, steps) for g in groups}
+    return CompositeMap(data, assignments, placed, anchors)
+
+
+def load_edits(store: Store) -> list[dict[str, Any]]:
+    """Researchers' step-group edits, oldest first."""
+    cur = store.conn.execute(
+        "SELECT id, action, group_key, target_key, label, pattern, anchor, target_anchor, "
+        "created_at, author FROM step_group_edits ORDER BY id"
+    )
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row, strict=True)) for row in cur]
+
+
+def _add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]]) -> None:
+    """Per step: where journeys go next, how many stop there, loop back or start there."""
+    index = {entry["key"]: i for i, entry in enumerate(entries)}
+    for entry in entries:
+        entry["flow"] = {"next": [], "starts_here": 0, "ends_here": 0, "loops_back": 0}
+    for (a, b), count in transitions.most_common():
+        if a == "start":
+            entries[index[b]]["flow"]["starts_here"] += count
+            continue
+        flow = entries[index[a]]["flow"]
+        if b == "end":
+            flow["ends_here"] += count
+            continue
+        flow["next"].append({"key": b, "count": count})
+        if index[b] <= index[a]:
+            flow["loops_back"] += count
+    for entry in entries:
+        entry["flow"]["next"] = entry["flow"]["next"][:5]
 
 
 def _summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[str, Any]:
     members = [steps[i] for i in group.members]
     sessions = {s.session_id for s in members}
-    grades = [
-        float(s.fields["step.grade"])
-        for s in members
-        if isinstance(s.fields.get("step.grade"), int | float)
-    ]
+    grades: list[float] = []
+    perspectives: dict[str, list[float]] = defaultdict(list)
+    segments: dict[str, list[float]] = defaultdict(list)
+    texts: dict[str, list[str]] = defaultdict(list)
+    low_feelings: list[str] = []
     touch: Counter[str] = Counter()
     sentiment: Counter[str] = Counter()
     emotions: Counter[str] = Counter()
     predicted: list[float] = []
+    mot: list[bool] = []
     for s in members:
-        picked = s.fields.get("step.touchpoints")
+        fields = s.fields
+        for maps_to, (_answer, text) in s.texts.items():
+            texts[maps_to].append(text)
+        grade = fields.get("step.grade")
+        if isinstance(grade, int | float) and not isinstance(grade, bool):
+            grade = float(grade)
+            grades.append(grade)
+            perspectives[s.perspective].append(grade)
+            if s.segment:
+                segments[s.segment].append(grade)
+            if grade <= LOW_GRADE and "step.feelings" in s.texts:
+                low_feelings.append(s.texts["step.feelings"][1])
+        picked = fields.get("step.touchpoints")
         if isinstance(picked, list) and picked:
             touch.update({str(t) for t in picked})
         else:
@@ -675,33 +994,10 @@ def _summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict
                 emotions[label] += 1
             elif kind == "grade":
                 predicted.append(score)
-    mot = [
-        bool(s.fields["step.moment_of_truth"])
-        for s in members
-        if isinstance(s.fields.get("step.moment_of_truth"), bool)
-    ]
-    perspectives: dict[str, list[float]] = defaultdict(list)
-    for step in members:
-        g = step.fields.get("step.grade")
-        if isinstance(g, int | float):
-            perspectives[step.perspective].append(float(g))
-    by_perspective = {p: _dist(values) for p, values in perspectives.items()}
-    segments: dict[str, list[float]] = defaultdict(list)
-    for step in members:
-        g = step.fields.get("step.grade")
-        if isinstance(g, int | float) and step.segment:
-            segments[step.segment].append(float(g))
-    by_segment = {
-        s: {"n": len(v), "mean": round(statistics.fmean(v), 2)} for s, v in sorted(segments.items())
-    }
-    low = [
-        s
-        for s in members
-        if isinstance(s.fields.get("step.grade"), int | float) and s.fields["step.grade"] <= 4
-    ]
-    pains = [s.texts["step.pain_point"][1] for s in members if "step.pain_point" in s.texts]
-    pains += [s.texts["step.feelings"][1] for s in low if "step.feelings" in s.texts]
-    quotes = _quotes(members)
+        moment = fields.get("step.moment_of_truth")
+        if isinstance(moment, bool):
+            mot.append(moment)
+    low = sum(1 for g in grades if g <= LOW_GRADE)
     return {
         "key": group.key,
         "label": group.label,
@@ -712,57 +1008,54 @@ def _summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict
         "mentions": len(members),
         "phrasings": _phrases((s.action for s in members), 5),
         "grade": _dist(grades),
-        "by_perspective": by_perspective,
-        "by_segment": by_segment,
+        "by_perspective": {p: _dist(values) for p, values in perspectives.items()},
+        "by_segment": {
+            s: {"n": len(v), "mean": round(statistics.fmean(v), 2)}
+            for s, v in sorted(segments.items())
+        },
         "predicted_grade_mean": round(statistics.fmean(predicted), 2) if predicted else None,
         "sentiment": dict(sentiment),
         "emotions": _top(emotions, 5),
         "touchpoints": _top(touch, 10),
-        "front_stage": _phrases(
-            (s.texts["step.actor"][1] for s in members if "step.actor" in s.texts), 5
-        ),
-        "back_stage": _phrases(
-            (s.texts["step.backstage"][1] for s in members if "step.backstage" in s.texts), 5
-        ),
-        "thoughts": _phrases(
-            (s.texts["step.thoughts"][1] for s in members if "step.thoughts" in s.texts), 4
-        ),
-        "feelings": _phrases(
-            (s.texts["step.feelings"][1] for s in members if "step.feelings" in s.texts), 4
-        ),
+        "front_stage": _phrases(texts["step.actor"], 5),
+        "back_stage": _phrases(texts["step.backstage"], 5),
+        "thoughts": _phrases(texts["step.thoughts"], 4),
+        "feelings": _phrases(texts["step.feelings"], 4),
         "moment_of_truth_share": round(sum(mot) / len(mot), 3) if mot else None,
-        "pain_points": _phrases(pains, 6),
-        "low_grade_share": round(len(low) / len(grades), 3) if grades else None,
-        "improvements": _phrases(
-            (s.texts["step.improvement"][1] for s in members if "step.improvement" in s.texts), 6
-        ),
-        "quotes": quotes,
+        "pain_points": _phrases(texts["step.pain_point"] + low_feelings, 6),
+        "low_grade_share": round(low / len(grades), 3) if grades else None,
+        "improvements": _phrases(texts["step.improvement"], 6),
+        "quotes": _quotes(members),
     }
 
 
+QUOTE_FIELDS = ("step.feelings", "step.thoughts", "step.pain_point")
+
+
 def _quotes(members: Sequence[Step], n: int = 4) -> list[dict[str, Any]]:
-    """A few telling answers: the most extreme grades first, with where they come from."""
+    """A few telling answers, one per person: the most extreme grades first, then the shortest."""
     candidates = []
-    for s in members:
-        for maps_to in ("step.feelings", "step.thoughts", "step.pain_point"):
-            if maps_to in s.texts:
-                answer_id, text = s.texts[maps_to]
-                if len(text.split()) >= 3:
-                    grade = s.fields.get("step.grade")
-                    weight = abs(float(grade) - 5) if isinstance(grade, int | float) else 0
-                    candidates.append((weight, len(text), s, maps_to, answer_id, text))
-    candidates.sort(key=lambda c: (-c[0], c[1]))
+    for index, s in enumerate(members):
+        grade = s.fields.get("step.grade")
+        weight = abs(float(grade) - 5) if isinstance(grade, int | float) else 0.0
+        for rank, maps_to in enumerate(QUOTE_FIELDS):
+            found = s.texts.get(maps_to)
+            if found and found[1].count(" ") >= 2:
+                candidates.append((-weight, len(found[1]), index, rank))
+    candidates.sort()
     quotes, seen = [], set()
-    for _w, _l, s, maps_to, answer_id, text in candidates:
-        if s.session_id in seen:
+    for _w, _l, index, rank in candidates:
+        s = members[index]
+        if s.session_id in seen or len(s.texts[QUOTE_FIELDS[rank]][1].split()) < 3:
             continue
         seen.add(s.session_id)
+        answer_id, text = s.texts[QUOTE_FIELDS[rank]]
         quotes.append(
             {
                 "text": " ".join(text.split())[:280],
                 "session_id": s.session_id,
                 "answer_id": answer_id,
-                "field": maps_to,
+                "field": QUOTE_FIELDS[rank],
                 "step": s.position + 1,
                 "grade": s.fields.get("step.grade"),
             }

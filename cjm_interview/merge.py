@@ -5,18 +5,25 @@ nothing. When a session is found in two files (resumed on another device,
 or copied), the copy with the most recent activity wins and the other is
 reported. Scripts travel with their sessions (by hash), so sessions run on
 different versions of a script sit side by side and are compared through
-their ``maps_to`` fields. Every merged session records the file it came from.
+their ``maps_to`` fields; two different texts published under the same
+script id and version are reported. Every merged session records the file
+and device it came from (``session_sources``), and researchers' edits of the
+composite map's step groups travel too.
+
+Each input is attached to the output and copied with a few ``INSERT ...
+SELECT`` statements in one transaction, so 10,000 sessions merge in seconds
+and a failed input leaves the output as it was.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cjm_interview.errors import CjmError
 from cjm_interview.store import Store, utc_now
+from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 _SESSION_COLUMNS = (
     "id",
@@ -52,6 +59,28 @@ _ANSWER_COLUMNS = (
     "answered_at",
     "answered_by",
 )
+_TAG_COLUMNS = (
+    "kind",
+    "label",
+    "score",
+    "source",
+    "source_version",
+    "status",
+    "decided_by",
+    "decided_at",
+    "created_at",
+)
+_EDIT_COLUMNS = (
+    "action",
+    "group_key",
+    "target_key",
+    "label",
+    "pattern",
+    "anchor",
+    "target_anchor",
+    "created_at",
+    "author",
+)
 
 
 @dataclass
@@ -62,20 +91,28 @@ class MergeReport:
     added: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
     replaced: dict[str, int] = field(default_factory=dict)
+    edits: dict[str, int] = field(default_factory=dict)
     scripts: set[str] = field(default_factory=set)
+    conflicts: list[str] = field(default_factory=list)
+    """Scripts published twice under one id and version with different texts."""
 
     def summary(self) -> str:
         lines = [f"Merged into {self.out}:"]
         for source in self.added:
-            lines.append(
+            line = (
                 f"  {source}: {self.added[source]} new session(s), "
                 f"{self.skipped[source]} already there, {self.replaced[source]} updated"
             )
+            if self.edits.get(source):
+                line += f", {self.edits[source]} step-group edit(s)"
+            lines.append(line)
         if len(self.scripts) > 1:
             lines.append(
-                f"  Scripts: {', '.join(sorted(self.scripts))} — sessions keep their own script; "
+                f"  Scripts: {', '.join(sorted(self.scripts))}. Sessions keep their own script; "
                 "maps compare them through their journey-map fields."
             )
+        for conflict in self.conflicts:
+            lines.append(f"  Warning: {conflict}")
         return "\n".join(lines)
 
 
@@ -85,120 +122,201 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     for source in inputs:
         if not source.exists():
             raise CjmError(f"{source}: no such database", "Check the path of each input file.")
+        if source.is_dir():
+            raise CjmError(f"{source} is a folder, not a database file")
         if source.resolve() == out_resolved:
             raise CjmError(f"{source} is also the output", "Choose a new file for OUT.")
+    # The same file named twice is merged once.
+    unique: dict[Path, Path] = {}
+    for source in inputs:
+        unique.setdefault(source.resolve(), source)
+    inputs = list(unique.values())
+    for source in inputs:
+        _check_input(source)
     target = Store(out)
     report = MergeReport(out)
     try:
         for source in inputs:
-            with Store(source, must_exist=True) as origin:
-                _merge_one(target, origin, source, report)
+            _merge_one(target, source, report)
     finally:
         target.close()
     return report
 
 
-def _merge_one(target: Store, origin: Store, source: Path, report: MergeReport) -> None:
+def _check_input(source: Path) -> None:
+    """Refuse, before writing anything, a file that is not an interview database we can read."""
+    try:
+        conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise CjmError(f"{source}: not a readable SQLite database ({exc})") from None
+    if app_id not in (0, APPLICATION_ID) or not {"sessions", "answers", "scripts"} <= tables:
+        raise CjmError(
+            f"{source} is not an interview database", "Give the .db files written by cjm."
+        )
+    if version > SCHEMA_VERSION:
+        raise CjmError(
+            f"{source} was written by a newer cjm-interview (schema {version}, "
+            f"this one knows {SCHEMA_VERSION})",
+            "Upgrade cjm-interview on this machine, then merge again.",
+        )
+
+
+def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
     name = str(source)
-    report.added[name] = report.skipped[name] = report.replaced[name] = 0
-    src = origin.conn
+    conn = target.conn
+    conn.execute("ATTACH DATABASE ? AS src", (str(source.resolve()),))
+    try:
+        src_tables = {
+            r[0] for r in conn.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")
+        }
+        counts = target.write(lambda c: _copy(c, source, src_tables, report))
+    finally:
+        conn.execute("DETACH DATABASE src")
+    report.added[name], report.skipped[name], report.replaced[name], report.edits[name] = counts
+
+
+def _copy(
+    conn: sqlite3.Connection, source: Path, src_tables: set[str], report: MergeReport
+) -> tuple[int, int, int, int]:
     now = utc_now()
-    device = os.uname().nodename
+    conn.execute(
+        "INSERT OR IGNORE INTO main.scripts (sha256, script_id, version, title, perspective, "
+        "path, source, first_seen_at) SELECT sha256, script_id, version, title, perspective, "
+        "path, source, first_seen_at FROM src.scripts"
+    )
+    for script_id, version in conn.execute("SELECT DISTINCT script_id, version FROM src.scripts"):
+        report.scripts.add(f"{script_id} v{version}")
+    for script_id, version, texts in conn.execute(
+        "SELECT script_id, version, count(*) FROM main.scripts GROUP BY script_id, version "
+        "HAVING count(*) > 1"
+    ):
+        conflict = (
+            f"script {script_id} v{version} exists in {texts} different texts; their sessions "
+            "are kept apart by hash, so give changed scripts a new version."
+        )
+        if conflict not in report.conflicts:
+            report.conflicts.append(conflict)
 
-    def action(conn: sqlite3.Connection) -> None:
-        for row in src.execute(
-            "SELECT sha256, script_id, version, title, perspective, path, source, first_seen_at "
-            "FROM scripts"
-        ):
-            conn.execute("INSERT OR IGNORE INTO scripts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
-            report.scripts.add(f"{row[1]} v{row[2]}")
-        cols = ", ".join(_SESSION_COLUMNS)
-        for row in src.execute(f"SELECT {cols} FROM sessions").fetchall():
-            session_id, updated = row[0], row[16]
-            existing = conn.execute(
-                "SELECT updated_at FROM sessions WHERE id = ?", (session_id,)
-            ).fetchone()
-            if existing is not None:
-                if (existing[0] or "") >= (updated or ""):
-                    report.skipped[name] += 1
-                    continue
-                _remove(conn, session_id)
-                report.replaced[name] += 1
-            else:
-                report.added[name] += 1
-            marks = ", ".join("?" for _ in _SESSION_COLUMNS)
-            conn.execute(f"INSERT INTO sessions ({cols}) VALUES ({marks})", row)
-            _copy_session(conn, src, session_id)
+    # Which sessions to take: new ones, and newer copies of ones already here.
+    conn.execute("DROP TABLE IF EXISTS temp.merge_pick")
+    conn.execute("CREATE TEMP TABLE merge_pick (id TEXT PRIMARY KEY, replaces INTEGER)")
+    conn.execute(
+        "INSERT INTO temp.merge_pick SELECT s.id, m.id IS NOT NULL FROM src.sessions s "
+        "LEFT JOIN main.sessions m ON m.id = s.id "
+        "WHERE m.id IS NULL OR coalesce(m.updated_at, '') < coalesce(s.updated_at, '')"
+    )
+    total = conn.execute("SELECT count(*) FROM src.sessions").fetchone()[0]
+    replaced = conn.execute("SELECT count(*) FROM temp.merge_pick WHERE replaces").fetchone()[0]
+    added = conn.execute("SELECT count(*) FROM temp.merge_pick WHERE NOT replaces").fetchone()[0]
+
+    # Older copies lose their answers, tags, vectors and notes; the audit log is append-only.
+    if replaced:
+        old = (
+            "SELECT a.id FROM main.answers a JOIN temp.merge_pick p "
+            "ON p.id = a.session_id AND p.replaces"
+        )
+        for table in ("tags", "embeddings"):
+            conn.execute(f"DELETE FROM main.{table} WHERE answer_id IN ({old})")
+        for table in ("answers", "notes"):
             conn.execute(
-                "INSERT OR REPLACE INTO session_sources "
-                "(session_id, source_file, device, merged_at) VALUES (?, ?, ?, ?)",
-                (session_id, str(source.resolve()), device, now),
+                f"DELETE FROM main.{table} WHERE session_id IN "
+                "(SELECT id FROM temp.merge_pick WHERE replaces)"
             )
+    cols = ", ".join(_SESSION_COLUMNS)
+    updates = ", ".join(f"{c} = excluded.{c}" for c in _SESSION_COLUMNS[1:])
+    conn.execute(
+        f"INSERT INTO main.sessions ({cols}) SELECT {_prefixed('s', _SESSION_COLUMNS)} "
+        "FROM src.sessions s JOIN temp.merge_pick p ON p.id = s.id WHERE true "
+        f"ON CONFLICT(id) DO UPDATE SET {updates}"
+    )
 
-    target.write(action)
-
-
-def _remove(conn: sqlite3.Connection, session_id: str) -> None:
-    ids = "SELECT id FROM answers WHERE session_id = ?"
-    conn.execute(f"DELETE FROM tags WHERE answer_id IN ({ids})", (session_id,))
-    conn.execute(f"DELETE FROM embeddings WHERE answer_id IN ({ids})", (session_id,))
-    conn.execute("DELETE FROM answers WHERE session_id = ?", (session_id,))
-    conn.execute("DELETE FROM notes WHERE session_id = ?", (session_id,))
-    conn.execute("DELETE FROM session_sources WHERE session_id = ?", (session_id,))
-    conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-
-
-def _copy_session(conn: sqlite3.Connection, src: sqlite3.Connection, session_id: str) -> None:
-    cols = ", ".join(_ANSWER_COLUMNS)
-    marks = ", ".join("?" for _ in _ANSWER_COLUMNS)
-    for answer in src.execute(
-        f"SELECT id, {cols} FROM answers WHERE session_id = ? ORDER BY id", (session_id,)
-    ).fetchall():
-        new_id = conn.execute(
-            f"INSERT INTO answers ({cols}) VALUES ({marks})", answer[1:]
-        ).lastrowid
-        conn.executemany(
-            "INSERT INTO tags (answer_id, kind, label, score, source, source_version, status, "
-            "decided_by, decided_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (new_id, *row)
-                for row in src.execute(
-                    "SELECT kind, label, score, source, source_version, status, decided_by, "
-                    "decided_at, created_at FROM tags WHERE answer_id = ?",
-                    (answer[0],),
-                )
-            ],
+    # Answers keep their order and get new ids above every id already here.
+    offset = conn.execute(
+        "SELECT (SELECT coalesce(max(id), 0) FROM main.answers) - "
+        "(SELECT coalesce(min(id), 1) FROM src.answers) + 1"
+    ).fetchone()[0]
+    acols = ", ".join(_ANSWER_COLUMNS)
+    conn.execute(
+        f"INSERT INTO main.answers (id, {acols}) SELECT a.id + ?, "
+        f"{_prefixed('a', _ANSWER_COLUMNS)} FROM src.answers a "
+        "JOIN temp.merge_pick p ON p.id = a.session_id ORDER BY a.id",
+        (offset,),
+    )
+    picked_answers = (
+        "JOIN src.answers a ON a.id = x.answer_id JOIN temp.merge_pick p ON p.id = a.session_id"
+    )
+    tcols = ", ".join(_TAG_COLUMNS)
+    conn.execute(
+        f"INSERT INTO main.tags (answer_id, {tcols}) SELECT x.answer_id + ?, "
+        f"{_prefixed('x', _TAG_COLUMNS)} FROM src.tags x {picked_answers} "
+        "ORDER BY x.id",
+        (offset,),
+    )
+    if "embeddings" in src_tables:
+        conn.execute(
+            "INSERT OR REPLACE INTO main.embeddings (answer_id, model, dim, vector, created_at) "
+            f"SELECT x.answer_id + ?, x.model, x.dim, x.vector, x.created_at FROM src.embeddings x "
+            f"{picked_answers}",
+            (offset,),
         )
-        conn.executemany(
-            "INSERT OR REPLACE INTO embeddings (answer_id, model, dim, vector, created_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            [
-                (new_id, *row)
-                for row in src.execute(
-                    "SELECT model, dim, vector, created_at FROM embeddings WHERE answer_id = ?",
-                    (answer[0],),
-                )
-            ],
-        )
-    conn.executemany(
-        "INSERT INTO notes (session_id, question_id, step, text, author, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        src.execute(
-            "SELECT session_id, question_id, step, text, author, created_at FROM notes "
-            "WHERE session_id = ?",
-            (session_id,),
-        ).fetchall(),
+    conn.execute(
+        "INSERT INTO main.notes (session_id, question_id, step, text, author, created_at) "
+        "SELECT n.session_id, n.question_id, n.step, n.text, n.author, n.created_at "
+        "FROM src.notes n JOIN temp.merge_pick p ON p.id = n.session_id ORDER BY n.id"
     )
     # The audit log is append-only: only entries newer than what is here are added.
-    latest = conn.execute(
-        "SELECT coalesce(max(at), '') FROM audit_log WHERE session_id = ?", (session_id,)
-    ).fetchone()[0]
-    conn.executemany(
-        "INSERT INTO audit_log (session_id, at, actor, action, question_id, step, old_value, "
-        "new_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        src.execute(
-            "SELECT session_id, at, actor, action, question_id, step, old_value, new_value "
-            "FROM audit_log WHERE session_id = ? AND at > ? ORDER BY id",
-            (session_id, latest),
-        ).fetchall(),
+    conn.execute(
+        "INSERT INTO main.audit_log (session_id, at, actor, action, question_id, step, "
+        "old_value, new_value) SELECT l.session_id, l.at, l.actor, l.action, l.question_id, "
+        "l.step, l.old_value, l.new_value FROM src.audit_log l "
+        "JOIN temp.merge_pick p ON p.id = l.session_id "
+        "WHERE l.at > coalesce((SELECT max(m.at) FROM main.audit_log m "
+        "WHERE m.session_id = l.session_id), '') ORDER BY l.id"
     )
+
+    # Provenance: this file and the device that recorded the session, plus
+    # wherever the input's own merges had found it.
+    conn.execute(
+        "DELETE FROM main.session_sources WHERE session_id IN "
+        "(SELECT id FROM temp.merge_pick WHERE replaces)"
+    )
+    if "session_sources" in src_tables:
+        conn.execute(
+            "INSERT OR IGNORE INTO main.session_sources (session_id, source_file, device, "
+            "merged_at) SELECT x.session_id, x.source_file, x.device, x.merged_at "
+            "FROM src.session_sources x JOIN temp.merge_pick p ON p.id = x.session_id"
+        )
+    conn.execute(
+        "INSERT OR REPLACE INTO main.session_sources (session_id, source_file, device, "
+        "merged_at) SELECT s.id, ?, coalesce(s.device, s.kiosk, ''), ? FROM src.sessions s "
+        "JOIN temp.merge_pick p ON p.id = s.id",
+        (str(source.resolve()), now),
+    )
+
+    # Researchers' edits of the step groups, in their order, each once.
+    edits = 0
+    if "step_group_edits" in src_tables:
+        # Files from before the anchors were recorded lack those columns.
+        have = {r[1] for r in conn.execute("PRAGMA src.table_info(step_group_edits)")}
+        columns = tuple(c for c in _EDIT_COLUMNS if c in have)
+        same = " AND ".join(f"m.{c} IS x.{c}" for c in columns)
+        edits = conn.execute(
+            f"INSERT INTO main.step_group_edits ({', '.join(columns)}) SELECT "
+            f"{_prefixed('x', columns)} FROM src.step_group_edits x "
+            f"WHERE NOT EXISTS (SELECT 1 FROM main.step_group_edits m WHERE {same}) "
+            "ORDER BY x.id"
+        ).rowcount
+    conn.execute("DROP TABLE temp.merge_pick")
+    return added, total - added - replaced, replaced, edits
+
+
+def _prefixed(alias: str, columns: tuple[str, ...]) -> str:
+    return ", ".join(f"{alias}.{c}" for c in columns)

@@ -153,6 +153,41 @@ FEELINGS = {
 }
 
 
+LEAD_INS = ["", "", "", "", "Then ", "After that ", "So ", "Next ", "Eventually ", "First of all "]
+DETAILS = [
+    "",
+    "",
+    "",
+    "",
+    "",
+    "",
+    " last week",
+    " on a Sunday evening",
+    " which took ages",
+    " because I had no choice",
+    ", twice actually",
+    " and it was fine",
+    " from my phone",
+]
+
+
+def say(phrase: str, rng: random.Random) -> str:
+    """A phrasing as people type it: lead-ins, extra detail, lower case, the odd typo."""
+    lead = rng.choice(LEAD_INS)
+    text = lead + (phrase[:1].lower() + phrase[1:] if lead else phrase) + rng.choice(DETAILS)
+    if rng.random() < 0.15:
+        words = text.split()
+        i = rng.randrange(len(words))
+        w = words[i]
+        if len(w) > 3:
+            j = rng.randrange(len(w) - 1)
+            words[i] = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+        text = " ".join(words)
+    if rng.random() < 0.2:
+        text = text.lower()
+    return text
+
+
 @dataclass(frozen=True)
 class Study:
     """Interviews in the import format, and the true step type of each step told."""
@@ -173,8 +208,13 @@ def generate(
     steps: int = 6,
     seed: int = 1,
     segments: tuple[str, ...] = ("new", "returning"),
+    vary: bool = True,
 ) -> Study:
-    """A study: ``customers`` customer and ``staff`` staff interviews of about ``steps`` steps."""
+    """A study: ``customers`` customer and ``staff`` staff interviews of about ``steps`` steps.
+
+    With ``vary``, each step is said the way people type (``say``): the
+    aligner has to see through lead-ins, added detail, case and typos.
+    """
     rng = random.Random(seed)
     interviews: list[dict[str, Any]] = []
     truth: dict[tuple[int, int], str] = {}
@@ -188,7 +228,8 @@ def generate(
             centre = mean + (offset if is_staff else 0.0)
             grade = max(0, min(10, round(rng.gauss(centre, 1.0))))
             truth[(index, position)] = key
-            step: dict[str, Any] = {"action": rng.choice(phrasings), "grade": grade}
+            phrase = rng.choice(phrasings)
+            step: dict[str, Any] = {"action": say(phrase, rng) if vary else phrase, "grade": grade}
             if is_staff:
                 step["customer_grade"] = step.pop("grade")
                 step["customer_feelings"] = _feeling(grade, rng)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -42,7 +44,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.FloatRange(0, 5),
                 default=None,
                 help="How much where a step happens counts in grouping "
-                "[default: 0.35 with the model's vectors, 0 with word similarity].",
+                "[default: 0.2 with the model's vectors, 0 with word similarity].",
             ),
             click.option(
                 "--no-encode",
@@ -114,6 +116,7 @@ def export(
     except ValueError as exc:
         fail(str(exc))
     store, filters, cmap = _build(db_path, **kw)
+    _warn(cmap)
     if cmap.data["sessions"] == 0:
         fail(
             f"no sessions match ({filters.describe()}) in {store.path}",
@@ -128,7 +131,7 @@ def export(
 
         if str(output) == "-":
             fail("csv writes three files; give -o FILE.csv")
-        paths = write_csv(store, filters, output, redact=kinds)
+        paths = write_csv(store, filters, output, redact=kinds, cmap=cmap)
         click.echo("Wrote " + ", ".join(map(str, paths)), err=True)
         return
     if fmt == "html":
@@ -147,6 +150,21 @@ def export(
         f"({cmap.data['alignment']['representation']} alignment).",
         err=True,
     )
+
+
+def _warn(cmap: Any) -> None:
+    """Say on stderr when the map is not what the researcher may expect."""
+    alignment = cmap.data["alignment"]
+    if alignment.get("fallback_reason") and alignment["fallback_reason"] != "encoding switched off":
+        click.echo(
+            f"Note: steps grouped by word similarity: {alignment['fallback_reason']}.", err=True
+        )
+    for edit in alignment.get("edits_unmatched", []):
+        click.echo(
+            f"Note: edit {edit['id']} ({edit['action']} {edit['group_key']}) matches no group "
+            "in this map; see `cjm map edits`.",
+            err=True,
+        )
 
 
 def _redacted(value: Any, fn: Callable[[str], str]) -> Any:
@@ -170,6 +188,13 @@ def map_group() -> None:
 def map_groups(db_path: Path | None, **kw: Any) -> None:
     """List the composite steps with their keys, size and phrasings."""
     _store, _filters, cmap = _build(db_path, **kw)
+    _warn(cmap)
+    a = cmap.data["alignment"]
+    click.echo(
+        f"{len(cmap.data['steps'])} composite steps from {a['steps_told']} steps told "
+        f"in {cmap.data['sessions']} interviews ({a['representation']}, threshold "
+        f"{a['threshold']}, position weight {a['position_weight']})."
+    )
     for i, step in enumerate(cmap.data["steps"], 1):
         mark = " (edited)" if step["edited"] else ""
         click.echo(
@@ -180,23 +205,42 @@ def map_groups(db_path: Path | None, **kw: Any) -> None:
             click.echo(f"      “{phrasing['text']}” ×{phrasing['count']}")
 
 
-def _edit(db_path: Path | None, **row: Any) -> None:
-    from cjm_interview.store import open_store, utc_now
+def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
+    """Record an edit with the phrasings of the groups it names, after checking they exist."""
+    import json
 
-    store = open_store(db_path, must_exist=True)
+    from cjm_interview.store import utc_now
+
+    store, _filters, cmap = _build(db_path, quiet=True, **kw)
+    keys = [step["key"] for step in cmap.data["steps"]]
+    for name in ("group_key", "target_key"):
+        key = row.get(name)
+        if key and key not in keys and not (name == "target_key" and row["action"] == "split"):
+            near = difflib.get_close_matches(key, keys, n=3, cutoff=0.3)
+            fail(
+                f"no step group {key!r} in this map",
+                ("Did you mean " + ", ".join(near) + "? " if near else "")
+                + "List them with `cjm map groups` (with the same filters).",
+            )
+    if row["action"] == "merge" and row["group_key"] == row["target_key"]:
+        fail("a group cannot be merged into itself")
+    anchor = json.dumps(cmap.anchors.get(row["group_key"], []), ensure_ascii=False)
+    target = cmap.anchors.get(row.get("target_key") or "")
     now = utc_now()
     store.write(
         lambda conn: conn.execute(
             "INSERT INTO step_group_edits (action, group_key, target_key, label, pattern, "
-            "created_at, author) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "anchor, target_anchor, created_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 row["action"],
                 row["group_key"],
                 row.get("target_key"),
                 row.get("label"),
                 row.get("pattern"),
+                anchor,
+                json.dumps(target, ensure_ascii=False) if target else None,
                 now,
-                row.get("author"),
+                row.get("author") or os.environ.get("USER", ""),
             ),
         )
     )
@@ -207,18 +251,22 @@ def _edit(db_path: Path | None, **row: Any) -> None:
 @click.argument("key")
 @click.argument("label")
 @db_option
-def map_rename(key: str, label: str, db_path: Path | None) -> None:
+@filter_options
+def map_rename(key: str, label: str, db_path: Path | None, **kw: Any) -> None:
     """Give the group KEY a better LABEL."""
-    _edit(db_path, action="rename", group_key=key, label=label)
+    if not label.strip():
+        fail("the new label is empty")
+    _edit(db_path, kw, action="rename", group_key=key, label=label.strip())
 
 
 @map_group.command("merge")
 @click.argument("key")
 @click.argument("into")
 @db_option
-def map_merge(key: str, into: str, db_path: Path | None) -> None:
+@filter_options
+def map_merge(key: str, into: str, db_path: Path | None, **kw: Any) -> None:
     """Merge the group KEY into the group INTO."""
-    _edit(db_path, action="merge", group_key=key, target_key=into)
+    _edit(db_path, kw, action="merge", group_key=key, target_key=into)
 
 
 @map_group.command("split")
@@ -226,7 +274,8 @@ def map_merge(key: str, into: str, db_path: Path | None) -> None:
 @click.argument("pattern")
 @click.option("--label", required=True, help="Label of the new group.")
 @db_option
-def map_split(key: str, pattern: str, label: str, db_path: Path | None) -> None:
+@filter_options
+def map_split(key: str, pattern: str, label: str, db_path: Path | None, **kw: Any) -> None:
     """Move the steps of KEY whose words match PATTERN (a regular expression) to a new group."""
     try:
         re.compile(pattern)
@@ -235,5 +284,46 @@ def map_split(key: str, pattern: str, label: str, db_path: Path | None) -> None:
     from cjm_interview.composite import slug
 
     _edit(
-        db_path, action="split", group_key=key, pattern=pattern, label=label, target_key=slug(label)
+        db_path,
+        kw,
+        action="split",
+        group_key=key,
+        pattern=pattern,
+        label=label,
+        target_key=slug(label),
     )
+
+
+@map_group.command("edits")
+@db_option
+def map_edits(db_path: Path | None) -> None:
+    """List the saved edits, oldest first (they are applied in this order)."""
+    from cjm_interview.composite import load_edits
+    from cjm_interview.store import open_store
+
+    edits = load_edits(open_store(db_path, must_exist=True))
+    if not edits:
+        click.echo("No edits: the map shows the groups as aligned.")
+    for edit in edits:
+        what = {
+            "rename": f"rename {edit['group_key']} to “{edit['label']}”",
+            "merge": f"merge {edit['group_key']} into {edit['target_key']}",
+            "split": f"split /{edit['pattern']}/ off {edit['group_key']} as “{edit['label']}”",
+        }.get(edit["action"], edit["action"])
+        click.echo(f"{edit['id']:>4}  {edit['created_at'][:16]}  {what}")
+
+
+@map_group.command("forget")
+@click.argument("edit_id", type=int)
+@db_option
+def map_forget(edit_id: int, db_path: Path | None) -> None:
+    """Remove the saved edit EDIT_ID (see `cjm map edits`)."""
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    removed = store.write(
+        lambda conn: conn.execute("DELETE FROM step_group_edits WHERE id = ?", (edit_id,)).rowcount
+    )
+    if not removed:
+        fail(f"no edit {edit_id}", "List them with `cjm map edits`.")
+    click.echo(f"Removed edit {edit_id}.")

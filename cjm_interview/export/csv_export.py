@@ -1,4 +1,14 @@
-"""CSV tables for statistics tools: long (answers with tags), wide (sessions), tag matrix."""
+"""CSV tables for statistics tools: long (answers with tags), wide (sessions), tag matrix.
+
+- ``OUT``: one row per current answer, with its tags, its step's position in
+  the journey the participant confirmed and the composite step it was put in;
+- ``OUT-wide.csv``: one row per session, one column per question (per step
+  iteration), then the grade the session gave each composite step;
+- ``OUT-tags.csv``: a 0/1 matrix, one row per tagged answer, one column per
+  tag (``kind:label``).
+
+Every text cell goes through ``for_csv``, so spreadsheets never run it.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +17,18 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from cjm_interview.composite import Filters, _where
+from cjm_interview.composite import CompositeMap, Filters, _where
 from cjm_interview.export.escape import for_csv
 from cjm_interview.store import Store
 from cjm_interview.taxonomy import default_taxonomy
 
 
 def write_csv(
-    store: Store, filters: Filters, out: Path, redact: tuple[str, ...] = ()
+    store: Store,
+    filters: Filters,
+    out: Path,
+    redact: tuple[str, ...] = (),
+    cmap: CompositeMap | None = None,
 ) -> list[Path]:
     """Write OUT (long), OUT-wide.csv and OUT-tags.csv; returns the paths."""
     from cjm_interview.privacy import redact as redact_text
@@ -61,7 +75,12 @@ def write_csv(
         "predicted_grade",
         "touchpoints",
         "emotions",
+        "position",
+        "composite_step",
     ]
+    placed = cmap.placed if cmap is not None else {}
+    composite_keys = [step["key"] for step in cmap.data["steps"]] if cmap is not None else []
+    step_grades: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     wide: dict[str, dict[str, object]] = {}
     columns: list[str] = []
     tax = default_taxonomy()
@@ -69,6 +88,17 @@ def write_csv(
         f"emotion:{e}" for e in tax.emotion_ids
     ]
     labels += ["sentiment:negative", "sentiment:neutral", "sentiment:positive"]
+    # Labels researchers added that the taxonomy does not know get their own columns.
+    known = set(labels)
+    labels += sorted(
+        {
+            f"{kind}:{label}"
+            for found in tags.values()
+            for kind, label, _ in found
+            if kind != "grade"
+        }
+        - known
+    )
     with (
         long_path.open("w", newline="", encoding="utf-8") as f_long,
         matrix_path.open("w", newline="", encoding="utf-8") as f_matrix,
@@ -80,7 +110,7 @@ def write_csv(
         for row in rows:
             # The first ten columns are copied as they are; text and value may be redacted.
             answer_id, session_id, participant, perspective, segment, persona = row[:6]
-            question_id, step = row[7], row[8]
+            question_id, step, maps_to = row[7], row[8], row[9]
             raw, value_json = row[10], row[11]
             answer_tags = tags.get(answer_id, [])
             sentiment = next((label for kind, label, _ in answer_tags if kind == "sentiment"), "")
@@ -89,6 +119,9 @@ def write_csv(
             emotions = ";".join(label for kind, label, _ in answer_tags if kind == "emotion")
             value = json.loads(value_json) if value_json else None
             shown_value = ";".join(map(str, value)) if isinstance(value, list) else value
+            position, composite = placed.get((session_id, step), (None, "")) if step else (None, "")
+            if composite and maps_to == "step.grade" and isinstance(value, int | float):
+                step_grades[session_id][composite].append(float(value))
             if isinstance(shown_value, str):
                 shown_value = private(shown_value)
             cells = (
@@ -100,6 +133,8 @@ def write_csv(
                 grade,
                 touch,
                 emotions,
+                "" if position is None else position + 1,
+                composite,
             )
             writer.writerow([for_csv(v) for v in cells])
             present = {f"{kind}:{label}" for kind, label, _ in answer_tags}
@@ -129,8 +164,11 @@ def write_csv(
             record[column] = shown_value if not isinstance(shown_value, bool) else int(shown_value)
     with wide_path.open("w", newline="", encoding="utf-8") as f_wide:
         fixed = ["session_id", "participant", "perspective", "segment", "persona"]
-        wide_writer = csv.DictWriter(f_wide, fieldnames=fixed + columns)
+        grade_columns = [f"grade:{key}" for key in composite_keys]
+        wide_writer = csv.DictWriter(f_wide, fieldnames=fixed + columns + grade_columns)
         wide_writer.writeheader()
-        for record in wide.values():
+        for session_id, record in wide.items():
+            for key, grades in step_grades.get(session_id, {}).items():
+                record[f"grade:{key}"] = round(sum(grades) / len(grades), 2)
             wide_writer.writerow({k: for_csv(v) for k, v in record.items()})
     return [long_path, wide_path, matrix_path]

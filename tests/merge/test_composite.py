@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import sqlite3
+from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
 from cjm_interview.composite import AlignOptions, Filters, build_map, load_journeys
+from cjm_interview.domain import Answer, AnswerKey
 from cjm_interview.engine import Engine
 from cjm_interview.importer import run_interview
-from cjm_interview.merge import merge_databases
 from cjm_interview.script import load_script
+from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 from cjm_interview.synth import generate, grouping_quality
 
@@ -37,136 +39,257 @@ def study_db(tmp_path_factory):
     return store, study, ids
 
 
-def test_sql_reader_agrees_with_the_engine(study_db, customer_script) -> None:
-    store, _study, ids = study_db
+def lexical_map(store: Store, **kw) -> object:
+    return build_map(store, encode_missing=False, **kw)
+
+
+def truth_of_groups(cmap, study, ids) -> dict[str, Counter[str]]:
+    """For each composite step, how many of its steps are of each true type."""
+    index = {sid: i for i, sid in enumerate(ids)}
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    for (sid, pos), key in cmap.assignments.items():
+        kinds[key][study.truth[(index[sid], pos)]] += 1
+    return kinds
+
+
+# ------------------------------------------------------------------ reading
+def test_sql_reader_agrees_with_the_engine_on_edited_journeys(tmp_path: Path) -> None:
+    store = Store(tmp_path / "edited.db")
+    script = load_script(PROMPTS / "customer.yaml")
+    study = generate(customers=8, steps=5, seed=11)
+    ids = import_study(store, study)
+    # Playback edits: move, remove and insert steps, as the interviewer screen does.
+    first = InterviewSession.resume(store, ids[0], script)
+    iterations = first.engine.step_order("steps")
+    first.move_step("steps", iterations[-1], 0)
+    second = InterviewSession.resume(store, ids[1], script)
+    second.remove_step("steps", second.engine.step_order("steps")[1])
+    third = InterviewSession.resume(store, ids[2], script)
+    third.insert_step("steps", 1, "Checked my bank statement")
+    third.move_step("steps", third.engine.step_order("steps")[0], 3)
+    # Went back to step 2 and said there was nothing after it: the later steps'
+    # answers stay current in the database but are no longer in the journey.
+    store.save_answers(
+        ids[3], [(Answer(AnswerKey("more_steps", 2), "no", False, revision=2), "steps", None)]
+    )
     journeys = {j.session["id"]: j for j in load_journeys(store)}
-    for session_id in ids[:10]:
-        engine = Engine(customer_script, answers=store.load_answers(session_id))
-        assert [s.action for s in journeys[session_id].steps] == [v.action for v in engine.steps()]
+    for session_id in ids:
+        engine = Engine(script, answers=store.load_answers(session_id))
+        expected = [(v.iteration, v.action) for v in engine.steps()]
+        got = [(s.iteration, s.action) for s in journeys[session_id].steps]
+        assert got == expected, session_id
+    assert len(journeys[ids[3]].steps) == 2
+    assert journeys[ids[2]].steps[3].action == "Checked my bank statement" or any(
+        s.action == "Checked my bank statement" for s in journeys[ids[2]].steps
+    )
 
 
+def test_steps_carry_their_answers_and_tags(study_db) -> None:
+    store, study, ids = study_db
+    journey = next(j for j in load_journeys(store) if j.session["id"] == ids[0])
+    told = study.interviews[0]["answers"]["steps"]
+    assert [s.action for s in journey.steps] == [" ".join(t["action"].split()) for t in told]
+    assert [s.fields["step.grade"] for s in journey.steps] == [t["grade"] for t in told]
+    assert journey.steps[0].relative == 0.0 and journey.steps[-1].relative == 1.0
+    assert journey.fields["overall.grade"] == study.interviews[0]["answers"]["overall_grade"]
+
+
+# ------------------------------------------------------------------ alignment
 def test_alignment_recovers_the_true_steps_lexically(study_db) -> None:
     store, study, ids = study_db
-    cmap = build_map(store, encode_missing=False, options=AlignOptions())
-    assert cmap.data["alignment"]["representation"] == "lexical"
+    cmap = lexical_map(store)
+    alignment = cmap.data["alignment"]
+    assert alignment["representation"] == "lexical"
+    assert alignment["fallback_reason"] == "encoding switched off"
     index = {sid: i for i, sid in enumerate(ids)}
     predicted = {(index[sid], pos): key for (sid, pos), key in cmap.assignments.items()}
+    assert len(predicted) == len(study.truth)
     quality = grouping_quality(predicted, study.truth)
-    assert quality["purity"] >= 0.8, quality
-    assert quality["recall"] >= 0.5, quality
+    # Words cannot tell that "phoned customer service" and "rang the call
+    # centre" are one step; what they group, they group correctly.
+    assert quality["purity"] >= 0.75, quality
+    assert quality["recall"] >= 0.45, quality
+
+
+def test_a_random_grouping_scores_low(study_db) -> None:
+    """The quality measure itself can fail: shuffled groups score far lower."""
+    import random
+
+    _store, study, _ids = study_db
+    rng = random.Random(0)
+    predicted = {key: f"g{rng.randrange(12)}" for key in study.truth}
+    quality = grouping_quality(predicted, study.truth)
+    assert quality["purity"] < 0.4 and quality["recall"] < 0.4
 
 
 @pytest.mark.slow
-def test_alignment_with_sentence_vectors(study_db) -> None:
+def test_alignment_with_sentence_vectors(study_db, tmp_path: Path) -> None:
     store, study, ids = study_db
-    cmap = build_map(store, encode_missing=True)
+    # A copy: encoding caches the vectors, which would change the other tests' maps.
+    with sqlite3.connect(tmp_path / "copy.db") as target:
+        store.conn.backup(target)
+    copy = Store(tmp_path / "copy.db")
+    cmap = build_map(copy, encode_missing=True)
     assert cmap.data["alignment"]["representation"] == "all-MiniLM-L6-v2"
     index = {sid: i for i, sid in enumerate(ids)}
     predicted = {(index[sid], pos): key for (sid, pos), key in cmap.assignments.items()}
     quality = grouping_quality(predicted, study.truth)
     assert quality["purity"] >= 0.8 and quality["recall"] >= 0.7, quality
+    cached = copy.conn.execute("SELECT count(*) FROM embeddings").fetchone()[0]
+    assert cached == len(study.truth)
+    # The second map reads the cached vectors and needs no encoder.
+    again = build_map(copy, encode_missing=False)
+    assert again.data["alignment"]["representation"] == "all-MiniLM-L6-v2"
+    assert again.assignments == cmap.assignments
 
 
 def test_steps_are_ordered_and_counted(study_db) -> None:
     store, _study, ids = study_db
-    cmap = build_map(store, encode_missing=False, options=AlignOptions())
+    cmap = lexical_map(store)
     steps = cmap.data["steps"]
     positions = [s["position"] for s in steps]
     assert positions == sorted(positions)
     assert cmap.data["sessions"] == len(ids)
+    assert sum(s["mentions"] for s in steps) == cmap.data["alignment"]["steps_told"]
     for step in steps:
         assert 0 < step["participants"] <= len(ids)
-        assert step["grade"]["n"] >= step["participants"] * 0 + 1
-    # The paths start and end somewhere, and count every journey once.
+        assert step["share"] == pytest.approx(step["participants"] / len(ids), abs=1e-3)
+        assert step["grade"]["n"] >= 1
+        assert sum(step["grade"]["histogram"]) == step["grade"]["n"]
+        flow = step["flow"]
+        out = sum(n["count"] for n in flow["next"]) + flow["ends_here"]
+        assert out <= step["mentions"]
+    # Every journey starts once and ends once.
     starts = sum(p["count"] for p in cmap.data["paths"] if p["from"] == "start")
-    assert starts == len(ids)
+    ends = sum(p["count"] for p in cmap.data["paths"] if p["to"] == "end")
+    assert starts == ends == len(ids)
 
 
-def test_perspective_gap_finds_the_known_largest_gap(study_db) -> None:
-    store, _study, _ids = study_db
-    cmap = build_map(store, encode_missing=False, options=AlignOptions())
+def test_grades_match_the_answers(study_db) -> None:
+    store, study, ids = study_db
+    cmap = lexical_map(store)
+    index = {sid: i for i, sid in enumerate(ids)}
+    expected: dict[str, list[int]] = defaultdict(list)
+    for (sid, pos), key in cmap.assignments.items():
+        told = study.interviews[index[sid]]["answers"]["steps"][pos]
+        expected[key].append(told.get("grade", told.get("customer_grade")))
+    for step in cmap.data["steps"]:
+        grades = expected[step["key"]]
+        assert step["grade"]["n"] == len(grades)
+        assert step["grade"]["mean"] == pytest.approx(sum(grades) / len(grades), abs=0.01)
+
+
+def test_perspective_gap_finds_the_known_gaps(study_db) -> None:
+    store, study, ids = study_db
+    cmap = lexical_map(store)
     gaps = cmap.data["perspective_gap"]
     assert gaps, "customers and staff graded the same steps"
-    # Staff overestimate the helpline step by 4 points in the generated truth.
+    kinds = truth_of_groups(cmap, study, ids)
+    # The largest gap is on a step type staff overestimate by 3 points or more
+    # (the helpline or social-media complaints), and it is about that size.
     top = gaps[0]
-    assert (
-        "call" in top["label"].lower()
-        or "phone" in top["label"].lower()
-        or "rang" in top["label"].lower()
-    )
-    assert top["gap"] > 2
+    kind = kinds[top["key"]].most_common(1)[0][0]
+    assert study.staff_offset[kind] >= 3, (top, kind)
+    assert abs(top["gap"] - study.staff_offset[kind]) <= 1.5
+    # On groups that hold mostly one true step type, the gap is that type's known offset.
+    entries = {s["key"]: s for s in cmap.data["steps"]}
+    checked = 0
+    for gap in gaps:
+        kind, count = kinds[gap["key"]].most_common(1)[0]
+        pure = count >= 0.8 * sum(kinds[gap["key"]].values())
+        if pure and entries[gap["key"]]["by_perspective"]["staff"]["n"] >= 3:
+            assert abs(gap["gap"] - study.staff_offset[kind]) < 2, (gap, kind)
+            checked += 1
+    assert checked >= 4, checked
 
 
 def test_filters(study_db) -> None:
     store, _study, _ids = study_db
-    staff = build_map(store, Filters(perspective="staff"), encode_missing=False)
+    staff = lexical_map(store, filters=Filters(perspective="staff"))
     assert staff.data["sessions"] == 15 and staff.data["perspectives"] == {"staff": 15}
-    new = build_map(store, Filters(segment="new"), encode_missing=False)
+    new = lexical_map(store, filters=Filters(segment="new"))
     assert set(new.data["segments"]) == {"new"}
-    none = build_map(store, Filters(since="2999-01-01"), encode_missing=False)
-    assert none.data["sessions"] == 0
+    customers = lexical_map(store, filters=Filters(script_id="customer", finished_only=True))
+    assert customers.data["perspectives"] == {"customer": 60}
+    none = lexical_map(store, filters=Filters(since="2999-01-01"))
+    assert none.data["sessions"] == 0 and none.data["steps"] == []
+
+
+# ------------------------------------------------------------------ researchers' edits
+def _edit(store: Store, **row) -> None:
+    import json
+
+    cols = ["action", "group_key", "target_key", "label", "pattern", "anchor", "target_anchor"]
+    values = [row.get(c) for c in cols]
+    for i, c in enumerate(cols):
+        if c.endswith("anchor") and values[i] is not None:
+            values[i] = json.dumps(values[i])
+    store.write(
+        lambda conn: conn.execute(
+            f"INSERT INTO step_group_edits ({', '.join(cols)}, created_at) "
+            f"VALUES ({', '.join('?' * len(cols))}, '2026-01-01T00:00:00Z')",
+            values,
+        )
+    )
 
 
 def test_group_edits_survive_rerunning(study_db) -> None:
     store, _study, _ids = study_db
-    first = build_map(store, encode_missing=False, options=AlignOptions())
-    a, b = first.data["steps"][0]["key"], first.data["steps"][1]["key"]
-    now = "2026-01-01T00:00:00Z"
-    store.write(
-        lambda c: c.execute(
-            "INSERT INTO step_group_edits (action, group_key, label, created_at) VALUES "
-            "('rename', ?, 'Looking around', ?)",
-            (a, now),
+    try:
+        first = lexical_map(store)
+        a, b = first.data["steps"][0]["key"], first.data["steps"][1]["key"]
+        _edit(store, action="rename", group_key=a, label="Looking around")
+        _edit(store, action="merge", group_key=b, target_key=a)
+        again = lexical_map(store)
+        steps = {s["key"]: s for s in again.data["steps"]}
+        assert steps[a]["label"] == "Looking around" and steps[a]["edited"]
+        assert b not in steps
+        assert steps[a]["mentions"] == (
+            first.data["steps"][0]["mentions"] + first.data["steps"][1]["mentions"]
         )
-    )
-    store.write(
-        lambda c: c.execute(
-            "INSERT INTO step_group_edits (action, group_key, target_key, created_at) VALUES "
-            "('merge', ?, ?, ?)",
-            (b, a, now),
+        assert again.data["alignment"]["edits_unmatched"] == []
+    finally:
+        store.write(lambda c: c.execute("DELETE FROM step_group_edits"))
+
+
+def test_split_moves_matching_steps_to_a_new_group(study_db) -> None:
+    store, _study, _ids = study_db
+    try:
+        first = lexical_map(store)
+        big = max(first.data["steps"], key=lambda s: len(s["phrasings"]))
+        word = big["phrasings"][-1]["text"].split()[-1]
+        _edit(
+            store,
+            action="split",
+            group_key=big["key"],
+            pattern=rf"\b{word}\b",
+            label="Split off",
+            target_key="split-off",
         )
-    )
-    again = build_map(store, encode_missing=False, options=AlignOptions())
-    labels = {s["key"]: s for s in again.data["steps"]}
-    assert labels[a]["label"] == "Looking around" and labels[a]["edited"]
-    assert b not in labels
-    assert labels[a]["mentions"] == (
-        first.data["steps"][0]["mentions"] + first.data["steps"][1]["mentions"]
-    )
-    store.write(lambda c: c.execute("DELETE FROM step_group_edits"))
+        again = lexical_map(store)
+        steps = {s["key"]: s for s in again.data["steps"]}
+        assert "split-off" in steps and steps["split-off"]["label"] == "Split off"
+        moved = steps["split-off"]["mentions"]
+        assert 0 < moved < big["mentions"]
+        assert steps[big["key"]]["mentions"] + moved == big["mentions"]
+        assert all(word.lower() in p["text"].lower() for p in steps["split-off"]["phrasings"])
+    finally:
+        store.write(lambda c: c.execute("DELETE FROM step_group_edits"))
 
 
-def test_merge_databases_is_idempotent_and_keeps_provenance(tmp_path: Path) -> None:
-    study = generate(customers=6, steps=3, seed=9)
-    one, two = Store(tmp_path / "one.db"), Store(tmp_path / "two.db")
-    import_study(one, type(study)(study.interviews[:4], {}, {}))
-    import_study(two, type(study)(study.interviews[4:], {}, {}))
-    one.close()
-    two.close()
-    out = tmp_path / "all.db"
-    report = merge_databases(out, [tmp_path / "one.db", tmp_path / "two.db"])
-    assert sum(report.added.values()) == 6
-    again = merge_databases(out, [tmp_path / "one.db", tmp_path / "two.db"])
-    assert sum(again.added.values()) == 0 and sum(again.skipped.values()) == 6
-    merged = Store(out)
-    assert merged.count_sessions() == 6
-    sources = merged.conn.execute("SELECT count(DISTINCT source_file) FROM session_sources")
-    assert sources.fetchone()[0] == 2
-    totals = [
-        Store(tmp_path / n).conn.execute("SELECT count(*) FROM answers").fetchone()[0]
-        for n in ("one.db", "two.db")
-    ]
-    assert merged.conn.execute("SELECT count(*) FROM answers").fetchone()[0] == sum(totals)
-    assert merged.integrity_check() == []
-    cmap = build_map(merged, encode_missing=False)
-    assert cmap.data["sessions"] == 6
-    data = json.loads(json.dumps(cmap.data))
-    assert data["schema_version"] == "1.0"
-
-
-def test_merge_refuses_output_as_input(tmp_path: Path) -> None:
-    from cjm_interview.errors import CjmError
-
-    Store(tmp_path / "a.db").close()
-    with pytest.raises(CjmError, match="also the output"):
-        merge_databases(tmp_path / "a.db", [tmp_path / "a.db"])
+def test_an_edit_finds_its_group_by_phrasings_when_the_key_changed(study_db) -> None:
+    store, _study, _ids = study_db
+    try:
+        first = lexical_map(store)
+        target = first.data["steps"][2]
+        anchor = first.anchors[target["key"]]
+        # The key an older, smaller study gave the group; the phrasings are the same.
+        _edit(store, action="rename", group_key="old-key", label="Renamed", anchor=anchor)
+        _edit(store, action="rename", group_key="gone", label="Nothing", anchor=["no such words"])
+        again = lexical_map(store)
+        steps = {s["key"]: s for s in again.data["steps"]}
+        assert steps[target["key"]]["label"] == "Renamed"
+        unmatched = again.data["alignment"]["edits_unmatched"]
+        assert [e["group_key"] for e in unmatched] == ["gone"]
+    finally:
+        store.write(lambda c: c.execute("DELETE FROM step_group_edits"))

@@ -1,0 +1,179 @@
+"""``cjm db merge``: stores from several devices combined by session uuid."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cjm_interview.cli import main
+from cjm_interview.composite import build_map
+from cjm_interview.domain import Answer, AnswerKey
+from cjm_interview.errors import CjmError
+from cjm_interview.importer import run_interview
+from cjm_interview.merge import merge_databases
+from cjm_interview.script import load_script, parse_script
+from cjm_interview.store import Store
+from cjm_interview.synth import generate
+
+from ..conftest import PROMPTS
+
+
+def device_db(path: Path, interviews: list[dict], device: str, script=None) -> list[str]:
+    script = script or load_script(PROMPTS / "customer.yaml")
+    ids = []
+    with Store(path) as store:
+        for interview in interviews:
+            interview = json.loads(json.dumps(interview))
+            interview["session"]["device"] = device
+            ids.append(run_interview(store, script, interview).id)
+    return ids
+
+
+def count(path: Path, table: str) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def copy_db(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as a, sqlite3.connect(target) as b:
+        a.backup(b)
+
+
+def test_merge_is_idempotent_and_keeps_provenance(tmp_path: Path) -> None:
+    study = generate(customers=6, steps=3, seed=9)
+    one, two = tmp_path / "laptop.db", tmp_path / "kiosk.db"
+    device_db(one, study.interviews[:4], "laptop-1")
+    device_db(two, study.interviews[4:], "kiosk-7")
+    out = tmp_path / "all.db"
+    report = merge_databases(out, [one, two])
+    assert report.added == {str(one): 4, str(two): 2}
+    again = merge_databases(out, [one, two, one])
+    assert sum(again.added.values()) == 0 and again.skipped == {str(one): 4, str(two): 2}
+    assert "already there" in again.summary()
+    merged = Store(out)
+    assert merged.count_sessions() == 6
+    for table in ("answers", "tags", "notes"):
+        assert count(out, table) == count(one, table) + count(two, table)
+    sources = dict(
+        merged.conn.execute("SELECT device, count(*) FROM session_sources GROUP BY device")
+    )
+    assert sources == {"laptop-1": 4, "kiosk-7": 2}
+    files = {r[0] for r in merged.conn.execute("SELECT source_file FROM session_sources")}
+    assert files == {str(one.resolve()), str(two.resolve())}
+    assert merged.integrity_check() == []
+    # The merged answers read back exactly as on the device.
+    with Store(one) as device:
+        sid = device.conn.execute("SELECT id FROM sessions LIMIT 1").fetchone()[0]
+        assert merged.load_answers(sid) == device.load_answers(sid)
+    assert build_map(merged, encode_missing=False).data["sessions"] == 6
+
+
+def test_the_most_recent_copy_of_a_session_wins(tmp_path: Path) -> None:
+    study = generate(customers=2, steps=3, seed=4)
+    laptop = tmp_path / "laptop.db"
+    ids = device_db(laptop, study.interviews, "laptop")
+    # The same file went to a kiosk, where one answer was corrected later.
+    kiosk = tmp_path / "kiosk.db"
+    copy_db(laptop, kiosk)
+    with Store(kiosk, clock=lambda: "2999-01-01T00:00:00.000Z") as store:
+        store.save_answers(
+            ids[0], [(Answer(AnswerKey("overall_grade"), "10", 10, revision=2), "reflection", None)]
+        )
+    out = tmp_path / "out.db"
+    merge_databases(out, [laptop])
+    report = merge_databases(out, [kiosk])
+    assert report.replaced == {str(kiosk): 1} and report.skipped == {str(kiosk): 1}
+    older = merge_databases(out, [laptop])
+    assert older.skipped == {str(laptop): 2} and older.replaced == {str(laptop): 0}
+    with Store(out) as merged, Store(kiosk) as source:
+        assert merged.load_answers(ids[0]) == source.load_answers(ids[0])
+        assert count(out, "answers") == count(kiosk, "answers")
+        assert count(out, "tags") == count(kiosk, "tags")
+        grade = merged.conn.execute(
+            "SELECT value_json FROM answers WHERE session_id = ? AND question_id = "
+            "'overall_grade' AND is_current = 1",
+            (ids[0],),
+        ).fetchone()[0]
+        assert grade == "10"
+        assert merged.integrity_check() == []
+
+
+def test_step_group_edits_travel_once(tmp_path: Path) -> None:
+    study = generate(customers=2, steps=2, seed=5)
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    device_db(a, study.interviews[:1], "a")
+    device_db(b, study.interviews[1:], "b")
+    for path in (a, b):
+        with Store(path) as store:
+            store.write(
+                lambda c: c.execute(
+                    "INSERT INTO step_group_edits (action, group_key, label, created_at) "
+                    "VALUES ('rename', 'searched-online', 'Searches', '2026-01-01T00:00:00Z')"
+                )
+            )
+    # b comes from a release that did not record anchors yet (schema 3).
+    with sqlite3.connect(b) as conn:
+        conn.execute("ALTER TABLE step_group_edits DROP COLUMN anchor")
+        conn.execute("ALTER TABLE step_group_edits DROP COLUMN target_anchor")
+        conn.execute("PRAGMA user_version = 3")
+    out = tmp_path / "out.db"
+    report = merge_databases(out, [a, b])
+    assert report.edits == {str(a): 1, str(b): 0}
+    assert count(out, "sessions") == 2
+    merge_databases(out, [a])
+    assert count(out, "step_group_edits") == 1
+
+
+def test_different_script_versions_sit_side_by_side(tmp_path: Path) -> None:
+    source = (PROMPTS / "customer.yaml").read_text(encoding="utf-8")
+    assert "version:" in source
+    changed = source.replace("Thank you", "Many thanks", 1)
+    assert changed != source
+    same_version = parse_script(changed, "customer-edited.yaml")
+    study = generate(customers=2, steps=2, seed=6)
+    a, b = tmp_path / "a.db", tmp_path / "b.db"
+    device_db(a, study.interviews[:1], "a")
+    device_db(b, study.interviews[1:], "b", script=same_version)
+    out = tmp_path / "out.db"
+    report = merge_databases(out, [a, b])
+    assert sum(report.added.values()) == 2
+    assert report.conflicts and "exists in 2 different texts" in report.conflicts[0]
+    assert "Warning: script customer" in report.summary()
+    cmap = build_map(Store(out), encode_missing=False)
+    assert cmap.data["sessions"] == 2
+
+
+def test_refuses_what_it_cannot_merge(tmp_path: Path) -> None:
+    Store(tmp_path / "a.db").close()
+    with pytest.raises(CjmError, match="also the output"):
+        merge_databases(tmp_path / "a.db", [tmp_path / "a.db"])
+    with pytest.raises(CjmError, match="no such database"):
+        merge_databases(tmp_path / "out.db", [tmp_path / "missing.db"])
+    (tmp_path / "notes.txt").write_text("not a database at all " * 100)
+    with pytest.raises(CjmError, match="not a readable SQLite database"):
+        merge_databases(tmp_path / "out.db", [tmp_path / "notes.txt"])
+    with sqlite3.connect(tmp_path / "other.db") as conn:
+        conn.execute("CREATE TABLE things (x)")
+    with pytest.raises(CjmError, match="not an interview database"):
+        merge_databases(tmp_path / "out.db", [tmp_path / "other.db"])
+    with sqlite3.connect(tmp_path / "a.db") as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(CjmError, match="newer cjm-interview"):
+        merge_databases(tmp_path / "out.db", [tmp_path / "a.db"])
+    # Nothing was written for inputs that were refused.
+    assert not (tmp_path / "out.db").exists()
+
+
+def test_cli_db_merge(tmp_path: Path) -> None:
+    study = generate(customers=3, steps=2, seed=8)
+    a = tmp_path / "a.db"
+    device_db(a, study.interviews, "a")
+    result = CliRunner().invoke(main, ["db", "merge", str(tmp_path / "out.db"), str(a)])
+    assert result.exit_code == 0, result.output
+    assert "3 new session(s)" in result.output
+    refused = CliRunner().invoke(main, ["db", "merge", str(tmp_path / "out.db"), str(a) + "x"])
+    assert refused.exit_code != 0 and "no such database" in refused.output
