@@ -8,7 +8,9 @@ import re
 from cjm_interview.answers import clean_text
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#|~&])")
+# At the start of a line these begin a list, quote, heading rule or numbered item.
+_MD_LINE_START = re.compile(r"^([-+=>]|\d+(?=[.)]))")
 
 
 def for_html(text: object) -> str:
@@ -29,7 +31,11 @@ def for_csv(value: object) -> object:
 def for_markdown(text: object) -> str:
     """Text shown literally by Markdown renderers (no links, emphasis, HTML or tables)."""
     flat = " ".join(clean_text(str(text)).split())
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    escaped = _MD_SPECIAL.sub(r"\\\1", flat)
+    match = _MD_LINE_START.match(escaped)
+    if match and match.group(1).isdigit():  # "1. " would start a numbered list
+        return escaped[: match.end()] + "\\" + escaped[match.end() :]
+    return "\\" + escaped if match else escaped
 
 
 def for_mermaid(text: object, limit: int = 60) -> str:

@@ -23,14 +23,17 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10
 .kpi { background: var(--soft); border-radius: 8px; padding: 10px 14px; min-width: 130px; }
 .kpi b { display: block; font-size: 20px; }
 .curve { width: 100%; overflow-x: auto; }
+.curve svg { max-width: 100%; height: auto; }
 .grid-wrap { overflow-x: auto; border: 1px solid var(--line); border-radius: 8px; }
-table.lanes { border-collapse: collapse; min-width: 100%; table-layout: fixed; }
+table.lanes { border-collapse: collapse; table-layout: fixed; }
 .lanes th, .lanes td { border: 1px solid var(--line); padding: 6px 8px; vertical-align: top;
-                       width: 190px; font-size: 13px; }
-.lanes th.lane { width: 130px; background: var(--soft); text-align: left; position: sticky;
-                 left: 0; }
+                       font-size: 13px; overflow-wrap: anywhere; }
+.lanes th.lane { background: var(--soft); text-align: left; position: sticky; left: 0;
+                 z-index: 1; }
 .lanes thead th { background: var(--accent); color: #fff; font-weight: 600; }
 .lanes thead th.lane { background: var(--soft); color: var(--ink); }
+.lanes td.curve-cell { padding: 0; }
+.lanes td.curve-cell svg { display: block; }
 .lanes ul { margin: 0; padding-left: 16px; } .lanes li { margin: 0 0 2px; }
 .count { color: #7f8c8d; font-size: 11px; }
 .chip { display: inline-block; border-radius: 10px; padding: 0 7px; margin: 1px 2px 1px 0;
@@ -45,10 +48,24 @@ table.simple { border-collapse: collapse; }
 .simple td, .simple th { border-bottom: 1px solid var(--line); padding: 4px 10px;
                          text-align: left; }
 .gap-big { color: var(--bad); font-weight: 700; }
+.bar { display: inline-block; height: 8px; background: #aed6f1; border-radius: 2px;
+       vertical-align: middle; }
 footer { margin-top: 30px; color: #7f8c8d; font-size: 12px; }
-@media print { body { padding: 0; font-size: 11px; } .grid-wrap { overflow: visible; border: 0; }
-  details { display: block; } details > * { display: block; } h2 { break-after: avoid; }
-  table.lanes { page-break-inside: auto; } }
+.print-only { display: none; }
+@page { size: A4 landscape; margin: 10mm; }
+@media print {
+  body { padding: 0; font-size: 10px; }
+  .screen-only { display: none !important; }
+  .print-only { display: block; }
+  .curve { overflow: visible; }
+  .lanes th, .lanes td { font-size: 9.5px; padding: 3px 4px; }
+  .count { font-size: 8.5px; }
+  .lanes th.lane { position: static; }
+  .chunk { break-after: page; }
+  .lanes tr, blockquote, .kpi { break-inside: avoid; }
+  h2 { break-after: avoid; }
+  h2.journey { break-before: page; }
+}
 """
 
 
@@ -81,12 +98,26 @@ def _chips(items: list[dict[str, Any]], limit: int = 6) -> str:
     )
 
 
-def curve_svg(steps: list[dict[str, Any]], width_per_step: int = 190) -> str:
-    """The emotional curve: mean grade per step, the interquartile band, and per perspective."""
+def curve_svg(
+    steps: list[dict[str, Any]],
+    width_per_step: float | None = None,
+    height: int = 200,
+    axis: bool = True,
+    aria: str = "Emotional curve",
+    first: int = 1,
+) -> str:
+    """The emotional curve: mean grade per step, the interquartile band, and per perspective.
+
+    With ``axis`` it is the overview (grade axis, numbered steps, fits the page);
+    without, it is the curve lane of the grid, one column per step.
+    """
     n = len(steps)
     if n == 0:
         return "<p>No steps.</p>"
-    left, top, height = 40, 16, 200
+    if width_per_step is None:
+        width_per_step = max(44.0, min(190.0, 1100 / n))
+    left, top = (40, 16) if axis else (0, 14)
+    bottom = 40 if axis else 6
     width = left + width_per_step * n
 
     def x(i: int) -> float:
@@ -95,16 +126,20 @@ def curve_svg(steps: list[dict[str, Any]], width_per_step: int = 190) -> str:
     def y(grade: float) -> float:
         return top + height - grade / 10 * height
 
+    total = top + height + bottom
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="Emotional curve" '
-        f'width="{width}" height="{top + height + 40}" viewBox="0 0 {width} {top + height + 40}">'
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{aria}" '
+        f'width="{width:.0f}" height="{total}" viewBox="0 0 {width:.0f} {total}">'
     ]
-    for g in range(0, 11, 2):
+    for g in range(0, 11, 2 if axis else 5):
         parts.append(
-            f'<line x1="{left}" x2="{width}" y1="{y(g):.1f}" y2="{y(g):.1f}" '
-            f'stroke="#eaecee"/><text x="{left - 8}" y="{y(g) + 4:.1f}" font-size="11" '
-            f'text-anchor="end" fill="#7f8c8d">{g}</text>'
+            f'<line x1="{left}" x2="{width:.0f}" y1="{y(g):.1f}" y2="{y(g):.1f}" stroke="#eaecee"/>'
         )
+        if axis:
+            parts.append(
+                f'<text x="{left - 8}" y="{y(g) + 4:.1f}" font-size="11" '
+                f'text-anchor="end" fill="#7f8c8d">{g}</text>'
+            )
     band_top, band_bottom = [], []
     for i, step in enumerate(steps):
         g = step["grade"]
@@ -114,6 +149,9 @@ def curve_svg(steps: list[dict[str, Any]], width_per_step: int = 190) -> str:
     if band_top:
         points = " ".join(band_top + list(reversed(band_bottom)))
         parts.append(f'<polygon class="band" points="{points}" fill="#aed6f1" opacity="0.55"/>')
+    both = any(s["by_perspective"].get("staff") for s in steps) and any(
+        s["by_perspective"].get("customer") for s in steps
+    )
     colours = {"customer": "#1f618d", "staff": "#b03a2e"}
     for perspective, colour in colours.items():
         pts = [
@@ -121,12 +159,12 @@ def curve_svg(steps: list[dict[str, Any]], width_per_step: int = 190) -> str:
             for i, s in enumerate(steps)
             if s["by_perspective"].get(perspective, {}).get("mean") is not None
         ]
-        if len(pts) >= 1 and any(s["by_perspective"].get("staff") for s in steps):
+        if pts and both:
             dash = ' stroke-dasharray="6 4"' if perspective == "staff" else ""
             poly = " ".join(f"{x(i):.1f},{y(m):.1f}" for i, m in pts)
             parts.append(
                 f'<polyline class="curve-{perspective}" points="{poly}" fill="none" '
-                f'stroke="{colour}" stroke-width="2"{dash}/>'
+                f'stroke="{colour}" stroke-width="1.5"{dash}/>'
             )
     means = [(i, s["grade"]["mean"]) for i, s in enumerate(steps) if s["grade"]["mean"] is not None]
     if means:
@@ -137,35 +175,110 @@ def curve_svg(steps: list[dict[str, Any]], width_per_step: int = 190) -> str:
         )
         for i, m in means:
             colour = {"g-bad": "#c0392b", "g-mid": "#d68910", "g-good": "#1e8449"}[_grade_class(m)]
+            above = y(m) - 10 if y(m) > top + 12 else y(m) + 20
             parts.append(
                 f'<circle cx="{x(i):.1f}" cy="{y(m):.1f}" r="6" fill="{colour}">'
-                f"<title>{e(steps[i]['label'])}: {m:.1f}/10</title></circle>"
-                f'<text x="{x(i):.1f}" y="{y(m) - 10:.1f}" font-size="12" text-anchor="middle"'
+                f"<title>{first + i}. {e(steps[i]['label'])}: {m:.1f}/10</title></circle>"
+                f'<text x="{x(i):.1f}" y="{above:.1f}" font-size="12" text-anchor="middle"'
                 f' font-weight="700">{m:.1f}</text>'
             )
-    for i, step in enumerate(steps):
-        label = step["label"] if len(step["label"]) <= 28 else step["label"][:27] + "…"
-        parts.append(
-            f'<text x="{x(i):.1f}" y="{top + height + 18}" font-size="11" '
-            f'text-anchor="middle">{i + 1}. {e(label)}</text>'
-        )
+    if axis:
+        room = int(width_per_step / 6.5)
+        for i, step in enumerate(steps):
+            label = f"{first + i}."
+            if room >= 12:
+                text = step["label"]
+                label += " " + (text if len(text) <= room - 4 else text[: room - 5] + "…")
+            parts.append(
+                f'<text x="{x(i):.1f}" y="{top + height + 18}" font-size="11" '
+                f'text-anchor="middle">{e(label)}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def to_html(cmap: CompositeMap) -> str:
-    """The page."""
-    d = cmap.data
+def comparison_table(d: dict[str, Any]) -> str:
+    """Mean grade per step for each perspective and each segment, side by side."""
     steps = d["steps"]
-    head = "".join(
-        f'<th scope="col">{i}. {e(s["label"])}<br><span class="count" style="color:#d6eaf8">'
-        f"{s['participants']} people · {s['share']:.0%}</span></th>"
-        for i, s in enumerate(steps, 1)
+    groups = [("perspective", p) for p in sorted(d["perspectives"])]
+    segments = [s for s in sorted(d["segments"]) if s]
+    if len(segments) > 1:
+        groups += [("segment", s) for s in segments[:8]]
+    if len(groups) < 2:
+        return ""
+
+    def cell(dist: dict[str, Any] | None) -> str:
+        if not dist or dist.get("mean") is None:
+            return '<td class="count">–</td>'
+        mean = dist["mean"]
+        return (
+            f'<td><span class="bar" style="width:{mean * 6:.0f}px"></span> '
+            f'<span class="grade {_grade_class(mean)}">{mean:.1f}</span> '
+            f'<span class="count">n={dist["n"]}</span></td>'
+        )
+
+    head = "".join(f"<th>{e(kind)}: {e(value)}</th>" for kind, value in groups)
+    body = ""
+    for i, s in enumerate(steps, 1):
+        cells = "".join(
+            cell(
+                s["by_perspective"].get(value)
+                if kind == "perspective"
+                else s["by_segment"].get(value)
+            )
+            for kind, value in groups
+        )
+        body += f"<tr><td>{i}. {e(s['label'])}</td>{cells}</tr>"
+    overall = "".join(
+        cell(d["overall_by_perspective"].get(value)) if kind == "perspective" else "<td></td>"
+        for kind, value in groups
+    )
+    return (
+        "<h2>Segments and perspectives</h2><p class='count'>Mean grade of each step by who "
+        "answered: customers and staff, and each segment.</p>"
+        f"<table class='simple compare'><tr><th>Step</th>{head}</tr>{body}"
+        f"<tr><td><b>Overall grade</b></td>{overall}</tr></table>"
     )
 
-    def row(title: str, cells: list[str], css: str = "") -> str:
-        tds = "".join(f'<td class="{css}">{c}</td>' for c in cells)
-        return f'<tr><th class="lane" scope="row">{title}</th>{tds}</tr>'
+
+def turning_points(steps: list[dict[str, Any]]) -> str:
+    """Where journeys branch (no single next step), loop back, or stop early: the busiest eight."""
+    notes: list[tuple[int, str]] = []
+    last = len(steps)
+    for i, s in enumerate(steps, 1):
+        flow = s.get("flow")
+        if not flow:
+            continue
+        total = sum(n["count"] for n in flow["next"]) + flow["ends_here"]
+        if not total:
+            continue
+        name = f"<b>{i}. {e(s['label'])}</b>"
+        weight = s["participants"]
+        top = flow["next"][0]["count"] / total if flow["next"] else 0.0
+        if len(flow["next"]) > 1 and top < 0.6:
+            notes.append((weight, f"{name} branches: no next step takes more than {top:.0%}."))
+        if flow["loops_back"] >= max(2, 0.1 * total):
+            notes.append(
+                (weight, f"{name}: {flow['loops_back']} journeys go back to an earlier step.")
+            )
+        if i < last and flow["ends_here"] >= max(2, 0.2 * total):
+            notes.append(
+                (weight, f"{name}: {flow['ends_here'] / total:.0%} of journeys stop here.")
+            )
+    items = "".join(f"<li>{note}</li>" for _, note in sorted(notes, key=lambda n: -n[0])[:8])
+    return f"<ul class='turns'>{items}</ul>" if notes else ""
+
+
+SCREEN = (130, 190)  # lane title column and step column widths, in pixels
+PRINT = (88, 150)
+PRINT_STEPS = 6  # steps per printed grid: A4 landscape
+
+
+def _cells(d: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """Each lane of the grid and its cell per step."""
+    steps = d["steps"]
+    labels = {s["key"]: s["label"] for s in steps}
+    number = {s["key"]: i for i, s in enumerate(steps, 1)}
 
     def grade_cell(s: dict[str, Any]) -> str:
         g = s["grade"]
@@ -176,10 +289,6 @@ def to_html(cmap: CompositeMap) -> str:
         )
         for p, dist in s["by_perspective"].items():
             out += f'<br><span class="count">{e(p)}: {_fmt(dist["mean"])} (n={dist["n"]})</span>'
-        for segment, dist in list(s.get("by_segment", {}).items())[:4]:
-            out += (
-                f'<br><span class="count">{e(segment)}: {_fmt(dist["mean"])} (n={dist["n"]})</span>'
-            )
         return out
 
     def feel_cell(s: dict[str, Any]) -> str:
@@ -192,33 +301,102 @@ def to_html(cmap: CompositeMap) -> str:
             + _list(s["feelings"], limit=2)
         )
 
+    def quote(q: dict[str, Any]) -> str:
+        return (
+            f'<blockquote>{e(q["text"])}<br><span class="count">session {e(q["session_id"][:8])}, '
+            f"step {q['step']}, grade {_fmt(q['grade'])}</span></blockquote>"
+        )
+
     def quotes_cell(s: dict[str, Any]) -> str:
         if not s["quotes"]:
             return '<span class="count">–</span>'
-        body = "".join(
-            f'<blockquote>{e(q["text"])}<br><span class="count">session {e(q["session_id"][:8])}, '
-            f"step {q['step']}, grade {_fmt(q['grade'])}</span></blockquote>"
-            for q in s["quotes"]
+        body = "".join(quote(q) for q in s["quotes"])
+        printed = "".join(quote(q) for q in s["quotes"][:2])
+        return (
+            f"<details class='screen-only'><summary>{len(s['quotes'])} quotes</summary>{body}"
+            f"</details><div class='print-only'>{printed}</div>"
         )
-        return f"<details><summary>{len(s['quotes'])} quotes</summary>{body}</details>"
 
     def mot_cell(s: dict[str, Any]) -> str:
         share = s["moment_of_truth_share"]
         return "–" if share is None else f"<b>{share:.0%}</b> say it decided their view"
 
-    rows = [
-        row("Actions", [_list(s["phrasings"], limit=3) for s in steps]),
-        row("Touchpoints", [_chips(s["touchpoints"]) for s in steps]),
-        row("Front stage", [_list(s["front_stage"], limit=3) for s in steps]),
-        row("Back stage", [_list(s["back_stage"], limit=3) for s in steps]),
-        row("Thoughts", [_list(s["thoughts"], limit=2) for s in steps]),
-        row("Feelings", [feel_cell(s) for s in steps]),
-        row("Grade", [grade_cell(s) for s in steps]),
-        row("Moments of truth", [mot_cell(s) for s in steps]),
-        row("Pain points", [_list(s["pain_points"], limit=3) for s in steps]),
-        row("Opportunities", [_list(s["improvements"], limit=3) for s in steps]),
-        row("Quotes", [quotes_cell(s) for s in steps]),
+    def flow_cell(s: dict[str, Any]) -> str:
+        flow = s.get("flow")
+        if not flow:
+            return "–"
+        total = sum(n["count"] for n in flow["next"]) + flow["ends_here"] or 1
+        items = [
+            f"<li>→ {number[n['key']]}. {e(labels[n['key']])} "
+            f'<span class="count">{n["count"] / total:.0%}</span></li>'
+            for n in flow["next"][:3]
+        ]
+        if flow["ends_here"]:
+            items.append(
+                f'<li>■ ends here <span class="count">{flow["ends_here"] / total:.0%}</span></li>'
+            )
+        if flow["loops_back"]:
+            items.append(f'<li>↺ goes back <span class="count">{flow["loops_back"]}</span></li>')
+        return f"<ul>{''.join(items)}</ul>"
+
+    return [
+        ("Actions", [_list(s["phrasings"], limit=3) for s in steps]),
+        ("Touchpoints", [_chips(s["touchpoints"]) for s in steps]),
+        ("Front stage", [_list(s["front_stage"], limit=3) for s in steps]),
+        ("Back stage", [_list(s["back_stage"], limit=3) for s in steps]),
+        ("Thoughts", [_list(s["thoughts"], limit=2) for s in steps]),
+        ("Feelings", [feel_cell(s) for s in steps]),
+        ("Grade", [grade_cell(s) for s in steps]),
+        ("Moments of truth", [mot_cell(s) for s in steps]),
+        ("Pain points", [_list(s["pain_points"], limit=3) for s in steps]),
+        ("Opportunities", [_list(s["improvements"], limit=3) for s in steps]),
+        ("Then", [flow_cell(s) for s in steps]),
+        ("Quotes", [quotes_cell(s) for s in steps]),
     ]
+
+
+def lanes_table(
+    steps: list[dict[str, Any]],
+    cells: list[tuple[str, list[str]]],
+    start: int,
+    end: int,
+    widths: tuple[int, int],
+) -> str:
+    """The grid for steps[start:end]: steps across, lanes down, the curve lane on top."""
+    lane, col = widths
+    shown = steps[start:end]
+    cols = f"<col style='width:{lane}px'>" + f"<col style='width:{col}px'>" * len(shown)
+    head = "".join(
+        f'<th scope="col">{start + i}. {e(s["label"])}<br><span class="count" '
+        f'style="color:#d6eaf8">{s["participants"]} people · {s["share"]:.0%}</span></th>'
+        for i, s in enumerate(shown, 1)
+    )
+    curve = curve_svg(shown, col, height=110, axis=False, aria="Curve lane", first=start + 1)
+    rows = [
+        f"<tr class='curve-lane'><th class='lane' scope='row'>Emotional curve</th>"
+        f"<td class='curve-cell' colspan='{len(shown)}'>{curve}</td></tr>"
+    ]
+    for title, per_step in cells:
+        tds = "".join(f"<td>{c}</td>" for c in per_step[start:end])
+        rows.append(f'<tr><th class="lane" scope="row">{title}</th>{tds}</tr>')
+    return (
+        f"<table class='lanes' style='width:{lane + col * len(shown)}px'><colgroup>{cols}"
+        f"</colgroup><thead><tr><th class='lane'>Lane</th>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def to_html(cmap: CompositeMap) -> str:
+    """The page."""
+    d = cmap.data
+    steps = d["steps"]
+    cells = _cells(d)
+    labels = {s["key"]: s["label"] for s in steps}
+    screen_grid = lanes_table(steps, cells, 0, len(steps), SCREEN)
+    print_grids = "".join(
+        f"<div class='chunk'>{lanes_table(steps, cells, i, i + PRINT_STEPS, PRINT)}</div>"
+        for i in range(0, len(steps), PRINT_STEPS)
+    )
     gap_rows = "".join(
         f"<tr><td>{e(g['label'])}</td><td>{_fmt(g['customer_mean'])}</td><td>{_fmt(g['staff_mean'])}"
         f'</td><td class="{"gap-big" if abs(g["gap"]) >= 2 else ""}">{g["gap"]:+.1f}</td></tr>'
@@ -231,7 +409,6 @@ def to_html(cmap: CompositeMap) -> str:
         if gap_rows
         else ""
     )
-    labels = {s["key"]: s["label"] for s in steps}
     path_rows = "".join(
         f"<tr><td>{e(labels.get(p['from'], p['from']))}</td>"
         f"<td>{e(labels.get(p['to'], p['to']))}</td>"
@@ -240,6 +417,8 @@ def to_html(cmap: CompositeMap) -> str:
     )
     a = d["alignment"]
     overall = d["overall_grade"]
+    compare = comparison_table(d)
+    turns = turning_points(steps)
     kpis = (
         f'<div class="kpi">Interviews<b>{d["sessions"]}</b></div>'
         f'<div class="kpi">Overall grade<b class="{_grade_class(overall["mean"])}">'
@@ -256,6 +435,9 @@ def to_html(cmap: CompositeMap) -> str:
     ):
         if d[key]:
             lists += f"<h2>{title}</h2>{_list(d[key], limit=8)}"
+    how = f"by {e(a['representation'])} similarity"
+    if a.get("fallback_reason"):
+        how += f" ({e(a['fallback_reason'])})"
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
@@ -269,11 +451,12 @@ def to_html(cmap: CompositeMap) -> str:
         "<h2>Emotional curve</h2><p class='count'>Mean grade per step (dots), the middle half of "
         "grades (band); customers solid, staff dashed when both were interviewed.</p>"
         f"<div class='curve'>{curve_svg(steps)}</div>"
-        f"<h2>The journey</h2><div class='grid-wrap'><table class='lanes'><thead><tr>"
-        f"<th class='lane'>Lane</th>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"
-        f"{gap}<h2>Common paths</h2><table class='simple'><tr><th>From</th><th>To</th>"
-        f"<th>Journeys</th></tr>{path_rows}</table>{lists}"
-        f"<footer>Steps aligned from {a['steps_told']} steps told, by {e(a['representation'])} "
-        f"similarity (threshold {a['threshold']}, position weight {a['position_weight']}).</footer>"
+        "<h2 class='journey'>The journey</h2>"
+        f"<div class='grid-wrap screen-only'>{screen_grid}</div>"
+        f"<div class='print-only'>{print_grids}</div>"
+        f"{compare}{gap}<h2>Common paths</h2>{turns}<table class='simple'><tr><th>From</th>"
+        f"<th>To</th><th>Journeys</th></tr>{path_rows}</table>{lists}"
+        f"<footer>{a['groups']} composite steps aligned from {a['steps_told']} steps told, {how}, "
+        f"threshold {a['threshold']}, position weight {a['position_weight']}.</footer>"
         "</body></html>\n"
     )

@@ -56,6 +56,7 @@ def to_markdown(cmap: CompositeMap) -> str:
             f"{channels or '–'} | {'–' if mot is None else f'{mot:.0%}'} |"
         )
     out += ["", "## Steps in detail", ""]
+    labels = {s["key"]: s["label"] for s in d["steps"]}
     for i, step in enumerate(d["steps"], 1):
         out.append(f"### {i}. {for_markdown(step['label'])}")
         out.append("")
@@ -81,6 +82,18 @@ def to_markdown(cmap: CompositeMap) -> str:
                     f"- **{title}**: "
                     + "; ".join(f"{for_markdown(p['text'])} ({p['count']})" for p in step[key][:4])
                 )
+        flow = step.get("flow")
+        if flow:
+            total = sum(n["count"] for n in flow["next"]) + flow["ends_here"] or 1
+            then = [
+                f"{for_markdown(labels[n['key']])} ({n['count'] / total:.0%})"
+                for n in flow["next"][:3]
+            ]
+            if flow["ends_here"]:
+                then.append(f"the journey ends ({flow['ends_here'] / total:.0%})")
+            if flow["loops_back"]:
+                then.append(f"{flow['loops_back']} go back to an earlier step")
+            facts.append("- **Then**: " + "; ".join(then))
         out += facts
         for quote in step["quotes"][:2]:
             out.append(
@@ -107,7 +120,6 @@ def to_markdown(cmap: CompositeMap) -> str:
         out += [f"- {for_markdown(p['text'])} ({p['count']})" for p in d["improvements"]]
         out.append("")
     out += ["## Common paths", "", "| From | To | Journeys |", "|---|---|---|"]
-    labels = {s["key"]: s["label"] for s in d["steps"]}
     for path in d["paths"][:15]:
         out.append(
             f"| {for_markdown(labels.get(path['from'], path['from']))} | "
@@ -132,6 +144,10 @@ def to_mermaid(cmap: CompositeMap) -> str:
         for step in d["steps"][start : start + per_section]:
             mean = step["grade"]["mean"]
             score = 3 if mean is None else max(1, min(5, round(mean / 2.5) + 1))
-            actors = [for_mermaid(t["label"], 20) for t in step["touchpoints"][:3]] or ["customer"]
+            # Actors: the participant, and who delivers the step (front stage).
+            actors = ["Customer"] + [
+                for_mermaid(p["text"], 24).replace(",", " ") for p in step["front_stage"][:2]
+            ]
+            actors = list(dict.fromkeys(" ".join(a.split()) for a in actors if a.strip()))
             lines.append(f"      {for_mermaid(step['label'])}: {score}: {', '.join(actors)}")
     return "\n".join(lines) + "\n"

@@ -1,4 +1,4 @@
-"""A study with hostile participant text, shared by the export tests."""
+"""A tagged study with hostile participant text, shared by the export tests."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from cjm_interview.script import load_script
 from cjm_interview.store import Store
 from cjm_interview.synth import generate
 
-from ..conftest import PROMPTS
+from ..conftest import PROMPTS, FakeTagger
 
 EVIL = '<script>window.PWNED=1</script><img src=x onerror="window.PWNED=2">'
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -23,15 +23,16 @@ def study(tmp_path_factory) -> Path:
     store = Store(path)
     customer = load_script(PROMPTS / "customer.yaml")
     staff = load_script(PROMPTS / "staff.yaml")
+    tagger = FakeTagger()
     generated = generate(customers=20, staff=6, steps=4, seed=5)
     for interview in generated.interviews:
         script = staff if interview["session"]["perspective"] == "staff" else customer
-        run_interview(store, script, interview)
+        run_interview(store, script, interview, tagger=tagger)
     hostile = generated.interviews[0]
     hostile["session"]["participant"] = EVIL
     hostile["answers"]["steps"][0]["action"] = EVIL + " searched online"
     hostile["answers"]["steps"][0]["feelings"] = FORMULA + " and *bold* [link](http://x) | pipe"
     hostile["answers"]["improvement"] = "-1+2 @SUM(A1) ` backtick"
-    run_interview(store, customer, hostile)
+    run_interview(store, customer, hostile, tagger=tagger)
     store.close()
     return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -27,40 +28,109 @@ ARGS = [
 ]
 
 
-def test_export_renders_without_errors_and_runs_no_participant_script(
-    study: Path,
-    tmp_path: Path,
-) -> None:
+@pytest.fixture(scope="module")
+def browser():
     from playwright.sync_api import sync_playwright
 
-    page_path = tmp_path / "map.html"
-    page_path.write_text(to_html(build_map(Store(study), encode_missing=False)), encoding="utf-8")
-    errors: list[str] = []
-    requests: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto(page_path.as_uri())
-        page.wait_for_load_state("load")
-        assert page.evaluate("typeof window.PWNED") == "undefined"
-        assert page.locator("svg[aria-label='Emotional curve'] circle").count() >= 3
-        assert page.locator("svg polyline.curve").count() == 1
-        assert page.locator("svg polygon.band").count() == 1
-        lanes = page.locator("table.lanes th.lane").all_inner_texts()
-        assert {"Touchpoints", "Front stage", "Back stage", "Feelings", "Pain points"} <= set(lanes)
-        headers = page.locator("table.lanes thead th").count()
-        assert headers >= 4
-        # Quotes open on demand.
-        details = page.locator("details").first
-        details.locator("summary").click()
-        assert details.locator("blockquote").first.is_visible()
-        shot = tmp_path / "map.png"
-        page.screenshot(path=str(shot), full_page=True)
+        yield browser
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page_file(study: Path, tmp_path_factory) -> tuple[Path, dict]:
+    cmap = build_map(Store(study), encode_missing=False)
+    path = tmp_path_factory.mktemp("html") / "map.html"
+    path.write_text(to_html(cmap), encoding="utf-8")
+    return path, cmap.data
+
+
+def open_page(browser, path: Path, errors: list[str], requests: list[str]):
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page
+
+
+def test_renders_steps_curve_and_lanes_without_errors(browser, page_file, tmp_path: Path) -> None:
+    path, data = page_file
+    errors: list[str] = []
+    requests: list[str] = []
+    page = open_page(browser, path, errors, requests)
+    # Participant markup stayed text.
+    assert page.evaluate("typeof window.PWNED") == "undefined"
+    assert page.locator("img").count() == 0
+    graded = [s for s in data["steps"] if s["grade"]["mean"] is not None]
+    overview = page.locator("svg[aria-label='Emotional curve']")
+    assert overview.is_visible()
+    assert overview.locator("circle").count() == len(graded)
+    assert overview.locator("polyline.curve").count() == 1
+    assert overview.locator("polygon.band").count() == 1
+    # The grid on screen: one column per step, the lanes, the curve lane above them.
+    grid = page.locator(".grid-wrap table.lanes")
+    assert grid.is_visible()
+    headers = grid.locator("thead th[scope=col]").all_inner_texts()
+    assert len(headers) == len(data["steps"])
+    assert data["steps"][0]["label"] in headers[0]
+    lanes = grid.locator("th.lane").all_inner_texts()
+    for lane in ("Emotional curve", "Actions", "Touchpoints", "Front stage", "Back stage"):
+        assert lane in lanes
+    for lane in ("Thoughts", "Feelings", "Moments of truth", "Pain points", "Opportunities"):
+        assert lane in lanes
+    # Each dot of the curve lane sits over its step's column.
+    dots = grid.locator("svg[aria-label='Curve lane'] circle")
+    assert dots.count() == len(graded)
+    for i in range(min(4, len(graded))):
+        index = data["steps"].index(graded[i])
+        dot = dots.nth(i).bounding_box()
+        column = grid.locator("thead th[scope=col]").nth(index).bounding_box()
+        assert dot and column
+        centre = dot["x"] + dot["width"] / 2
+        assert abs(centre - (column["x"] + column["width"] / 2)) < 3
+    # Printed grids exist but are not shown on screen.
+    assert not page.locator(".print-only table.lanes").first.is_visible()
+    # Quotes open on demand.
+    details = grid.locator("details").first
+    assert not details.locator("blockquote").first.is_visible()
+    details.locator("summary").click()
+    assert details.locator("blockquote").first.is_visible()
+    # The screenshot: the whole page, with the curve and grid drawn.
+    shot = tmp_path / "map.png"
+    page.screenshot(path=str(shot), full_page=True)
+    png = shot.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000
+    width = int.from_bytes(png[16:20], "big")
+    height = int.from_bytes(png[20:24], "big")
+    assert width == 1400 and height > 2000
+    page.close()
     assert not errors, errors
     assert all(url.startswith("file://") for url in requests), requests
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_prints_to_pdf_in_page_wide_grids(browser, page_file, tmp_path: Path) -> None:
+    path, data = page_file
+    errors: list[str] = []
+    page = open_page(browser, path, errors, [])
+    page.emulate_media(media="print")
+    assert not page.locator(".grid-wrap").is_visible()
+    printed = page.locator(".print-only table.lanes")
+    assert printed.count() == -(-len(data["steps"]) // 6)
+    assert printed.first.is_visible()
+    # A4 landscape with 10 mm margins is about 1046 CSS pixels wide.
+    for i in range(printed.count()):
+        box = printed.nth(i).bounding_box()
+        assert box and box["width"] <= 1046, box
+    # Quotes are printed, not hidden in a closed <details>.
+    assert page.locator(".print-only .print-only blockquote").first.is_visible()
+    pdf = tmp_path / "map.pdf"
+    page.pdf(path=str(pdf), format="A4", landscape=True, print_background=True)
+    body = pdf.read_bytes()
+    assert body.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", body))
+    assert pages >= 1 + printed.count()
+    page.close()
+    assert not errors, errors

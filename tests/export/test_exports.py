@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import json
 from pathlib import Path
@@ -16,18 +17,33 @@ from cjm_interview.export.html import to_html
 from cjm_interview.export.text_formats import to_json, to_markdown, to_mermaid
 from cjm_interview.store import Store
 
-EVIL = '<script>window.PWNED=1</script><img src=x onerror="window.PWNED=2">'
-FORMULA = '=HYPERLINK("http://evil.example","click")'
+from ..conftest import ROOT
+from .conftest import EVIL, FORMULA
+from .schema_check import problems
+
+SCHEMA = json.loads((ROOT / "docs" / "composite-map.schema.json").read_text(encoding="utf-8"))
 
 
-def test_html_escapes_and_is_self_contained(study: Path) -> None:
-    page = to_html(build_map(Store(study), encode_missing=False))
+@pytest.fixture(scope="module")
+def cmap(study: Path):
+    return build_map(Store(study), encode_missing=False)
+
+
+def run(*args: str) -> object:
+    return CliRunner().invoke(main, list(args))
+
+
+# ------------------------------------------------------------------ html
+def test_html_escapes_and_is_self_contained(cmap) -> None:
+    page = to_html(cmap)
     assert "<script" not in page.lower().replace("&lt;script", "")
     assert "onerror=" not in page.replace("onerror=&quot;", "")
     assert "&lt;script&gt;window.PWNED=1&lt;/script&gt;" in page
-    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "").replace(
-        "http://evil.example", ""
-    ).replace("http://x", "")
+    outside = page
+    for allowed in ("http://www.w3.org/2000/svg", "http://evil.example", "http://x"):
+        outside = outside.replace(allowed, "")
+    assert "http://" not in outside and "https://" not in outside
+    assert "default-src 'none'" in page
     for needle in (
         "Emotional curve",
         "class='lanes'",
@@ -35,95 +51,170 @@ def test_html_escapes_and_is_self_contained(study: Path) -> None:
         "Touchpoints",
         "Back stage",
         "Perspective gap",
-        "<details>",
+        "Segments and perspectives",
+        "<details",
     ):
         assert needle in page
+    # One printed grid per six steps, besides the one on screen.
+    steps = len(cmap.data["steps"])
+    assert page.count("<table class='lanes'") == 1 + -(-steps // 6)
 
 
-def test_markdown_and_mermaid_escape(study: Path) -> None:
-    cmap = build_map(Store(study), encode_missing=False)
+# ------------------------------------------------------------------ json
+def test_json_follows_the_documented_schema(cmap, study: Path) -> None:
+    data = json.loads(to_json(cmap))
+    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "1.0"
+    assert problems(data, SCHEMA, SCHEMA) == []
+    assert data["perspective_gap"] and data["paths"]
+    step = data["steps"][0]
+    assert step["sentiment"] and step["quotes"]
+    quote = step["quotes"][0]
+    with Store(study) as store:
+        row = store.conn.execute(
+            "SELECT session_id, raw_text FROM answers WHERE id = ?", (quote["answer_id"],)
+        ).fetchone()
+    assert row[0] == quote["session_id"] and " ".join(row[1].split())[:280] == quote["text"]
+
+
+def test_the_schema_check_can_fail(cmap) -> None:
+    data = json.loads(to_json(cmap))
+    broken = copy.deepcopy(data)
+    del broken["steps"][0]["grade"]
+    broken["steps"][0]["share"] = 1.5
+    broken["alignment"]["surprise"] = 1
+    broken["sessions"] = True
+    found = problems(broken, SCHEMA, SCHEMA)
+    assert any("missing 'grade'" in p for p in found)
+    assert any("1.5 > 1" in p for p in found)
+    assert any("unexpected 'surprise'" in p for p in found)
+    assert any("$.sessions" in p for p in found)
+
+
+# ------------------------------------------------------------------ markdown and mermaid
+def test_markdown_and_mermaid_escape(cmap) -> None:
     md = to_markdown(cmap)
-    assert "<script>" not in md
-    assert "\\[link\\]" in md or "[link]" not in md
-    assert "[link](http" not in md
+    assert "<script>" not in md and "\\<script\\>" in md
+    assert "[link](http" not in md and "\\[link\\]\\(http://x\\)" in md
+    assert "*bold*" not in md
+    # Every table row keeps its header's number of cells: a participant's | cannot add one.
+    header = 0
+    for line in md.splitlines():
+        if not line.startswith("|"):
+            header = 0
+            continue
+        cells = line.replace("\\|", "").count("|")
+        header = header or cells
+        assert cells == header, line
     mermaid = to_mermaid(cmap)
     assert mermaid.startswith("journey\n")
     for line in mermaid.splitlines()[2:]:
         if not line.strip().startswith("section"):
-            assert line.count(":") == 2, line
+            _task, score, actors = line.split(":")
+            assert 1 <= int(score) <= 5 and actors.strip().startswith("Customer")
     assert "<" not in mermaid
-
-
-def test_json_is_versioned_and_complete(study: Path) -> None:
-    data = json.loads(to_json(build_map(Store(study), encode_missing=False)))
-    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "1.0"
-    step = data["steps"][0]
-    for key in (
-        "label",
-        "participants",
-        "share",
-        "grade",
-        "touchpoints",
-        "front_stage",
-        "back_stage",
-        "emotions",
-        "moment_of_truth_share",
-        "pain_points",
-        "improvements",
-        "quotes",
-        "by_perspective",
-    ):
-        assert key in step
-    assert data["perspective_gap"] and data["paths"]
-
-
-def test_csv_neutralises_formulas(study: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    out = tmp_path / "map.csv"
-    result = runner.invoke(main, ["export", "--db", str(study), "--format", "csv", "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    cells = [c for row in csv.reader(out.open()) for c in row]
-    assert not any(c.startswith(("=", "+", "@")) for c in cells)
-    assert any(c.startswith("'=HYPERLINK") for c in cells)
-    assert any(c.startswith("'-1+2") for c in cells)
-    wide = list(csv.DictReader(out.with_name("map-wide.csv").open()))
-    assert len(wide) == 27
-    matrix = list(csv.DictReader(out.with_name("map-tags.csv").open()))
-    assert all(set(r[k] for k in r if ":" in k) <= {"0", "1"} for r in matrix)
-
-
-@pytest.mark.parametrize("fmt", ["html", "json", "md", "mermaid"])
-def test_cli_formats_and_filters(study: Path, tmp_path: Path, fmt: str) -> None:
-    out = tmp_path / f"map.{fmt}"
-    result = CliRunner().invoke(
-        main,
-        [
-            "export",
-            "--db",
-            str(study),
-            "--format",
-            fmt,
-            "-o",
-            str(out),
-            "--no-encode",
-            "--perspective",
-            "customer",
-            "--redact",
-            "all",
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    assert out.stat().st_size > 200
-
-
-def test_cli_no_matching_sessions(study: Path, tmp_path: Path) -> None:
-    result = CliRunner().invoke(
-        main, ["export", "--db", str(study), "--segment", "nobody", "-o", str(tmp_path / "x.html")]
-    )
-    assert result.exit_code == 2 and "no sessions match" in result.output
 
 
 def test_escape_helpers() -> None:
     assert for_csv("=1+1") == "'=1+1" and for_csv("plain") == "plain" and for_csv(3) == 3
+    for start in ("+", "-", "@"):
+        assert for_csv(start + "x") == "'" + start + "x"
+    for start in ("\t", "\r", " \t="):
+        assert not str(for_csv(start + "=x")).startswith(("=", "\t", "\r"))
     assert for_markdown("*a* [b](c)") == "\\*a\\* \\[b\\]\\(c\\)"
-    assert ":" not in for_mermaid("a: b; c")
+    assert for_markdown("1. first") == "1\\. first" and for_markdown("- dash") == "\\- dash"
+    assert for_markdown("It was fine. Really!") == "It was fine. Really!"
+    assert for_markdown("a & b") == "a \\& b"
+    assert ":" not in for_mermaid("a: b; c") and ";" not in for_mermaid("a: b; c")
+
+
+# ------------------------------------------------------------------ csv
+def test_csv_tables(study: Path, tmp_path: Path, cmap) -> None:
+    out = tmp_path / "map.csv"
+    result = run("export", "--db", str(study), "--format", "csv", "--no-encode", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    cells = [c for row in csv.reader(out.open(encoding="utf-8")) for c in row]
+    assert not any(c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
+    assert any(c.startswith("'" + FORMULA) for c in cells)
+    assert any(c.startswith("'-1+2") for c in cells)
+    assert any(EVIL in c for c in cells)  # kept as text: a CSV is not HTML
+    # Long: one row per current answer, with tags, position and composite step.
+    with Store(study) as store:
+        current = store.conn.execute(
+            "SELECT count(*) FROM answers WHERE is_current = 1 AND question_id NOT LIKE '%#order'"
+        ).fetchone()[0]
+    assert len(rows) == current
+    actions = [r for r in rows if r["maps_to"] == "step.action"]
+    keys = {s["key"] for s in cmap.data["steps"]}
+    assert actions and all(r["composite_step"] in keys and int(r["position"]) >= 1 for r in actions)
+    tagged = [r for r in rows if r["sentiment"]]
+    assert tagged and {r["sentiment"] for r in tagged} <= {"negative", "neutral", "positive"}
+    # Wide: one row per session, a grade column per composite step.
+    wide = list(csv.DictReader(out.with_name("map-wide.csv").open(encoding="utf-8")))
+    assert len(wide) == 27 and len({r["session_id"] for r in wide}) == 27
+    grade_cols = [c for c in wide[0] if c.startswith("grade:")]
+    assert {c.removeprefix("grade:") for c in grade_cols} == keys
+    # Tag matrix: 0/1 only, one row per tagged answer, agreeing with the long table.
+    matrix = list(csv.DictReader(out.with_name("map-tags.csv").open(encoding="utf-8")))
+    assert all({r[k] for k in r if ":" in k} <= {"0", "1"} for r in matrix)
+    by_id = {r["answer_id"]: r for r in rows}
+    for r in matrix[:50]:
+        long = by_id[r["answer_id"]]
+        assert r[f"sentiment:{long['sentiment']}"] == "1"
+
+
+# ------------------------------------------------------------------ cli
+@pytest.mark.parametrize("fmt", ["html", "json", "md", "mermaid"])
+def test_cli_formats_and_filters(study: Path, tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"map.{fmt}"
+    result = run(
+        "export", "--db", str(study), "--format", fmt, "-o", str(out), "--no-encode",
+        "--perspective", "customer", "--redact", "all",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "20 sessions" in result.output or "21 sessions" in result.output
+    assert out.stat().st_size > 200
+
+
+def test_cli_stdout_and_bad_input(study: Path, tmp_path: Path) -> None:
+    result = run("export", "--db", str(study), "--format", "json", "--no-encode", "-o", "-")
+    assert result.exit_code == 0 and json.loads(result.stdout)["sessions"] == 27
+    none = run("export", "--db", str(study), "--segment", "nobody", "-o", str(tmp_path / "x"))
+    assert none.exit_code == 2 and "no sessions match" in none.output
+    date = run("export", "--db", str(study), "--since", "last week", "-o", str(tmp_path / "x"))
+    assert date.exit_code == 2 and "is not a date" in date.output
+
+
+def test_cli_map_edits(study: Path, tmp_path: Path) -> None:
+    db = tmp_path / "edits.db"
+    with Store(study) as source, Store(db) as target:
+        source.conn.backup(target.conn)
+    listed = run("map", "groups", "--db", str(db), "--no-encode")
+    assert listed.exit_code == 0, listed.output
+    cmap = build_map(Store(db), encode_missing=False)
+    first, second = cmap.data["steps"][0]["key"], cmap.data["steps"][1]["key"]
+    assert f"key: {first}" in listed.output
+    renamed = run("map", "rename", first, "Looks around", "--db", str(db), "--no-encode")
+    assert renamed.exit_code == 0, renamed.output
+    merged = run("map", "merge", second, first, "--db", str(db), "--no-encode")
+    assert merged.exit_code == 0, merged.output
+    unknown = run("map", "rename", first[:-1] + "x", "Oops", "--db", str(db), "--no-encode")
+    assert unknown.exit_code == 2 and "no step group" in unknown.output
+    assert "Did you mean" in unknown.output
+    bad = run("map", "split", first, "([", "--label", "X", "--db", str(db), "--no-encode")
+    assert bad.exit_code == 2 and "not a valid regular expression" in bad.output
+    after = build_map(Store(db), encode_missing=False)
+    steps = {s["key"]: s for s in after.data["steps"]}
+    assert steps[first]["label"] == "Looks around" and second not in steps
+    with Store(db) as store:
+        anchors = [
+            json.loads(r[0]) for r in store.conn.execute("SELECT anchor FROM step_group_edits")
+        ]
+    assert all(anchors) and anchors[0] == cmap.anchors[first]
+    edits = run("map", "edits", "--db", str(db))
+    assert "rename" in edits.output and "merge" in edits.output
+    edit_id = edits.output.split()[0]
+    assert run("map", "forget", edit_id, "--db", str(db)).exit_code == 0
+    assert run("map", "forget", "999", "--db", str(db)).exit_code == 2
+    again = build_map(Store(db), encode_missing=False)
+    assert {s["key"]: s for s in again.data["steps"]}[first]["label"] != "Looks around"
