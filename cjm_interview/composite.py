@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime
+import functools
 import gc
 import hashlib
 import itertools
@@ -195,10 +196,21 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
         params,
     ):
         tags[answer_id].append((kind, label, score))
-    # Answers stream in session order, so only one session's rows are held at a time.
+    # Answers stream in session order, so only one session's rows are held at a
+    # time. Each row carries only what the reader uses: free text or the JSON
+    # value; the question only where there is no field (order, "anything
+    # else?"); a flag for the sections of the step group; the words of a
+    # choice only when its value is text.
+    free = ", ".join(f"'{name}'" for name in sorted(FREE_TEXT_FIELDS))
+    sections = {section for shape, _ in shapes.values() for section in shape.sections}
+    in_group = ", ".join(f"'{section}'" for section in sorted(sections) if "'" not in section)
     rows = conn.execute(
-        "SELECT a.id, a.session_id, a.question_id, a.section_id, a.step, a.maps_to, a.raw_text, "
-        f"a.value_json, a.skipped FROM answers a {join} WHERE a.is_current = 1 AND "
+        "SELECT a.id, a.session_id, a.step, a.maps_to, "
+        f"CASE WHEN a.maps_to IN ({free}) THEN a.raw_text ELSE a.value_json END, "
+        "CASE WHEN a.maps_to IS NULL THEN a.question_id END, "
+        f"a.step > 0 AND a.section_id IN ({in_group or 'NULL'}), a.skipped, "
+        f"CASE WHEN a.maps_to NOT IN ({free}) AND a.value_json LIKE '\"%' THEN a.raw_text END "
+        f"FROM answers a {join} WHERE a.is_current = 1 AND "
         "(a.maps_to IS NOT NULL OR a.step > 0 OR a.question_id LIKE '%#order') "
         "ORDER BY a.session_id, a.id",
         params,
@@ -257,20 +269,20 @@ def _journey(
     by_step: dict[int, tuple[dict[str, Any], dict[str, tuple[int, str]], list[Any]]] = {}
     fields: dict[str, Any] = {}
     texts: dict[str, tuple[int, str]] = {}
-    in_group = shape.sections
-    for answer_id, _sid, qid, section, step, maps_to, raw, value_json, skipped in rows:
-        if qid.endswith("#order"):
+    grouped = shape.group is not None
+    for answer_id, _sid, step, maps_to, payload, qid, in_group, skipped, words in rows:
+        if qid is not None and qid.endswith("#order"):
             if shape.group is None or qid[:-6] == shape.group:
-                stored = json.loads(value_json)
+                stored = json.loads(payload)
                 order += [i for i in stored.get("order", []) if i not in order]
                 removed |= set(stored.get("removed", []))
             continue
-        if step and in_group:
-            if section not in in_group:
+        if step and grouped:
+            if not in_group:
                 continue
             answered.add(step)
-            if qid == shape.continuation:
-                carry_on[step] = not skipped and value_json == "true"
+            if qid is not None and qid == shape.continuation:
+                carry_on[step] = not skipped and payload == "true"
         if skipped or maps_to is None:
             continue
         # Free text is its own value; other values repeat (grades, channels,
@@ -278,18 +290,18 @@ def _journey(
         value: Any
         text = None
         if maps_to in FREE_TEXT_FIELDS:
-            value = text = raw or ""
-        elif not value_json:
+            value = text = payload or ""
+        elif not payload:
             value = None
         else:
             try:
-                value = decoded[value_json]
+                value = decoded[payload]
             except KeyError:
-                value = json.loads(value_json)
-                if len(value_json) < 80 and len(decoded) < 10_000:
-                    decoded[value_json] = value
-            if isinstance(value, str):
-                text = raw or ""
+                value = json.loads(payload)
+                if len(payload) < 80 and len(decoded) < 10_000:
+                    decoded[payload] = value
+            if words is not None:
+                text = words
         if step:
             entry = by_step.get(step)
             if entry is None:
@@ -441,23 +453,27 @@ def step_vectors(
     row_of = {s.action_answer_id: i for i, s in enumerate(steps)}
     out: np.ndarray | None = None
     have = np.zeros(len(steps), dtype=bool)
-    # Streamed, so no second copy of the vectors is held.
+    # Streamed a batch at a time into one array, so no second copy is held.
     join = ""
     params: tuple[str, ...] = (ENCODER,)
     if len(steps) < 50_000:
         join = "JOIN json_each(?) w ON w.value = e.answer_id"
         params = (json.dumps(list(row_of)), ENCODER)
-    for answer_id, blob in store.conn.execute(
-        f"SELECT e.answer_id, e.vector FROM embeddings e {join} WHERE e.model = ?", params
-    ):
-        i = row_of.get(answer_id)
-        if i is None or not blob:
-            continue
+    cursor = store.conn.execute(
+        f"SELECT e.answer_id, e.vector FROM embeddings e {join} WHERE e.model = ? "
+        "AND length(e.vector) > 0",
+        params,
+    )
+    while batch := cursor.fetchmany(8192):
         if out is None:
-            out = np.empty((len(steps), len(blob) // 4), dtype=np.float32)
-        if len(blob) == out.shape[1] * 4:
-            out[i] = np.frombuffer(blob, dtype="<f4")
-            have[i] = True
+            out = np.empty((len(steps), len(batch[0][1]) // 4), dtype=np.float32)
+        size = out.shape[1] * 4
+        found = [(row_of[a], blob) for a, blob in batch if a in row_of and len(blob) == size]
+        if found:
+            index = np.fromiter((i for i, _ in found), dtype=np.int64, count=len(found))
+            block = np.frombuffer(b"".join(blob for _, blob in found), dtype="<f4")
+            out[index] = block.reshape(len(found), -1)
+            have[index] = True
     missing = [int(i) for i in np.flatnonzero(~have)]
     if len(missing) == 0 and out is not None:
         return out, ENCODER, ""
@@ -531,7 +547,7 @@ def align(
     x = np.empty((len(vectors), vectors.shape[1] + 1), dtype=np.float32)
     x[:, :-1] = vectors
     x[:, -1] = weight * relative
-    x /= np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-9)
+    x /= np.maximum(np.sqrt(np.einsum("ij,ij->i", x, x)), 1e-9)[:, None]
     # One pass in session order, a block at a time: steps close enough to a
     # centre join it; the first one that is not starts a new group.
     cap = options.max_groups * 3
@@ -712,19 +728,42 @@ def apply_edits(
 
 @dataclass
 class CompositeMap:
-    """Everything a composite journey map shows; ``to_dict`` is the JSON export."""
+    """Everything a composite journey map shows; ``data`` is the JSON export.
+
+    The step-level views (which composite step each step told went to, the
+    phrasings of each group) are worked out when first asked for.
+    """
 
     data: dict[str, Any]
-    assignments: dict[tuple[str, int], str] = field(default_factory=dict)
-    """(session id, step position) -> key of the composite step it was put in."""
-    placed: dict[tuple[str, int], tuple[int, str]] = field(default_factory=dict)
-    """(session id, iteration) -> (position in the journey, composite step key)."""
-    anchors: dict[str, list[str]] = field(default_factory=dict)
-    """Composite step key -> its most frequent phrasings (recorded with edits)."""
+    steps_told: Sequence[Step] = field(default=(), repr=False)
+    groups: Sequence[StepGroup] = field(default=(), repr=False)
 
     @property
     def steps(self) -> list[dict[str, Any]]:
         return list(self.data["steps"])
+
+    @functools.cached_property
+    def assignments(self) -> dict[tuple[str, int], str]:
+        """(session id, step position) -> key of the composite step it was put in."""
+        steps = self.steps_told
+        return {
+            (steps[i].session_id, steps[i].position): g.key for g in self.groups for i in g.members
+        }
+
+    @functools.cached_property
+    def placed(self) -> dict[tuple[str, int], tuple[int, str]]:
+        """(session id, iteration) -> (position in the journey, composite step key)."""
+        steps = self.steps_told
+        return {
+            (steps[i].session_id, steps[i].iteration): (steps[i].position, g.key)
+            for g in self.groups
+            for i in g.members
+        }
+
+    @functools.cached_property
+    def anchors(self) -> dict[str, list[str]]:
+        """Composite step key -> its most frequent phrasings (recorded with edits)."""
+        return {g.key: anchor_of(g, self.steps_told) for g in self.groups}
 
 
 def _dist(values: list[float]) -> dict[str, Any]:
@@ -915,15 +954,7 @@ def _build_map(
         ),
         "perspective_gap": gaps,
     }
-    assignments = {
-        (steps[i].session_id, steps[i].position): groups[g].key for i, g in group_of.items()
-    }
-    placed = {
-        (steps[i].session_id, steps[i].iteration): (steps[i].position, groups[g].key)
-        for i, g in group_of.items()
-    }
-    anchors = {g.key: anchor_of(g, steps) for g in groups}
-    return CompositeMap(data, assignments, placed, anchors)
+    return CompositeMap(data, steps, groups)
 
 
 def load_edits(store: Store) -> list[dict[str, Any]]:
@@ -956,6 +987,9 @@ def _add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str
         entry["flow"]["next"] = entry["flow"]["next"][:5]
 
 
+_NUMBER = (int, float)  # by exact class: True and False are not grades
+
+
 def _summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[str, Any]:
     members = [steps[i] for i in group.members]
     sessions = {s.session_id for s in members}
@@ -965,6 +999,7 @@ def _summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict
     texts: dict[str, list[str]] = defaultdict(list)
     low_feelings: list[str] = []
     touch: Counter[str] = Counter()
+    channel_sets: list[tuple[Any, ...]] = []
     sentiment: Counter[str] = Counter()
     emotions: Counter[str] = Counter()
     predicted: list[float] = []
@@ -982,11 +1017,13 @@ def _summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict
                 segments[s.segment].append(grade)
             if grade <= LOW_GRADE and "step.feelings" in s.texts:
                 low_feelings.append(s.texts["step.feelings"][1])
+        # Channels picked, else those the tagger heard in the step's words;
+        # counted per distinct set below (a Counter update per step is slow).
         picked = fields.get("step.touchpoints")
         if isinstance(picked, list) and picked:
-            touch.update({str(t) for t in picked})
-        else:
-            touch.update({label for kind, label, _ in s.tags if kind == "touchpoint"})
+            channel_sets.append(tuple(picked))
+        elif s.tags:
+            channel_sets.append(tuple(label for kind, label, _ in s.tags if kind == "touchpoint"))
         for kind, label, score in s.tags:
             if kind == "sentiment":
                 sentiment[label] += 1
@@ -997,6 +1034,9 @@ def _summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict
         moment = fields.get("step.moment_of_truth")
         if isinstance(moment, bool):
             mot.append(moment)
+    for channels, count in Counter(channel_sets).items():
+        for channel in {str(c) for c in channels}:
+            touch[channel] += count
     low = sum(1 for g in grades if g <= LOW_GRADE)
     return {
         "key": group.key,
@@ -1034,32 +1074,36 @@ QUOTE_FIELDS = ("step.feelings", "step.thoughts", "step.pain_point")
 
 def _quotes(members: Sequence[Step], n: int = 4) -> list[dict[str, Any]]:
     """A few telling answers, one per person: the most extreme grades first, then the shortest."""
-    candidates = []
-    for index, s in enumerate(members):
+    # Members by how far their grade is from the middle; only the first levels are looked at.
+    levels: dict[float, list[Step]] = defaultdict(list)
+    for s in members:
         grade = s.fields.get("step.grade")
-        weight = abs(float(grade) - 5) if isinstance(grade, int | float) else 0.0
-        for rank, maps_to in enumerate(QUOTE_FIELDS):
-            found = s.texts.get(maps_to)
-            if found and found[1].count(" ") >= 2:
-                candidates.append((-weight, len(found[1]), index, rank))
-    candidates.sort()
-    quotes, seen = [], set()
-    for _w, _l, index, rank in candidates:
-        s = members[index]
-        if s.session_id in seen or len(s.texts[QUOTE_FIELDS[rank]][1].split()) < 3:
-            continue
-        seen.add(s.session_id)
-        answer_id, text = s.texts[QUOTE_FIELDS[rank]]
-        quotes.append(
-            {
-                "text": " ".join(text.split())[:280],
-                "session_id": s.session_id,
-                "answer_id": answer_id,
-                "field": QUOTE_FIELDS[rank],
-                "step": s.position + 1,
-                "grade": s.fields.get("step.grade"),
-            }
-        )
-        if len(quotes) >= n:
-            break
+        levels[abs(float(grade) - 5) if grade.__class__ in _NUMBER else 0.0].append(s)
+    quotes: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for weight in sorted(levels, reverse=True):
+        candidates = []
+        for s in levels[weight]:
+            for rank, maps_to in enumerate(QUOTE_FIELDS):
+                found = s.texts.get(maps_to)
+                if found and len(found[1].split()) >= 3:
+                    candidates.append((len(found[1]), rank, s))
+        candidates.sort(key=lambda c: (c[0], c[1]))
+        for _length, rank, s in candidates:
+            if s.session_id in seen:
+                continue
+            seen.add(s.session_id)
+            answer_id, text = s.texts[QUOTE_FIELDS[rank]]
+            quotes.append(
+                {
+                    "text": " ".join(text.split())[:280],
+                    "session_id": s.session_id,
+                    "answer_id": answer_id,
+                    "field": QUOTE_FIELDS[rank],
+                    "step": s.position + 1,
+                    "grade": s.fields.get("step.grade"),
+                }
+            )
+            if len(quotes) >= n:
+                return quotes
     return quotes

@@ -177,3 +177,25 @@ def test_cli_db_merge(tmp_path: Path) -> None:
     assert "3 new session(s)" in result.output
     refused = CliRunner().invoke(main, ["db", "merge", str(tmp_path / "out.db"), str(a) + "x"])
     assert refused.exit_code != 0 and "no such database" in refused.output
+
+
+def test_a_new_output_gets_the_same_as_merging_row_by_row(tmp_path: Path) -> None:
+    """Into a new file the first input is copied whole; into an existing one, row by row."""
+    study = generate(customers=5, steps=3, seed=12)
+    one, two = tmp_path / "one.db", tmp_path / "two.db"
+    device_db(one, study.interviews[:3], "one")
+    device_db(two, study.interviews[3:], "two")
+    fresh, existing = tmp_path / "fresh.db", tmp_path / "existing.db"
+    Store(existing).close()
+    a = merge_databases(fresh, [one, two])
+    b = merge_databases(existing, [one, two])
+    assert a.added == b.added and a.edits == b.edits
+    with Store(fresh) as x, Store(existing) as y:
+        ids = [r[0] for r in x.conn.execute("SELECT id FROM sessions ORDER BY id")]
+        assert ids == [r[0] for r in y.conn.execute("SELECT id FROM sessions ORDER BY id")]
+        for sid in ids:
+            assert x.load_answers(sid) == y.load_answers(sid)
+        for table in ("tags", "notes", "session_sources"):
+            assert count(fresh, table) == count(existing, table)
+        assert x.integrity_check() == [] and y.integrity_check() == []
+        assert x.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
