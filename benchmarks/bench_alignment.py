@@ -71,7 +71,9 @@ def main() -> None:
     args = parser.parse_args()
     grid = {
         "lexical": [(t, w) for t in (0.15, 0.2, 0.25, 0.3) for w in (0.0, 0.2)],
-        "all-MiniLM-L6-v2": [(t, w) for t in (0.35, 0.4, 0.45, 0.5, 0.55) for w in (0.0, 0.35)],
+        "all-MiniLM-L6-v2": [
+            (t, w) for t in (0.35, 0.4, 0.45, 0.5, 0.55) for w in (0.0, 0.2, 0.35)
+        ],
     }
     scores: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:

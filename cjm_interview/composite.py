@@ -870,6 +870,7 @@ def _build_map(
     n_sessions = len(journeys)
     perspectives = Counter(j.session["perspective"] for j in journeys)
     step_entries = [_summarise(group, steps, n_sessions) for group in groups]
+    _link_quotes(store, step_entries)
 
     # Paths: transitions between consecutive groups, with start and end.
     transitions: Counter[tuple[str, str]] = Counter()
@@ -955,6 +956,21 @@ def _build_map(
         "perspective_gap": gaps,
     }
     return CompositeMap(data, steps, groups)
+
+
+def _link_quotes(store: Store, entries: list[dict[str, Any]]) -> None:
+    """Give each quote the question it answers (the reader does not fetch question ids)."""
+    quotes = [q for entry in entries for q in entry["quotes"]]
+    if not quotes:
+        return
+    question = dict(
+        store.conn.execute(
+            "SELECT a.id, a.question_id FROM answers a JOIN json_each(?) q ON q.value = a.id",
+            (json.dumps([q["answer_id"] for q in quotes]),),
+        ).fetchall()
+    )
+    for q in quotes:
+        q["question_id"] = question.get(q["answer_id"], "")
 
 
 def load_edits(store: Store) -> list[dict[str, Any]]:

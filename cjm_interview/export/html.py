@@ -304,7 +304,8 @@ def _cells(d: dict[str, Any]) -> list[tuple[str, list[str]]]:
     def quote(q: dict[str, Any]) -> str:
         return (
             f'<blockquote>{e(q["text"])}<br><span class="count">session {e(q["session_id"][:8])}, '
-            f"step {q['step']}, grade {_fmt(q['grade'])}</span></blockquote>"
+            f"step {q['step']}, {e(q.get('question_id', ''))}, grade {_fmt(q['grade'])}</span>"
+            "</blockquote>"
         )
 
     def quotes_cell(s: dict[str, Any]) -> str:

@@ -71,9 +71,11 @@ def test_json_follows_the_documented_schema(cmap, study: Path) -> None:
     quote = step["quotes"][0]
     with Store(study) as store:
         row = store.conn.execute(
-            "SELECT session_id, raw_text FROM answers WHERE id = ?", (quote["answer_id"],)
+            "SELECT session_id, raw_text, question_id, maps_to FROM answers WHERE id = ?",
+            (quote["answer_id"],),
         ).fetchone()
     assert row[0] == quote["session_id"] and " ".join(row[1].split())[:280] == quote["text"]
+    assert row[2] == quote["question_id"] and row[3] == quote["field"]
 
 
 def test_the_schema_check_can_fail(cmap) -> None:
