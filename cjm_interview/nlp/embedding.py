@@ -19,12 +19,10 @@ import numpy as np
 
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.base import SENTIMENTS, TagResult
-from cjm_interview.nlp.lexicon import LexiconTagger
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 NAME = "minilm-heads"
 _LOCK = threading.Lock()
-_LEXICON = LexiconTagger()
 _ENCODER: Any = None
 
 
@@ -75,6 +73,15 @@ def _softmax(x: np.ndarray) -> np.ndarray:
     z = x - x.max(axis=1, keepdims=True)
     e = np.exp(z)
     return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+
+def blend_sentiment(head: np.ndarray, lexicon: np.ndarray, weight: float) -> np.ndarray:
+    """Average the head's sentiment probabilities with the lexicon tagger's.
+
+    The head learnt from the project's corpus; the lexicon knows words the corpus
+    may lack. The weight is chosen when training (``heads.json``).
+    """
+    return np.asarray((1.0 - weight) * head + weight * lexicon)
 
 
 class Heads:
@@ -134,25 +141,24 @@ class EmbeddingTagger:
 
     def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
         """Tag texts in one batch."""
-        from cjm_interview.nlp.features import channel_features, lexicon_features
+        from cjm_interview.nlp.features import (
+            channel_features,
+            lexicon_features,
+            lexicon_sentiment,
+        )
 
         texts = list(texts)
         if not texts:
             return []
         emb = encode(texts)
         out = self.heads.predict(emb, lexicon_features(texts), channel_features(texts))
-        # The head learnt from the project's corpus; the lexicon knows how people
-        # write elsewhere. Their probabilities are averaged for the sentiment.
         weight = float(self.heads.meta.get("lexicon_weight", 0.5))
-        lexicon = [_LEXICON.tag_one(t).sentiment_scores for t in texts]
+        sentiment_probs = blend_sentiment(out["sentiment"], lexicon_sentiment(texts), weight)
         thresholds_e = self.heads.arrays["emo_thr"]
         thresholds_t = self.heads.arrays["tp_thr"]
         results = []
         for i in range(len(texts)):
-            probs = {
-                s: (1 - weight) * float(out["sentiment"][i, j]) + weight * lexicon[i][s]
-                for j, s in enumerate(SENTIMENTS)
-            }
+            probs = {s: float(sentiment_probs[i, j]) for j, s in enumerate(SENTIMENTS)}
             sentiment = max(probs, key=lambda s: probs[s])
             emotions = {
                 e: round(float(out["emotions"][i, j]), 4)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from cjm_interview.nlp.base import SENTIMENTS
 from cjm_interview.nlp.channels import detect_channels
 from cjm_interview.nlp.lexicon import (
     _DOMAIN_NEGATIVE,
@@ -66,6 +67,12 @@ def lexicon_features(texts: Sequence[str]) -> np.ndarray:
             ]
         )
     return np.asarray(rows, dtype=np.float32)
+
+
+def lexicon_sentiment(texts: Sequence[str]) -> np.ndarray:
+    """The lexicon tagger's negative/neutral/positive probabilities, one row per text."""
+    rows = [_LEXICON.tag_one(text).sentiment_scores for text in texts]
+    return np.asarray([[row[s] for s in SENTIMENTS] for row in rows], dtype=np.float32)
 
 
 def channel_features(texts: Sequence[str]) -> np.ndarray:
