@@ -526,7 +526,7 @@ class Store:
                     conn,
                     row[0],
                     person,
-                    "tag.add",
+                    "tag.added",
                     row[1],
                     row[2],
                     new_value=f"{kind}:{label}",

@@ -105,3 +105,87 @@ async def test_bad_grade_is_asked_again(tmp_path: Path, quick_script) -> None:
         await pilot.press("7", "enter")
         await pilot.pause(0.1)
         assert app.screen.current.question.id == "more_steps"
+
+
+async def test_interviewer_checks_tags_in_the_panel(
+    tmp_path: Path, customer_script, fake_tagger
+) -> None:
+    """F7 selects the last tagged answer; a, x, c and + change its tags in the store."""
+    from cjm_interview.tui.widgets.panel import TagList
+
+    store = Store(tmp_path / "s.db")
+    app = make_app(
+        store, customer_script, "interviewer", fake_tagger, interviewer="ana", cursor_blink=False
+    )
+    async with app.run_test(size=(110, 36)) as pilot:
+        await start(app, pilot)
+        for _ in range(40):
+            prompt = app.screen.current
+            assert prompt is not None
+            q = prompt.question
+            text = ACTIONS[1] if q.id == "action" else "fine words"
+            await pilot.press(*keys_for(prompt, text))
+            await pilot.pause(0.1)
+            if q.id == "action":
+                break
+        await pilot.pause(0.3)  # the tags arrive
+        await pilot.press("f7")
+        await pilot.pause(0.1)
+        tag_list = app.screen.query_one(TagList)
+        assert tag_list.has_focus
+
+        async def highlight(kind: str, label: str | None = None) -> dict:
+            index = next(
+                i
+                for i, t in enumerate(tag_list.tags)
+                if t["kind"] == kind and (label is None or t["label"] == label)
+            )
+            await pilot.press("home", *["down"] * index)
+            await pilot.pause(0.05)
+            return tag_list.tags[index]
+
+        phone = await highlight("touchpoint", "phone")
+        await pilot.press("a")
+        await pilot.pause(0.1)
+        sentiment = await highlight("sentiment")
+        await pilot.press("x")
+        await pilot.pause(0.1)
+        await highlight("touchpoint", "phone")
+        await pilot.press("c")
+        await pilot.pause(0.05)
+        await pilot.press("ctrl+a", "ctrl+k", *"chat", "enter")
+        await pilot.pause(0.1)
+        await pilot.press("plus")
+        await pilot.pause(0.05)
+        await pilot.press(*"emotion: relief", "enter")
+        await pilot.pause(0.1)
+        shown = {(t["kind"], t["label"], t["status"]) for t in tag_list.tags}
+
+    session_id = store.list_sessions()[0]["id"]
+    answer_id = store.answer_id(session_id, AnswerKey("action", 1))
+    assert answer_id is not None
+    rows = {
+        (t["kind"], t["label"]): (t["status"], t["source"], t["decided_by"])
+        for t in store.tags_of(answer_id, include_removed=True)
+    }
+    assert rows[("touchpoint", "phone")][0] == "corrected"  # accepted, then corrected
+    assert rows[("touchpoint", "phone")][2] == "ana"
+    assert rows[("sentiment", sentiment["label"])][0] == "removed"
+    assert rows[("touchpoint", "chat")] == ("added", "person", "ana")
+    assert rows[("emotion", "relief")] == ("added", "person", "ana")
+    # The panel shows what the store holds.
+    assert ("touchpoint", "chat", "added") in shown
+    assert ("emotion", "relief", "added") in shown
+    # Removed and corrected suggestions leave the panel.
+    assert not {(k, lab) for k, lab, _ in shown} & {
+        ("touchpoint", "phone"),
+        ("sentiment", sentiment["label"]),
+    }
+    assert phone["status"] == "suggested"
+    actions = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT action FROM audit_log WHERE action LIKE 'tag.%' ORDER BY id"
+        )
+    ]
+    assert actions == ["tag.accepted", "tag.removed", "tag.corrected", "tag.added"]

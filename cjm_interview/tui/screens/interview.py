@@ -659,10 +659,10 @@ class InterviewScreen(Screen[None]):
         keys = [k for k, b in self.bubbles.items() if b.show_tags]
         if not keys:
             return
-        if self.selected in keys:
-            index = (keys.index(self.selected) - 1) % len(keys)
-        else:
-            index = len(keys) - 1
+        picked = self.selected in keys and self.bubbles[self.selected].has_class("-selected")
+        # The panel follows the latest answer until F7 picks one: the first F7 picks
+        # that latest answer, each further F7 the one before.
+        index = (keys.index(self.selected) - 1) % len(keys) if picked else len(keys) - 1
         self.selected = keys[index]
         for key, bubble in self.bubbles.items():
             bubble.set_class(key == self.selected, "-selected")
