@@ -102,17 +102,24 @@ class Heads:
             arrays = {k: np.asarray(data[k]) for k in data.files}
         return cls(arrays, meta)
 
-    def features(self, embeddings: np.ndarray, lexicon: np.ndarray) -> np.ndarray:
+    @property
+    def word_dim(self) -> int:
+        """Columns of hashed words the heads were trained with (0: none)."""
+        return int(self.meta.get("word_dim", 0))
+
+    def features(
+        self, embeddings: np.ndarray, lexicon: np.ndarray, words: np.ndarray
+    ) -> np.ndarray:
         a = self.arrays
         lex = (lexicon - a["lex_mean"]) / a["lex_std"]
-        return np.hstack([embeddings, lex]).astype(np.float32)
+        return np.hstack([embeddings, lex, words]).astype(np.float32)
 
     def predict(
-        self, embeddings: np.ndarray, lexicon: np.ndarray, channels: np.ndarray
+        self, embeddings: np.ndarray, lexicon: np.ndarray, channels: np.ndarray, words: np.ndarray
     ) -> dict[str, np.ndarray]:
         """Probabilities and values of every head."""
         a = self.arrays
-        x = self.features(embeddings, lexicon)
+        x = self.features(embeddings, lexicon, words)
         sentiment = _softmax(x @ a["sent_W"] + a["sent_b"])
         grade = np.clip(x @ a["grade_w"] + a["grade_b"], 0.0, 10.0)
         emotions = _sigmoid(x @ a["emo_W"] + a["emo_b"])
@@ -145,13 +152,19 @@ class EmbeddingTagger:
             channel_features,
             lexicon_features,
             lexicon_sentiment,
+            word_features,
         )
 
         texts = list(texts)
         if not texts:
             return []
         emb = encode(texts)
-        out = self.heads.predict(emb, lexicon_features(texts), channel_features(texts))
+        out = self.heads.predict(
+            emb,
+            lexicon_features(texts),
+            channel_features(texts),
+            word_features(texts, self.heads.word_dim),
+        )
         weight = float(self.heads.meta.get("lexicon_weight", 0.5))
         sentiment_probs = blend_sentiment(out["sentiment"], lexicon_sentiment(texts), weight)
         thresholds_e = self.heads.arrays["emo_thr"]

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cjm_interview.config import models_dir
-from cjm_interview.nlp.train import fit_binary, fit_ridge, fit_softmax, macro_f1
+from cjm_interview.nlp.features import LEXICON_FEATURES, word_features
+from cjm_interview.nlp.train import (
+    LEXICON_WEIGHTS,
+    fit_binary,
+    fit_ridge,
+    fit_softmax,
+    macro_f1,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -24,8 +32,31 @@ def model():
 def test_heads_are_plain_arrays() -> None:
     with np.load(models_dir() / "heads" / "heads.npz", allow_pickle=False) as data:
         assert {"sent_W", "grade_w", "emo_W", "tp_W", "emo_thr", "tp_thr"} <= set(data.files)
+        sent_w = data["sent_W"]
     meta = json.loads((models_dir() / "heads" / "heads.json").read_text())
     assert meta["report"]["sentiment"]["heldout:macro_f1"] > 0.6
+    # Sentence vector, lexicon cues and hashed words, in that order.
+    assert sent_w.shape[0] == 384 + len(LEXICON_FEATURES) + meta["word_dim"]
+    # The lexicon weight in use is the one the transfer figures favour.
+    means = meta["transfer"]["mean"]
+    assert means[f"{meta['lexicon_weight']:g}"] == max(means.values())
+
+
+def test_word_features_are_stable_and_unit_length() -> None:
+    texts = ["Still  WAITING, nobody called", "still waiting nobody called", "still waiting?", ""]
+    words = word_features(texts, 256)
+    assert words.shape == (4, 256)
+    assert np.allclose(np.linalg.norm(words[:3], axis=1), 1.0) and not words[3].any()
+    # Case, spacing and commas do not matter; a question mark does.
+    assert np.array_equal(words[0], words[1])
+    assert set(np.flatnonzero(words[2])) > set(
+        np.flatnonzero(word_features(["still waiting"], 256)[0])
+    )
+    # CRC-32 hashing: the same columns in every process (a trained head relies on it).
+    assert list(np.flatnonzero(word_features(["thanks"], 2048)[0])) == [
+        zlib.crc32(b"thanks") % 2048
+    ]
+    assert word_features(texts, 0).shape == (4, 0)
 
 
 def test_model_tags_clear_cases(model) -> None:
@@ -95,8 +126,13 @@ def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
                 "emotions": [],
             }
         )
-    (corpus / "toy.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    # Two files: each is left out in turn to choose the lexicon's share.
+    (corpus / "toy_a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[::2]))
+    (corpus / "toy_b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[1::2]))
     report = train_all(folds=3, out=tmp_path / "heads", corpus_dir=corpus)
     assert report.figures["sentiment"]["cv:macro_f1"] > 0.8
+    assert set(report.transfer) == {"toy_a", "toy_b", "mean"}
+    assert report.lexicon_weight in LEXICON_WEIGHTS
+    assert "Transfer" in (tmp_path / "heads" / "report.md").read_text()
     tagger = EmbeddingTagger.load(tmp_path / "heads")
     assert tagger.tag_batch(["awful wait on the phone"])[0].sentiment == "negative"
