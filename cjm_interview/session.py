@@ -70,7 +70,7 @@ class InterviewSession:
         from free text before it is stored.
         """
         name = tagger_name or (f"{tagger.name} {tagger.version}" if tagger else "")
-        session_id = store.create_session(script, info, tagger=name)
+        session_id = store.create_session(script, info, tagger=name, redact=redact)
         engine = Engine(
             script, info.language, expect_tags=expect_tags or tagger is not None, redact=redact
         )
@@ -96,7 +96,11 @@ class InterviewSession:
             script = stored_script(store, row["script_sha256"])
         answers = store.load_answers(session_id)
         engine = Engine(
-            script, row["language"] or "en", answers, expect_tags=expect_tags or tagger is not None
+            script,
+            row["language"] or "en",
+            answers,
+            expect_tags=expect_tags or tagger is not None,
+            redact=store.redact_override(session_id),
         )
         actor = row["interviewer"] or row["kiosk"] or ""
         session = cls(store, script, session_id, engine, tagger, actor)

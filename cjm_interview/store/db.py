@@ -243,9 +243,18 @@ class Store:
         self.write(action)
 
     def create_session(
-        self, script: Script, info: SessionInfo, tagger: str = "", session_id: str | None = None
+        self,
+        script: Script,
+        info: SessionInfo,
+        tagger: str = "",
+        session_id: str | None = None,
+        redact: Sequence[str] | None = None,
     ) -> str:
-        """Start a session; returns its uuid."""
+        """Start a session; returns its uuid.
+
+        ``redact``, when given, overrides the script's personal-data setting for
+        this session; it is kept (in the audit log) so that resuming applies it too.
+        """
         self.save_script(script)
         sid = session_id or str(uuid.uuid4())
         now = self.clock()
@@ -274,7 +283,10 @@ class Store:
             cols = ", ".join(row)
             marks = ", ".join("?" for _ in row)
             conn.execute(f"INSERT INTO sessions ({cols}) VALUES ({marks})", tuple(row.values()))
-            self._audit(conn, sid, info.interviewer or info.kiosk or "participant", "session.start")
+            actor = info.interviewer or info.kiosk or "participant"
+            self._audit(conn, sid, actor, "session.start")
+            if redact is not None:
+                self._audit(conn, sid, actor, "session.redact", new_value=",".join(redact))
 
         self.write(action)
         return sid
@@ -642,6 +654,17 @@ class Store:
                 )
             )
         return answers
+
+    def redact_override(self, session_id: str) -> tuple[str, ...] | None:
+        """The personal-data kinds chosen for this session at its start (None: the script's)."""
+        row = self.conn.execute(
+            "SELECT new_value FROM audit_log WHERE session_id = ? AND action = 'session.redact' "
+            "ORDER BY id DESC LIMIT 1",
+            (session_id,),
+        ).fetchone()
+        if row is None:
+            return None
+        return tuple(kind for kind in (row[0] or "").split(",") if kind)
 
     def session(self, session_id: str) -> dict[str, Any]:
         """One session's row."""

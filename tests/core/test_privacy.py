@@ -57,3 +57,44 @@ def test_import_with_redaction_stores_nothing_personal(tmp_path: Path) -> None:
     dump = json.dumps(Store(tmp_path / "s.db").conn.execute("SELECT * FROM answers").fetchall())
     assert "x@y.com" not in dump and "4111" not in dump
     assert "[card]" in dump and "[email]" in dump
+
+
+@pytest.mark.parametrize(
+    ("script_redacts", "override", "redacted"),
+    [(False, ("email",), True), (True, (), False), (True, None, True)],
+)
+def test_a_sessions_own_redaction_applies_again_on_resume(
+    tmp_path: Path, script_redacts: bool, override: tuple[str, ...] | None, redacted: bool
+) -> None:
+    from cjm_interview.domain import SessionInfo
+    from cjm_interview.script import load_script
+    from cjm_interview.session import InterviewSession
+
+    text = (PROMPTS / "customer.yaml").read_text(encoding="utf-8")
+    if script_redacts:
+        text = text.replace(
+            "perspective: customer\n", "perspective: customer\nredact: [email]\n", 1
+        )
+    path = tmp_path / "customer.yaml"
+    path.write_text(text, encoding="utf-8")
+    script = load_script(path)
+    assert script.redact == (("email",) if script_redacts else ())
+
+    store = Store(tmp_path / "s.db")
+    session = InterviewSession.start(store, script, SessionInfo(), redact=override)
+    session.submit("yes")
+    session.submit("The bank, mail me at me@home.net")
+    store.close()
+
+    store = Store(tmp_path / "s.db")
+    assert store.redact_override(session.id) == override
+    resumed = InterviewSession.resume(store, session.id)  # the script as stored
+    assert resumed.current().question.id == "stakeholders"
+    resumed.submit("My adviser, jo@bank.example")
+    kept = {a.key.question_id: a.raw for a in store.load_answers(session.id)}
+    if redacted:
+        assert kept["service"] == "The bank, mail me at [email]"
+        assert kept["stakeholders"] == "My adviser, [email]"
+    else:
+        assert kept["service"].endswith("me@home.net")
+        assert kept["stakeholders"].endswith("jo@bank.example")
