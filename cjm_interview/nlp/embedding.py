@@ -121,7 +121,11 @@ class Heads:
         a = self.arrays
         x = self.features(embeddings, lexicon, words)
         sentiment = _softmax(x @ a["sent_W"] + a["sent_b"])
-        grade = np.clip(x @ a["grade_w"] + a["grade_b"], 0.0, 10.0)
+        grade = x @ a["grade_w"] + a["grade_b"]
+        if "grade_means" in a:  # mixed with the grade the sentiment predicts
+            weight = float(self.meta.get("grade_weight", 1.0))
+            grade = weight * grade + (1.0 - weight) * (sentiment @ a["grade_means"])
+        grade = np.clip(grade, 0.0, 10.0)
         emotions = _sigmoid(x @ a["emo_W"] + a["emo_b"])
         xt = np.hstack([x, channels])
         touch = _sigmoid(xt @ a["tp_W"] + a["tp_b"])

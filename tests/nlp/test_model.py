@@ -12,6 +12,7 @@ import pytest
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.features import LEXICON_FEATURES, word_features
 from cjm_interview.nlp.train import (
+    GRADE_WEIGHTS,
     LEXICON_WEIGHTS,
     fit_binary,
     fit_ridge,
@@ -37,6 +38,7 @@ def test_heads_are_plain_arrays() -> None:
     assert meta["report"]["sentiment"]["heldout:macro_f1"] > 0.6
     # Sentence vector, lexicon cues and hashed words, in that order.
     assert sent_w.shape[0] == 384 + len(LEXICON_FEATURES) + meta["word_dim"]
+    assert meta["grade_weight"] in GRADE_WEIGHTS and len(meta["report"]) == 4
     # The lexicon weight in use is the one the transfer figures favour.
     means = meta["transfer"]["mean"]
     assert means[f"{meta['lexicon_weight']:g}"] == max(means.values())
@@ -74,6 +76,29 @@ def test_model_tags_clear_cases(model) -> None:
     assert len(results[0].embedding) == 384 * 4
     vector = np.frombuffer(results[0].embedding, dtype="<f4")
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("it was stressful", "negative"),
+        ("The whole thing was stressful and slow", "negative"),
+        ("I was moving house and needed internet set up, it was stressful", "negative"),
+        ("I was worried it would not arrive in time", "negative"),
+        ("It was a nightmare from start to finish", "negative"),
+        ("frustrating", "negative"),
+        ("I went to the branch on Monday", "neutral"),
+        ("needed internet set up", "neutral"),
+        ("they were really patient with me", "positive"),
+        ("I felt relieved when it finally worked", "positive"),
+    ],
+)
+def test_model_reads_feelings_as_interviews_state_them(model, text: str, sentiment: str) -> None:
+    result = model.tag_batch([text])[0]
+    assert result.sentiment == sentiment
+    # The predicted grade is on the sentiment's side of the neutral mean (5.5).
+    low, high = {"negative": (0, 5.5), "neutral": (3.5, 7.5), "positive": (5.5, 10)}[sentiment]
+    assert low <= result.grade <= high
 
 
 def test_learners_learn() -> None:
