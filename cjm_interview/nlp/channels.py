@@ -43,7 +43,10 @@ RULES: tuple[_Rule, ...] = (
         "web",
         r"\b(?:web\s?site|web\s?page|online (?:form|account|portal|banking|booking|chat)?|"
         r"log(?:ged)?\s?in(?:to)?|sign(?:ed)?\s?up online|booked online|ordered online|"
-        r"applied online|paid online|online|internet|google[d]?|searched|comparison site|"
+        r"applied online|paid online|online|google[d]?|searched|comparison site|"
+        # The internet as the way in, not as the product ("needed internet set up").
+        r"(?:on|over|via|through|from|searched|browsed) the internet|"
+        r"internet (?:banking|search(?:ed|es)?|page|form|account|site)|"
         r"webform|web form|portal|my account page|browser)\b",
         0.75,
     ),

@@ -27,6 +27,10 @@ from cjm_interview.nlp.loader import ModelUnavailable, load_tagger
         ("I couldn't find a phone number anywhere", set()),
         ("they built me a website for the shop", set()),
         ("I felt completely ignored", set()),
+        ("I was moving house and needed internet set up", set()),
+        ("my internet kept dropping out", set()),
+        ("found their number on the internet", {"web"}),
+        ("paid it through internet banking", {"web"}),
     ],
 )
 def test_channels(text: str, channels: set[str]) -> None:
