@@ -76,6 +76,11 @@ class TaggerFailed(Message):
 
 
 @dataclass
+class TagsDone(Message):
+    """The interviewer left the tag list (Escape): the answer box takes the keys again."""
+
+
+@dataclass
 class TagDecision(Message):
     """The interviewer accepted, removed, corrected or added a tag.
 

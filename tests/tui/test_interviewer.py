@@ -111,6 +111,7 @@ async def test_interviewer_checks_tags_in_the_panel(
     tmp_path: Path, customer_script, fake_tagger
 ) -> None:
     """F7 selects the last tagged answer; a, x, c and + change its tags in the store."""
+    from cjm_interview.tui.widgets.inputs import AnswerInput
     from cjm_interview.tui.widgets.panel import TagList
 
     store = Store(tmp_path / "s.db")
@@ -159,7 +160,17 @@ async def test_interviewer_checks_tags_in_the_panel(
         await pilot.pause(0.05)
         await pilot.press(*"emotion: relief", "enter")
         await pilot.pause(0.1)
+        # A label outside the taxonomy is refused; a channel's shown name is understood.
+        await pilot.press("plus", *"touchpoint: nobody picked up", "enter")
+        await pilot.pause(0.1)
+        await pilot.press("plus", *"In person", "enter")
+        await pilot.pause(0.1)
         shown = {(t["kind"], t["label"], t["status"]) for t in tag_list.tags}
+        # Escape hands the keys back to the answer box.
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert app.focused is not None
+        assert any(isinstance(w, AnswerInput) for w in app.focused.ancestors_with_self)
 
     session_id = store.list_sessions()[0]["id"]
     answer_id = store.answer_id(session_id, AnswerKey("action", 1))
@@ -173,6 +184,8 @@ async def test_interviewer_checks_tags_in_the_panel(
     assert rows[("sentiment", sentiment["label"])][0] == "removed"
     assert rows[("touchpoint", "chat")] == ("added", "person", "ana")
     assert rows[("emotion", "relief")] == ("added", "person", "ana")
+    assert rows[("touchpoint", "in_person")] == ("added", "person", "ana")
+    assert not any("nobody" in label for _, label in rows)
     # The panel shows what the store holds.
     assert ("touchpoint", "chat", "added") in shown
     assert ("emotion", "relief", "added") in shown
@@ -188,4 +201,4 @@ async def test_interviewer_checks_tags_in_the_panel(
             "SELECT action FROM audit_log WHERE action LIKE 'tag.%' ORDER BY id"
         )
     ]
-    assert actions == ["tag.accepted", "tag.removed", "tag.corrected", "tag.added"]
+    assert actions == ["tag.accepted", "tag.removed", "tag.corrected", "tag.added", "tag.added"]

@@ -24,8 +24,9 @@ from cjm_interview.answers import InvalidAnswer
 from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
 from cjm_interview.engine import AwaitingTags, Prompt, Rejected
 from cjm_interview.errors import CjmError
-from cjm_interview.nlp.base import Tagger
+from cjm_interview.nlp.base import SENTIMENTS, Tagger
 from cjm_interview.session import InterviewSession
+from cjm_interview.taxonomy import default_taxonomy
 from cjm_interview.tui.messages import (
     AnswerGiven,
     AnswerSelected,
@@ -33,6 +34,7 @@ from cjm_interview.tui.messages import (
     NoteWritten,
     TagDecision,
     TaggingFailed,
+    TagsDone,
     TagsReady,
 )
 from cjm_interview.tui.safe import one_line
@@ -564,12 +566,42 @@ class InterviewScreen(Screen[None]):
             self.selected = message.key
             self.refresh_panel()
 
+    def on_tags_done(self, message: TagsDone) -> None:
+        message.stop()
+        self._refocus()
+
+    def _tag_options(self, kind: str) -> dict[str, str]:
+        """The labels a person may give a tag of this kind, with the words shown for them."""
+        if kind == "touchpoint":
+            return {t.id: t.label for t in self.session.script.touchpoints}
+        if kind == "emotion":
+            return {e: e for e in default_taxonomy().emotion_ids}
+        return {s: s for s in SENTIMENTS}
+
+    def _tag_label(self, kind: str, typed: str) -> str | None:
+        """The stored label for what the interviewer typed (an id or a shown label), if valid."""
+        wanted = " ".join(typed.split()).lower()
+        for label, shown in self._tag_options(kind).items():
+            if wanted in (label.lower(), shown.lower(), label.replace("_", " ")):
+                return label
+        return None
+
     def on_tag_decision(self, message: TagDecision) -> None:
         message.stop()
         key = self.selected
         store = self.session.store
         if key is None:
             return
+        if message.status in ("added", "corrected"):
+            label = self._tag_label(message.kind, message.label)
+            if label is None:
+                self.notify(
+                    f"Not a {message.kind} label: {one_line(message.label, 40)!r}. "
+                    f"Choose from: {', '.join(self._tag_options(message.kind))}",
+                    severity="warning",
+                )
+                return
+            message.label = label
         answer_id = store.answer_id(self.session.id, key)
         if answer_id is None:
             return

@@ -14,7 +14,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from cjm_interview.engine import StepView
-from cjm_interview.tui.messages import NoteWritten, TagDecision
+from cjm_interview.tui.messages import NoteWritten, TagDecision, TagsDone
 from cjm_interview.tui.safe import one_line, safe_text
 
 CURVE_ROWS = 3
@@ -156,7 +156,9 @@ class TagPanel(Vertical):
             return
         tag_list.show(tags)
         tag_list.display = True
-        help_line.update(Text("a accept · x remove · c correct · + add", style="dim"))
+        help_line.update(
+            Text("a accept · x remove · c correct · + add · Esc back to the answer", style="dim")
+        )
         help_line.display = True
 
     def open_editor(self, status: str, tag: dict[str, Any] | None) -> None:
@@ -183,7 +185,7 @@ class TagPanel(Vertical):
         if not text:
             return
         if status == "corrected" and tag is not None:
-            self.post_message(TagDecision(int(tag["id"]), "corrected", text.lower()))
+            self.post_message(TagDecision(int(tag["id"]), "corrected", text.lower(), tag["kind"]))
             return
         kind, _, label = text.partition(":")
         if not label:
@@ -200,6 +202,9 @@ class TagPanel(Vertical):
             event.stop()
             editor.display = False
             self.query_one(TagList).focus()
+        elif event.key == "escape" and self.query_one(TagList).has_focus:
+            event.stop()
+            self.post_message(TagsDone())
 
 
 class NotesPanel(Vertical):
