@@ -170,7 +170,9 @@ class EmbeddingTagger:
             word_features(texts, self.heads.word_dim),
         )
         weight = float(self.heads.meta.get("lexicon_weight", 0.5))
-        sentiment_probs = blend_sentiment(out["sentiment"], lexicon_sentiment(texts), weight)
+        sentiment_probs = out["sentiment"]
+        if weight:  # the lexicon tagger is run only when its share counts
+            sentiment_probs = blend_sentiment(sentiment_probs, lexicon_sentiment(texts), weight)
         thresholds_e = self.heads.arrays["emo_thr"]
         thresholds_t = self.heads.arrays["tp_thr"]
         results = []
