@@ -4,8 +4,6 @@ the database are checked."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -15,14 +13,9 @@ import pytest
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
+from ..terminal import TMUX, kill, tmux
 
-TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
-
-
-def tmux(*args: str) -> str:
-    done = subprocess.run([TMUX, *args], capture_output=True, text=True, check=True)
-    return done.stdout
 
 
 def screen(name: str) -> str:
@@ -90,7 +83,7 @@ def test_kiosk_in_a_real_terminal(tmp_path: Path) -> None:
         send(name, "Enter")
         wait_for(name, "EXITED 0")
     finally:
-        subprocess.run([TMUX, "kill-session", "-t", name], capture_output=True)
+        kill(name)
     store = Store(db)
     rows = store.list_sessions()
     assert rows and rows[0]["kiosk"] == "tmux-1"

@@ -4,9 +4,7 @@ the file is sound, and the session resumes at the right question."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -17,8 +15,8 @@ from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
+from ..terminal import TMUX, kill, tmux
 
-TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 # (what the screen asks last, the answer typed)
 ANSWERS = [
@@ -36,10 +34,6 @@ ANSWERS = [
 def last_question_is(name: str, text: str) -> bool:
     lines = [line for line in shown(name).splitlines() if line.strip()]
     return any(text in line for line in lines[-12:])
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run([TMUX, *args], capture_output=True, text=True, check=True).stdout
 
 
 def shown(name: str) -> str:
@@ -84,7 +78,7 @@ def test_kill_9_the_tui(tmp_path: Path, quick_script, kill_after: int) -> None:
             wait_until(lambda g=given: _count(db) >= g, name)
         os.kill(pid, signal.SIGKILL)
     finally:
-        subprocess.run([TMUX, "kill-session", "-t", name], capture_output=True)
+        kill(name)
     store = Store(db)
     assert store.integrity_check() == []
     session_id = store.list_sessions()[0]["id"]
