@@ -22,6 +22,11 @@ def tmux(*args: str, check: bool = True) -> str:
     return done.stdout
 
 
+def screen(session: str) -> str:
+    """What the session's pane shows now, as text."""
+    return tmux("capture-pane", "-p", "-t", session)
+
+
 def kill(session: str) -> None:
     """End a session (the server goes with its last session)."""
     tmux("kill-session", "-t", session, check=False)

@@ -13,13 +13,9 @@ import pytest
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
-from ..terminal import TMUX, kill, tmux
+from ..terminal import TMUX, kill, screen, tmux
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
-
-
-def screen(name: str) -> str:
-    return tmux("capture-pane", "-p", "-t", name)
 
 
 def wait_for(name: str, text: str, timeout: float = 30.0) -> str:

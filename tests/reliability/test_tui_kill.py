@@ -15,7 +15,7 @@ from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
-from ..terminal import TMUX, kill, tmux
+from ..terminal import TMUX, kill, screen, tmux
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 # (what the screen asks last, the answer typed)
@@ -32,12 +32,8 @@ ANSWERS = [
 
 
 def last_question_is(name: str, text: str) -> bool:
-    lines = [line for line in shown(name).splitlines() if line.strip()]
+    lines = [line for line in screen(name).splitlines() if line.strip()]
     return any(text in line for line in lines[-12:])
-
-
-def shown(name: str) -> str:
-    return tmux("capture-pane", "-p", "-t", name)
 
 
 def wait_until(predicate, name: str, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
@@ -60,15 +56,15 @@ def test_kill_9_the_tui(tmp_path: Path, quick_script, kill_after: int) -> None:
     tmux("new-session", "-d", "-s", name, "-x", "100", "-y", "30", "-c", str(ROOT), command)
     try:
         pid = int(tmux("list-panes", "-t", name, "-F", "#{pane_pid}").split()[0])
-        wait_until(lambda: "Press Enter to begin" in shown(name), name)
+        wait_until(lambda: "Press Enter to begin" in screen(name), name)
         # A key sent while the first screen is still being set up can be lost;
         # a person would press again, and so does the test.
         for _ in range(20):
             tmux("send-keys", "-t", name, "Enter")
             time.sleep(0.5)
-            if "agree to take part" in shown(name):
+            if "agree to take part" in screen(name):
                 break
-        wait_until(lambda: "agree to take part" in shown(name), name)
+        wait_until(lambda: "agree to take part" in screen(name), name)
         for given, (question, answer) in enumerate(ANSWERS[:kill_after], 1):
             wait_until(lambda q=question: last_question_is(name, q), name)
             time.sleep(0.3)  # the question's input takes the keys once it is mounted
