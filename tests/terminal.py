@@ -1,8 +1,9 @@
-"""tmux for the tests that drive the real program in a real terminal.
+"""The real program in a real terminal, for the tests that drive it through tmux.
 
-The tests run their own tmux server (a private socket, no user configuration):
-a tmux the developer already has open, with its own environment and options,
-must not change what the program shows.
+Each pane runs on a tmux server of its own (a private socket, no user
+configuration). A tmux the developer has open, with its own environment and
+options, cannot change what the program shows, and one test's server shutting
+down can never take the next test's session with it.
 """
 
 from __future__ import annotations
@@ -10,23 +11,88 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Callable
+from itertools import count
+from pathlib import Path
+from types import TracebackType
 
 TMUX = shutil.which("tmux")
-SERVER = ["-L", f"cjm-tests-{os.getpid()}", "-f", "/dev/null"]
+_numbers = count()
 
 
-def tmux(*args: str, check: bool = True) -> str:
-    """Run a tmux command on the tests' own server; its output."""
-    assert TMUX is not None
-    done = subprocess.run([TMUX, *SERVER, *args], capture_output=True, text=True, check=check)
-    return done.stdout
+class Pane:
+    """`command` running in a 100×30 tmux pane; keys in, screen text out.
 
+    The pane stays on screen when the program ends, so a test that fails because
+    the program died shows its last screen (a traceback, say).
+    """
 
-def screen(session: str) -> str:
-    """What the session's pane shows now, as text."""
-    return tmux("capture-pane", "-p", "-t", session)
+    def __init__(self, command: str, cwd: Path, width: int = 100, height: int = 30) -> None:
+        self.name = f"cjm-tests-{os.getpid()}-{next(_numbers)}"
+        self._tmux(
+            "new-session", "-d", "-s", "pane", "-x", str(width), "-y", str(height),
+            "-c", str(cwd), command,
+            ";", "set-option", "-t", "pane", "remain-on-exit", "on",
+        )  # fmt: skip
+        self.pid = int(self._tmux("list-panes", "-t", "pane", "-F", "#{pane_pid}").split()[0])
+        """The pid of the pane's process (the program, when started with exec)."""
+        self._socket = Path(self._tmux("display-message", "-p", "#{socket_path}").strip())
 
+    def _tmux(self, *args: str, check: bool = True) -> str:
+        assert TMUX is not None
+        command = [TMUX, "-L", self.name, "-f", "/dev/null", *args]
+        return subprocess.run(command, capture_output=True, text=True, check=check).stdout
 
-def kill(session: str) -> None:
-    """End a session (the server goes with its last session)."""
-    tmux("kill-session", "-t", session, check=False)
+    def keys(self, *keys: str, pause: float = 0.0) -> None:
+        """Press keys by tmux name ("Enter", "C-c", "F12"), `pause` seconds apart."""
+        for key in keys:
+            self._tmux("send-keys", "-t", "pane", key)
+            time.sleep(pause)
+
+    def write(self, text: str) -> None:
+        """Type `text` as it is (no key names)."""
+        self._tmux("send-keys", "-t", "pane", "-l", text)
+
+    def screen(self) -> str:
+        """What the pane shows now, as text."""
+        return self._tmux("capture-pane", "-p", "-t", "pane")
+
+    def ended(self) -> bool:
+        """Whether the program in the pane has ended."""
+        return self._tmux("list-panes", "-t", "pane", "-F", "#{pane_dead}").strip() == "1"
+
+    def wait_until(self, shows: Callable[[str], bool], what: str, timeout: float = 30.0) -> str:
+        """Wait until the screen `shows` what is expected; the screen. Fails with the screen."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown = self.screen()
+            if shows(shown):
+                return shown
+            if self.ended():
+                # tmux scrolls a dead pane: its history holds the last words (a traceback).
+                shown = self._tmux("capture-pane", "-p", "-S", "-", "-t", "pane").strip("\n")
+                raise AssertionError(f"{what}: the program ended; the screen was:\n{shown}")
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{what}: {timeout:.0f} s passed; the screen was:\n{shown}")
+            time.sleep(0.1)
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> str:
+        """Wait until `text` is on screen; the screen."""
+        return self.wait_until(lambda shown: text in shown, f"{text!r} never appeared", timeout)
+
+    def close(self) -> None:
+        """Stop the program and the pane's tmux server."""
+        self._tmux("kill-server", check=False)
+        self._socket.unlink(missing_ok=True)  # tmux leaves it behind
+
+    def __enter__(self) -> Pane:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
