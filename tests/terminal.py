@@ -19,6 +19,14 @@ from types import TracebackType
 
 TMUX = shutil.which("tmux")
 _numbers = count()
+# Programs size themselves from COLUMNS and LINES before the terminal, and the
+# test run may have set them (to 80×24): the pane's size must be the one asked for.
+_ENVIRONMENT = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+
+def flat(shown: str) -> str:
+    """Screen text as one line: wrapped sentences joined, the chat's bar and spacing gone."""
+    return " ".join(" ".join(line.strip().lstrip("▌").split()) for line in shown.splitlines())
 
 
 class Pane:
@@ -42,7 +50,9 @@ class Pane:
     def _tmux(self, *args: str, check: bool = True) -> str:
         assert TMUX is not None
         command = [TMUX, "-L", self.name, "-f", "/dev/null", *args]
-        return subprocess.run(command, capture_output=True, text=True, check=check).stdout
+        return subprocess.run(
+            command, capture_output=True, text=True, check=check, env=_ENVIRONMENT
+        ).stdout
 
     def keys(self, *keys: str, pause: float = 0.0) -> None:
         """Press keys by tmux name ("Enter", "C-c", "F12"), `pause` seconds apart."""
@@ -78,8 +88,10 @@ class Pane:
             time.sleep(0.1)
 
     def wait_for(self, text: str, timeout: float = 30.0) -> str:
-        """Wait until `text` is on screen; the screen."""
-        return self.wait_until(lambda shown: text in shown, f"{text!r} never appeared", timeout)
+        """Wait until `text` is on screen, wherever its lines wrap; the screen."""
+        return self.wait_until(
+            lambda shown: text in flat(shown), f"{text!r} never appeared", timeout
+        )
 
     def close(self) -> None:
         """Stop the program and the pane's tmux server."""
