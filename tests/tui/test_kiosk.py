@@ -125,3 +125,22 @@ async def test_idle_participant_is_asked_then_reset(tmp_path: Path, quick_script
     rows = store.list_sessions()
     assert [r["status"] for r in rows] == ["abandoned"]
     assert rows[0]["answers"] == 1
+
+
+async def test_a_stray_enter_gives_no_consent(tmp_path: Path, quick_script) -> None:
+    """Enter pressed twice on the welcome screen must not answer "yes" for the participant:
+    a choice is made with y/n, a number, or by moving to it."""
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter", "enter")  # begin, and once more by accident
+        await pilot.pause(0.2)
+        screen = app.screen
+        assert screen.current.question.id == "consent"
+        assert "This question needs an answer." in screen.chat.transcript()
+        await pilot.press("down", "up", "down", "enter")  # moved to "No": that is a choice
+        await pilot.pause(0.2)
+    session_id = store.list_sessions()[0]["id"]
+    answers = {a.key.question_id: a.value for a in store.load_answers(session_id)}
+    assert answers == {"consent": False}

@@ -208,6 +208,10 @@ class ChoicePicker(Widget, can_focus=True):
         """Letter keys that pick a value (y/n for yes-no questions)."""
         self.touched = False
         """True once the participant changed the ticks (suggestions no longer apply)."""
+        self.cursor_picks = False
+        """In a single choice, the highlighted row is the choice: once the participant
+        has moved it. A stray Enter on a fresh question (the one that started the
+        interview, pressed twice) must not give consent or pick the first option."""
         if not multi and self.selected:
             self.cursor = [v for v, _ in self.options].index(self.selected[0])
 
@@ -236,7 +240,8 @@ class ChoicePicker(Widget, can_focus=True):
         if self.multi and value != OTHER:
             mark = "[x]" if value in self.selected else "[ ]"
         else:
-            mark = "(•)" if (value in self.selected or (here and not self.multi)) else "( )"
+            picked = value in self.selected or (here and not self.multi and self.cursor_picks)
+            mark = "(•)" if picked else "( )"
         cell = Text(f" {'▶' if here else ' '} {mark} {number}) ", style="bold" if here else "")
         cell.append(Text(label, style="reverse bold" if here else ""))
         return cell
@@ -261,11 +266,18 @@ class ChoicePicker(Widget, can_focus=True):
     def watch_cursor(self) -> None:
         self.refresh()
 
+    def _move_to(self, index: int) -> None:
+        self.cursor = index
+        if not self.multi:
+            self.cursor_picks = True
+            self.selected = []  # the cursor's row is the choice now
+            self.refresh()
+
     def action_move(self, delta: int) -> None:
-        self.cursor = (self.cursor + delta) % len(self.rows)
+        self._move_to((self.cursor + delta) % len(self.rows))
 
     def action_jump(self, index: int) -> None:
-        self.cursor = index % len(self.rows)
+        self._move_to(index % len(self.rows))
 
     def action_move_column(self, delta: int) -> None:
         width = self.content_size.width
@@ -274,7 +286,7 @@ class ChoicePicker(Widget, can_focus=True):
         per_column = -(-len(self.rows) // self._columns(width))
         target = self.cursor + delta * per_column
         if 0 <= target < len(self.rows):
-            self.cursor = target
+            self._move_to(target)
 
     def _toggle(self, index: int) -> None:
         self.touched = True
@@ -298,11 +310,17 @@ class ChoicePicker(Widget, can_focus=True):
 
     def action_choose(self) -> None:
         value = self.rows[self.cursor][0]
-        if value == OTHER and (not self.multi or not self.selected):
-            self.post_message(self.OtherWanted())
-            return
         if self.multi:
+            if value == OTHER and not self.selected:
+                self.post_message(self.OtherWanted())
+                return
             self.post_message(self.Chosen(list(self.selected)))
+        elif self.selected:
+            self.post_message(self.Chosen(list(self.selected)))
+        elif not self.cursor_picks:
+            self.post_message(self.Chosen([]))  # nothing chosen yet: the engine says so
+        elif value == OTHER:
+            self.post_message(self.OtherWanted())
         else:
             self.post_message(self.Chosen([value]))
 
