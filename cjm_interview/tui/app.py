@@ -26,6 +26,7 @@ from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 from cjm_interview.tui.messages import TaggerFailed, TaggerReady
 from cjm_interview.tui.tagging import TaggerLoader, TaggerPlan, as_plan, label_of
+from cjm_interview.tui.typeahead import Typeahead
 
 HIGH_CONTRAST = Theme(
     name="cjm-high-contrast",
@@ -96,6 +97,8 @@ class CjmApp(App[None]):
         self.session: InterviewSession | None = None
         """The interview on screen, if any."""
         self._theme_name = theme
+        self.typeahead = Typeahead(self)
+        """Keys typed while one question's input gives way to the next."""
         self.tagger_status = self._status_text()
 
     # ------------------------------------------------------------ start-up
@@ -127,6 +130,11 @@ class CjmApp(App[None]):
                 self.post_message(TaggerFailed(label, str(exc) or type(exc).__name__, final))
                 continue
             self.post_message(TaggerReady(tagger, label, final))
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.typeahead.take(event):
+            return
+        await super().on_event(event)
 
     def _status_text(self, failed: str = "") -> str:
         if not self.plan.enabled:

@@ -70,3 +70,31 @@ def test_kiosk_in_a_real_terminal(tmp_path: Path) -> None:
     assert answers["grade"].value == 3 and answers["overall_grade"].value == 4
     phone = {t.label for t in answers["action"].tags or () if t.kind == "touchpoint"}
     assert phone == {"phone"}
+
+
+def test_a_fast_typist_in_a_real_terminal(tmp_path: Path) -> None:
+    """Every answer typed in one go, before any next question is drawn: each lands on its own."""
+    db = tmp_path / "kiosk.db"
+    command = (
+        f"CJM_KIOSK_PIN=4821 exec {sys.executable} -m cjm_interview kiosk --script quick "
+        f"--db {db} --tagger none"
+    )
+    with Pane(command, ROOT) as pane:
+        pane.wait_for("Press Enter to begin")
+        pane.keys("Enter")
+        pane.wait_for("Do you agree to take part?")
+        time.sleep(0.3)  # the first question's input takes the keys once it is mounted
+        for text in ("y", "went to the shop", "7", "n", "6", "more staff"):
+            pane.write(text)
+            pane.keys("Enter")
+        pane.wait_for("Your answers are saved")
+    store = Store(db)
+    answers = store.load_answers(store.list_sessions()[0]["id"])
+    assert [(a.key.question_id, a.raw) for a in answers] == [
+        ("consent", "yes"),
+        ("action", "went to the shop"),
+        ("grade", "7"),
+        ("more_steps", "no"),
+        ("overall_grade", "6"),
+        ("improvement", "more staff"),
+    ]

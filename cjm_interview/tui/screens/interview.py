@@ -281,6 +281,13 @@ class InterviewScreen(Screen[None]):
 
     async def on_answer_given(self, message: AnswerGiven) -> None:
         message.stop()
+        try:
+            await self._take_answer(message)
+        finally:
+            # After the next input's focus (itself set later): keys typed meanwhile go there.
+            self.app.call_later(self.cjm.typeahead.release)
+
+    async def _take_answer(self, message: AnswerGiven) -> None:
         prompt = self.current
         if prompt is None or message.key != prompt.key:
             return  # a second Enter on an input already answered

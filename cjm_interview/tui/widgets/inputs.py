@@ -24,6 +24,7 @@ from cjm_interview.domain import QuestionType
 from cjm_interview.engine import Prompt
 from cjm_interview.tui.messages import AnswerGiven, JourneyEdit
 from cjm_interview.tui.safe import clean_paste, one_line
+from cjm_interview.tui.typeahead import INPUT_CLASS
 
 OTHER = "__other__"
 DIGIT_KEYS = "1234567890"  # 1–9 pick options 1–9, 0 picks the 10th
@@ -40,14 +41,17 @@ class AnswerInput(Widget):
     """Keys shown under the input."""
 
     def __init__(self, prompt: Prompt, preset: Any = None) -> None:
-        super().__init__(classes="answer-input")
+        super().__init__(classes=INPUT_CLASS)
         self.prompt = prompt
         """The prompt this input answers."""
         self.preset = preset
         """What the input starts with: the earlier answer when revisiting, or a suggestion."""
 
     def send(self, raw: Any) -> None:
-        """Hand the answer to the screen."""
+        """Hand the answer to the screen; keys typed from now on wait for the next input."""
+        typeahead = getattr(self.app, "typeahead", None)
+        if typeahead is not None:
+            typeahead.hold()
         self.post_message(AnswerGiven(self.prompt.key, raw))
 
     def focus_answer(self) -> None:
