@@ -179,6 +179,8 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
     cur = conn.execute(f"SELECT s.* FROM sessions s{where} ORDER BY s.started_at, s.id", args)
     names = [d[0] for d in cur.description]
     sessions = {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
+    # A participant who declined (or withdrew) consent has no journey on any map.
+    sessions = {key: row for key, row in sessions.items() if row.get("consent") != 0}
     if not sessions:
         return []
     shapes = _shapes(store, (s["script_sha256"] for s in sessions.values()))
@@ -192,7 +194,8 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
     tags: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
     for answer_id, kind, label, score in conn.execute(
         f"SELECT t.answer_id, t.kind, t.label, t.score FROM tags t JOIN answers a ON a.id = "
-        f"t.answer_id {join} WHERE a.is_current = 1 AND t.status NOT IN ('removed', 'corrected')",
+        f"t.answer_id {join} WHERE a.is_current = 1 AND a.applies = 1 "
+        "AND t.status NOT IN ('removed', 'corrected')",
         params,
     ):
         tags[answer_id].append((kind, label, score))
@@ -210,7 +213,7 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
         "CASE WHEN a.maps_to IS NULL THEN a.question_id END, "
         f"a.step > 0 AND a.section_id IN ({in_group or 'NULL'}), a.skipped, "
         f"CASE WHEN a.maps_to NOT IN ({free}) AND a.value_json LIKE '\"%' THEN a.raw_text END "
-        f"FROM answers a {join} WHERE a.is_current = 1 AND "
+        f"FROM answers a {join} WHERE a.is_current = 1 AND a.applies = 1 AND "
         "(a.maps_to IS NOT NULL OR a.step > 0 OR a.question_id LIKE '%#order') "
         "ORDER BY a.session_id, a.id",
         params,

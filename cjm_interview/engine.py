@@ -373,6 +373,35 @@ class Engine:
         """Applicable items up to and including the first unanswered one."""
         return [x for x in self._walked() if isinstance(x, Item)]
 
+    def off_path(self) -> set[AnswerKey]:
+        """Answers the participant's other answers have since made inapplicable.
+
+        Consent changed to "no", a branch whose condition an earlier answer now
+        fails, a step taken out of the journey: such answers are kept (changing
+        back brings them back) but belong to no map. Unlike the walk, this looks
+        past unanswered questions, and a condition that cannot be decided yet
+        (tags still to come) keeps its answers.
+        """
+        reachable: set[AnswerKey] = set()
+        for section in self.script.sections:
+            if _fails(self._test(section.when, 0, 0)):
+                continue
+            if section.repeat is not None:
+                steps = list(enumerate(self._group_iterations(section.id), 1))
+            elif section.for_each is not None:
+                steps = list(enumerate(self._group_iterations(section.for_each), 1))
+            else:
+                steps = [(0, 0)]
+            for number, iteration in steps:
+                for question in section.questions:
+                    if not _fails(self._test(question.when, iteration, number)):
+                        reachable.add(AnswerKey(question.id, iteration))
+        return {
+            key
+            for key in self.answers
+            if key not in reachable and not key.question_id.endswith(ORDER_SUFFIX)
+        }
+
     # ------------------------------------------------------------ state
     def state(self) -> Prompt | AwaitingTags | None:
         """The prompt to show, an AwaitingTags marker, or None when finished."""
@@ -744,6 +773,11 @@ class Engine:
         return Progress(
             answered, total, remaining * self.script.estimated_seconds_per_question, False
         )
+
+
+def _fails(verdict: Any) -> bool:
+    """A condition known to be false (not merely undecided)."""
+    return verdict is not UNKNOWN and not truthy(verdict)
 
 
 def _action_question(section: Section) -> Question:

@@ -59,6 +59,7 @@ _ANSWER_COLUMNS = (
     "skipped",
     "answered_at",
     "answered_by",
+    "applies",
 )
 _TAG_COLUMNS = (
     "kind",
@@ -317,10 +318,13 @@ def _copy(
         "SELECT (SELECT coalesce(max(id), 0) FROM main.answers) - "
         "(SELECT coalesce(min(id), 1) FROM src.answers) + 1"
     ).fetchone()[0]
-    acols = ", ".join(_ANSWER_COLUMNS)
+    # Files from before answers were flagged as off the path lack that column (all apply).
+    have = {r[1] for r in conn.execute("PRAGMA src.table_info(answers)")}
+    answer_columns = tuple(c for c in _ANSWER_COLUMNS if c in have)
+    acols = ", ".join(answer_columns)
     conn.execute(
         f"INSERT INTO main.answers (id, {acols}) SELECT a.id + ?, "
-        f"{_prefixed('a', _ANSWER_COLUMNS)} FROM src.answers a "
+        f"{_prefixed('a', answer_columns)} FROM src.answers a "
         "JOIN temp.merge_pick p ON p.id = a.session_id ORDER BY a.id",
         (offset,),
     )

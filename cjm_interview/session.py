@@ -51,6 +51,7 @@ class InterviewSession:
         """Who gives the answers: interviewer name, kiosk id or empty for the participant."""
         self.tag_errors: list[str] = []
         """Tagging failures (the answers themselves were saved)."""
+        self._off_path: set[AnswerKey] | None = None  # as last written to the store
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -106,6 +107,9 @@ class InterviewSession:
         session = cls(store, script, session_id, engine, tagger, actor)
         if row["status"] != "in_progress" and not engine.finished:
             store.set_status(session_id, "in_progress", actor)
+        # Files from before the flag, or a crash between two writes, catch up here.
+        session._off_path = store.off_path(session_id)
+        session._sync_off_path()
         return session
 
     # ------------------------------------------------------------ asking
@@ -191,7 +195,16 @@ class InterviewSession:
                 section_id = self.script.section_of(qid).id
                 maps_to = self._maps_to(answer.key)
             rows.append((answer, section_id, maps_to))
-        self.store.save_answers(self.id, rows, answered_by=self.actor)
+        off_path = self.engine.off_path()
+        self.store.save_answers(self.id, rows, answered_by=self.actor, off_path=off_path)
+        self._off_path = off_path
+
+    def _sync_off_path(self) -> None:
+        """Flag in the store the answers that no longer apply (tags can change the path)."""
+        off_path = self.engine.off_path()
+        if off_path != self._off_path:
+            self.store.mark_off_path(self.id, off_path)
+            self._off_path = off_path
 
     # ------------------------------------------------------------ journey edits
     def insert_step(self, group_id: str, position: int, action: str) -> None:
@@ -258,11 +271,13 @@ class InterviewSession:
         tags = result.to_tags()
         self.store.save_tags(answer_id, tags, result.embedding, result.embedding_model)
         self.engine.set_tags(key, tags)
+        self._sync_off_path()
         return True
 
     def set_tags(self, key: AnswerKey, tags: Sequence[Tag]) -> None:
         """Tell the engine about tags already stored (after a person's correction)."""
         self.engine.set_tags(key, tags)
+        self._sync_off_path()
 
     # ------------------------------------------------------------ ending
     def end(self, status: str) -> None:

@@ -42,14 +42,16 @@ def write_csv(
         "SELECT a.id, a.session_id, s.participant, s.perspective, s.segment, s.persona, "
         "a.section_id, a.question_id, a.step, a.maps_to, a.raw_text, a.value_json, a.skipped, "
         f"a.revision, a.answered_at FROM answers a JOIN sessions s ON s.id = a.session_id{where}"
-        f"{' AND' if where else ' WHERE'} a.is_current = 1 AND a.question_id NOT LIKE '%#order' "
+        f"{' AND' if where else ' WHERE'} a.is_current = 1 AND a.applies = 1 "
+        "AND a.question_id NOT LIKE '%#order' "
         "ORDER BY s.started_at, a.session_id, a.id",
         args,
     ).fetchall()
     tags: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
     for answer_id, kind, label, score in conn.execute(
         "SELECT t.answer_id, t.kind, t.label, t.score FROM tags t JOIN answers a ON "
-        "a.id = t.answer_id WHERE a.is_current = 1 AND t.status NOT IN ('removed', 'corrected')"
+        "a.id = t.answer_id WHERE a.is_current = 1 AND a.applies = 1 "
+        "AND t.status NOT IN ('removed', 'corrected')"
     ):
         tags[answer_id].append((kind, label, score))
     long_path = out

@@ -16,7 +16,7 @@ import sqlite3
 import time
 import urllib.parse
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -340,11 +340,14 @@ class Store:
         session_id: str,
         answers: Sequence[tuple[Answer, str, str | None]],
         answered_by: str = "",
+        off_path: Collection[AnswerKey] | None = None,
     ) -> list[int]:
         """Store answers (with their section id and map field) in one transaction.
 
         A new revision of an answer keeps the older ones (``is_current = 0``)
-        and writes an audit entry with the old and new values.
+        and writes an audit entry with the old and new values. ``off_path``,
+        when given, are the session's answers that no longer apply (see
+        ``mark_off_path``), flagged in the same transaction.
         """
         now = self.clock()
 
@@ -357,10 +360,41 @@ class Store:
                     )
                 )
             conn.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session_id))
+            if off_path is not None:
+                self._mark_off_path(conn, session_id, off_path)
             return ids
 
         result: list[int] = self.write(action)
         return result
+
+    def mark_off_path(self, session_id: str, off_path: Collection[AnswerKey]) -> None:
+        """Flag the session's current answers that no longer apply (``applies = 0``), and
+        only those: an answer that applies again is unflagged. Maps and views skip them."""
+        self.write(lambda conn: self._mark_off_path(conn, session_id, off_path))
+
+    def off_path(self, session_id: str) -> set[AnswerKey]:
+        """The session's current answers flagged as no longer applying."""
+        rows = self.conn.execute(
+            "SELECT question_id, step FROM answers WHERE session_id = ? AND is_current = 1 "
+            "AND applies = 0",
+            (session_id,),
+        )
+        return {AnswerKey(question_id, step) for question_id, step in rows}
+
+    @staticmethod
+    def _mark_off_path(
+        conn: sqlite3.Connection, session_id: str, off_path: Collection[AnswerKey]
+    ) -> None:
+        conn.execute(
+            "UPDATE answers SET applies = 1 WHERE session_id = ? AND is_current = 1 "
+            "AND applies = 0",
+            (session_id,),
+        )
+        conn.executemany(
+            "UPDATE answers SET applies = 0 WHERE session_id = ? AND question_id = ? "
+            "AND step = ? AND is_current = 1",
+            [(session_id, key.question_id, key.iteration) for key in off_path],
+        )
 
     def _insert_answer(
         self,
@@ -719,7 +753,7 @@ class Store:
         detail = self.session(session_id)
         cur = self.conn.execute(
             "SELECT id, section_id, question_id, step, maps_to, raw_text, value_json, skipped, "
-            "revision, answered_at FROM answers WHERE session_id = ? AND is_current = 1 "
+            "revision, answered_at, applies FROM answers WHERE session_id = ? AND is_current = 1 "
             "ORDER BY id",
             (session_id,),
         )
@@ -729,6 +763,7 @@ class Store:
             item = dict(zip(names, row, strict=True))
             item["value"] = json.loads(item.pop("value_json") or "null")
             item["skipped"] = bool(item["skipped"])
+            item["applies"] = bool(item["applies"])  # False: later answers made it inapplicable
             item["tags"] = [
                 {k: t[k] for k in ("kind", "label", "score", "source", "status")}
                 for t in self.tags_of(item["id"])

@@ -162,28 +162,33 @@ def m001_core(db: Database) -> None:
 @migrations()
 def m002_views(db: Database) -> None:
     """Views for reading the study in Datasette or any SQLite client."""
+    _views(db, "a.is_current = 1")
+
+
+def _views(db: Database, current: str) -> None:
+    """The reading views, over the answers that ``current`` (an SQL condition on ``a``) keeps."""
     db.create_view(
         "current_answers",
-        """
+        f"""
         SELECT a.id AS answer_id, a.session_id, s.participant, s.perspective, s.segment,
                s.persona, a.section_id, a.question_id, a.step, a.maps_to, a.raw_text,
                a.value_json, a.skipped, a.revision, a.answered_at
         FROM answers a JOIN sessions s ON s.id = a.session_id
-        WHERE a.is_current = 1 AND a.question_id NOT LIKE '%#order'
+        WHERE {current} AND a.question_id NOT LIKE '%#order'
         """,
     )
     db.create_view(
         "answer_tags",
-        """
+        f"""
         SELECT a.session_id, a.question_id, a.step, t.kind, t.label, t.score, t.source,
                t.source_version, t.status, t.decided_by, a.raw_text
         FROM tags t JOIN answers a ON a.id = t.answer_id
-        WHERE a.is_current = 1 AND t.status != 'removed'
+        WHERE {current} AND t.status != 'removed'
         """,
     )
     db.create_view(
         "journey_steps",
-        """
+        f"""
         SELECT a.session_id, s.participant, s.perspective, s.segment, a.step,
           max(CASE WHEN a.maps_to = 'step.action' THEN a.raw_text END) AS action,
           max(CASE WHEN a.maps_to = 'step.touchpoints' THEN a.value_json END) AS touchpoints,
@@ -195,19 +200,19 @@ def m002_views(db: Database) -> None:
           max(CASE WHEN a.maps_to = 'step.moment_of_truth' THEN a.value_json END)
             AS moment_of_truth
         FROM answers a JOIN sessions s ON s.id = a.session_id
-        WHERE a.is_current = 1 AND a.step > 0
+        WHERE {current} AND a.step > 0
         GROUP BY a.session_id, a.step
         """,
     )
     db.create_view(
         "session_progress",
-        """
+        f"""
         SELECT s.id AS session_id, s.participant, s.perspective, s.segment, s.status,
                s.started_at, s.updated_at, s.finished_at,
                count(a.id) AS answers,
                sum(a.skipped) AS skipped,
                count(DISTINCT CASE WHEN a.step > 0 THEN a.step END) AS steps
-        FROM sessions s LEFT JOIN answers a ON a.session_id = s.id AND a.is_current = 1
+        FROM sessions s LEFT JOIN answers a ON a.session_id = s.id AND {current}
              AND a.question_id NOT LIKE '%#order'
         GROUP BY s.id
         """,
@@ -243,6 +248,16 @@ def m004_step_group_anchors(db: Database) -> None:
     """The phrasings a step-group edit was made on, so it finds its group when keys change."""
     db.table("step_group_edits").add_column("anchor", str)  # JSON list of phrasings
     db.table("step_group_edits").add_column("target_anchor", str)
+
+
+@migrations()
+def m005_answers_off_path(db: Database) -> None:
+    """Answers that later answers made inapplicable (consent withdrawn, a branch no longer
+    taken) are kept, flagged ``applies = 0``, and left out of the views and the maps."""
+    db.table("answers").add_column("applies", int, not_null_default=1)
+    for view in ("current_answers", "answer_tags", "journey_steps", "session_progress"):
+        db.execute(f"DROP VIEW IF EXISTS {view}")
+    _views(db, "a.is_current = 1 AND a.applies = 1")
 
 
 if len(migrations._migrations) != SCHEMA_VERSION:

@@ -227,3 +227,28 @@ def test_control_characters_never_stored(customer_script) -> None:
     assert isinstance(result, Accepted)
     assert "\x1b" not in result.answer.raw and "\x07" not in result.answer.raw
     assert "\ud800" not in result.answer.raw
+
+
+def test_answers_a_later_answer_made_inapplicable_are_off_the_path(customer_script) -> None:
+    engine = Engine(customer_script)
+    drive(engine, [*INTRO, "searched online", "web", "", "", "", "4", "a clearer form"])
+    idea = AnswerKey("step_improvement", 1)
+    assert engine.answers[idea].raw == "a clearer form"
+    assert engine.off_path() == set()
+    # A better grade: the improvement question no longer applies to this step.
+    engine.go_to(AnswerKey("grade", 1))
+    drive(engine, ["9"])
+    assert engine.off_path() == {idea}
+    assert idea in engine.answers  # kept: changing back brings it back
+    engine.go_to(AnswerKey("grade", 1))
+    drive(engine, ["5"])
+    assert engine.off_path() == set()
+    # Consent withdrawn: everything after it is off the path, consent itself is not.
+    engine.go_to(AnswerKey("consent", 0))
+    drive(engine, ["no"])
+    off = engine.off_path()
+    assert AnswerKey("consent", 0) not in off
+    assert {AnswerKey("service", 0), AnswerKey("grade", 1), idea} <= off
+    assert off == {key for key in engine.answers if key.question_id != "consent"} - {
+        key for key in engine.answers if key.question_id.endswith("#order")
+    }
