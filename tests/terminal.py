@@ -25,8 +25,8 @@ _ENVIRONMENT = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LIN
 
 
 def flat(shown: str) -> str:
-    """Screen text as one line: wrapped sentences joined, the chat's bar and spacing gone."""
-    return " ".join(" ".join(line.strip().lstrip("▌").split()) for line in shown.splitlines())
+    """Screen text as one line: wrapped sentences joined; borders, bars and spacing gone."""
+    return " ".join(" ".join(line.strip("▌║│ ").split()) for line in shown.splitlines())
 
 
 class Pane:

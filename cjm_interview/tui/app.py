@@ -289,6 +289,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
         countdown_seconds: float = 30.0,
         reset_seconds: float = 10.0,
         kiosk_id: str = "",
+        notice: str = "",
         **kwargs: object,
     ) -> None:
         if not isinstance(pin_guard, PinGuard):
@@ -298,6 +299,8 @@ class KioskApp(CjmApp, inherit_bindings=False):
         """Checks the operator's PIN."""
         self.idle_seconds = idle_seconds
         """Inactivity before "are you still there?"."""
+        self.notice = notice
+        """A line for the welcome screen until the next interview starts (after a restart)."""
         self.countdown_seconds = countdown_seconds
         """How long "are you still there?" waits before the reset."""
         self.reset_seconds = reset_seconds
@@ -367,7 +370,17 @@ class KioskApp(CjmApp, inherit_bindings=False):
             return
         self.participants += 1
         self.last_input = time.monotonic()
+        self.notice = ""
         await self.switch_screen(self.interview_screen(session))
+
+    # ------------------------------------------------------------ after a crash
+    def crashed_with(self) -> BaseException | None:
+        """The error that ended the app, if one did."""
+        return self._exception
+
+    def close_after_crash(self) -> None:
+        """Close the participant's session as abandoned: its answers are all saved."""
+        self._abandon()
 
     def interview_screen(self, session: InterviewSession, resumed: bool = False) -> Screen[None]:
         from cjm_interview.tui.screens.interview import KioskInterviewScreen
@@ -453,6 +466,7 @@ def make_app(
     countdown_seconds: float = 30.0,
     reset_seconds: float = 10.0,
     kiosk_id: str = "",
+    notice: str = "",
     cursor_blink: bool = True,
     theme: str = HIGH_CONTRAST.name,
 ) -> CjmApp:
@@ -472,6 +486,7 @@ def make_app(
         countdown_seconds: Kiosk mode: time to answer it before the reset.
         reset_seconds: Kiosk mode: how long the thank-you stays.
         kiosk_id: Kiosk mode: name of this terminal, kept with each session.
+        notice: Kiosk mode: a line for the welcome screen (after a restart).
         cursor_blink: Blinking cursors (off for stable snapshots).
         theme: A Textual theme name; the default is high contrast.
     """
@@ -494,6 +509,7 @@ def make_app(
             countdown_seconds=countdown_seconds,
             reset_seconds=reset_seconds,
             kiosk_id=kiosk_id,
+            notice=notice,
         )
     if mode != "interviewer":
         raise ValueError(f"unknown mode {mode!r}")

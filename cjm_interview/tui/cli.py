@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -176,12 +177,14 @@ def kiosk(
     os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)
 
     from cjm_interview.store import open_store
-    from cjm_interview.tui.app import make_app
+    from cjm_interview.tui.app import KioskApp, make_app
+    from cjm_interview.tui.supervise import run_kiosk
     from cjm_interview.tui.tagging import plan_for_mode
 
     script = _script(script_name, "quick")
     store = open_store(db_path)
-    try:
+
+    def make(notice: str) -> KioskApp:
         app = make_app(
             store,
             script,
@@ -193,7 +196,14 @@ def kiosk(
             countdown_seconds=countdown_seconds,
             kiosk_id=kiosk_id,
             theme=theme,
+            notice=notice,
         )
-        app.run()
+        assert isinstance(app, KioskApp)
+        return app
+
+    try:
+        code = run_kiosk(make, store.path.with_name(store.path.name + ".crash.log"))
     finally:
         store.close()
+    if code:
+        sys.exit(code)

@@ -44,6 +44,9 @@ class WelcomeScreen(Screen[None]):
                 id="welcome-privacy",
             )
             yield Static(Text("Press Enter to begin", style="bold reverse"), id="welcome-begin")
+            notice = getattr(self.cjm, "notice", "")
+            if notice:
+                yield Static(Text(notice, style="italic"), id="welcome-notice")
 
     async def action_begin(self) -> None:
         self.app.call_later(self.cjm.start_interview, None)

@@ -1,0 +1,91 @@
+"""A kiosk that crashes comes back on its welcome screen, in a real terminal: nothing
+answered is lost, the error is logged, and a kiosk that keeps crashing stops."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.store import Store
+from cjm_interview.tui.supervise import CRASH_LIMIT
+
+from ..conftest import ROOT
+from ..terminal import TMUX, Pane
+
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
+
+# The real kiosk, with one fault put in: the answer "crash now" raises where answers are taken.
+KIOSK = textwrap.dedent(
+    """
+    import sys
+    from cjm_interview.cli import main
+    from cjm_interview.tui.screens.interview import InterviewScreen
+
+    taken = InterviewScreen._take_answer
+
+    async def faulty(self, message):
+        if message.raw == "crash now":
+            raise RuntimeError("fault put in by the test")
+        await taken(self, message)
+
+    InterviewScreen._take_answer = faulty
+    main(sys.argv[1:])
+    """
+)
+
+
+def start(tmp_path: Path, db: Path) -> Pane:
+    program = tmp_path / "faulty_kiosk.py"
+    program.write_text(KIOSK, encoding="utf-8")
+    command = (
+        f"CJM_KIOSK_PIN=4821 {sys.executable} {program} kiosk --script quick --db {db} "
+        "--tagger none; echo EXITED $?; sleep 30"
+    )
+    return Pane(command, ROOT)
+
+
+def crash(pane: Pane) -> None:
+    """Begin an interview, give consent, then the answer that crashes."""
+    pane.wait_for("Press Enter to begin")
+    pane.keys("Enter")
+    pane.wait_for("Do you agree to take part?")
+    pane.keys("y", "Enter")
+    pane.wait_for("first thing you did?")
+    pane.write("crash now")
+    pane.keys("Enter")
+
+
+def test_a_crash_brings_the_welcome_screen_back(tmp_path: Path) -> None:
+    db = tmp_path / "kiosk.db"
+    with start(tmp_path, db) as pane:
+        crash(pane)
+        shown = pane.wait_for("Answers already given were saved")
+        assert "Press Enter to begin" in shown and "EXITED" not in shown
+        pane.keys("Enter")  # the next person begins; the apology is gone
+        shown = pane.wait_for("Do you agree to take part?")
+        assert "restarted" not in shown
+        pane.keys("F12")
+        pane.wait_for("PIN")
+        pane.write("4821")
+        pane.keys("Enter")
+        pane.wait_for("EXITED 0")
+    store = Store(db)
+    first, second = sorted(store.list_sessions(), key=lambda row: row["started_at"])
+    assert first["status"] == "abandoned"
+    assert [a.raw for a in store.load_answers(first["id"])] == ["yes"]  # the consent, kept
+    assert store.load_answers(second["id"]) == []  # the next person's, left at once
+    log = db.with_name(db.name + ".crash.log")
+    assert "fault put in by the test" in log.read_text(encoding="utf-8")
+    assert log.stat().st_mode & 0o077 == 0  # the owner's only: errors may quote answers
+
+
+def test_a_kiosk_that_keeps_crashing_stops(tmp_path: Path) -> None:
+    db = tmp_path / "kiosk.db"
+    with start(tmp_path, db) as pane:
+        for _ in range(CRASH_LIMIT):
+            crash(pane)
+        shown = pane.wait_for("EXITED 1")
+        assert f"{CRASH_LIMIT} crashes within" in " ".join(shown.split())
