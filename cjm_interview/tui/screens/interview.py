@@ -148,6 +148,7 @@ class InterviewScreen(Screen[None]):
         """The answer whose tags the side panel shows."""
         self.finished = False
         """True once the engine has nothing more to ask."""
+        self._input_mounted = False  # an input was mounted while an answer was being taken
         self.panel_wanted: bool | None = None
         """The interviewer's choice to show the panel (None: by terminal width)."""
         self._intros: set[tuple[str, int]] = set()
@@ -253,6 +254,9 @@ class InterviewScreen(Screen[None]):
             await slot.mount(widget)
             widget.focus_answer()
             hint = widget.hint
+            # Keys typed while this input was on its way are its own (after its focus).
+            self.app.call_later(self.cjm.typeahead.release)
+            self._input_mounted = True
         self.query_one("#hint", Static).update(Text(hint or "", style="dim"))
 
     def _show_status(self) -> None:
@@ -281,11 +285,12 @@ class InterviewScreen(Screen[None]):
 
     async def on_answer_given(self, message: AnswerGiven) -> None:
         message.stop()
+        self._input_mounted = False
         try:
             await self._take_answer(message)
         finally:
-            # After the next input's focus (itself set later): keys typed meanwhile go there.
-            self.app.call_later(self.cjm.typeahead.release)
+            if not self._input_mounted:  # refused, or nothing to ask: the keys go back
+                self.app.call_later(self.cjm.typeahead.release)
 
     async def _take_answer(self, message: AnswerGiven) -> None:
         prompt = self.current

@@ -49,6 +49,7 @@ class WelcomeScreen(Screen[None]):
                 yield Static(Text(notice, style="italic"), id="welcome-notice")
 
     async def action_begin(self) -> None:
+        self.cjm.typeahead.hold()  # keys typed from now on answer the first question
         self.app.call_later(self.cjm.start_interview, None)
 
     async def on_click(self) -> None:
