@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from itertools import count
@@ -22,6 +23,27 @@ _numbers = count()
 # Programs size themselves from COLUMNS and LINES before the terminal, and the
 # test run may have set them (to 80×24): the pane's size must be the one asked for.
 _ENVIRONMENT = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+
+
+KIOSK_PIN = "4821"
+
+
+def kiosk_command(
+    db: Path,
+    tagger: str = "none",
+    *options: str,
+    program: Path | None = None,
+    report_exit: bool = False,
+) -> str:
+    """The shell command that runs `cjm kiosk` on the quick script (or `program` with
+    the same arguments). With `report_exit`, the pane then shows "EXITED <code>"; without,
+    the program is the pane's process (its pid is the pane's)."""
+    run = str(program) if program else "-m cjm_interview"
+    command = (
+        f"CJM_KIOSK_PIN={KIOSK_PIN} {'' if report_exit else 'exec '}{sys.executable} {run} "
+        f"kiosk --script quick --db {db} --tagger {tagger} {' '.join(options)}"
+    ).rstrip()
+    return command + "; echo EXITED $?; sleep 30" if report_exit else command
 
 
 def flat(shown: str) -> str:

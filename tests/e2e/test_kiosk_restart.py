@@ -3,7 +3,6 @@ answered is lost, the error is logged, and a kiosk that keeps crashing stops."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from cjm_interview.store import Store
 from cjm_interview.tui.supervise import CRASH_LIMIT
 
 from ..conftest import ROOT
-from ..terminal import TMUX, Pane
+from ..terminal import KIOSK_PIN, TMUX, Pane, kiosk_command
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 
@@ -40,11 +39,7 @@ KIOSK = textwrap.dedent(
 def start(tmp_path: Path, db: Path) -> Pane:
     program = tmp_path / "faulty_kiosk.py"
     program.write_text(KIOSK, encoding="utf-8")
-    command = (
-        f"CJM_KIOSK_PIN=4821 {sys.executable} {program} kiosk --script quick --db {db} "
-        "--tagger none; echo EXITED $?; sleep 30"
-    )
-    return Pane(command, ROOT)
+    return Pane(kiosk_command(db, program=program, report_exit=True), ROOT)
 
 
 def crash(pane: Pane) -> None:
@@ -69,7 +64,7 @@ def test_a_crash_brings_the_welcome_screen_back(tmp_path: Path) -> None:
         assert "restarted" not in shown
         pane.keys("F12")
         pane.wait_for("PIN")
-        pane.write("4821")
+        pane.write(KIOSK_PIN)
         pane.keys("Enter")
         pane.wait_for("EXITED 0")
     store = Store(db)

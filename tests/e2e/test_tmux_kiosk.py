@@ -3,7 +3,6 @@ the database are checked."""
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -12,7 +11,8 @@ import pytest
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
-from ..terminal import TMUX, Pane
+from ..terminal import KIOSK_PIN, TMUX, Pane, kiosk_command
+from ..tui.helpers import QUICK_STORED, QUICK_TYPED
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 PAUSE = 0.15  # between keys, as a quick typist
@@ -20,10 +20,7 @@ PAUSE = 0.15  # between keys, as a quick typist
 
 def test_kiosk_in_a_real_terminal(tmp_path: Path) -> None:
     db = tmp_path / "kiosk.db"
-    command = (
-        f"CJM_KIOSK_PIN=4821 {sys.executable} -m cjm_interview kiosk --script quick "
-        f"--db {db} --tagger fallback --kiosk-id tmux-1; echo EXITED $?; sleep 30"
-    )
+    command = kiosk_command(db, "fallback", "--kiosk-id", "tmux-1", report_exit=True)
     with Pane(command, ROOT) as pane:
         pane.wait_for("Press Enter to begin")
         pane.keys("C-c", "C-z", "C-q", pause=PAUSE)  # none of these leaves the kiosk
@@ -57,7 +54,7 @@ def test_kiosk_in_a_real_terminal(tmp_path: Path) -> None:
         time.sleep(0.5)
         pane.keys("F12", pause=PAUSE)
         pane.wait_for("PIN")
-        pane.write("4821")
+        pane.write(KIOSK_PIN)
         time.sleep(PAUSE)
         pane.keys("Enter", pause=PAUSE)
         pane.wait_for("EXITED 0")
@@ -75,25 +72,14 @@ def test_kiosk_in_a_real_terminal(tmp_path: Path) -> None:
 def test_a_fast_typist_in_a_real_terminal(tmp_path: Path) -> None:
     """Every answer typed in one go, before any next question is drawn: each lands on its own."""
     db = tmp_path / "kiosk.db"
-    command = (
-        f"CJM_KIOSK_PIN=4821 exec {sys.executable} -m cjm_interview kiosk --script quick "
-        f"--db {db} --tagger none"
-    )
-    with Pane(command, ROOT) as pane:
+    with Pane(kiosk_command(db), ROOT) as pane:
         pane.wait_for("Press Enter to begin")
         time.sleep(0.3)  # the welcome screen takes keys once it is mounted
         pane.keys("Enter")
-        for text in ("y", "went to the shop", "7", "n", "6", "more staff"):
+        for text in QUICK_TYPED:
             pane.write(text)
             pane.keys("Enter")
         pane.wait_for("reset for the next person")
     store = Store(db)
     answers = store.load_answers(store.list_sessions()[0]["id"])
-    assert [(a.key.question_id, a.raw) for a in answers] == [
-        ("consent", "yes"),
-        ("action", "went to the shop"),
-        ("grade", "7"),
-        ("more_steps", "no"),
-        ("overall_grade", "6"),
-        ("improvement", "more staff"),
-    ]
+    assert [(a.key.question_id, a.raw) for a in answers] == QUICK_STORED

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
-from ..terminal import TMUX, Pane, flat
+from ..terminal import TMUX, Pane, flat, kiosk_command
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 # (what the screen asks last, the answer typed)
@@ -40,11 +39,7 @@ def asks_last(shown: str, text: str) -> bool:
 @pytest.mark.parametrize("kill_after", [2, 4, 7])
 def test_kill_9_the_tui(tmp_path: Path, quick_script, kill_after: int) -> None:
     db = tmp_path / "k.db"
-    command = (
-        f"CJM_KIOSK_PIN=4821 exec {sys.executable} -m cjm_interview kiosk --script quick "
-        f"--db {db} --tagger none"
-    )
-    with Pane(command, ROOT) as pane:
+    with Pane(kiosk_command(db), ROOT) as pane:
         pane.wait_for("Press Enter to begin")
         # A key sent while the first screen is still being set up can be lost;
         # a person would press again, and so does the test.

@@ -19,3 +19,15 @@ def keys_for(prompt, text: str = "some words", yes: bool = True, grade: str = "4
     if q.type in (T.JOURNEY_REVIEW, T.NOTE):
         return ["enter"]
     return [*text, "enter"]
+
+
+# The quick script answered in one go (Enter after each), and what must be stored.
+QUICK_TYPED = ("y", "went to the shop", "7", "n", "6", "more staff")
+QUICK_STORED = [
+    ("consent", "yes"),
+    ("action", "went to the shop"),
+    ("grade", "7"),
+    ("more_steps", "no"),
+    ("overall_grade", "6"),
+    ("improvement", "more staff"),
+]

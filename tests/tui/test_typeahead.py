@@ -13,15 +13,7 @@ from cjm_interview.pin import PinGuard
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
-TYPED = ["went to the shop\n", "7\n", "n\n", "6\n", "more staff\n"]
-EXPECTED = [
-    ("consent", "yes"),
-    ("action", "went to the shop"),
-    ("grade", "7"),
-    ("more_steps", "no"),
-    ("overall_grade", "6"),
-    ("improvement", "more staff"),
-]
+from .helpers import QUICK_STORED, QUICK_TYPED
 
 
 def _type(app, text: str) -> None:
@@ -45,13 +37,13 @@ async def test_answers_typed_ahead_land_on_their_questions(
         await pilot.pause(0.2)
         await pilot.press("y", "enter")
         await pilot.pause(0.2)
-        for text in TYPED:
-            _type(app, text)
+        for text in QUICK_TYPED[1:]:
+            _type(app, text + "\n")
             await asyncio.sleep(gap)
         session_id = store.list_sessions()[0]["id"]
         for _ in range(40):
             await pilot.pause(0.1)
-            if len(store.load_answers(session_id)) >= len(EXPECTED):
+            if len(store.load_answers(session_id)) >= len(QUICK_STORED):
                 break
     stored = [(a.key.question_id, a.raw) for a in store.load_answers(session_id)]
-    assert stored == EXPECTED
+    assert stored == QUICK_STORED
