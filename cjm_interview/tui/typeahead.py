@@ -36,10 +36,6 @@ class Typeahead:
         self._held: list[events.Key] | None = None
         self._timer: Timer | None = None
 
-    @property
-    def holding(self) -> bool:
-        return self._held is not None
-
     def hold(self, seconds: float = LONGEST_HOLD) -> None:
         """Keep typed keys until ``release``, or for ``seconds`` at most."""
         if self._held is None:
