@@ -3,6 +3,25 @@
 from __future__ import annotations
 
 from cjm_interview.domain import QuestionType as T
+from cjm_interview.pin import PinGuard
+from cjm_interview.store import Store
+from cjm_interview.tui.app import CjmApp, make_app
+
+KIOSK_PIN = "4821"
+
+
+def kiosk(store: Store, script, **kw) -> CjmApp:
+    """A kiosk app as the CLI builds it, with the tests' PIN and steady cursors."""
+    return make_app(
+        store,
+        script,
+        "kiosk",
+        None,
+        pin_guard=PinGuard.from_pin(KIOSK_PIN),
+        cursor_blink=False,
+        kiosk_id="k1",
+        **kw,
+    )
 
 
 def keys_for(prompt, text: str = "some words", yes: bool = True, grade: str = "4") -> list[str]:

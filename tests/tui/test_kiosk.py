@@ -8,24 +8,10 @@ from pathlib import Path
 import pytest
 
 from cjm_interview.errors import CjmError
-from cjm_interview.pin import PinGuard
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
-from .helpers import keys_for
-
-
-def kiosk(store: Store, script, **kw):
-    return make_app(
-        store,
-        script,
-        "kiosk",
-        None,
-        pin_guard=PinGuard.from_pin("4821"),
-        cursor_blink=False,
-        kiosk_id="k1",
-        **kw,
-    )
+from .helpers import keys_for, kiosk
 
 
 async def answer_all(app, pilot, first_action: str = "went to the counter") -> None:

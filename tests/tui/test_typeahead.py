@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from cjm_interview.pin import PinGuard
 from cjm_interview.store import Store
-from cjm_interview.tui.app import make_app
 
-from .helpers import QUICK_STORED, QUICK_TYPED
+from .helpers import QUICK_STORED, QUICK_TYPED, kiosk
 
 
 def _type(app, text: str) -> None:
@@ -28,9 +26,7 @@ async def test_answers_typed_ahead_land_on_their_questions(
     tmp_path: Path, quick_script, gap: float
 ) -> None:
     store = Store(tmp_path / "s.db")
-    app = make_app(
-        store, quick_script, "kiosk", None, pin_guard=PinGuard.from_pin("4821"), cursor_blink=False
-    )
+    app = kiosk(store, quick_script)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         await pilot.press("enter")
