@@ -103,6 +103,11 @@ class Heads:
         return cls(arrays, meta)
 
     @property
+    def has_adapter(self) -> bool:
+        """Whether the sentiment and grade heads read the adapter's vector (``nlp/adapter.py``)."""
+        return any(k.startswith("lora.") for k in self.arrays)
+
+    @property
     def word_dim(self) -> int:
         """Columns of hashed words the heads were trained with (0: none)."""
         return int(self.meta.get("word_dim", 0))
@@ -115,13 +120,25 @@ class Heads:
         return np.hstack([embeddings, lex, words]).astype(np.float32)
 
     def predict(
-        self, embeddings: np.ndarray, lexicon: np.ndarray, channels: np.ndarray, words: np.ndarray
+        self,
+        embeddings: np.ndarray,
+        lexicon: np.ndarray,
+        channels: np.ndarray,
+        words: np.ndarray,
+        adapted: np.ndarray | None = None,
     ) -> dict[str, np.ndarray]:
-        """Probabilities and values of every head."""
+        """Probabilities and values of every head.
+
+        ``adapted`` is the adapter's vector; with an adapter the sentiment and
+        grade heads read it in place of the encoder's.
+        """
         a = self.arrays
         x = self.features(embeddings, lexicon, words)
-        sentiment = _softmax(x @ a["sent_W"] + a["sent_b"])
-        grade = x @ a["grade_w"] + a["grade_b"]
+        if adapted is None and self.has_adapter:
+            raise ValueError("these heads read the adapter's vectors: pass them")
+        xs = x if adapted is None else self.features(adapted, lexicon, words)
+        sentiment = _softmax(xs @ a["sent_W"] + a["sent_b"])
+        grade = xs @ a["grade_w"] + a["grade_b"]
         if "grade_means" in a:  # mixed with the grade the sentiment predicts
             weight = float(self.meta.get("grade_weight", 1.0))
             grade = weight * grade + (1.0 - weight) * (sentiment @ a["grade_means"])
@@ -139,6 +156,11 @@ class EmbeddingTagger:
 
     def __init__(self, heads: Heads) -> None:
         self.heads = heads
+        self._tuned: Any = None
+        if heads.has_adapter:
+            from cjm_interview.nlp.adapter import tuned_layers
+
+            self._tuned = tuned_layers(heads.arrays)
         self.version = str(heads.meta.get("version", "1"))
         self.meta = heads.meta
         self.embedding_model = ENCODER_NAME
@@ -148,7 +170,7 @@ class EmbeddingTagger:
         """Load heads and encoder (slow: seconds; call from a worker thread)."""
         heads = Heads.load(folder)
         load_encoder()
-        return cls(heads)
+        return cls(heads)  # merges the adapter into a copy of the top layers
 
     def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
         """Tag texts in one batch."""
@@ -162,12 +184,19 @@ class EmbeddingTagger:
         texts = list(texts)
         if not texts:
             return []
-        emb = encode(texts)
+        adapted = None
+        if self._tuned is not None:
+            from cjm_interview.nlp.adapter import encode_both
+
+            emb, adapted = encode_both(texts, self._tuned)
+        else:
+            emb = encode(texts)
         out = self.heads.predict(
             emb,
             lexicon_features(texts),
             channel_features(texts),
             word_features(texts, self.heads.word_dim),
+            adapted,
         )
         weight = float(self.heads.meta.get("lexicon_weight", 0.5))
         sentiment_probs = out["sentiment"]

@@ -34,6 +34,9 @@ def test_heads_are_plain_arrays() -> None:
     with np.load(models_dir() / "heads" / "heads.npz", allow_pickle=False) as data:
         assert {"sent_W", "grade_w", "emo_W", "tp_W", "emo_thr", "tp_thr"} <= set(data.files)
         sent_w = data["sent_W"]
+        # The sentiment adapter's low-rank updates, in half precision.
+        lora = [k for k in data.files if k.startswith("lora.")]
+        assert lora and all(data[k].dtype == np.float16 for k in lora)
     meta = json.loads((models_dir() / "heads" / "heads.json").read_text())
     assert meta["report"]["sentiment"]["heldout:macro_f1"] > 0.6
     # Sentence vector, lexicon cues and hashed words, in that order.
@@ -116,17 +119,12 @@ def test_learners_learn() -> None:
     assert np.mean(predicted == labels.astype(bool)) > 0.9
 
 
-def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
-    from cjm_interview.nlp.embedding import EmbeddingTagger
-    from cjm_interview.nlp.train import train_all
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
+def _toy_rows(tag: str = "") -> list[dict]:
     rows = []
     for i in range(40):
         rows.append(
             {
-                "text": f"great quick service number {i}",
+                "text": f"great quick service number {i}{tag}",
                 "sentiment": "positive",
                 "grade": 9,
                 "touchpoints": ["web"],
@@ -135,7 +133,7 @@ def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
         )
         rows.append(
             {
-                "text": f"terrible wait on the phone {i}",
+                "text": f"terrible wait on the phone {i}{tag}",
                 "sentiment": "negative",
                 "grade": 1,
                 "touchpoints": ["phone"],
@@ -144,20 +142,70 @@ def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
         )
         rows.append(
             {
-                "text": f"I sent form {i} by post",
+                "text": f"I sent form {i}{tag} by post",
                 "sentiment": "neutral",
                 "grade": 5,
                 "touchpoints": ["mail"],
                 "emotions": [],
             }
         )
+    return rows
+
+
+def _write(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(exist_ok=True)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
+    from cjm_interview.nlp.embedding import EmbeddingTagger
+    from cjm_interview.nlp.train import train_all
+
+    corpus = tmp_path / "corpus"
+    rows = _toy_rows()
     # Two files: each is left out in turn to choose the lexicon's share.
-    (corpus / "toy_a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[::2]))
-    (corpus / "toy_b.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[1::2]))
-    report = train_all(folds=3, out=tmp_path / "heads", corpus_dir=corpus)
+    _write(corpus / "toy_a.jsonl", rows[::2])
+    _write(corpus / "toy_b.jsonl", rows[1::2])
+    report = train_all(folds=3, out=tmp_path / "heads", corpus_dir=corpus, with_transfer=True)
     assert report.figures["sentiment"]["cv:macro_f1"] > 0.8
     assert set(report.transfer) == {"toy_a", "toy_b", "mean"}
     assert report.lexicon_weight in LEXICON_WEIGHTS
     assert "Transfer" in (tmp_path / "heads" / "report.md").read_text()
     tagger = EmbeddingTagger.load(tmp_path / "heads")
-    assert tagger.tag_batch(["awful wait on the phone"])[0].sentiment == "negative"
+    assert tagger.heads.has_adapter
+    result = tagger.tag_batch(["awful wait on the phone"])[0]
+    assert result.sentiment == "negative"
+    # The stored vector is the encoder's own, not the adapter's: maps align on meaning.
+    shipped = model.tag_batch(["awful wait on the phone"])[0].embedding
+    assert np.allclose(
+        np.frombuffer(result.embedding, "<f4"), np.frombuffer(shipped, "<f4"), atol=1e-5
+    )
+
+
+def test_adapter_does_not_learn_from_templated_answers(
+    tmp_path: Path, model, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cjm_interview.nlp import adapter
+    from cjm_interview.nlp.train import TEMPLATED, is_heldout, train_all
+
+    corpus = tmp_path / "corpus"
+    written, templated = _toy_rows(), _toy_rows(" again")
+    _write(corpus / "written.jsonl", written)
+    _write(corpus / f"{TEMPLATED}.jsonl", templated)
+    seen: list[int] = []
+
+    def train_adapter(states, labels, classes, **kwargs):
+        seen.append(len(states))
+        return real(states, labels, classes, **kwargs)
+
+    real = adapter.train_adapter
+    monkeypatch.setattr(adapter, "train_adapter", train_adapter)
+    train_all(folds=3, out=tmp_path / "heads", corpus_dir=corpus, with_transfer=True)
+
+    def training_rows(rows: list[dict]) -> int:
+        return sum(not is_heldout(r["text"]) for r in rows)
+
+    # Files are left out in name order. Without the templates, the adapter sees the
+    # written rows; without the written file only templates remain, and it takes
+    # them rather than nothing; the shipped adapter sees the written rows only.
+    assert seen == [training_rows(written), training_rows(templated), training_rows(written)]
