@@ -197,6 +197,13 @@ def model_info() -> None:
     for key in ("encoder", "trained_at", "corpus_size", "corpus_sha256"):
         if key in meta:
             click.echo(f"{key}: {meta[key]}")
+    if adapter := meta.get("adapter"):
+        click.echo(
+            f"sentiment adapter: rank {adapter['rank']} on the top {adapter['top_layers']} layers"
+        )
+    if transfer := meta.get("transfer", {}).get("mean"):
+        weight = f"{meta.get('lexicon_weight', 0):g}"
+        click.echo(f"sentiment transfer (file left out): macro_f1 {transfer.get(weight)}")
     report = meta.get("report", {})
     for head, figures in report.items():
         click.echo(f"{head}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))

@@ -47,6 +47,22 @@ def test_heads_are_plain_arrays() -> None:
     assert means[f"{meta['lexicon_weight']:g}"] == max(means.values())
 
 
+def test_model_info_names_the_adapter_and_the_transfer_figure() -> None:
+    import subprocess
+    import sys
+
+    from cjm_interview.nlp.adapter import RANK, TOP_LAYERS
+
+    meta = json.loads((models_dir() / "heads" / "heads.json").read_text())
+    done = subprocess.run(
+        [sys.executable, "-m", "cjm_interview", "model", "info"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"sentiment adapter: rank {RANK} on the top {TOP_LAYERS} layers" in done.stdout
+    transfer = meta["transfer"]["mean"][f"{meta['lexicon_weight']:g}"]
+    assert f"sentiment transfer (file left out): macro_f1 {transfer}" in done.stdout
+
+
 def test_word_features_are_stable_and_unit_length() -> None:
     texts = ["Still  WAITING, nobody called", "still waiting nobody called", "still waiting?", ""]
     words = word_features(texts, 256)
