@@ -215,7 +215,7 @@ def model_info() -> None:
     "--transfer",
     is_flag=True,
     help="Also score each corpus file left out of training, adapter included (slow: about "
-    "20 minutes); it chooses the lexicon's share in the sentiment.",
+    "35 minutes); it chooses the lexicon's share in the sentiment.",
 )
 def model_train(folds: int, transfer: bool) -> None:
     """Rebuild the heads from models/corpus/*.jsonl and print the report."""
