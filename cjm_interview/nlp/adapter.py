@@ -16,7 +16,7 @@ Everything here needs torch: import it only where the model is loaded.
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -81,10 +81,25 @@ def _features(model: Any, texts: list[str]) -> dict[str, Any]:
     return {k: v for k, v in features.items() if k in _BERT_INPUTS}
 
 
-def _batches(texts: Sequence[str], batch_size: int) -> list[list[int]]:
-    # Texts of similar length together: less padding, same results.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+def _batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    # Rows of similar length together: less padding, same results.
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+
+
+def _encoder_passes(texts: Sequence[str], batch_size: int) -> Iterator[tuple[list[int], Any, Any]]:
+    """The encoder over ``texts`` in batches: (rows, attention mask, output with hidden states)."""
+    import torch
+
+    from cjm_interview.nlp.embedding import load_encoder
+
+    model = load_encoder()
+    bert = model[0].auto_model
+    with torch.inference_mode():
+        for rows in _batches([len(t) for t in texts], batch_size):
+            features = _features(model, [texts[i] for i in rows])
+            mask = features["attention_mask"].to(torch.float32)
+            yield rows, mask, bert(**features, output_hidden_states=True)
 
 
 def encode_both(
@@ -93,19 +108,13 @@ def encode_both(
     """The encoder's sentence vectors and the adapter's (``tuned_layers``), unit-length float32."""
     import torch
 
-    from cjm_interview.nlp.embedding import load_encoder
-
-    model = load_encoder()
-    bert = model[0].auto_model
+    bert = _bert()
     base = np.zeros((len(texts), bert.config.hidden_size), dtype=np.float32)
     adapted = np.zeros_like(base)
-    with torch.inference_mode():
-        for rows in _batches(texts, batch_size):
-            features = _features(model, [texts[i] for i in rows])
-            mask = features["attention_mask"].to(torch.float32)
-            out = bert(**features, output_hidden_states=True)
-            base[rows] = _pool(out.last_hidden_state, mask).numpy()
-            lower = out.hidden_states[_split(bert)]
+    for rows, mask, out in _encoder_passes(texts, batch_size):
+        base[rows] = _pool(out.last_hidden_state, mask).numpy()
+        lower = out.hidden_states[_split(bert)]
+        with torch.inference_mode():
             adapted[rows] = _pool(_run_layers(tuned, lower, mask), mask).numpy()
     return base, adapted
 
@@ -129,20 +138,12 @@ def tuned_layers(arrays: Mapping[str, np.ndarray]) -> Any:
 # ------------------------------------------------------------------ training
 def lower_states(texts: Sequence[str], batch_size: int = 64) -> list[Any]:
     """Each text's token states below the adapted layers (training input; they never change)."""
-    import torch
-
-    from cjm_interview.nlp.embedding import load_encoder
-
-    model = load_encoder()
-    bert = model[0].auto_model
+    split = _split(_bert())
     states: list[Any] = [None] * len(texts)
-    with torch.inference_mode():
-        for rows in _batches(texts, batch_size):
-            features = _features(model, [texts[i] for i in rows])
-            out = bert(**features, output_hidden_states=True)
-            lower = out.hidden_states[_split(bert)]
-            for j, i in enumerate(rows):
-                states[i] = lower[j, : int(features["attention_mask"][j].sum())].clone()
+    for rows, mask, out in _encoder_passes(texts, batch_size):
+        lower = out.hidden_states[split]
+        for j, i in enumerate(rows):
+            states[i] = lower[j, : int(mask[j].sum())].clone()
     return states
 
 
@@ -223,10 +224,8 @@ def adapted_vectors(states: Sequence[Any], arrays: Mapping[str, np.ndarray]) -> 
 
     layers = tuned_layers(arrays)  # a fresh merge: training calls this per fold
     out = np.zeros((len(states), states[0].shape[1]), dtype=np.float32)
-    order = sorted(range(len(states)), key=lambda i: states[i].shape[0])
     with torch.inference_mode():
-        for start in range(0, len(order), 128):
-            rows = order[start : start + 128]
+        for rows in _batches([s.shape[0] for s in states], 128):
             hidden, mask = _pad([states[i] for i in rows])
             out[rows] = _pool(_run_layers(layers, hidden, mask), mask).numpy()
     return out
