@@ -14,8 +14,10 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
 from textual.message import Message
 from textual.reactive import reactive
+from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
@@ -82,6 +84,14 @@ class ChatTextArea(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # A refresh can still hold a box just removed (answer sent, next question
+        # mounted), whose component styles Textual has cleared: TextArea's theme
+        # then raises KeyError and the kiosk restarts. Nothing of it shows anyway.
+        if not self._component_styles:
+            return [Strip.blank(crop.width) for _ in range(crop.height)]
+        return super().render_lines(crop)
 
     async def _on_paste(self, event: events.Paste) -> None:
         # Escape sequences never reach the document; huge pastes are cut at once
