@@ -6,20 +6,29 @@ would land in the removed input, or in whatever widget took the focus (the
 interviewer's notes), and be lost, or worse, answer the wrong question. From
 the Enter that may send an answer, typed keys are held instead, and given to
 the next input once it has the focus, in the order they were typed.
+
+An Enter that sends nothing (it opened the "other" box, say) lets the keys go
+at once (``AnswerInput.keep_typing``); otherwise they wait up to
+``LONGEST_HOLD`` for the answer to be sent. Once it is sent, they wait for the
+screen to take it (the next input has the focus) or refuse it, however long a
+loaded machine needs: let go early, they would land in the input just answered.
 """
 
 from __future__ import annotations
+
+from time import monotonic
 
 from textual import events
 from textual.app import App
 from textual.timer import Timer
 from textual.widget import Widget
 
-UNANSWERED_HOLD = 0.3
-"""Seconds keys stay held after an Enter that sent no answer (an empty "other" box)."""
-
 LONGEST_HOLD = 1.5
-"""Seconds after which held keys go wherever the focus is: the keyboard never stays held."""
+"""Seconds after which held keys go to a focus that moved away from the answer."""
+
+GIVE_UP = 8.0
+"""Seconds after which held keys go to the focus even while the answer they follow
+is still on its way: the keyboard never stays held."""
 
 TYPED_KEYS = frozenset({"enter", "backspace", "delete", "left", "right", "home", "end"})
 """Keys, besides printable ones, that belong to typing an answer (function keys do not)."""
@@ -35,14 +44,22 @@ class Typeahead:
         self._app = app
         self._held: list[events.Key] | None = None
         self._timer: Timer | None = None
+        self._sent_from: Widget | None = None
+        self._since = 0.0
 
-    def hold(self, seconds: float = LONGEST_HOLD) -> None:
-        """Keep typed keys until ``release``, or for ``seconds`` at most."""
+    def hold(self, sent_from: Widget | None = None) -> None:
+        """Keep typed keys until ``release``, or ``LONGEST_HOLD`` at most.
+
+        ``sent_from`` is the input that has just sent an answer: while the focus
+        stays in it, the keys wait for the screen to take or refuse the answer
+        (up to ``GIVE_UP``).
+        """
         if self._held is None:
             self._held = []
-        if self._timer is not None:
-            self._timer.stop()
-        self._timer = self._app.set_timer(seconds, self.release)
+            self._since = monotonic()
+        if sent_from is not None:
+            self._sent_from = sent_from
+        self._arm()
 
     def take(self, event: events.Event) -> bool:
         """Called with each event the app gets: whether it was held.
@@ -56,8 +73,8 @@ class Typeahead:
         if self._held is not None and typed:
             self._held.append(event)
             return True
-        if event.key == "enter" and _in_answer_input(self._app.focused):
-            self.hold(UNANSWERED_HOLD)  # the input's send() holds for longer
+        if event.key == "enter" and _answer_input(self._app.focused) is not None:
+            self.hold()
         return False
 
     def release(self) -> None:
@@ -67,25 +84,48 @@ class Typeahead:
         belong to the question after that, and stay held for it.
         """
         held, self._held = self._held, None
+        self._sent_from = None
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         if not held:
             return
         target = self._app.focused or self._app.screen
-        answering = _in_answer_input(self._app.focused)
+        answering = _answer_input(self._app.focused) is not None
         for index, key in enumerate(held):
             # Forwarded, as the app does with a fresh key: bindings on the way up
             # still apply, and the app does not take it for new input again.
             target._forward_event(events.Key(key.key, key.character))
             if key.key == "enter" and answering:
-                self.hold(UNANSWERED_HOLD)
+                self.hold()
                 assert self._held is not None
                 self._held.extend(held[index + 1 :])
                 return
 
+    def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = self._app.set_timer(LONGEST_HOLD, self._expire)
 
-def _in_answer_input(widget: Widget | None) -> bool:
-    return widget is not None and any(
-        node.has_class(INPUT_CLASS) for node in widget.ancestors_with_self
-    )
+    def _expire(self) -> None:
+        self._timer = None
+        sent_from = self._sent_from
+        waiting = (
+            sent_from is not None
+            and sent_from.is_attached
+            and _answer_input(self._app.focused) is sent_from
+        )
+        if waiting and monotonic() - self._since < GIVE_UP:
+            self._arm()  # the answer is still on its way to the screen
+        else:
+            self.release()
+
+
+def _answer_input(widget: Widget | None) -> Widget | None:
+    """The question's input that ``widget`` belongs to, if any."""
+    if widget is None:
+        return None
+    for node in widget.ancestors_with_self:
+        if isinstance(node, Widget) and node.has_class(INPUT_CLASS):
+            return node
+    return None

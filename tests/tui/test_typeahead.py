@@ -37,9 +37,89 @@ async def test_answers_typed_ahead_land_on_their_questions(
             _type(app, text + "\n")
             await asyncio.sleep(gap)
         session_id = store.list_sessions()[0]["id"]
-        for _ in range(40):
+        for _ in range(100):
             await pilot.pause(0.1)
             if len(store.load_answers(session_id)) >= len(QUICK_STORED):
                 break
     stored = [(a.key.question_id, a.raw) for a in store.load_answers(session_id)]
     assert stored == QUICK_STORED
+
+
+async def test_keys_wait_for_an_answer_that_is_slow_to_send(
+    tmp_path: Path, quick_script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine an Enter can take longer than any fixed wait to send its
+    answer: keys typed after it must still wait, not land in the input answered."""
+    from cjm_interview.tui.widgets.inputs import ChoiceAnswer
+
+    chosen = ChoiceAnswer.on_choice_picker_chosen
+
+    async def slow_chosen(self, event) -> None:
+        await asyncio.sleep(0.6)  # longer than the old fixed hold after an Enter
+        chosen(self, event)
+
+    monkeypatch.setattr(ChoiceAnswer, "on_choice_picker_chosen", slow_chosen)
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        for text in QUICK_TYPED:
+            _type(app, text + "\n")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            sessions = store.list_sessions()
+            if sessions and len(store.load_answers(sessions[0]["id"])) >= len(QUICK_STORED):
+                break
+    stored = [(a.key.question_id, a.raw) for a in store.load_answers(sessions[0]["id"])]
+    assert stored == QUICK_STORED
+
+
+OTHER_SCRIPT = """\
+id: other
+version: "1"
+title: Other
+sections:
+  - id: s
+    title: S
+    questions:
+      - id: kind
+        type: single_choice
+        allow_other: true
+        text: Which?
+        choices:
+          - {value: a, label: A}
+          - {value: b, label: B}
+      - id: why
+        type: text
+        text: Why?
+"""
+
+
+async def test_keys_after_an_enter_that_opens_the_other_box_go_into_it_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Enter that sends nothing lets the keys go straight away, not after a timeout."""
+    from textual.widgets import Input
+
+    from cjm_interview.script import parse_script
+    from cjm_interview.tui import typeahead
+
+    monkeypatch.setattr(typeahead, "LONGEST_HOLD", 60.0)  # only an explicit release helps
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, parse_script(OTHER_SCRIPT))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # begin
+        await pilot.pause(0.2)
+        await pilot.press("down", "down")  # the cursor onto "Other"
+        _type(app, "\nmy own\n")
+        for _ in range(50):
+            await pilot.pause(0.1)
+            sessions = store.list_sessions()
+            if sessions and store.load_answers(sessions[0]["id"]):
+                break
+        assert not app.query("#other") or app.query_one("#other", Input).value == ""
+    stored = [(a.key.question_id, a.raw) for a in store.load_answers(sessions[0]["id"])]
+    assert stored == [("kind", "other: my own")]

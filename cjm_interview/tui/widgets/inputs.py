@@ -26,7 +26,7 @@ from cjm_interview.domain import QuestionType
 from cjm_interview.engine import Prompt
 from cjm_interview.tui.messages import AnswerGiven, JourneyEdit
 from cjm_interview.tui.safe import clean_paste, one_line
-from cjm_interview.tui.typeahead import INPUT_CLASS
+from cjm_interview.tui.typeahead import INPUT_CLASS, Typeahead
 
 OTHER = "__other__"
 DIGIT_KEYS = "1234567890"  # 1–9 pick options 1–9, 0 picks the 10th
@@ -51,10 +51,21 @@ class AnswerInput(Widget):
 
     def send(self, raw: Any) -> None:
         """Hand the answer to the screen; keys typed from now on wait for the next input."""
-        typeahead = getattr(self.app, "typeahead", None)
+        typeahead = self._typeahead()
         if typeahead is not None:
-            typeahead.hold()
+            typeahead.hold(sent_from=self)
         self.post_message(AnswerGiven(self.prompt.key, raw))
+
+    def keep_typing(self) -> None:
+        """The Enter sent nothing (it opened a box, say): keys typed since go to the focus."""
+        typeahead = self._typeahead()
+        if typeahead is not None:
+            # After any focus() just asked for, which the app also runs later.
+            self.app.call_later(typeahead.release)
+
+    def _typeahead(self) -> Typeahead | None:
+        typeahead = getattr(self.app, "typeahead", None)
+        return typeahead if isinstance(typeahead, Typeahead) else None
 
     def focus_answer(self) -> None:
         """Put the keyboard focus where the participant types."""
@@ -450,6 +461,7 @@ class ChoiceAnswer(AnswerInput):
         other = self.query_one("#other", Input)
         other.display = True
         other.focus()
+        self.keep_typing()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -458,6 +470,7 @@ class ChoiceAnswer(AnswerInput):
         if not text:
             self.query_one("#other", Input).display = False
             picker.focus()
+            self.keep_typing()
             return
         if self.multi:
             self.send([*picker.selected, f"other: {text}"])
@@ -721,6 +734,7 @@ class JourneyReviewAnswer(AnswerInput):
         box = self.query_one("#step-text", Input)
         box.display = False
         steps.focus()
+        self.keep_typing()  # an edit to the steps, not the answer: typing goes on
         if not text:
             return
         action = getattr(self, "_editing", "insert")
