@@ -21,6 +21,18 @@ def _type(app, text: str) -> None:
         app.post_message(events.Key(key, "\r" if char == "\n" else char))
 
 
+async def _stored(pilot, store: Store, count: int) -> list[tuple[str, object]]:
+    """The answers stored, once ``count`` of them are (or after ten seconds)."""
+    answers: list = []
+    for _ in range(100):
+        await pilot.pause(0.1)
+        sessions = store.list_sessions()
+        answers = store.load_answers(sessions[0]["id"]) if sessions else []
+        if len(answers) >= count:
+            break
+    return [(a.key.question_id, a.raw) for a in answers]
+
+
 @pytest.mark.parametrize("gap", [0.0, 0.02])
 async def test_answers_typed_ahead_land_on_their_questions(
     tmp_path: Path, quick_script, gap: float
@@ -36,13 +48,7 @@ async def test_answers_typed_ahead_land_on_their_questions(
         for text in QUICK_TYPED[1:]:
             _type(app, text + "\n")
             await asyncio.sleep(gap)
-        session_id = store.list_sessions()[0]["id"]
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if len(store.load_answers(session_id)) >= len(QUICK_STORED):
-                break
-    stored = [(a.key.question_id, a.raw) for a in store.load_answers(session_id)]
-    assert stored == QUICK_STORED
+        assert await _stored(pilot, store, len(QUICK_STORED)) == QUICK_STORED
 
 
 async def test_keys_wait_for_an_answer_that_is_slow_to_send(
@@ -67,13 +73,7 @@ async def test_keys_wait_for_an_answer_that_is_slow_to_send(
         await pilot.pause(0.2)
         for text in QUICK_TYPED:
             _type(app, text + "\n")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            sessions = store.list_sessions()
-            if sessions and len(store.load_answers(sessions[0]["id"])) >= len(QUICK_STORED):
-                break
-    stored = [(a.key.question_id, a.raw) for a in store.load_answers(sessions[0]["id"])]
-    assert stored == QUICK_STORED
+        assert await _stored(pilot, store, len(QUICK_STORED)) == QUICK_STORED
 
 
 OTHER_SCRIPT = """\
@@ -115,11 +115,5 @@ async def test_keys_after_an_enter_that_opens_the_other_box_go_into_it_at_once(
         await pilot.pause(0.2)
         await pilot.press("down", "down")  # the cursor onto "Other"
         _type(app, "\nmy own\n")
-        for _ in range(50):
-            await pilot.pause(0.1)
-            sessions = store.list_sessions()
-            if sessions and store.load_answers(sessions[0]["id"]):
-                break
+        assert await _stored(pilot, store, 1) == [("kind", "other: my own")]
         assert not app.query("#other") or app.query_one("#other", Input).value == ""
-    stored = [(a.key.question_id, a.raw) for a in store.load_answers(sessions[0]["id"])]
-    assert stored == [("kind", "other: my own")]
