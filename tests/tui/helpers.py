@@ -10,13 +10,13 @@ from cjm_interview.tui.app import CjmApp, make_app
 KIOSK_PIN = "4821"
 
 
-def kiosk(store: Store, script, **kw) -> CjmApp:
+def kiosk(store: Store, script, tagger=None, **kw) -> CjmApp:
     """A kiosk app as the CLI builds it, with the tests' PIN and steady cursors."""
     return make_app(
         store,
         script,
         "kiosk",
-        None,
+        tagger,
         pin_guard=PinGuard.from_pin(KIOSK_PIN),
         cursor_blink=False,
         kiosk_id="k1",

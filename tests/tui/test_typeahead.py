@@ -4,11 +4,13 @@ that question, in order, and never the one before."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
 from textual import events
 
+from cjm_interview.nlp.lexicon import LexiconTagger
 from cjm_interview.store import Store
 
 from .helpers import QUICK_STORED, QUICK_TYPED, kiosk
@@ -117,3 +119,27 @@ async def test_keys_after_an_enter_that_opens_the_other_box_go_into_it_at_once(
         _type(app, "\nmy own\n")
         assert await _stored(pilot, store, 1) == [("kind", "other: my own")]
         assert not app.query("#other") or app.query_one("#other", Input).value == ""
+
+
+class SlowTagger(LexiconTagger):
+    """Tags as a model still warming up might: a second per batch."""
+
+    def tag_batch(self, texts):
+        time.sleep(1.0)
+        return super().tag_batch(texts)
+
+
+async def test_keys_typed_while_the_next_question_waits_for_tags_answer_it(
+    tmp_path: Path, quick_script
+) -> None:
+    """Whether the channel probe comes next depends on the step's tags: keys typed
+    while they are computed belong to the question after, not the step just told."""
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, tagger=SlowTagger())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        for text in QUICK_TYPED:
+            _type(app, text + "\n")
+        assert await _stored(pilot, store, len(QUICK_STORED)) == QUICK_STORED

@@ -289,7 +289,9 @@ class InterviewScreen(Screen[None]):
         try:
             await self._take_answer(message)
         finally:
-            if not self._input_mounted:  # refused, or nothing to ask: the keys go back
+            # Refused, or nothing to ask: the keys go back. While the next question
+            # waits for this answer's tags, they wait for its input instead.
+            if not self._input_mounted and not self.waiting_for:
                 self.app.call_later(self.cjm.typeahead.release)
 
     async def _take_answer(self, message: AnswerGiven) -> None:
