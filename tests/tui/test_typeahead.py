@@ -35,6 +35,18 @@ async def _stored(pilot, store: Store, count: int) -> list[tuple[str, object]]:
     return [(a.key.question_id, a.raw) for a in answers]
 
 
+async def _typed_in_one_go(store: Store, script, tagger=None) -> list[tuple[str, object]]:
+    """Begin, then type every answer of the quick survey at once: what gets stored."""
+    app = kiosk(store, script, tagger)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        for text in QUICK_TYPED:
+            _type(app, text + "\n")
+        return await _stored(pilot, store, len(QUICK_STORED))
+
+
 @pytest.mark.parametrize("gap", [0.0, 0.02])
 async def test_answers_typed_ahead_land_on_their_questions(
     tmp_path: Path, quick_script, gap: float
@@ -67,15 +79,7 @@ async def test_keys_wait_for_an_answer_that_is_slow_to_send(
         chosen(self, event)
 
     monkeypatch.setattr(ChoiceAnswer, "on_choice_picker_chosen", slow_chosen)
-    store = Store(tmp_path / "s.db")
-    app = kiosk(store, quick_script)
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause(0.2)
-        for text in QUICK_TYPED:
-            _type(app, text + "\n")
-        assert await _stored(pilot, store, len(QUICK_STORED)) == QUICK_STORED
+    assert await _typed_in_one_go(Store(tmp_path / "s.db"), quick_script) == QUICK_STORED
 
 
 OTHER_SCRIPT = """\
@@ -134,12 +138,5 @@ async def test_keys_typed_while_the_next_question_waits_for_tags_answer_it(
 ) -> None:
     """Whether the channel probe comes next depends on the step's tags: keys typed
     while they are computed belong to the question after, not the step just told."""
-    store = Store(tmp_path / "s.db")
-    app = kiosk(store, quick_script, tagger=SlowTagger())
-    async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause(0.2)
-        for text in QUICK_TYPED:
-            _type(app, text + "\n")
-        assert await _stored(pilot, store, len(QUICK_STORED)) == QUICK_STORED
+    stored = await _typed_in_one_go(Store(tmp_path / "s.db"), quick_script, SlowTagger())
+    assert stored == QUICK_STORED
