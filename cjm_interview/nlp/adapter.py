@@ -23,7 +23,7 @@ import numpy as np
 
 TOP_LAYERS = 3
 RANK = 16
-EPOCHS = 2
+EPOCHS = 3
 # A small corpus still gets enough steps to learn something.
 MIN_STEPS = 60
 BATCH = 32
