@@ -1,0 +1,178 @@
+"""The complaint study builder: narratives split into steps, imported on the study script."""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from cjm_interview.composite import load_journeys
+from cjm_interview.importer import run_interview
+from cjm_interview.script import load_script
+from cjm_interview.store import Store
+
+from ..conftest import ROOT
+
+
+def _load() -> ModuleType:
+    path = ROOT / "benchmarks" / "complaint_study.py"
+    spec = importlib.util.spec_from_file_location("complaint_study", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while being made
+    spec.loader.exec_module(module)
+    return module
+
+
+study = _load()
+split_steps = study.split_steps
+
+
+def test_abbreviations_initialisms_and_list_numbers_end_no_sentence() -> None:
+    text = (
+        "Mr. Jones at the U.S. office said the fee was due, e.g. the one from May. "
+        "I asked Acme Inc. for a refund. 2. They refused it on the phone."
+    )
+    assert split_steps(text) == [
+        "Mr. Jones at the U.S. office said the fee was due, e.g. the one from May.",
+        "I asked Acme Inc. for a refund.",
+        "2. They refused it on the phone.",
+    ]
+
+
+def test_placeholders_amounts_and_asides_stay_in_their_sentence() -> None:
+    text = (
+        "On XX/XX/XXXX I paid {$120.50} to XXXX. "
+        "I wrote to them ( see my note. It is attached ) and waited a month. "
+        "Acct. XXXX was still open."
+    )
+    assert split_steps(text) == [
+        "On XX/XX/XXXX I paid {$120.50} to XXXX.",
+        "I wrote to them ( see my note. It is attached ) and waited a month.",
+        "Acct. XXXX was still open.",
+    ]
+
+
+def test_missing_spaces_line_breaks_and_short_fragments() -> None:
+    text = (
+        "I checked my report.The balance on it was wrong!Nobody explained why.\n"
+        "Ms.XXXX answered the phone the next day\n\nThank you.\nSincerely, XXXX XXXX"
+    )
+    assert split_steps(text) == [
+        "I checked my report.",
+        "The balance on it was wrong!",
+        "Nobody explained why.",
+        "Ms.XXXX answered the phone the next day",
+    ]
+
+
+def test_lower_case_continuations_stay_with_the_sentence() -> None:
+    text = (
+        "I sent the signed doc. to the bank and some info. on my loan. i never heard back. "
+        "I told them to stop calling me! and they called again the next day."
+    )
+    assert split_steps(text) == [
+        "I sent the signed doc. to the bank and some info. on my loan.",
+        "i never heard back.",
+        "I told them to stop calling me! and they called again the next day.",
+    ]
+
+
+def test_long_run_ons_are_cut_at_clauses_but_short_sentences_are_not() -> None:
+    short = "I called them; they said to write, but I had already written twice."
+    assert split_steps(short) == [short]
+    clause = "I called the lender about the late fee on the account again and again"
+    long = (
+        f"{clause} in spring; {clause} in summer, and then {clause} in autumn, "
+        f"but {clause} in winter; ok then."
+    )
+    assert len(long) > study.MAX_SENTENCE
+    assert split_steps(long) == [
+        f"{clause} in spring",
+        f"{clause} in summer",
+        f"and then {clause} in autumn",
+        f"but {clause} in winter; ok then.",  # a part under MIN_PART joins the one before
+    ]
+
+
+def test_whitespace_is_collapsed_and_the_split_is_deterministic() -> None:
+    text = "I  opened   the card in XXXX.   Then\tthe bank closed it without notice."
+    first = split_steps(text)
+    assert first == [
+        "I opened the card in XXXX.",
+        "Then the bank closed it without notice.",
+    ]
+    assert split_steps(text) == first
+    assert split_steps("") == []
+
+
+def _write_csv(path: Path, narratives: dict[str, str]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["complaint_id", "product", "company", "narrative"])
+        for cid, narrative in narratives.items():
+            writer.writerow([cid, "Mortgage", "Acme Bank", narrative])
+
+
+NARRATIVES = {
+    "101": "I applied for a loan at the branch. They lost my papers. I filed a complaint.",
+    "102": "My statement showed a fee I never agreed to.\nI called and was on hold for hours.",
+    "103": "Thank you.",  # no step: left out of the study
+}
+
+
+def test_the_study_imports_on_its_script_with_one_step_per_sentence(tmp_path: Path) -> None:
+    source = tmp_path / "complaints.csv"
+    _write_csv(source, NARRATIVES)
+    out = tmp_path / "study.json"
+    assert study.build_study(source, out) == 2
+    interviews = json.loads(out.read_text(encoding="utf-8"))["interviews"]
+    assert [i["session"]["participant"] for i in interviews] == ["101", "102"]
+    assert all(set(step) == {"action"} for i in interviews for step in i["answers"]["steps"])
+    script = load_script(study.SCRIPT)
+    with Store(tmp_path / "study.db") as store:
+        for item in interviews:
+            run_interview(store, script, item)
+        journeys = {j.session["participant"]: j for j in load_journeys(store)}
+        statuses = {row[0] for row in store.conn.execute("SELECT status FROM sessions")}
+    assert statuses == {"finished"}
+    for cid in ("101", "102"):
+        told = [step.action for step in journeys[cid].steps]
+        assert told == split_steps(NARRATIVES[cid])
+        assert journeys[cid].session["segment"] == "Mortgage"
+
+
+def test_check_names_labels_whose_step_changed(tmp_path: Path) -> None:
+    source = tmp_path / "complaints.csv"
+    _write_csv(source, NARRATIVES)
+    steps = split_steps(NARRATIVES["101"])
+    labels = tmp_path / "labels.jsonl"
+    rows = [
+        {"complaint_id": "101", "step": 0, "sha": study.step_sha(steps[0])},
+        {"complaint_id": "101", "step": 1, "sha": study.step_sha(steps[0])},
+        {"complaint_id": "101", "step": 9, "sha": "0" * 12},
+        {"complaint_id": "999", "step": 0, "sha": "0" * 12},
+    ]
+    labels.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    problems = study.check_labels(source, labels)
+    assert [p.split(": ", 1)[1] for p in problems] == [
+        "101 step 1 changed",
+        "101 has no step 9",
+        "no complaint 999",
+    ]
+
+
+@pytest.mark.parametrize("argv", [["build", "-o", "x.json"], ["check"]])
+def test_a_missing_csv_is_one_line_and_exit_2(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "none.csv"
+    assert study.main([*argv, "--csv", str(missing)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{missing}: no such file (give the complaints CSV with --csv)"
+    )
