@@ -11,7 +11,8 @@ from types import ModuleType
 
 import pytest
 
-from cjm_interview.composite import load_journeys
+from cjm_interview.composite import Filters, build_map, load_journeys
+from cjm_interview.export.csv_export import write_csv
 from cjm_interview.importer import run_interview
 from cjm_interview.script import load_script
 from cjm_interview.store import Store
@@ -19,9 +20,9 @@ from cjm_interview.store import Store
 from ..conftest import ROOT
 
 
-def _load() -> ModuleType:
-    path = ROOT / "benchmarks" / "complaint_study.py"
-    spec = importlib.util.spec_from_file_location("complaint_study", path)
+def _load(name: str) -> ModuleType:
+    path = ROOT / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up while being made
@@ -29,7 +30,8 @@ def _load() -> ModuleType:
     return module
 
 
-study = _load()
+study = _load("complaint_study")
+bench = _load("bench_complaint_map")
 split_steps = study.split_steps
 
 
@@ -176,3 +178,37 @@ def test_a_missing_csv_is_one_line_and_exit_2(
     assert capsys.readouterr().err.strip() == (
         f"{missing}: no such file (give the complaints CSV with --csv)"
     )
+
+
+def test_the_scorer_reads_each_steps_column_from_the_csv_export(tmp_path: Path) -> None:
+    source = tmp_path / "complaints.csv"
+    _write_csv(source, NARRATIVES)
+    out = tmp_path / "study.json"
+    study.build_study(source, out)
+    script = load_script(study.SCRIPT)
+    db = tmp_path / "study.db"
+    with Store(db) as store:
+        for item in json.loads(out.read_text(encoding="utf-8"))["interviews"]:
+            run_interview(store, script, item)
+        cmap = build_map(store, encode_missing=False)
+        write_csv(store, Filters(), tmp_path / "map.csv", cmap=cmap)
+        participant = dict(store.conn.execute("SELECT id, participant FROM sessions"))
+    columns, lengths = bench.read_columns(tmp_path / "map.csv")
+    assert lengths == {"101": 3, "102": 2}
+    # The CSV's 1-based positions are the splitter's indexes, column for column.
+    expected = {(participant[sid], pos): key for (sid, pos), key in cmap.assignments.items()}
+    assert columns == expected and len(columns) == 5
+
+
+def test_purity_and_recall_of_columns_against_labels() -> None:
+    truth = {("1", 0): "problem", ("1", 1): "contact", ("2", 0): "problem", ("2", 1): "contact"}
+    one = dict.fromkeys(truth, "all")
+    assert bench.quality(one, truth) == {"purity": 0.5, "recall": 1.0, "steps": 4}
+    split = {("1", 0): "a", ("1", 1): "b", ("2", 0): "a", ("2", 1): "c", ("9", 0): "a"}
+    assert bench.quality(split, truth) == {"purity": 1.0, "recall": 0.75, "steps": 4}
+    assert bench.by_position({"1": 3, "2": 1}, 2) == {
+        ("1", 0): 0,
+        ("1", 1): 1,
+        ("1", 2): 1,
+        ("2", 0): 0,
+    }
