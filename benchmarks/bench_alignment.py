@@ -42,7 +42,7 @@ def build_study(path: Path, customers: int, staff: int, steps: int, seed: int) -
 
 
 def score(path: Path, study, ids, encode: bool, threshold, weight) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    from cjm_interview.composite import AlignOptions, build_map
+    from cjm_interview.map import AlignOptions, build_map
     from cjm_interview.store import Store
     from cjm_interview.synth import grouping_quality
 

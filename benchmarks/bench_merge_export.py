@@ -157,7 +157,7 @@ def measure(folder: Path, devices: list[Path]) -> dict[str, Any]:
         "out = {'merge_s': time.perf_counter() - t0, 'added': sum(report.added.values())}"
     )
     export = _fresh(
-        "from cjm_interview.composite import build_map\n"
+        "from cjm_interview.map import build_map\n"
         "from cjm_interview.export.html import to_html\n"
         "from cjm_interview.store import Store\n"
         f"cmap = build_map(Store({str(merged)!r}), encode_missing=False)\n"

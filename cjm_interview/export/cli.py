@@ -58,7 +58,7 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
-    from cjm_interview.composite import AlignOptions, Filters, build_map
+    from cjm_interview.map import AlignOptions, Filters, build_map
     from cjm_interview.store import open_store
 
     for key in ("since", "until"):
@@ -281,7 +281,7 @@ def map_split(key: str, pattern: str, label: str, db_path: Path | None, **kw: An
         re.compile(pattern)
     except re.error as exc:
         fail(f"pattern {pattern!r} is not a valid regular expression ({exc})")
-    from cjm_interview.composite import slug
+    from cjm_interview.map import slug
 
     _edit(
         db_path,
@@ -298,7 +298,7 @@ def map_split(key: str, pattern: str, label: str, db_path: Path | None, **kw: An
 @db_option
 def map_edits(db_path: Path | None) -> None:
     """List the saved edits, oldest first (they are applied in this order)."""
-    from cjm_interview.composite import load_edits
+    from cjm_interview.map import load_edits
     from cjm_interview.store import open_store
 
     edits = load_edits(open_store(db_path, must_exist=True))

@@ -17,8 +17,8 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from cjm_interview.composite import CompositeMap, Filters, _where
 from cjm_interview.export.escape import for_csv
+from cjm_interview.map import CompositeMap, Filters, session_where
 from cjm_interview.store import Store
 from cjm_interview.taxonomy import default_taxonomy
 
@@ -36,7 +36,7 @@ def write_csv(
     def private(text: str | None) -> str | None:
         return redact_text(text, redact) if (redact and text) else text
 
-    where, args = _where(filters)
+    where, args = session_where(filters)
     conn = store.conn
     rows = conn.execute(
         "SELECT a.id, a.session_id, s.participant, s.perspective, s.segment, s.persona, "

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from cjm_interview.composite import CompositeMap
 from cjm_interview.export.escape import for_html as e
+from cjm_interview.map import CompositeMap
 
 CSS = """
 :root { --bad: #c0392b; --mid: #d68910; --good: #1e8449; --ink: #1b2631; --line: #d5d8dc;

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cjm_interview.composite import CompositeMap
 from cjm_interview.export.escape import for_markdown, for_mermaid
+from cjm_interview.map import CompositeMap
 
 
 def to_json(cmap: CompositeMap) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cjm_interview.composite import build_map
+from cjm_interview.map import build_map
 from cjm_interview.export.html import to_html
 from cjm_interview.store import Store
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cjm_interview.cli import main
-from cjm_interview.composite import build_map
+from cjm_interview.map import build_map
 from cjm_interview.export.escape import for_csv, for_markdown, for_mermaid
 from cjm_interview.export.html import to_html
 from cjm_interview.export.text_formats import to_json, to_markdown, to_mermaid

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cjm_interview.composite import Filters, build_map, load_journeys
+from cjm_interview.map import Filters, build_map, load_journeys
 from cjm_interview.domain import Answer, AnswerKey
 from cjm_interview.engine import Engine
 from cjm_interview.importer import run_interview

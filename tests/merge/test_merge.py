@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cjm_interview.cli import main
-from cjm_interview.composite import build_map
+from cjm_interview.map import build_map
 from cjm_interview.domain import Answer, AnswerKey
 from cjm_interview.errors import CjmError
 from cjm_interview.importer import run_interview

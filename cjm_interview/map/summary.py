@@ -1,0 +1,163 @@
+"""What each composite step gathers: grades, channels, feelings, flow."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from cjm_interview.map.edits import StepGroup
+from cjm_interview.map.journeys import Step
+from cjm_interview.map.labels import normalise
+from cjm_interview.map.quotes import pick_quotes
+
+LOW_GRADE = 4
+"""Grades at or below this count as pain points (0..10 scale)."""
+
+
+def distribution(values: list[float]) -> dict[str, Any]:
+    if not values:
+        return {
+            "n": 0,
+            "mean": None,
+            "median": None,
+            "sd": None,
+            "q1": None,
+            "q3": None,
+            "histogram": [0] * 11,
+        }
+    arr = np.asarray(values, dtype=float)
+    hist = [0] * 11
+    for v in values:
+        hist[max(0, min(10, round(v)))] += 1
+    return {
+        "n": len(values),
+        "mean": round(float(arr.mean()), 2),
+        "median": float(np.median(arr)),
+        "sd": round(float(arr.std(ddof=1)), 2) if len(values) > 1 else 0.0,
+        "q1": float(np.percentile(arr, 25)),
+        "q3": float(np.percentile(arr, 75)),
+        "histogram": hist,
+    }
+
+
+def top_counts(counter: Counter[str], n: int = 8) -> list[dict[str, Any]]:
+    return [{"label": k, "count": v} for k, v in counter.most_common(n)]
+
+
+def phrases(texts: Iterable[str], n: int = 6) -> list[dict[str, Any]]:
+    """The most frequent answers, counting the same words with other spacing or case as one."""
+    counter: Counter[str] = Counter()
+    shown: dict[str, str] = {}
+    for text, count in Counter(texts).items():
+        key = normalise(text)
+        if not key:
+            continue
+        counter[key] += count
+        shown.setdefault(key, " ".join(text.split())[:160])
+    return [{"text": shown[k], "count": v} for k, v in counter.most_common(n)]
+
+
+def add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]]) -> None:
+    """Per step: where journeys go next, how many stop there, loop back or start there."""
+    index = {entry["key"]: i for i, entry in enumerate(entries)}
+    for entry in entries:
+        entry["flow"] = {"next": [], "starts_here": 0, "ends_here": 0, "loops_back": 0}
+    for (a, b), count in transitions.most_common():
+        if a == "start":
+            entries[index[b]]["flow"]["starts_here"] += count
+            continue
+        flow = entries[index[a]]["flow"]
+        if b == "end":
+            flow["ends_here"] += count
+            continue
+        flow["next"].append({"key": b, "count": count})
+        if index[b] <= index[a]:
+            flow["loops_back"] += count
+    for entry in entries:
+        entry["flow"]["next"] = entry["flow"]["next"][:5]
+
+
+_NUMBER = (int, float)  # by exact class: True and False are not grades
+
+
+def summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[str, Any]:
+    members = [steps[i] for i in group.members]
+    sessions = {s.session_id for s in members}
+    grades: list[float] = []
+    perspectives: dict[str, list[float]] = defaultdict(list)
+    segments: dict[str, list[float]] = defaultdict(list)
+    texts: dict[str, list[str]] = defaultdict(list)
+    low_feelings: list[str] = []
+    touch: Counter[str] = Counter()
+    channel_sets: list[tuple[Any, ...]] = []
+    sentiment: Counter[str] = Counter()
+    emotions: Counter[str] = Counter()
+    predicted: list[float] = []
+    mot: list[bool] = []
+    for s in members:
+        fields = s.fields
+        for maps_to, (_answer, text) in s.texts.items():
+            texts[maps_to].append(text)
+        grade = fields.get("step.grade")
+        if isinstance(grade, int | float) and not isinstance(grade, bool):
+            grade = float(grade)
+            grades.append(grade)
+            perspectives[s.perspective].append(grade)
+            if s.segment:
+                segments[s.segment].append(grade)
+            if grade <= LOW_GRADE and "step.feelings" in s.texts:
+                low_feelings.append(s.texts["step.feelings"][1])
+        # Channels picked, else those the tagger heard in the step's words;
+        # counted per distinct set below (a Counter update per step is slow).
+        picked = fields.get("step.touchpoints")
+        if isinstance(picked, list) and picked:
+            channel_sets.append(tuple(picked))
+        elif s.tags:
+            channel_sets.append(tuple(label for kind, label, _ in s.tags if kind == "touchpoint"))
+        for kind, label, score in s.tags:
+            if kind == "sentiment":
+                sentiment[label] += 1
+            elif kind == "emotion":
+                emotions[label] += 1
+            elif kind == "grade":
+                predicted.append(score)
+        moment = fields.get("step.moment_of_truth")
+        if isinstance(moment, bool):
+            mot.append(moment)
+    for channels, count in Counter(channel_sets).items():
+        for channel in {str(c) for c in channels}:
+            touch[channel] += count
+    low = sum(1 for g in grades if g <= LOW_GRADE)
+    return {
+        "key": group.key,
+        "label": group.label,
+        "edited": group.edited,
+        "position": round(group.position, 3),
+        "participants": len(sessions),
+        "share": round(len(sessions) / n_sessions, 3) if n_sessions else 0.0,
+        "mentions": len(members),
+        "phrasings": phrases((s.action for s in members), 5),
+        "grade": distribution(grades),
+        "by_perspective": {p: distribution(values) for p, values in perspectives.items()},
+        "by_segment": {
+            s: {"n": len(v), "mean": round(statistics.fmean(v), 2)}
+            for s, v in sorted(segments.items())
+        },
+        "predicted_grade_mean": round(statistics.fmean(predicted), 2) if predicted else None,
+        "sentiment": dict(sentiment),
+        "emotions": top_counts(emotions, 5),
+        "touchpoints": top_counts(touch, 10),
+        "front_stage": phrases(texts["step.actor"], 5),
+        "back_stage": phrases(texts["step.backstage"], 5),
+        "thoughts": phrases(texts["step.thoughts"], 4),
+        "feelings": phrases(texts["step.feelings"], 4),
+        "moment_of_truth_share": round(sum(mot) / len(mot), 3) if mot else None,
+        "pain_points": phrases(texts["step.pain_point"] + low_feelings, 6),
+        "low_grade_share": round(low / len(grades), 3) if grades else None,
+        "improvements": phrases(texts["step.improvement"], 6),
+        "quotes": pick_quotes(members),
+    }
