@@ -31,7 +31,14 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 "--since", metavar="DATE", help="Sessions started on or after DATE (YYYY-MM-DD)."
             ),
             click.option("--until", metavar="DATE", help="Sessions started on or before DATE."),
-            click.option("--finished", is_flag=True, help="Only finished sessions."),
+            click.option(
+                "--unfinished",
+                is_flag=True,
+                help="Also sessions in progress, abandoned or ended early "
+                "[default: finished sessions only].",
+            ),
+            # Finished sessions only is the default; the flag stays accepted for old commands.
+            click.option("--finished", is_flag=True, hidden=True),
             click.option(
                 "--threshold",
                 type=click.FloatRange(0, 1),
@@ -72,7 +79,7 @@ def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
         kw["script_id"],
         kw["since"],
         kw["until"],
-        kw["finished"],
+        unfinished=kw["unfinished"],
     )
     options = AlignOptions(threshold=kw["threshold"], position_weight=kw["position_weight"])
     cmap = build_map(

@@ -28,11 +28,14 @@ class Filters:
     script_id: str | None = None
     since: str | None = None
     until: str | None = None
-    finished_only: bool = False
+    unfinished: bool = False
+    """Also sessions in progress, abandoned or ended early (a failed import stays in progress)."""
 
     def describe(self) -> str:
         parts = [f"{k}={v}" for k, v in self.__dict__.items() if v not in (None, False)]
-        return ", ".join(parts) or "all sessions"
+        if not self.unfinished:
+            parts.insert(0, "finished sessions")
+        return ", ".join(parts)
 
 
 @dataclass
@@ -76,8 +79,10 @@ def session_where(filters: Filters) -> tuple[str, list[Any]]:
     if filters.until:
         clauses.append("s.started_at <= ?")
         args.append(filters.until + "\uffff")
-    if filters.finished_only:
+    if not filters.unfinished:
         clauses.append("s.status = 'finished'")
+    # A participant who declined (or withdrew) consent is on no map and in no table.
+    clauses.append("(s.consent IS NULL OR s.consent != 0)")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
@@ -142,16 +147,14 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
     cur = conn.execute(f"SELECT s.* FROM sessions s{where} ORDER BY s.started_at, s.id", args)
     names = [d[0] for d in cur.description]
     sessions = {row[0]: dict(zip(names, row, strict=True)) for row in cur.fetchall()}
-    # A participant who declined (or withdrew) consent has no journey on any map.
-    sessions = {key: row for key, row in sessions.items() if row.get("consent") != 0}
     if not sessions:
         return []
     shapes = _shapes(store, (s["script_sha256"] for s in sessions.values()))
-    # The chosen ids travel as one JSON parameter (reading never writes); with
-    # no filter every session is read and the join is left out.
+    # The chosen ids travel as one JSON parameter (reading never writes); when
+    # every session is chosen the join is left out.
     join = ""
     params: tuple[str, ...] = ()
-    if where:
+    if len(sessions) < conn.execute("SELECT count(*) FROM sessions").fetchone()[0]:
         join = "JOIN json_each(?) c ON c.value = a.session_id"
         params = (json.dumps(list(sessions)),)
     tags: dict[int, list[tuple[str, str, float]]] = defaultdict(list)

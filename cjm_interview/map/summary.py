@@ -67,6 +67,8 @@ def add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]
     for entry in entries:
         entry["flow"] = {"next": [], "starts_here": 0, "ends_here": 0, "loops_back": 0}
     for (a, b), count in transitions.most_common():
+        if a == "start" and b == "end":  # a journey without a step told
+            continue
         if a == "start":
             entries[index[b]]["flow"]["starts_here"] += count
             continue

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cjm_interview.map import build_map
 from cjm_interview.export.html import to_html
+from cjm_interview.map import build_map
 from cjm_interview.store import Store
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

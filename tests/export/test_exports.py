@@ -11,13 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from cjm_interview.cli import main
-from cjm_interview.map import build_map
 from cjm_interview.export.escape import for_csv, for_markdown, for_mermaid
 from cjm_interview.export.html import to_html
 from cjm_interview.export.text_formats import to_json, to_markdown, to_mermaid
+from cjm_interview.importer import run_interview
+from cjm_interview.map import build_map
+from cjm_interview.script import load_script
 from cjm_interview.store import Store
 
-from ..conftest import ROOT
+from ..conftest import PROMPTS, ROOT
 from .conftest import EVIL, FORMULA
 from .schema_check import problems
 
@@ -220,3 +222,28 @@ def test_cli_map_edits(study: Path, tmp_path: Path) -> None:
     assert run("map", "forget", "999", "--db", str(db)).exit_code == 2
     again = build_map(Store(db), encode_missing=False)
     assert {s["key"]: s for s in again.data["steps"]}[first]["label"] != "Looks around"
+
+
+def test_csv_leaves_out_whom_the_map_leaves_out(study: Path, tmp_path: Path) -> None:
+    """Declined consent and unfinished sessions are in neither the map nor the CSV."""
+    db = tmp_path / "consent.db"
+    with Store(study) as source, Store(db) as target:
+        source.conn.backup(target.conn)
+        customer = load_script(PROMPTS / "customer.yaml")
+        declined = run_interview(
+            target,
+            customer,
+            {"session": {"participant": "no-thanks"}, "answers": {"consent": "no"}},
+        ).id
+        assert target.conn.execute(
+            "SELECT consent, status FROM sessions WHERE id = ?", (declined,)
+        ).fetchone() == (0, "finished")
+        cmap = build_map(target, encode_missing=False)
+    out = tmp_path / "map.csv"
+    result = run("export", "--db", str(db), "--format", "csv", "--no-encode", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    for path in (out, out.with_name("map-wide.csv"), out.with_name("map-tags.csv")):
+        sessions = {row["session_id"] for row in csv.DictReader(path.open(encoding="utf-8"))}
+        assert declined not in sessions, path.name
+    wide = {row["session_id"] for row in csv.DictReader(out.with_name("map-wide.csv").open())}
+    assert len(wide) == cmap.data["sessions"]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pytest
 
-from cjm_interview.map import Filters, build_map, load_journeys
-from cjm_interview.domain import Answer, AnswerKey
+from cjm_interview.domain import Answer, AnswerKey, SessionInfo
 from cjm_interview.engine import Engine
-from cjm_interview.importer import run_interview
+from cjm_interview.importer import InterviewImportError, run_interview
+from cjm_interview.map import Filters, build_map, load_journeys
 from cjm_interview.script import load_script
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
@@ -207,7 +208,7 @@ def test_filters(study_db) -> None:
     assert staff.data["sessions"] == 15 and staff.data["perspectives"] == {"staff": 15}
     new = lexical_map(store, filters=Filters(segment="new"))
     assert set(new.data["segments"]) == {"new"}
-    customers = lexical_map(store, filters=Filters(script_id="customer", finished_only=True))
+    customers = lexical_map(store, filters=Filters(script_id="customer"))
     assert customers.data["perspectives"] == {"customer": 60}
     none = lexical_map(store, filters=Filters(since="2999-01-01"))
     assert none.data["sessions"] == 0 and none.data["steps"] == []
@@ -291,3 +292,47 @@ def test_an_edit_finds_its_group_by_phrasings_when_the_key_changed(study_db) -> 
         assert [e["group_key"] for e in unmatched] == ["gone"]
     finally:
         store.write(lambda c: c.execute("DELETE FROM step_group_edits"))
+
+
+# ------------------------------------------------------------------ sessions on the map
+def _ended_before_step_one(store: Store, script) -> str:
+    """An interview the interviewer ended early, before the first step was told."""
+    session = InterviewSession.start(store, script, SessionInfo(participant="early"))
+    while (prompt := session.current()) is not None and prompt.question.id != "action":
+        session.skip() if not prompt.question.required else session.submit(
+            "yes" if prompt.question.id == "consent" else "Moving house"
+        )
+    session.end("ended_early")
+    return session.id
+
+
+def test_a_session_ended_before_its_first_step_does_not_break_the_map(tmp_path: Path) -> None:
+    store = Store(tmp_path / "early.db")
+    script = load_script(PROMPTS / "customer.yaml")
+    import_study(store, generate(customers=3, steps=3, seed=2))
+    _ended_before_step_one(store, script)
+    cmap = build_map(store, Filters(unfinished=True), encode_missing=False)
+    assert cmap.data["sessions"] == 4
+    starts = sum(p["count"] for p in cmap.data["paths"] if p["from"] == "start")
+    assert starts == 4
+    assert all("flow" in step for step in cmap.data["steps"])
+
+
+def test_the_map_shows_finished_sessions_unless_asked(tmp_path: Path) -> None:
+    store = Store(tmp_path / "status.db")
+    script = load_script(PROMPTS / "customer.yaml")
+    study = generate(customers=3, steps=3, seed=4)
+    finished = import_study(store, study)
+    early = _ended_before_step_one(store, script)
+    failed = copy.deepcopy(study.interviews[0])
+    failed["answers"]["steps"][1]["grade"] = "eleven"
+    with pytest.raises(InterviewImportError) as caught:
+        run_interview(store, script, failed)
+    in_progress = caught.value.session_id
+    default = build_map(store, encode_missing=False)
+    assert default.data["sessions"] == 3
+    assert {sid for sid, _ in default.assignments} == set(finished)
+    everything = build_map(store, Filters(unfinished=True), encode_missing=False)
+    assert everything.data["sessions"] == 5
+    assert in_progress in {sid for sid, _ in everything.assignments}
+    assert early not in {sid for sid, _ in everything.assignments}  # no step told

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from cjm_interview.cli import main
-from cjm_interview.map import build_map
 from cjm_interview.domain import Answer, AnswerKey
 from cjm_interview.errors import CjmError
 from cjm_interview.importer import run_interview
+from cjm_interview.map import build_map
 from cjm_interview.merge import merge_databases
 from cjm_interview.script import load_script, parse_script
 from cjm_interview.store import Store

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from cjm_interview.map import load_journeys
 from cjm_interview.domain import AnswerKey, SessionInfo
+from cjm_interview.map import load_journeys
 from cjm_interview.merge import merge_databases
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
