@@ -157,6 +157,19 @@ class Touchpoint:
 
 
 @dataclass(frozen=True)
+class Stage:
+    """A phase of the journey the map draws over its steps ("find out and choose", "sign up").
+
+    The name and description are what steps are placed by, by meaning.
+    """
+
+    id: str
+    name: Text
+    description: Text | None = None
+    line: int = 0
+
+
+@dataclass(frozen=True)
 class Script:
     """A validated interview script."""
 
@@ -173,6 +186,7 @@ class Script:
     estimated_seconds_per_question: int = 30
     redact: tuple[str, ...] = ()  # personal data removed from free text before storing
     source: str = field(default="", repr=False)  # the YAML text, kept with sessions
+    stages: tuple[Stage, ...] = ()  # the journey's phases, in order, for the map
 
     def question(self, question_id: str) -> Question:
         """The question with this id (KeyError if unknown)."""

@@ -23,6 +23,7 @@ from cjm_interview.domain import (
     Repeat,
     Script,
     Section,
+    Stage,
     Text,
     Touchpoint,
 )
@@ -160,8 +161,11 @@ _SCRIPT_KEYS = {
     "description",
     "sections",
     "touchpoints",
+    "stages",
     "estimated_seconds_per_question",
 }
+_STAGE_KEYS = {"id", "name", "description"}
+MAX_STAGES = 12  # a map's band reads as phases only while there are few of them
 _SECTION_KEYS = {"id", "title", "intro", "when", "repeat", "for_each", "questions"}
 _QUESTION_KEYS = {
     "id",
@@ -340,6 +344,7 @@ class _Builder:
         redact = self.redact(root)
         touchpoints = self.touchpoints(root)
         self.touchpoint_ids = {t.id for t in touchpoints}
+        stages = self.stages(root)
 
         raw_sections = root.get("sections")
         if not isinstance(raw_sections, list) or not raw_sections:
@@ -370,6 +375,7 @@ class _Builder:
             description=description,
             estimated_seconds_per_question=seconds,
             redact=redact,
+            stages=stages,
         )
 
     def redact(self, root: _Node) -> tuple[str, ...]:
@@ -385,6 +391,35 @@ class _Builder:
             )
             return ()
         return tuple(raw)
+
+    def stages(self, root: _Node) -> tuple[Stage, ...]:
+        raw = root.get("stages")
+        if raw is None:
+            return ()
+        line = _line_of(root, "stages")
+        if not isinstance(raw, list) or not raw:
+            self.problem(line, "stages must be a non-empty list of {id, name, description}")
+            return ()
+        if len(raw) > MAX_STAGES:
+            self.problem(line, f"stages lists {len(raw)} stages; at most {MAX_STAGES}")
+        stages: list[Stage] = []
+        seen: dict[str, int] = {}
+        for item in raw[:MAX_STAGES]:
+            node = self.mapping(item, line, "a stage")
+            if node is None:
+                continue
+            self.unknown_keys(node, _STAGE_KEYS, "a stage")
+            sid = self.ident(node, "id", "a stage")
+            name = self.text(node, "name", "a stage")
+            description = self.text(node, "description", "a stage", required=False)
+            if sid is None or name is None:
+                continue
+            if sid in seen:
+                self.problem(node.line, f"duplicate stage id {sid!r} (first at line {seen[sid]})")
+                continue
+            seen[sid] = node.line
+            stages.append(Stage(sid, name, description, node.line))
+        return tuple(stages)
 
     def touchpoints(self, root: _Node) -> tuple[Touchpoint, ...]:
         if self.extra_touchpoints is not None:

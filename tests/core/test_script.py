@@ -56,6 +56,14 @@ def test_customer_script_covers_the_map_layers(customer_script) -> None:
     assert "parfait" in question.text.get("fr")
 
 
+def test_bundled_journey_scripts_declare_the_same_stages(customer_script, staff_script) -> None:
+    stages = [s.id for s in customer_script.stages]
+    assert stages[0] == "discover" and len(stages) >= 4
+    assert [s.id for s in staff_script.stages] == stages
+    for stage in customer_script.stages:
+        assert stage.name.get("fr") and stage.description and stage.description.get("fr")
+
+
 def test_staff_script_asks_for_backstage(staff_script) -> None:
     fields = {q.maps_to for q in staff_script.questions_by_id.values()}
     assert {"step.backstage", "step.grade", "step.pain_point"} <= fields
@@ -136,6 +144,23 @@ BROKEN = {
         "min (5) is above max (2)",
     ),
     "not_a_mapping": ("- just\n- a list\n", 1, "a script must be a mapping"),
+    "stages_not_a_list": (GOOD + "stages: sign up\n", 10, "stages must be a non-empty list"),
+    "stage_unknown_key": (
+        GOOD + "stages:\n  - id: a\n    name: A\n    colour: red\n",
+        13,
+        "unknown key 'colour' in a stage",
+    ),
+    "stage_without_name": (GOOD + "stages:\n  - id: a\n", 11, "a stage has no 'name'"),
+    "stage_duplicate": (
+        GOOD + "stages:\n  - {id: a, name: A}\n  - {id: a, name: B}\n",
+        12,
+        "duplicate stage id 'a' (first at line 11)",
+    ),
+    "too_many_stages": (
+        GOOD + "stages:\n" + "".join(f"  - {{id: s{i}, name: S{i}}}\n" for i in range(13)),
+        10,
+        "at most 12",
+    ),
 }
 
 
