@@ -219,17 +219,27 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
     from cjm_interview.store import utc_now
 
     store, _filters, cmap = _build(db_path, quiet=True, **kw)
-    keys = [step["key"] for step in cmap.data["steps"]]
-    for name in ("group_key", "target_key"):
+    steps = {s["key"]: s["key"] for s in cmap.data["steps"]}
+    steps.update({alias: s["key"] for s in cmap.data["steps"] for alias in s["aliases"]})
+    stages = {s["key"]: s["key"] for s in cmap.data["stages"]}
+    stages.update({alias: s["key"] for s in cmap.data["stages"] for alias in s["aliases"]})
+    action = row["action"]
+    on_stage = action in ("stage-rename", "stage-merge")
+    checks = [("group_key", stages if on_stage else steps, "stage" if on_stage else "step group")]
+    if action in ("merge", "stage-merge"):
+        checks.append(("target_key", stages if on_stage else steps, checks[0][2]))
+    for name, known, what in checks:
         key = row.get(name)
-        if key and key not in keys and not (name == "target_key" and row["action"] == "split"):
-            near = difflib.get_close_matches(key, keys, n=3, cutoff=0.3)
+        if key not in known:
+            near = difflib.get_close_matches(key or "", list(known), n=3, cutoff=0.3)
+            listing = "cjm map stages" if what == "stage" else "cjm map groups"
             fail(
-                f"no step group {key!r} in this map",
+                f"no {what} {key!r} in this map",
                 ("Did you mean " + ", ".join(near) + "? " if near else "")
-                + "List them with `cjm map groups` (with the same filters).",
+                + f"List them with `{listing}` (with the same filters).",
             )
-    if row["action"] == "merge" and row["group_key"] == row["target_key"]:
+        row[name] = known[key]
+    if action in ("merge", "stage-merge") and row["group_key"] == row["target_key"]:
         fail("a group cannot be merged into itself")
     anchor = json.dumps(cmap.anchors.get(row["group_key"], []), ensure_ascii=False)
     target = cmap.anchors.get(row.get("target_key") or "")
@@ -239,7 +249,7 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
             "INSERT INTO step_group_edits (action, group_key, target_key, label, pattern, "
             "anchor, target_anchor, created_at, author) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
-                row["action"],
+                action,
                 row["group_key"],
                 row.get("target_key"),
                 row.get("label"),
@@ -251,7 +261,7 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
             ),
         )
     )
-    click.echo(f"Saved: {row['action']} {row['group_key']}. It applies to every map from now on.")
+    click.echo(f"Saved: {action} {row['group_key']}. It applies to every map from now on.")
 
 
 @map_group.command("rename")
@@ -260,7 +270,7 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
 @db_option
 @filter_options
 def map_rename(key: str, label: str, db_path: Path | None, **kw: Any) -> None:
-    """Give the group KEY a better LABEL."""
+    """Give the group KEY a better LABEL (its key follows; the old key still finds it)."""
     if not label.strip():
         fail("the new label is empty")
     _edit(db_path, kw, action="rename", group_key=key, label=label.strip())
@@ -301,6 +311,68 @@ def map_split(key: str, pattern: str, label: str, db_path: Path | None, **kw: An
     )
 
 
+@map_group.command("stages")
+@db_option
+@filter_options
+def map_stages(db_path: Path | None, **kw: Any) -> None:
+    """List the stages with their keys and the steps in each."""
+    _store, _filters, cmap = _build(db_path, **kw)
+    _warn(cmap)
+    declared = cmap.data["alignment"]["stages_declared"]
+    click.echo(
+        f"{len(cmap.data['stages'])} stages "
+        f"({'declared in the script' if declared else 'found in the data'})."
+    )
+    labels = {s["key"]: s["label"] for s in cmap.data["steps"]}
+    for i, stage in enumerate(cmap.data["stages"], 1):
+        mark = " (edited)" if stage["edited"] else ""
+        click.echo(f"{i:>2}. {stage['label']}{mark}\n    key: {stage['key']} · "
+                   f"{stage['participants']} people")  # fmt: skip
+        for key in stage["steps"]:
+            click.echo(f"      {labels[key]}  ({key})")
+
+
+@map_group.command("stage-rename")
+@click.argument("stage")
+@click.argument("label")
+@db_option
+@filter_options
+def map_stage_rename(stage: str, label: str, db_path: Path | None, **kw: Any) -> None:
+    """Give the stage STAGE a better LABEL (its key follows)."""
+    if not label.strip():
+        fail("the new label is empty")
+    _edit(db_path, kw, action="stage-rename", group_key=stage, label=label.strip())
+
+
+@map_group.command("stage-merge")
+@click.argument("stage")
+@click.argument("into")
+@db_option
+@filter_options
+def map_stage_merge(stage: str, into: str, db_path: Path | None, **kw: Any) -> None:
+    """Put every step of the stage STAGE into the stage INTO."""
+    _edit(db_path, kw, action="stage-merge", group_key=stage, target_key=into)
+
+
+@map_group.command("move")
+@click.argument("key")
+@click.argument("stage")
+@db_option
+@filter_options
+def map_move(key: str, stage: str, db_path: Path | None, **kw: Any) -> None:
+    """Move the step group KEY into STAGE (a stage key, or the name of a new stage)."""
+    from cjm_interview.map import slug
+
+    if not stage.strip():
+        fail("the stage is empty")
+    _store, _filters, cmap = _build(db_path, quiet=True, **kw)
+    known = {s["key"] for s in cmap.data["stages"]} | {
+        a for s in cmap.data["stages"] for a in s["aliases"]
+    }
+    target = stage if stage in known else slug(stage)
+    _edit(db_path, kw, action="stage-move", group_key=key, target_key=target, label=stage.strip())
+
+
 @map_group.command("edits")
 @db_option
 def map_edits(db_path: Path | None) -> None:
@@ -316,6 +388,9 @@ def map_edits(db_path: Path | None) -> None:
             "rename": f"rename {edit['group_key']} to “{edit['label']}”",
             "merge": f"merge {edit['group_key']} into {edit['target_key']}",
             "split": f"split /{edit['pattern']}/ off {edit['group_key']} as “{edit['label']}”",
+            "stage-rename": f"rename stage {edit['group_key']} to “{edit['label']}”",
+            "stage-merge": f"merge stage {edit['group_key']} into {edit['target_key']}",
+            "stage-move": f"move {edit['group_key']} into stage {edit['target_key']}",
         }.get(edit["action"], edit["action"])
         click.echo(f"{edit['id']:>4}  {edit['created_at'][:16]}  {what}")
 

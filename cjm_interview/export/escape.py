@@ -38,9 +38,15 @@ def for_markdown(text: object) -> str:
     return "\\" + escaped if match else escaped
 
 
+# Words the Mermaid journey lexer reads as syntax at the start of a line, whatever their case.
+_MERMAID_KEYWORD = re.compile(r"^(?:journey|title|section|acc)", re.IGNORECASE)
+
+
 def for_mermaid(text: object, limit: int = 60) -> str:
-    """Text safe in a Mermaid journey task or section name."""
+    """Text safe in a Mermaid journey task, section name or actor: no separators or comment
+    marks, and a text that starts with a keyword ("title deeds ...") is quoted so it stays a
+    name."""
     flat = " ".join(clean_text(str(text)).split())
     flat = re.sub(r"[:;#%{}<>\"`\[\]|]", " ", flat)
-    flat = " ".join(flat.split())
-    return flat[:limit] or "step"
+    flat = " ".join(flat.split())[:limit] or "step"
+    return f"“{flat}”" if _MERMAID_KEYWORD.match(flat) else flat

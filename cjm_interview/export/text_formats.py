@@ -30,46 +30,60 @@ def _bar(mean: float | None, width: int = 10) -> str:
 
 
 def to_markdown(cmap: CompositeMap) -> str:
-    """A readable report."""
+    """A readable report; every value from the data is escaped (it may come from a file)."""
     d = cmap.data
+    md = for_markdown
+    primary = md(d["primary_perspective"])
     out = [
         "# Composite customer journey map",
         "",
-        f"{d['sessions']} interview(s) — {for_markdown(d['filters_text'])}; perspectives: "
-        + ", ".join(f"{k} {v}" for k, v in d["perspectives"].items())
-        + f"; overall grade {_fmt(d['overall_grade']['mean'])}/10.",
+        f"{d['sessions']} interview(s) — {md(d['filters_text'])}; perspectives: "
+        + ", ".join(f"{md(k)} {v}" for k, v in sorted(d["perspectives"].items()))
+        + f"; {primary}s' overall grade {_fmt(d['overall_grade']['mean'])}/10 "
+        f"(n={d['overall_grade']['n']}).",
         "",
         "## The journey",
         "",
-        "| # | Step | Reached | Grade (mean ± sd) | Curve | Channels | Moment of truth |",
-        "|---|---|---|---|---|---|---|",
+        f"Figures of {primary}s. Grades marked * were not given: they are the tagger's "
+        "prediction. Cells marked (thin) hold fewer than 3 grades.",
+        "",
+        "| # | Stage | Step | Reached | Grade (mean ± sd, n) | Curve | Channels "
+        "| Moment of truth |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    stages = {s["key"]: s["label"] for s in d["stages"]}
     for i, step in enumerate(d["steps"], 1):
-        g = step["grade"]
-        channels = ", ".join(
-            f"{for_markdown(t['label'])} ({t['count']})" for t in step["touchpoints"][:4]
-        )
+        g, c = step["grade"], step["curve"]
+        channels = ", ".join(f"{md(t['label'])} ({t['count']})" for t in step["touchpoints"][:4])
         mot = step["moment_of_truth_share"]
+        mean = _fmt(c["mean"]) + ("\\*" if c["source"] == "predicted" else "")
+        thin = " (thin)" if c["thin"] else ""
         out.append(
-            f"| {i} | {for_markdown(step['label'])} | {step['participants']} "
-            f"({step['share']:.0%}) | {_fmt(g['mean'])} ± {_fmt(g['sd'])} | `{_bar(g['mean'])}` | "
-            f"{channels or '–'} | {'–' if mot is None else f'{mot:.0%}'} |"
+            f"| {i} | {md(stages.get(step['stage'], ''))} | {md(step['label'])} | "
+            f"{step['participants']} ({step['share']:.0%}) | {mean} ± {_fmt(g['sd'])}, "
+            f"n={c['n']}{thin} | `{_bar(c['mean'])}` | {channels or '–'} | "
+            f"{'–' if mot is None else f'{mot:.0%}'} |"
         )
     out += ["", "## Steps in detail", ""]
     labels = {s["key"]: s["label"] for s in d["steps"]}
     for i, step in enumerate(d["steps"], 1):
-        out.append(f"### {i}. {for_markdown(step['label'])}")
+        out.append(f"### {i}. {md(step['label'])}")
         out.append("")
         facts = [
-            f"- **Reached by** {step['participants']} participant(s) ({step['share']:.0%})",
+            f"- **Stage**: {md(stages.get(step['stage'], '–'))}",
+            f"- **Reached by** {step['participants']} {primary}(s) ({step['share']:.0%})",
             f"- **Grade**: mean {_fmt(step['grade']['mean'])}, "
             f"median {_fmt(step['grade']['median'])},"
-            f" spread {_fmt(step['grade']['q1'])}–{_fmt(step['grade']['q3'])}",
+            f" spread {_fmt(step['grade']['q1'])}–{_fmt(step['grade']['q3'])}, "
+            f"n={step['grade']['n']}",
         ]
+        for perspective, dist in sorted(step["by_perspective"].items()):
+            if perspective != d["primary_perspective"]:
+                facts.append(f"- **{md(perspective)}**: mean {_fmt(dist['mean'])}, n={dist['n']}")
         if step["emotions"]:
             facts.append(
                 "- **Emotions**: "
-                + ", ".join(f"{for_markdown(e['label'])} ({e['count']})" for e in step["emotions"])
+                + ", ".join(f"{md(e['label'])} ({e['count']})" for e in step["emotions"])
             )
         for title, key in (
             ("Front stage", "front_stage"),
@@ -80,74 +94,88 @@ def to_markdown(cmap: CompositeMap) -> str:
             if step[key]:
                 facts.append(
                     f"- **{title}**: "
-                    + "; ".join(f"{for_markdown(p['text'])} ({p['count']})" for p in step[key][:4])
+                    + "; ".join(f"{md(p['text'])} ({p['count']})" for p in step[key][:4])
                 )
         flow = step.get("flow")
         if flow:
             total = sum(n["count"] for n in flow["next"]) + flow["ends_here"] or 1
-            then = [
-                f"{for_markdown(labels[n['key']])} ({n['count'] / total:.0%})"
-                for n in flow["next"][:3]
-            ]
+            then = [f"{md(labels[n['key']])} ({n['count'] / total:.0%})" for n in flow["next"][:3]]
             if flow["ends_here"]:
                 then.append(f"the journey ends ({flow['ends_here'] / total:.0%})")
             if flow["loops_back"]:
                 then.append(f"{flow['loops_back']} go back to an earlier step")
             facts.append("- **Then**: " + "; ".join(then))
         out += facts
+        out.append("")
         for quote in step["quotes"][:2]:
             out.append(
-                f"> {for_markdown(quote['text'])} — session {quote['session_id'][:8]}, "
+                f"> {md(quote['text'])} — session {md(quote['session_id'][:8])}, "
                 f"step {quote['step']}"
             )
             out.append("")
-        out.append("")
     if d["perspective_gap"]:
         out += [
             "## Perspective gap (staff estimate − customers' grade)",
             "",
-            "| Step | Customers | Staff | Gap |",
+            "| Step | Customers (n) | Staff (n) | Gap |",
             "|---|---|---|---|",
         ]
         for gap in d["perspective_gap"]:
             out.append(
-                f"| {for_markdown(gap['label'])} | {_fmt(gap['customer_mean'])} | "
-                f"{_fmt(gap['staff_mean'])} | {gap['gap']:+.1f} |"
+                f"| {md(gap['label'])} | {_fmt(gap['customer_mean'])} ({gap['customer_n']}) | "
+                f"{_fmt(gap['staff_mean'])} ({gap['staff_n']}) | {gap['gap']:+.1f} |"
             )
         out.append("")
-    if d["improvements"]:
-        out += ["## Improvement ideas", ""]
-        out += [f"- {for_markdown(p['text'])} ({p['count']})" for p in d["improvements"]]
-        out.append("")
+    for title, key in (
+        ("Desired outcomes", "outcomes"),
+        ("Pain points", "pain_points"),
+        ("Improvement ideas", "improvements"),
+        ("The ideal journey", "ideal_journeys"),
+    ):
+        if d[key]:
+            out += [f"## {title}", ""]
+            for theme in d[key]:
+                out.append(f"- **{md(theme['label'])}** ({theme['count']})")
+                out += [f"  - {md(m['text'])} ({m['count']})" for m in theme["members"]]
+            out.append("")
     out += ["## Common paths", "", "| From | To | Journeys |", "|---|---|---|"]
     for path in d["paths"][:15]:
         out.append(
-            f"| {for_markdown(labels.get(path['from'], path['from']))} | "
-            f"{for_markdown(labels.get(path['to'], path['to']))} | {path['count']} |"
+            f"| {md(labels.get(path['from'], path['from']))} | "
+            f"{md(labels.get(path['to'], path['to']))} | {path['count']} |"
         )
     out.append("")
     a = d["alignment"]
     out.append(
-        f"_Steps aligned from {a['steps_told']} steps told, by {a['representation']} "
+        f"_Steps aligned from {a['steps_told']} steps told, by {md(a['representation'])} "
         f"similarity (threshold {a['threshold']})._"
     )
     return "\n".join(out) + "\n"
 
 
+def mermaid_score(mean: float | None) -> int:
+    """A grade 0–10 as a Mermaid journey score 1–5, on the map's colour bands: below 4.5 a
+    sad face (1–2), up to 6.5 a neutral one (3), above a happy one (4–5)."""
+    if mean is None:
+        return 3
+    return 1 if mean < 2.5 else 2 if mean < 4.5 else 3 if mean <= 6.5 else 4 if mean < 8.5 else 5
+
+
 def to_mermaid(cmap: CompositeMap) -> str:
-    """A Mermaid ``journey`` diagram: one task per composite step, scored 1–5."""
+    """A Mermaid ``journey`` diagram: a section per stage, a task per step, scored 1–5."""
     d = cmap.data
+    stages = {s["key"]: s["label"] for s in d["stages"]}
     lines = ["journey", f"    title Composite journey ({d['sessions']} interviews)"]
-    per_section = 4
-    for start in range(0, len(d["steps"]), per_section):
-        lines.append(f"    section Steps {start + 1}-{min(start + per_section, len(d['steps']))}")
-        for step in d["steps"][start : start + per_section]:
-            mean = step["grade"]["mean"]
-            score = 3 if mean is None else max(1, min(5, round(mean / 2.5) + 1))
-            # Actors: the participant, and who delivers the step (front stage).
-            actors = ["Customer"] + [
-                for_mermaid(p["text"], 24).replace(",", " ") for p in step["front_stage"][:2]
-            ]
-            actors = list(dict.fromkeys(" ".join(a.split()) for a in actors if a.strip()))
-            lines.append(f"      {for_mermaid(step['label'])}: {score}: {', '.join(actors)}")
+    current = None
+    for step in d["steps"]:
+        if step["stage"] != current or current is None:
+            current = step["stage"]
+            lines.append(f"    section {for_mermaid(stages.get(current) or 'Journey')}")
+        # Actors: the participant, and who delivers the step (front stage).
+        actors = ["Customer"] + [
+            for_mermaid(p["text"], 24).replace(",", " ") for p in step["front_stage"][:2]
+        ]
+        actors = list(dict.fromkeys(" ".join(a.split()) for a in actors if a.strip()))
+        score = mermaid_score(step["curve"]["mean"])
+        lines.append(f"      {for_mermaid(step['label'])}: {score}: {', '.join(actors)}")
     return "\n".join(lines) + "\n"

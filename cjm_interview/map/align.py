@@ -1,4 +1,22 @@
-"""Alignment: steps told in many words grouped into the composite journey's steps."""
+"""Alignment: the steps people told, in their own words, grouped into the journey's moments.
+
+1. Each step is a vector (``vectors``); with ``centre`` a share of the mean of its
+   own journey is taken off it, so what every step of one story shares (the
+   product, the airline, the broadband deal) weighs less than what this step
+   tells; its relative place in the journey is appended with ``position_weight``.
+2. Steps told in the same words at about the same place are one point, weighted
+   by how many told it: copying a study with new ids, or in another order, gives
+   the same points and so the same groups.
+3. Weighted spherical k-means makes up to ``micro`` small clusters (seeded
+   k-means++ over the points in a fixed order, so the result does not depend on
+   session ids or order).
+4. The small clusters are joined by average linkage (for unit vectors the mean
+   pairwise cosine of two groups is the dot product of their sums over the
+   product of their sizes) while they are at least ``threshold`` alike, within
+   ``columns`` groups; clusters too small to be a moment on their own take no
+   part and join their nearest group afterwards.
+5. Every point then goes to its nearest group centre (two passes).
+"""
 
 from __future__ import annotations
 
@@ -11,108 +29,219 @@ from cjm_interview.map.vectors import ENCODER
 
 @dataclass(frozen=True)
 class AlignOptions:
-    """Knobs of the alignment (see the module docstring)."""
+    """Knobs of the alignment (see the module docstring and docs/composite-map.md)."""
 
     # None: the defaults of the representation (DEFAULTS).
     threshold: float | None = None
     position_weight: float | None = None
-    min_share: float = 0.02
+    centre: float | None = None
+    columns: tuple[int, int] = (8, 15)  # fewest and most moments drawn as columns
+    min_share: float = 0.04  # moments reached by fewer journeys fold into their stage
+    micro: int = 96
     refine_passes: int = 2
-    merge_threshold: float = 0.8  # group centres at least this alike become one group
-    max_groups: int = 40
+    grade_gap: float = 4.0  # a moment whose graded halves differ this much is split
+    stages: tuple[int, int] = (3, 7)  # fewest and most stages found when none are declared
 
 
-# (threshold, position weight) per representation, measured on generated studies
-# (docs/composite-map.md): word vectors are sparser, so they need a lower bar and
-# no position term, which would otherwise outweigh their similarity.
-DEFAULTS = {"lexical": (0.2, 0.0), ENCODER: (0.4, 0.2)}
+# (threshold, position weight, centre) per representation, tuned on the dev half of the
+# complaint study and the generated studies (docs/composite-map.md).
+DEFAULTS: dict[str, tuple[float, float, float]] = {
+    "lexical": (0.08, 0.0, 0.0),
+    ENCODER: (0.30, 0.25, 0.5),
+}
 
 
-def align(
-    vectors: np.ndarray, relative: np.ndarray, n_journeys: int, options: AlignOptions
+def features(
+    vectors: np.ndarray,
+    journey: np.ndarray,
+    relative: np.ndarray,
+    centre: float,
+    position_weight: float,
 ) -> np.ndarray:
-    """Group index of each step."""
-    threshold = options.threshold if options.threshold is not None else 0.4
-    weight = options.position_weight if options.position_weight is not None else 0.2
-    if len(vectors) == 0:
-        return np.zeros(0, dtype=np.int64)
-    x = np.empty((len(vectors), vectors.shape[1] + 1), dtype=np.float32)
-    x[:, :-1] = vectors
-    x[:, -1] = weight * relative
-    x /= np.maximum(np.sqrt(np.einsum("ij,ij->i", x, x)), 1e-9)[:, None]
-    # One pass in session order, a block at a time: steps close enough to a
-    # centre join it; the first one that is not starts a new group.
-    cap = options.max_groups * 3
-    sums = x[:1].astype(np.float64)
-    assign = np.zeros(len(x), dtype=np.int64)
-    i = 1
-    while i < len(x):
-        c = (sums / np.linalg.norm(sums, axis=1, keepdims=True)).astype(np.float32)
-        block = x[i : i + 512]
-        sims = block @ c.T
-        best = sims.argmax(axis=1)
-        ok = sims[np.arange(len(block)), best] >= threshold
-        take = len(block) if ok.all() or len(sums) >= cap else int(np.argmin(ok))
-        if take:
-            assign[i : i + take] = best[:take]
-            sums += _group_sums(block[:take], best[:take], len(sums))
-        if take < len(block):
-            assign[i + take] = len(sums)
-            sums = np.vstack([sums, block[take : take + 1].astype(np.float64)])
-            take += 1
-        i += take
-    centres = list(range(len(sums)))
-    for _ in range(options.refine_passes):
-        c = _centres(x, assign, len(centres))
-        assign = _nearest(x, c)
-    assign = _merge_close(x, assign, options.merge_threshold)
-    # Fold groups reached by too few journeys into their nearest larger group.
-    minimum = max(1, int(np.ceil(options.min_share * n_journeys)))
-    for _ in range(3):
-        sizes = np.bincount(assign, minlength=len(centres))
-        keep = np.where(sizes >= minimum)[0]
-        if len(keep) > options.max_groups:
-            keep = np.argsort(-sizes)[: options.max_groups]
-        if len(keep) == 0 or len(keep) == len(np.unique(assign)):
+    """Unit rows: each step's vector less ``centre`` times its journey's mean, and its place."""
+    x = np.asarray(vectors, dtype=np.float32)
+    if centre and len(x):
+        sums = group_sums(x, journey, int(journey.max()) + 1)
+        counts = np.bincount(journey, minlength=len(sums)).astype(np.float64)
+        # A journey of one or two steps has no "rest of the story" to take away.
+        scale = np.where(counts >= 3, centre / np.maximum(counts, 1), 0.0)
+        x = x - (sums * scale[:, None]).astype(np.float32)[journey]
+    out = np.empty((len(x), x.shape[1] + 1), dtype=np.float32)
+    out[:, :-1] = _unit(x)
+    out[:, -1] = position_weight * relative
+    return _unit(out)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
+    return np.asarray(x / np.maximum(norms, 1e-9)[:, None], dtype=np.float32)
+
+
+def points(keys: list[str], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Steps with one key (same words, same place) as one point: (point of each step, rows,
+    weights), the points in the order of their keys so that no id or order matters."""
+    order = sorted(set(keys))
+    index = {k: i for i, k in enumerate(order)}
+    of = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
+    sums = group_sums(x, of, len(order))
+    weights = np.bincount(of, minlength=len(order)).astype(np.float64)
+    return of, _unit(sums.astype(np.float32)), weights
+
+
+def kmeans(
+    x: np.ndarray, w: np.ndarray, k: int, iterations: int = 12, sample: int = 20_000
+) -> np.ndarray:
+    """Weighted spherical k-means; the cluster of each row (deterministic: seeded k-means++)."""
+    n = len(x)
+    if n <= k:
+        return np.arange(n, dtype=np.int64)
+    rng = np.random.default_rng(0)
+    fit = np.arange(n)
+    if n > sample:  # fit on the heaviest points, then place the rest
+        fit = np.sort(np.argsort(-w, kind="stable")[:sample])
+    xs, ws = x[fit], w[fit]
+    chosen = [int(np.argmax(ws))]
+    best = 1.0 - xs @ xs[chosen[0]]
+    for _ in range(1, k):
+        p = ws * np.maximum(best, 0.0) ** 2
+        total = p.sum()
+        if total <= 0:
             break
-        c = _centres(x, assign, len(centres))[keep]
-        assign = keep[_nearest(x, c)]
-    # Renumber 0..k-1.
-    _, assign = np.unique(assign, return_inverse=True)
-    return assign.astype(np.int64)
+        pick = int(np.searchsorted(np.cumsum(p), rng.random() * total))
+        pick = min(pick, len(xs) - 1)
+        chosen.append(pick)
+        best = np.minimum(best, 1.0 - xs @ xs[pick])
+    c = xs[chosen]
+    assign = nearest(xs, c)
+    for _ in range(iterations):
+        c = centres(xs, assign, len(c), ws)
+        again = nearest(xs, c)
+        if np.array_equal(again, assign):
+            break
+        assign = again
+    return nearest(x, centres(xs, assign, len(c), ws))
 
 
-def _merge_close(x: np.ndarray, assign: np.ndarray, threshold: float) -> np.ndarray:
-    """Merge the closest two groups while their centres are at least ``threshold`` alike."""
-    assign = assign.copy()
-    while True:
-        labels = np.unique(assign)
-        if len(labels) < 2:
-            return assign
-        _, assign = np.unique(assign, return_inverse=True)
-        c = _centres(x, assign, len(labels))
-        sims = c @ c.T
-        np.fill_diagonal(sims, -1.0)
-        a, b = np.unravel_index(int(np.argmax(sims)), sims.shape)
-        if sims[a, b] < threshold:
-            return assign
-        assign[assign == b] = a
+def join(
+    x: np.ndarray,
+    w: np.ndarray,
+    micro: np.ndarray,
+    threshold: float,
+    bounds: tuple[int, int],
+    smallest: float,
+) -> np.ndarray:
+    """Average-linkage joining of the micro clusters into groups; the group of each row."""
+    k = int(micro.max()) + 1 if len(micro) else 0
+    sums = group_sums(x, micro, k, w)
+    mass = np.bincount(micro, weights=w, minlength=k)
+    big = np.asarray([i for i in range(k) if mass[i] >= smallest] or list(range(k)))
+    merged = linkage(sums[big], mass[big], threshold, bounds)
+    label = np.full(k, -1, dtype=np.int64)
+    label[big] = merged
+    c = _unit(group_sums(sums[big], merged, int(merged.max()) + 1).astype(np.float32))
+    small = np.flatnonzero(label < 0)
+    if len(small):  # clusters too small to be a moment: their nearest group
+        label[small] = nearest(_unit(sums[small].astype(np.float32)), c)
+    return np.asarray(label[micro], dtype=np.int64)
 
 
-def _group_sums(x: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
-    """Sum of the rows of ``x`` per group: a product with the k-by-n membership matrix."""
-    members = np.zeros((k, len(x)), dtype=np.float32)
-    members[assign, np.arange(len(x))] = 1.0
-    return np.asarray(members @ x, dtype=np.float64)
+def linkage(
+    sums: np.ndarray,
+    mass: np.ndarray,
+    threshold: float,
+    bounds: tuple[int, int],
+    place: np.ndarray | None = None,
+    penalty: float = 0.0,
+) -> np.ndarray:
+    """Average linkage of groups given by the sums of their unit rows and their sizes.
+
+    Groups are joined, most alike first, while they are at least ``threshold``
+    alike or there are more than ``bounds[1]``, down to ``bounds[0]``. With
+    ``place`` (the sum of each group's positions), ``penalty`` times how far
+    apart two groups happen is taken off their likeness. Returns the group
+    (0..g-1, in order of first member) of each input group.
+    """
+    k = len(sums)
+    if k == 0:
+        return np.zeros(0, dtype=np.int64)
+    dots = np.asarray(sums, dtype=np.float64) @ np.asarray(sums, dtype=np.float64).T
+    m = np.asarray(mass, dtype=np.float64).copy()
+    where = np.zeros(k) if place is None else np.asarray(place, dtype=np.float64).copy()
+    alive = np.ones(k, dtype=bool)
+    owner = np.arange(k)
+    low, high = bounds
+    count = k
+    while count > max(low, 1):
+        sim = dots / np.outer(m, m)
+        if penalty:
+            at = where / m
+            sim = sim - penalty * np.abs(at[:, None] - at[None, :])
+        sim[~alive, :] = -np.inf
+        sim[:, ~alive] = -np.inf
+        np.fill_diagonal(sim, -np.inf)
+        a, b = np.unravel_index(int(np.argmax(sim)), sim.shape)
+        if sim[a, b] < threshold and count <= high:
+            break
+        a, b = min(a, b), max(a, b)
+        dots[a, :] += dots[b, :]
+        dots[:, a] += dots[:, b]
+        m[a] += m[b]
+        where[a] += where[b]
+        alive[b] = False
+        owner[owner == b] = a
+        count -= 1
+    _, out = np.unique(owner, return_inverse=True)
+    return np.asarray(out, dtype=np.int64)
 
 
-def _centres(x: np.ndarray, assign: np.ndarray, k: int) -> np.ndarray:
-    sums = _group_sums(x, assign, k)
-    norms = np.linalg.norm(sums, axis=1, keepdims=True)
-    return np.asarray(sums / np.maximum(norms, 1e-9), dtype=np.float32)
+def refine(x: np.ndarray, w: np.ndarray, assign: np.ndarray, passes: int) -> np.ndarray:
+    """Each row to its nearest group centre, ``passes`` times; groups never vanish."""
+    for _ in range(passes):
+        k = int(assign.max()) + 1
+        again = nearest(x, centres(x, assign, k, w))
+        if len(np.unique(again)) < k:
+            break
+        assign = again
+    return assign
 
 
-def _nearest(x: np.ndarray, c: np.ndarray, batch: int = 65536) -> np.ndarray:
+def align(x: np.ndarray, keys: list[str], options: AlignOptions, threshold: float) -> np.ndarray:
+    """The group (moment) of each step, numbered 0..k-1; ``x`` from ``features``."""
+    if len(x) == 0:
+        return np.zeros(0, dtype=np.int64)
+    of, px, pw = points(keys, x)
+    micro = kmeans(px, pw, min(options.micro, len(px)))
+    smallest = options.min_share * 0.5 * pw.sum() / max(1.0, np.sqrt(len(keys)))
+    group = join(px, pw, micro, threshold, options.columns, smallest)
+    group = refine(px, pw, group, options.refine_passes)
+    _, group = np.unique(group, return_inverse=True)
+    return np.asarray(group[of], dtype=np.int64)
+
+
+def centres(x: np.ndarray, assign: np.ndarray, k: int, w: np.ndarray | None = None) -> np.ndarray:
+    """Unit centre of each group (weighted)."""
+    return _unit(group_sums(x, assign, k, w).astype(np.float32))
+
+
+def group_sums(
+    x: np.ndarray, assign: np.ndarray, k: int, w: np.ndarray | None = None
+) -> np.ndarray:
+    """Sum of the (weighted) rows of each group, k rows (zero for an empty group)."""
+    out = np.zeros((k, x.shape[1]), dtype=np.float64)
+    if len(x) == 0:
+        return out
+    order = np.argsort(assign, kind="stable")
+    rows = np.asarray(x[order], dtype=np.float64)
+    if w is not None:
+        rows *= np.asarray(w, dtype=np.float64)[order, None]
+    ids = assign[order]
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    out[ids[starts]] = np.add.reduceat(rows, starts, axis=0)
+    return out
+
+
+def nearest(x: np.ndarray, c: np.ndarray, batch: int = 65536) -> np.ndarray:
+    """Index of the most similar centre of each row."""
     out = np.empty(len(x), dtype=np.int64)
     for start in range(0, len(x), batch):
         out[start : start + batch] = np.argmax(x[start : start + batch] @ c.T, axis=1)

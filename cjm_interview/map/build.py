@@ -7,23 +7,32 @@ import datetime
 import functools
 import gc
 import itertools
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from cjm_interview.map.align import DEFAULTS, AlignOptions, align
-from cjm_interview.map.edits import StepGroup, anchor_of, apply_edits, load_edits
-from cjm_interview.map.journeys import Filters, Step, load_journeys
-from cjm_interview.map.labels import label_of, slug
+from cjm_interview.map.align import DEFAULTS, AlignOptions
+from cjm_interview.map.edits import anchor_of, apply_edits, load_edits
+from cjm_interview.map.journeys import Filters, Journey, Step, load_journeys, session_scripts
+from cjm_interview.map.model import Stage, StepGroup
+from cjm_interview.map.moments import form_moments
 from cjm_interview.map.quotes import link_quotes
-from cjm_interview.map.summary import add_flow, distribution, phrases, summarise
+from cjm_interview.map.summary import (
+    add_flow,
+    distribution,
+    is_non_answer,
+    pain_points,
+    phrases,
+    summarise,
+)
+from cjm_interview.map.themes import themes
 from cjm_interview.map.vectors import ENCODER, step_vectors
 from cjm_interview.store import Store
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 
 @dataclass
@@ -97,39 +106,51 @@ def _build_map(
     journeys = load_journeys(store, filters)
     steps = [s for j in journeys for s in j.steps]
     vectors, representation, fallback = step_vectors(store, steps, encode_missing, progress)
-    relative = np.asarray([s.relative for s in steps], dtype=np.float32)
-    threshold, weight = DEFAULTS.get(representation, DEFAULTS[ENCODER])
+    threshold, weight, centre = DEFAULTS.get(representation, DEFAULTS[ENCODER])
     options = dataclasses.replace(
         options,
         threshold=options.threshold if options.threshold is not None else threshold,
         position_weight=options.position_weight if options.position_weight is not None else weight,
+        centre=options.centre if options.centre is not None else centre,
     )
-    assign = align(vectors, relative, len(journeys), options)
-    members: dict[int, list[int]] = defaultdict(list)
-    for i, g in enumerate(assign):
-        members[int(g)].append(i)
-    groups: list[StepGroup] = []
-    used: set[str] = set()
-    for g in sorted(members):
-        label = label_of(members[g], steps, vectors)
-        key = slug(label)
-        while key in used:
-            key += "-2"
-        used.add(key)
-        groups.append(StepGroup(key, label, members[g]))
-    groups, unmatched = apply_edits(groups, steps, load_edits(store))
+    scripts = session_scripts(store, journeys) if journeys else []
+    moments = form_moments(store, steps, journeys, vectors, representation, scripts, options,
+                           encode_missing)  # fmt: skip
+    groups, stages, unmatched = apply_edits(
+        moments.groups, moments.stages, steps, load_edits(store)
+    )
     for group in groups:
         group.position = float(np.median([steps[i].relative for i in group.members]))
-    groups.sort(key=lambda g: (g.position, g.key))
-    group_of = {}
-    for index, group in enumerate(groups):
-        for i in group.members:
-            group_of[i] = index
+    stage_rank = {s.key: rank for rank, s in enumerate(sorted(stages, key=lambda s: s.order))}
+    groups.sort(key=lambda g: (stage_rank.get(g.stage, len(stage_rank)), g.position, g.key))
+    used = {g.stage for g in groups}
+    stages = [s for s in sorted(stages, key=lambda s: s.order) if s.key in used]
+    return summarise_map(store, filters, journeys, steps, groups, stages, unmatched,
+                         representation, fallback, options)  # fmt: skip
 
+
+def summarise_map(
+    store: Store,
+    filters: Filters,
+    journeys: Sequence[Journey],
+    steps: Sequence[Step],
+    groups: list[StepGroup],
+    stages: list[Stage],
+    unmatched: list[dict[str, Any]],
+    representation: str,
+    fallback: str,
+    options: AlignOptions,
+) -> CompositeMap:
+    """The map's JSON: stages, moments and what each holds, paths, themes and gaps."""
     n_sessions = len(journeys)
     perspectives = Counter(j.session["perspective"] for j in journeys)
-    step_entries = [summarise(group, steps, n_sessions) for group in groups]
+    # Customer figures come from customers; a map of staff alone reads staff's.
+    primary = "customer" if perspectives.get("customer") or not perspectives else "staff"
+    if primary not in perspectives and perspectives:
+        primary = perspectives.most_common(1)[0][0]
+    step_entries = [summarise(group, steps, dict(perspectives), primary) for group in groups]
     link_quotes(store, step_entries)
+    group_of = {i: index for index, group in enumerate(groups) for i in group.members}
 
     # Paths: transitions between consecutive groups, with start and end.
     transitions: Counter[tuple[str, str]] = Counter()
@@ -137,23 +158,29 @@ def _build_map(
     for journey in journeys:
         keys = [groups[group_of[offset + k]].key for k in range(len(journey.steps))]
         offset += len(journey.steps)
-        path = ["start", *keys, "end"]
-        for a, b in itertools.pairwise(path):
+        for a, b in itertools.pairwise(["start", *keys, "end"]):
             transitions[(a, b)] += 1
     paths = [{"from": a, "to": b, "count": c} for (a, b), c in transitions.most_common()]
     add_flow(step_entries, transitions)
 
-    overall = [
-        float(j.fields["overall.grade"])
-        for j in journeys
-        if isinstance(j.fields.get("overall.grade"), int | float)
-    ]
+    def overall(perspective: str | None) -> dict[str, Any]:
+        return distribution(
+            [
+                float(j.fields["overall.grade"])
+                for j in journeys
+                if (perspective is None or j.session["perspective"] == perspective)
+                and j.fields.get("overall.grade").__class__ in (int, float)
+            ]
+        )
+
     gaps = [
         {
             "key": s["key"],
             "label": s["label"],
             "customer_mean": s["by_perspective"]["customer"]["mean"],
             "staff_mean": s["by_perspective"]["staff"]["mean"],
+            "customer_n": s["by_perspective"]["customer"]["n"],
+            "staff_n": s["by_perspective"]["staff"]["n"],
             "gap": round(
                 s["by_perspective"]["staff"]["mean"] - s["by_perspective"]["customer"]["mean"], 2
             ),
@@ -163,6 +190,58 @@ def _build_map(
         and s["by_perspective"].get("staff", {}).get("mean") is not None
     ]
     gaps.sort(key=lambda g: -abs(g["gap"]))
+    stage_entries = []
+    for stage in stages:
+        inside = [s for s in step_entries if s["stage"] == stage.key]
+        reached = {
+            steps[i].session_id
+            for g in groups
+            if g.stage == stage.key
+            for i in g.members
+            if steps[i].perspective == primary
+        }
+        stage_entries.append(
+            {
+                "key": stage.key,
+                "label": stage.label,
+                "description": stage.description,
+                "declared": stage.declared,
+                "edited": stage.edited,
+                "aliases": list(stage.aliases),
+                "steps": [s["key"] for s in inside],
+                "participants": len(reached),
+                "mentions": sum(s["mentions"] for s in inside),
+            }
+        )
+    placements = [
+        {
+            "session_id": steps[i].session_id,
+            "position": steps[i].position,
+            "iteration": steps[i].iteration,
+            "step": group.key,
+            "stage": group.stage,
+        }
+        for group in groups
+        for i in group.members
+    ]
+    placements.sort(key=lambda p: (p["session_id"], p["position"]))
+
+    def answers(field_name: str, perspective: str = primary) -> list[tuple[str, str, int]]:
+        return [
+            (j.texts[field_name][1], j.session["id"], j.texts[field_name][0])
+            for j in journeys
+            if field_name in j.texts
+            and j.session["perspective"] == perspective
+            and not is_non_answer(j.texts[field_name][1])
+        ]
+
+    pains = [
+        (text, steps[i].session_id, answer_id)
+        for group in groups
+        for i in group.members
+        if steps[i].perspective == primary
+        for answer_id, text in pain_points(steps[i], step_grade_given(steps[i]))
+    ]
     data = {
         "schema": "cjm-composite-map",
         "schema_version": SCHEMA_VERSION,
@@ -170,6 +249,7 @@ def _build_map(
         "filters": {k: v for k, v in filters.__dict__.items() if v not in (None, False)},
         "filters_text": filters.describe(),
         "sessions": n_sessions,
+        "primary_perspective": primary,
         "perspectives": dict(perspectives),
         "segments": dict(Counter(j.session["segment"] or "" for j in journeys)),
         "scripts": sorted(
@@ -180,38 +260,35 @@ def _build_map(
             "fallback_reason": fallback or None,
             "threshold": options.threshold,
             "position_weight": options.position_weight,
+            "centre": options.centre,
             "min_share": options.min_share,
             "steps_told": len(steps),
             "groups": len(groups),
+            "stages_declared": any(s.declared for s in stages),
             "edits_unmatched": [
                 {"id": e["id"], "action": e["action"], "group_key": e["group_key"]}
                 for e in unmatched
             ],
         },
+        "stages": stage_entries,
         "steps": step_entries,
+        "placements": placements,
         "paths": paths,
-        "overall_grade": distribution(overall),
-        "overall_by_perspective": {
-            p: distribution(
-                [
-                    float(j.fields["overall.grade"])
-                    for j in journeys
-                    if j.session["perspective"] == p
-                    and isinstance(j.fields.get("overall.grade"), int | float)
-                ]
-            )
-            for p in perspectives
-        },
+        "overall_grade": overall(primary),
+        "overall_by_perspective": {p: overall(p) for p in perspectives},
         "stakeholders": phrases(
             j.texts["stakeholder"][1] for j in journeys if "stakeholder" in j.texts
         ),
-        "outcomes": phrases(j.texts["outcome"][1] for j in journeys if "outcome" in j.texts),
-        "improvements": phrases(
-            j.texts["improvement"][1] for j in journeys if "improvement" in j.texts
-        ),
-        "ideal_journeys": phrases(
-            (j.texts["ideal_journey"][1] for j in journeys if "ideal_journey" in j.texts), 4
-        ),
+        "outcomes": themes(store, answers("outcome")),
+        "improvements": themes(store, answers("improvement")),
+        "ideal_journeys": themes(store, answers("ideal_journey")),
+        "pain_points": themes(store, pains),
         "perspective_gap": gaps,
     }
     return CompositeMap(data, steps, groups)
+
+
+def step_grade_given(step: Step) -> float | None:
+    """The grade the participant gave a step (None when none was given)."""
+    grade = step.fields.get("step.grade")
+    return float(grade) if grade.__class__ in (int, float) else None

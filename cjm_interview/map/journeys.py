@@ -9,8 +9,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +53,7 @@ class Step:
     fields: dict[str, Any] = field(default_factory=dict)  # maps_to -> value
     texts: dict[str, tuple[int, str]] = field(default_factory=dict)  # maps_to -> (answer id, text)
     tags: list[tuple[str, str, float]] = field(default_factory=list)
+    sentiment: dict[str, str] = field(default_factory=dict)  # maps_to -> the tagger's sentiment
 
 
 @dataclass
@@ -235,7 +236,9 @@ def _journey(
     carry_on: dict[int, bool] = {}  # iteration -> the continuation answer was yes
     answered: set[int] = set()  # iterations with any answer in the step group
     # iteration -> (fields, texts, tags) of that step
-    by_step: dict[int, tuple[dict[str, Any], dict[str, tuple[int, str]], list[Any]]] = {}
+    by_step: dict[
+        int, tuple[dict[str, Any], dict[str, tuple[int, str]], list[Any], dict[str, str]]
+    ] = {}
     fields: dict[str, Any] = {}
     texts: dict[str, tuple[int, str]] = {}
     grouped = shape.group is not None
@@ -274,17 +277,23 @@ def _journey(
         if step:
             entry = by_step.get(step)
             if entry is None:
-                entry = by_step[step] = ({}, {}, [])
+                entry = by_step[step] = ({}, {}, [], {})
             entry[0][maps_to] = value
             if text or maps_to == "step.action":
                 entry[1][maps_to] = (answer_id, text or "")
             found = tags.get(answer_id)
             if found:
                 entry[2].extend(found)
+                for kind, label, _score in found:
+                    if kind == "sentiment":
+                        entry[3][maps_to] = label
         else:
             fields[maps_to] = value
             if text is not None:
                 texts[maps_to] = (answer_id, text)
+            for kind, label, _score in tags.get(answer_id, ()):
+                if kind == "sentiment":
+                    fields["sentiment:" + maps_to] = label
     # The engine's rule: the stored order if the journey was edited; then the
     # steps told after it, in the order told, while the participant said there
     # was more (a step answered after a "no" was left behind by going back).
@@ -307,7 +316,9 @@ def _journey(
 def _with_steps(
     session: dict[str, Any],
     sequence: list[int],
-    by_step: dict[int, tuple[dict[str, Any], dict[str, tuple[int, str]], list[Any]]],
+    by_step: dict[
+        int, tuple[dict[str, Any], dict[str, tuple[int, str]], list[Any], dict[str, str]]
+    ],
     fields: dict[str, Any],
     texts: dict[str, tuple[int, str]],
 ) -> Journey:
@@ -322,7 +333,7 @@ def _with_steps(
     count = len(told)
     session_id, perspective, segment = session["id"], session["perspective"], session["segment"]
     for position, iteration in enumerate(told):
-        step_fields, step_texts, step_tags = by_step[iteration]
+        step_fields, step_texts, step_tags, sentiments = by_step[iteration]
         action_id, action_raw = step_texts["step.action"]
         steps.append(
             Step(
@@ -337,6 +348,7 @@ def _with_steps(
                 step_fields,
                 step_texts,
                 step_tags,
+                sentiments,
             )
         )
     journey = Journey(session, steps, fields, texts)
@@ -352,3 +364,14 @@ def _engine_order(store: Store, script: Any, shape: _Shape, journey: Journey) ->
     engine = Engine(script, answers=store.load_answers(journey.session["id"]))
     sequence = engine.step_order(shape.group)
     return _with_steps(journey.session, sequence, journey.by_step, journey.fields, journey.texts)
+
+
+def session_scripts(store: Store, journeys: Sequence[Journey]) -> list[Script]:
+    """The scripts the journeys ran, the most used first (those whose text is stored)."""
+    counts = Counter(j.session["script_sha256"] for j in journeys)
+    found = _shapes(store, counts)
+    return [
+        found[sha][1]
+        for sha, _ in sorted(counts.items(), key=lambda c: (-c[1], c[0] or ""))
+        if found[sha][1] is not None
+    ]

@@ -1,14 +1,50 @@
-"""Labels and keys of the composite steps."""
+"""Labels and keys: what the members of a moment did, in a few words.
+
+A moment's label is the most central short clause its members said, taken only
+from members whose grade (given, else predicted) is on the side most members are
+on, so that a label never says "went fine" over a group of complaints. A stage
+found in the data is named by the words that set it apart from the other stages
+(class-based tf-idf).
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
 
-import numpy as np
-
 from cjm_interview.map.journeys import Step
+
+# Words that say nothing about which step it was: how people string a story
+# together ("then", "after that"), pronouns, articles, auxiliaries.
+STOPWORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """a about actually after again all also am an and any are as at be because been before
+        being but by can could did do does doing done during each eventually every finally first
+        for from further had has have having he her here him his how i i'd i'm i've if in into is
+        it it's its just last later me more most my myself next no nor not now of off on once
+        only or other our out over own really same she should so some still such than that the
+        their them then there these they this those through to too twice under until up us very
+        was we were what when where which while who why will with would yet you your xxxx xx""",
+    )
+)
+_LEAD_IN = re.compile(
+    r"^(?:(?:and|so|then|next|after that|afterwards|eventually|finally|first of all|first|"
+    r"also|well|but|later|after which|at that point|in the end)\b[\s,]*)+",
+    re.IGNORECASE,
+)
+# A date taken out ("On XX/XX/XXXX I called") leaves its preposition behind.
+_DANGLING = re.compile(
+    r"^(?:on|in|at|around|since|by|as of|dated)\s+(?=(?:i|we|they|my|he|she|the|it)\b)",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(
+    r"[.;!?]+\s+|\s*[;:]\s*|,\s+(?:but|and then|then|so|because|which)\s+|\s+but\s+"
+)
+_PLACEHOLDER = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$?[\d.,]+\}")
+MAX_WORDS = 7
 
 
 def slug(text: str) -> str:
@@ -16,22 +52,125 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "step"
 
 
-def label_of(indices: Sequence[int], steps: Sequence[Step], vectors: np.ndarray) -> str:
-    """The most central phrase, preferring short ones said by several people."""
-    sub = vectors[np.asarray(indices)]
-    sims = sub @ sub.mean(axis=0)
-    phrases = [steps[i].action for i in indices]
-    keys = [p.lower().rstrip(".") for p in phrases]
-    counts = Counter(keys)
-    score = (
-        sims
-        + 0.02 * np.minimum([counts[k] for k in keys], 5)
-        - 0.002 * np.asarray([len(p) for p in phrases])
-    )
-    text = phrases[int(np.argmax(score))].rstrip(".")
-    return text[:1].upper() + text[1:80]
-
-
 def normalise(text: str) -> str:
     """A phrasing with case, punctuation and spacing removed, for counting and matching."""
     return " ".join(re.findall(r"[a-z0-9']+", text.lower()))[:80]
+
+
+def content_words(text: str) -> list[str]:
+    """The words that say what happened, lightly stemmed ("called", "calls" -> "call")."""
+    return [_stem(w) for w in re.findall(r"[a-z][a-z']+", text.lower()) if w not in STOPWORDS]
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def clauses(text: str) -> list[str]:
+    """Short clauses of a step as people told it: lead-ins off, at most ``MAX_WORDS`` words."""
+    found = []
+    for part in _CLAUSE.split(" ".join(_PLACEHOLDER.sub(" ", text).split())):
+        part = _LEAD_IN.sub("", _DANGLING.sub("", part.strip(" ,-–"))).strip(" ,-–")
+        words = part.split()
+        if len(words) < 2 or not content_words(part):
+            continue
+        if len(words) > MAX_WORDS:
+            cut = " ".join(words[:MAX_WORDS])
+            comma = cut.rfind(",")
+            part = (cut[:comma] if comma > 15 else cut.rstrip(",")) + "…"
+        found.append(part.rstrip("."))
+    return found
+
+
+def band(grade: float | None) -> str | None:
+    """Low (4 or less), middle or high (7 or more): the side of the scale a grade is on."""
+    if grade is None:
+        return None
+    return "low" if grade <= 4 else "high" if grade >= 7 else "mid"
+
+
+def step_grade(step: Step) -> tuple[float | None, bool]:
+    """The grade given to a step, else the tagger's predicted grade; and whether predicted."""
+    given = step.fields.get("step.grade")
+    if given.__class__ in (int, float):
+        return float(given), False
+    predicted = [score for kind, _, score in step.tags if kind == "grade"]
+    if predicted:
+        return sum(predicted) / len(predicted), True
+    return None, False
+
+
+def majority_band(members: Sequence[Step]) -> str | None:
+    """The side of the scale most members' grades are on (None when no grade is known)."""
+    counts = Counter(band(step_grade(s)[0]) for s in members)
+    counts.pop(None, None)
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def moment_label(members: Sequence[Step], sample: int = 400) -> str:
+    """The most central short clause said by members on the majority's side of the scale."""
+    side = majority_band(members)
+    agree = [s for s in members if side is None or band(step_grade(s)[0]) in (side, None)]
+    pool = agree or list(members)
+    if len(pool) > sample:  # evenly spread, independent of session ids
+        pool = sorted(pool, key=lambda s: normalise(s.action))[:: len(pool) // sample + 1]
+    return central_clause([s.action for s in pool])
+
+
+def central_clause(texts: Sequence[str]) -> str:
+    """The short clause that shares most words with the others, preferring ones said often."""
+    candidates: list[tuple[str, list[str]]] = []
+    for text in texts:
+        for clause in clauses(text):
+            candidates.append((clause, content_words(clause)))
+    if not candidates:
+        first = texts[0] if texts else "step"
+        return _capital(" ".join(first.split()[:MAX_WORDS]))
+    weight = Counter(w for _, words in candidates for w in set(words))
+    shown: Counter[str] = Counter(normalise(c) for c, _ in candidates)
+    n = len(candidates)
+
+    def score(item: tuple[str, list[str]]) -> tuple[float, str]:
+        clause, words = item
+        if not words:
+            return (-1.0, clause)
+        # Centrality: how many other clauses share its words, per word; said often; short.
+        central = sum(weight[w] for w in set(words)) / n / math.sqrt(len(set(words)))
+        return (central + 0.05 * min(shown[normalise(clause)], 5) - 0.01 * len(words), clause)
+
+    return _capital(max(candidates, key=score)[0])
+
+
+def key_phrases(groups: Sequence[Sequence[str]], n: int = 3) -> list[str]:
+    """For each group of texts, the words that set it apart from the other groups (c-TF-IDF)."""
+    counts: list[Counter[str]] = []
+    surface: dict[str, Counter[str]] = {}
+    for texts in groups:
+        found: Counter[str] = Counter()
+        for text in texts:
+            for word in re.findall(r"[a-z][a-z']+", text.lower()):
+                if word not in STOPWORDS and len(word) > 2:
+                    found[_stem(word)] += 1
+                    surface.setdefault(_stem(word), Counter())[word] += 1
+        counts.append(found)
+    sizes = [max(1, sum(c.values())) for c in counts]
+    total: Counter[str] = Counter()
+    for c in counts:
+        total.update(c)
+    average = sum(sizes) / max(1, len(sizes))
+    out = []
+    for c, size in zip(counts, sizes, strict=True):
+        ranked = sorted(
+            c,
+            key=lambda w: (-(c[w] / size) * math.log(1 + average / total[w]), w),
+        )
+        out.append(", ".join(surface[w].most_common(1)[0][0] for w in ranked[:n]))
+    return out
+
+
+def _capital(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:])[:80] or "Step"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
@@ -9,9 +10,9 @@ from typing import Any
 
 import numpy as np
 
-from cjm_interview.map.edits import StepGroup
 from cjm_interview.map.journeys import Step
 from cjm_interview.map.labels import normalise
+from cjm_interview.map.model import StepGroup
 from cjm_interview.map.quotes import pick_quotes
 
 LOW_GRADE = 4
@@ -84,16 +85,54 @@ def add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]
 
 
 _NUMBER = (int, float)  # by exact class: True and False are not grades
+THIN = 3
+"""Cells with fewer answers than this are marked thin: too few to read a figure from."""
+_NON_ANSWER = re.compile(
+    r"^\W*(?:none|nothing|no|nope|nah|n/?a|na|not really|none really|nothing really|no idea|"
+    r"not sure|don'?t know|dunno|no comment|can'?t think of (?:any|anything)|not applicable|"
+    r"same|fine|ok|okay|-+)\b",
+    re.IGNORECASE,
+)
+_NOT_MY_AREA = re.compile(r"\bnot (?:my|our) (?:area|department|job)\b", re.IGNORECASE)
 
 
-def summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[str, Any]:
+def is_non_answer(text: str) -> bool:
+    """ "None really", "No idea, not my area", "n/a": an answer that says nothing."""
+    words = re.findall(r"[a-z']+", text.lower())
+    if len(words) <= 6 and (_NON_ANSWER.match(text.strip()) or _NOT_MY_AREA.search(text)):
+        return True
+    return not words
+
+
+def pain_points(step: Step, grade: float | None) -> list[tuple[int, str]]:
+    """What went wrong in a step: its answers that are negative by tag or by the step's grade
+    (the pain-point answer, the action, the thoughts), never praise or non-answers."""
+    found = []
+    low = grade is not None and grade <= LOW_GRADE
+    for maps_to in ("step.pain_point", "step.action", "step.thoughts"):
+        entry = step.texts.get(maps_to)
+        if entry is None or is_non_answer(entry[1]):
+            continue
+        sentiment = step.sentiment.get(maps_to)
+        if sentiment == "positive" or (grade is not None and grade >= 7):
+            continue
+        if sentiment == "negative" or low or (maps_to == "step.pain_point" and sentiment is None):
+            found.append(entry)
+    return found
+
+
+def summarise(
+    group: StepGroup, steps: Sequence[Step], reach_of: dict[str, int], primary: str
+) -> dict[str, Any]:
+    """Everything one moment holds; headline figures from the ``primary`` perspective."""
     members = [steps[i] for i in group.members]
-    sessions = {s.session_id for s in members}
+    reached: dict[str, set[str]] = defaultdict(set)
     grades: list[float] = []
+    predicted_primary: list[float] = []
     perspectives: dict[str, list[float]] = defaultdict(list)
     segments: dict[str, list[float]] = defaultdict(list)
     texts: dict[str, list[str]] = defaultdict(list)
-    low_feelings: list[str] = []
+    pains: list[str] = []
     touch: Counter[str] = Counter()
     channel_sets: list[tuple[Any, ...]] = []
     sentiment: Counter[str] = Counter()
@@ -101,18 +140,19 @@ def summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[
     predicted: list[float] = []
     mot: list[bool] = []
     for s in members:
+        reached[s.perspective].add(s.session_id)
         fields = s.fields
         for maps_to, (_answer, text) in s.texts.items():
             texts[maps_to].append(text)
-        grade = fields.get("step.grade")
-        if isinstance(grade, int | float) and not isinstance(grade, bool):
-            grade = float(grade)
-            grades.append(grade)
+        raw = fields.get("step.grade")
+        given = raw.__class__ in _NUMBER
+        grade = float(raw) if given and raw is not None else None
+        if grade is not None:
             perspectives[s.perspective].append(grade)
-            if s.segment:
-                segments[s.segment].append(grade)
-            if grade <= LOW_GRADE and "step.feelings" in s.texts:
-                low_feelings.append(s.texts["step.feelings"][1])
+            if s.perspective == primary:
+                grades.append(grade)
+                if s.segment:
+                    segments[s.segment].append(grade)
         # Channels picked, else those the tagger heard in the step's words;
         # counted per distinct set below (a Counter update per step is slow).
         picked = fields.get("step.touchpoints")
@@ -120,13 +160,20 @@ def summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[
             channel_sets.append(tuple(picked))
         elif s.tags:
             channel_sets.append(tuple(label for kind, label, _ in s.tags if kind == "touchpoint"))
+        own: list[float] = []
         for kind, label, score in s.tags:
             if kind == "sentiment":
                 sentiment[label] += 1
             elif kind == "emotion":
                 emotions[label] += 1
             elif kind == "grade":
-                predicted.append(score)
+                own.append(score)
+        if own:
+            predicted.append(sum(own) / len(own))
+            if s.perspective == primary and not given:
+                predicted_primary.append(sum(own) / len(own))
+        if s.perspective == primary:
+            pains += [text for _, text in pain_points(s, grade)]
         moment = fields.get("step.moment_of_truth")
         if isinstance(moment, bool):
             mot.append(moment)
@@ -134,16 +181,36 @@ def summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[
         for channel in {str(c) for c in channels}:
             touch[channel] += count
     low = sum(1 for g in grades if g <= LOW_GRADE)
+    people = len(reached.get(primary, ()))
+    # The curve reads the grades given; where none was, the tagger's, marked as predicted.
+    curve: dict[str, Any]
+    if grades:
+        curve = {"mean": round(statistics.fmean(grades), 2), "n": len(grades), "source": "given"}
+    elif predicted_primary:
+        curve = {
+            "mean": round(statistics.fmean(predicted_primary), 2),
+            "n": len(predicted_primary),
+            "source": "predicted",
+        }
+    else:
+        curve = {"mean": None, "n": 0, "source": None}
+    curve["thin"] = curve["n"] < THIN
     return {
         "key": group.key,
         "label": group.label,
+        "stage": group.stage,
+        "outcome": group.outcome or None,
         "edited": group.edited,
+        "aliases": list(group.aliases),
         "position": round(group.position, 3),
-        "participants": len(sessions),
-        "share": round(len(sessions) / n_sessions, 3) if n_sessions else 0.0,
+        "participants": people,
+        "share": round(people / reach_of[primary], 3) if reach_of.get(primary) else 0.0,
+        "reach": {p: len(v) for p, v in sorted(reached.items())},
         "mentions": len(members),
         "phrasings": phrases((s.action for s in members), 5),
         "grade": distribution(grades),
+        "curve": curve,
+        "thin": curve["thin"],
         "by_perspective": {p: distribution(values) for p, values in perspectives.items()},
         "by_segment": {
             s: {"n": len(v), "mean": round(statistics.fmean(v), 2)}
@@ -158,8 +225,9 @@ def summarise(group: StepGroup, steps: Sequence[Step], n_sessions: int) -> dict[
         "thoughts": phrases(texts["step.thoughts"], 4),
         "feelings": phrases(texts["step.feelings"], 4),
         "moment_of_truth_share": round(sum(mot) / len(mot), 3) if mot else None,
-        "pain_points": phrases(texts["step.pain_point"] + low_feelings, 6),
+        "pain_points": phrases(pains, 6),
+        "pain_point_count": len(pains),
         "low_grade_share": round(low / len(grades), 3) if grades else None,
         "improvements": phrases(texts["step.improvement"], 6),
-        "quotes": pick_quotes(members),
+        "quotes": pick_quotes([s for s in members if s.perspective == primary] or members),
     }

@@ -5,48 +5,24 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
 from cjm_interview.map.journeys import Step
+from cjm_interview.map.labels import content_words
 from cjm_interview.store import Store
 
 ENCODER = "all-MiniLM-L6-v2"
 LEXICAL_DIM = 4096
 
 
-# Words that say nothing about which step it was: how people string a story
-# together ("then", "after that"), pronouns, articles, auxiliaries.
-STOPWORDS = frozenset(
-    re.findall(
-        r"\S+",
-        """a about actually after again all also an and any are as at be because been before being
-        but by can could did do does doing done during each eventually every finally first for from
-        further had has have having he her here him his how i i'd i'm i've if in into is it it's its
-        just last later me more most my myself next no nor not now of off on once only or other our
-        out over own really same she should so some still such than that the their them then there
-        these they this those through to too twice under until up us very was we were what when
-        where which while who why will with would yet you your""",
-    )
-)
-
-
-def _stem(word: str) -> str:
-    """A light suffix strip, so "called", "calls" and "calling" meet."""
-    for suffix in ("ing", "ed", "es", "s"):
-        if len(word) > len(suffix) + 3 and word.endswith(suffix):
-            return word[: -len(suffix)]
-    return word
-
-
-def _lexical(texts: Sequence[str]) -> np.ndarray:
+def lexical(texts: Sequence[str]) -> np.ndarray:
     """Hashed content words and their character trigrams, tf-idf weighted, unit length."""
     rows: list[Counter[str]] = []
     for text in texts:
-        words = [_stem(w) for w in re.findall(r"[a-z0-9']+", text.lower()) if w not in STOPWORDS]
+        words = content_words(text)
         grams = [f"w:{w}" for w in words]
         for w in words:
             padded = f" {w} "
@@ -110,14 +86,14 @@ def step_vectors(
     if len(missing) == 0 and out is not None:
         return out, ENCODER, ""
     if not encode_missing:
-        return _lexical([s.action for s in steps]), "lexical", "encoding switched off"
+        return lexical([s.action for s in steps]), "lexical", "encoding switched off"
     try:
         from cjm_interview.nlp.embedding import encode
 
         encoded = encode([steps[i].action for i in missing], progress=progress)
     except Exception as exc:  # no model here: words for every step
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-        return _lexical([s.action for s in steps]), "lexical", f"model unavailable ({reason})"
+        return lexical([s.action for s in steps]), "lexical", f"model unavailable ({reason})"
     if out is None or out.shape[1] != encoded.shape[1]:
         out = np.empty((len(steps), encoded.shape[1]), dtype=np.float32)
         missing = list(range(len(steps)))
@@ -141,3 +117,48 @@ def _cache_vectors(store: Store, rows: Sequence[tuple[int, np.ndarray]]) -> None
                 [(a, ENCODER, len(v), v.astype("<f4").tobytes(), now) for a, v in rows],
             )
         )
+
+
+def text_vectors(
+    store: Store, texts: Sequence[str], representation: str, encode_missing: bool
+) -> np.ndarray | None:
+    """Vectors of texts that are not answers (stage names and descriptions), in the steps'
+    representation: cached in ``text_vectors``, encoded when allowed, else None."""
+    if not texts:
+        return None
+    if representation == "lexical":
+        return lexical(texts)
+    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
+    cached: dict[str, bytes] = {}
+    with contextlib.suppress(Exception):  # a file from before the cache: nothing cached
+        cached = dict(
+            store.conn.execute(
+                "SELECT v.sha256, v.vector FROM text_vectors v JOIN json_each(?) k "
+                "ON k.value = v.sha256 WHERE v.model = ?",
+                (json.dumps(keys), representation),
+            ).fetchall()
+        )
+    missing = [i for i, k in enumerate(keys) if k not in cached]
+    if missing:
+        if not encode_missing:
+            return None
+        try:
+            from cjm_interview.nlp.embedding import encode
+
+            encoded = encode([texts[i] for i in missing])
+        except Exception:  # no model here: the caller places without meaning
+            return None
+        rows = []
+        for i, vector in zip(missing, encoded, strict=True):
+            cached[keys[i]] = vector.astype("<f4").tobytes()
+            rows.append((keys[i], representation, len(vector), cached[keys[i]], store.clock()))
+        if not store.read_only:
+            with contextlib.suppress(Exception):  # a cache: a busy database must not stop the map
+                store.write(
+                    lambda conn: conn.executemany(
+                        "INSERT OR IGNORE INTO text_vectors (sha256, model, dim, vector, "
+                        "created_at) VALUES (?, ?, ?, ?, ?)",
+                        rows,
+                    )
+                )
+    return np.stack([np.frombuffer(cached[k], dtype="<f4") for k in keys]).astype(np.float32)

@@ -260,6 +260,16 @@ def m005_answers_off_path(db: Database) -> None:
     _views(db, "a.is_current = 1 AND a.applies = 1")
 
 
+@migrations()
+def m007_text_vectors(db: Database) -> None:
+    """Sentence vectors of texts that are not answers (a script's stage names and
+    descriptions), cached so that a map loads the encoder for them once."""
+    db.table("text_vectors").create(
+        {"sha256": str, "model": str, "dim": int, "vector": bytes, "created_at": str},
+        pk=("sha256", "model"),
+    )
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:
     raise AssertionError("store/schema.py SCHEMA_VERSION must equal the number of migrations")
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "migrations"]

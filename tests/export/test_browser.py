@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
 
+from cjm_interview.export.escape import for_mermaid
 from cjm_interview.export.html import to_html
+from cjm_interview.export.text_formats import mermaid_score, to_mermaid
 from cjm_interview.map import build_map
 from cjm_interview.store import Store
 
@@ -134,3 +137,73 @@ def test_prints_to_pdf_in_page_wide_grids(browser, page_file, tmp_path: Path) ->
     assert pages >= 1 + printed.count()
     page.close()
     assert not errors, errors
+
+
+# ------------------------------------------------------------------ mermaid, parsed by Mermaid
+MERMAID = Path(
+    os.environ.get("CJM_MERMAID_JS")
+    or Path(__file__).resolve().parents[2] / ".ci/node/node_modules/mermaid/dist/mermaid.min.js"
+)
+HOSTILE_LABELS = [
+    "title deeds sent to the solicitor",
+    "Section 21 notice arrived",
+    "journey planner crashed %% twice",
+    "accTitle: got a letter; then # nothing",
+]
+
+
+def mermaid_db(browser, text: str) -> dict:
+    """What Mermaid's own parser reads from a diagram: its title, sections and tasks."""
+    if not MERMAID.exists():
+        if os.environ.get("CI"):
+            raise AssertionError(f"{MERMAID} is missing: .ci/run installs it")
+        pytest.skip("Mermaid is not installed (npm install --prefix .ci/node mermaid@11)")
+    page = browser.new_page()
+    page.set_content("<html><body></body></html>")
+    page.add_script_tag(path=str(MERMAID))
+    found = page.evaluate(
+        """async (text) => {
+            mermaid.initialize({startOnLoad: false});
+            const d = await mermaid.mermaidAPI.getDiagramFromText(text);
+            return {title: d.db.getDiagramTitle(), sections: d.db.getSections(),
+                    tasks: d.db.getTasks().map(t => ({section: t.section, task: t.task,
+                                                      score: t.score, people: t.people}))};
+        }""",
+        text,
+    )
+    page.close()
+    return found
+
+
+def test_mermaid_reads_no_answer_as_syntax(browser, study: Path, tmp_path: Path) -> None:
+    db = tmp_path / "hostile.db"
+    with Store(study) as source, Store(db) as target:
+        source.conn.backup(target.conn)
+        first = build_map(target, encode_missing=False)
+        keys = [s["key"] for s in first.data["steps"][: len(HOSTILE_LABELS)]]
+        rows = [("rename", key, label) for key, label in zip(keys, HOSTILE_LABELS, strict=True)]
+        rows.append(("stage-rename", first.data["stages"][0]["key"], "section: one; # two"))
+        target.write(
+            lambda conn: conn.executemany(
+                "INSERT INTO step_group_edits (action, group_key, label, created_at) "
+                "VALUES (?, ?, ?, '2026-01-01T00:00:00Z')",
+                rows,
+            )
+        )
+        cmap = build_map(target, encode_missing=False)
+    data = cmap.data
+    found = mermaid_db(browser, to_mermaid(cmap))
+    assert found["title"] == f"Composite journey ({data['sessions']} interviews)"
+    # One task per step, in order, each under its stage's section, its face from its grade.
+    assert len(found["tasks"]) == len(data["steps"])
+    stages = {s["key"]: s["label"] for s in data["stages"]}
+    sections = [stages[s["stage"]] for s in data["steps"]]
+    assert len(found["sections"]) == len(dict.fromkeys(sections))
+    for task, step, section in zip(found["tasks"], data["steps"], sections, strict=True):
+        assert task["task"].strip("“”") == for_mermaid(step["label"]).strip("“”")
+        assert task["section"].strip("“”") == for_mermaid(section).strip("“”")
+        assert task["score"] == mermaid_score(step["curve"]["mean"])
+        assert task["people"][0] == "Customer"
+    names = [t["task"] for t in found["tasks"]]
+    for label in HOSTILE_LABELS:
+        assert any(label.split()[0].strip(":") in name for name in names), (label, names)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from cjm_interview.importer import run_interview
 from cjm_interview.map import build_map
 from cjm_interview.script import load_script
 from cjm_interview.store import Store
+from cjm_interview.synth import generate
 
 from ..conftest import PROMPTS, ROOT
 from .conftest import EVIL, FORMULA
@@ -36,10 +39,29 @@ def run(*args: str) -> object:
 
 
 # ------------------------------------------------------------------ html
-def test_html_escapes_and_is_self_contained(cmap) -> None:
-    page = to_html(cmap)
+@pytest.fixture(scope="module")
+def labelled(cmap, study: Path, tmp_path_factory):
+    """The map with a researcher's label and stage name that hold markup: shown, escaped."""
+    db = tmp_path_factory.mktemp("labels") / "labels.db"
+    with Store(study) as source, Store(db) as target:
+        source.conn.backup(target.conn)
+        target.write(
+            lambda conn: conn.executemany(
+                "INSERT INTO step_group_edits (action, group_key, label, created_at) "
+                "VALUES (?, ?, ?, '2026-01-01T00:00:00Z')",
+                [
+                    ("rename", cmap.data["steps"][0]["key"], EVIL + " [link](http://x) *bold*"),
+                    ("stage-rename", cmap.data["stages"][0]["key"], EVIL + " stage"),
+                ],
+            )
+        )
+        return build_map(target, encode_missing=False)
+
+
+def test_html_escapes_and_is_self_contained(cmap, labelled) -> None:
+    page = to_html(labelled)
     assert "<script" not in page.lower().replace("&lt;script", "")
-    assert "onerror=" not in page.replace("onerror=&quot;", "")
+    assert "onerror=" not in page.replace("onerror=&#34;", "").replace("onerror=&quot;", "")
     assert "&lt;script&gt;window.PWNED=1&lt;/script&gt;" in page
     outside = page
     for allowed in ("http://www.w3.org/2000/svg", "http://evil.example", "http://x"):
@@ -48,7 +70,7 @@ def test_html_escapes_and_is_self_contained(cmap) -> None:
     assert "default-src 'none'" in page
     for needle in (
         "Emotional curve",
-        "class='lanes'",
+        'class="lanes"',
         "<svg",
         "Touchpoints",
         "Back stage",
@@ -59,13 +81,13 @@ def test_html_escapes_and_is_self_contained(cmap) -> None:
         assert needle in page
     # One printed grid per six steps, besides the one on screen.
     steps = len(cmap.data["steps"])
-    assert page.count("<table class='lanes'") == 1 + -(-steps // 6)
+    assert page.count('<table class="lanes"') == 1 + -(-steps // 6)
 
 
 # ------------------------------------------------------------------ json
 def test_json_follows_the_documented_schema(cmap, study: Path) -> None:
     data = json.loads(to_json(cmap))
-    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "1.0"
+    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "2.0"
     assert problems(data, SCHEMA, SCHEMA) == []
     assert data["perspective_gap"] and data["paths"]
     step = data["steps"][0]
@@ -95,7 +117,8 @@ def test_the_schema_check_can_fail(cmap) -> None:
 
 
 # ------------------------------------------------------------------ markdown and mermaid
-def test_markdown_and_mermaid_escape(cmap) -> None:
+def test_markdown_and_mermaid_escape(labelled) -> None:
+    cmap = labelled
     md = to_markdown(cmap)
     assert "<script>" not in md and "\\<script\\>" in md
     assert "[link](http" not in md and "\\[link\\]\\(http://x\\)" in md
@@ -209,7 +232,9 @@ def test_cli_map_edits(study: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "not a valid regular expression" in bad.output
     after = build_map(Store(db), encode_missing=False)
     steps = {s["key"]: s for s in after.data["steps"]}
-    assert steps[first]["label"] == "Looks around" and second not in steps
+    # The key follows the new label; the old keys still find the group.
+    assert steps["looks-around"]["label"] == "Looks around" and second not in steps
+    assert {first, second} <= set(steps["looks-around"]["aliases"]) and first not in steps
     with Store(db) as store:
         anchors = [
             json.loads(r[0]) for r in store.conn.execute("SELECT anchor FROM step_group_edits")
@@ -221,7 +246,7 @@ def test_cli_map_edits(study: Path, tmp_path: Path) -> None:
     assert run("map", "forget", edit_id, "--db", str(db)).exit_code == 0
     assert run("map", "forget", "999", "--db", str(db)).exit_code == 2
     again = build_map(Store(db), encode_missing=False)
-    assert {s["key"]: s for s in again.data["steps"]}[first]["label"] != "Looks around"
+    assert "looks-around" not in {s["key"] for s in again.data["steps"]}
 
 
 def test_csv_leaves_out_whom_the_map_leaves_out(study: Path, tmp_path: Path) -> None:
@@ -247,3 +272,39 @@ def test_csv_leaves_out_whom_the_map_leaves_out(study: Path, tmp_path: Path) -> 
         assert declined not in sessions, path.name
     wide = {row["session_id"] for row in csv.DictReader(out.with_name("map-wide.csv").open())}
     assert len(wide) == cmap.data["sessions"]
+
+
+def test_markdown_escapes_every_value(study: Path, tmp_path: Path) -> None:
+    """A perspective or segment from a file made elsewhere cannot put markup in the report."""
+    db = tmp_path / "perspective.db"
+    image = "![x](http://evil.example/p.png)<img src=x onerror=alert(1)>"
+    with Store(study) as source, Store(db) as target:
+        source.conn.backup(target.conn)
+        target.write(
+            lambda conn: conn.execute(
+                "UPDATE sessions SET perspective = ?, segment = ? WHERE id = "
+                "(SELECT id FROM sessions WHERE perspective = 'staff' LIMIT 1)",
+                (image, "[seg](http://evil.example)"),
+            )
+        )
+        md = to_markdown(build_map(target, encode_missing=False))
+    # Only backslashed: a renderer shows the characters, it fetches nothing.
+    assert not re.search(r"(?<!\\)(?:<img|\]\(http|!\[)", md)
+    assert "!\\[x\\]\\(http://evil.example/p.png\\)\\<img" in md
+
+
+def test_a_step_without_content_words_warns_nothing(tmp_path: Path) -> None:
+    """ "then after that" has no word the word vectors keep: a zero vector, not a warning."""
+    store = Store(tmp_path / "empty-words.db")
+    script = load_script(PROMPTS / "customer.yaml")
+    study = generate(customers=4, steps=3, seed=1)
+    study.interviews[0]["answers"]["steps"][0]["action"] = "then after that"
+    for interview in study.interviews:
+        run_interview(store, script, interview)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        cmap = build_map(store, encode_missing=False)
+        to_html(cmap), to_markdown(cmap), to_mermaid(cmap), to_json(cmap)
+    assert cmap.data["alignment"]["steps_told"] == sum(
+        len(i["answers"]["steps"]) for i in study.interviews
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -146,14 +147,19 @@ def test_steps_are_ordered_and_counted(study_db) -> None:
     store, _study, ids = study_db
     cmap = lexical_map(store)
     steps = cmap.data["steps"]
-    positions = [s["position"] for s in steps]
-    assert positions == sorted(positions)
+    # Stages follow one another; within a stage, steps in the order they happen.
+    runs = [stage for stage, _ in itertools.groupby(s["stage"] for s in steps)]
+    assert runs == [s["key"] for s in cmap.data["stages"]]
+    for stage in cmap.data["stages"]:
+        positions = [s["position"] for s in steps if s["stage"] == stage["key"]]
+        assert positions == sorted(positions)
     assert cmap.data["sessions"] == len(ids)
     assert sum(s["mentions"] for s in steps) == cmap.data["alignment"]["steps_told"]
+    customers = cmap.data["perspectives"]["customer"]
     for step in steps:
-        assert 0 < step["participants"] <= len(ids)
-        assert step["share"] == pytest.approx(step["participants"] / len(ids), abs=1e-3)
-        assert step["grade"]["n"] >= 1
+        assert 0 < sum(step["reach"].values()) <= len(ids)
+        assert step["participants"] == step["reach"].get("customer", 0) <= customers
+        assert step["share"] == pytest.approx(step["participants"] / customers, abs=1e-3)
         assert sum(step["grade"]["histogram"]) == step["grade"]["n"]
         flow = step["flow"]
         out = sum(n["count"] for n in flow["next"]) + flow["ends_here"]
@@ -168,14 +174,29 @@ def test_grades_match_the_answers(study_db) -> None:
     store, study, ids = study_db
     cmap = lexical_map(store)
     index = {sid: i for i, sid in enumerate(ids)}
-    expected: dict[str, list[int]] = defaultdict(list)
+    expected: dict[tuple[str, str], list[int]] = defaultdict(list)
     for (sid, pos), key in cmap.assignments.items():
         told = study.interviews[index[sid]]["answers"]["steps"][pos]
-        expected[key].append(told.get("grade", told.get("customer_grade")))
+        if "grade" in told:
+            expected[(key, "customer")].append(told["grade"])
+        else:
+            expected[(key, "staff")].append(told["customer_grade"])
     for step in cmap.data["steps"]:
-        grades = expected[step["key"]]
+        # The headline grade is customers' own; staff's estimates stay apart.
+        grades = expected[(step["key"], "customer")]
         assert step["grade"]["n"] == len(grades)
-        assert step["grade"]["mean"] == pytest.approx(sum(grades) / len(grades), abs=0.01)
+        if grades:
+            assert step["grade"]["mean"] == pytest.approx(sum(grades) / len(grades), abs=0.01)
+            assert step["curve"] == {
+                "mean": step["grade"]["mean"], "n": len(grades), "source": "given",
+                "thin": len(grades) < 3,
+            }  # fmt: skip
+        staff = expected[(step["key"], "staff")]
+        if staff:
+            assert step["by_perspective"]["staff"]["n"] == len(staff)
+            assert step["by_perspective"]["staff"]["mean"] == pytest.approx(
+                sum(staff) / len(staff), abs=0.01
+            )
 
 
 def test_perspective_gap_finds_the_known_gaps(study_db) -> None:
@@ -241,9 +262,12 @@ def test_group_edits_survive_rerunning(study_db) -> None:
         _edit(store, action="merge", group_key=b, target_key=a)
         again = lexical_map(store)
         steps = {s["key"]: s for s in again.data["steps"]}
-        assert steps[a]["label"] == "Looking around" and steps[a]["edited"]
-        assert b not in steps
-        assert steps[a]["mentions"] == (
+        # The key follows the label; the old keys are kept as aliases.
+        assert a not in steps and b not in steps
+        renamed = steps["looking-around"]
+        assert renamed["label"] == "Looking around" and renamed["edited"]
+        assert {a, b} <= set(renamed["aliases"])
+        assert renamed["mentions"] == (
             first.data["steps"][0]["mentions"] + first.data["steps"][1]["mentions"]
         )
         assert again.data["alignment"]["edits_unmatched"] == []
@@ -287,7 +311,8 @@ def test_an_edit_finds_its_group_by_phrasings_when_the_key_changed(study_db) -> 
         _edit(store, action="rename", group_key="gone", label="Nothing", anchor=["no such words"])
         again = lexical_map(store)
         steps = {s["key"]: s for s in again.data["steps"]}
-        assert steps[target["key"]]["label"] == "Renamed"
+        assert steps["renamed"]["label"] == "Renamed"
+        assert target["key"] in steps["renamed"]["aliases"]
         unmatched = again.data["alignment"]["edits_unmatched"]
         assert [e["group_key"] for e in unmatched] == ["gone"]
     finally:

@@ -1,0 +1,32 @@
+"""The parts of a composite map: moments (the columns) and the stages above them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class StepGroup:
+    """One moment of the composite journey: a column of the map."""
+
+    key: str
+    label: str
+    members: list[int]  # indices of the steps told
+    position: float = 0.0  # median relative place in the journeys (0 first, 1 last)
+    edited: bool = False
+    stage: str = ""  # key of its stage
+    outcome: str = ""  # "went well" / "went badly" when a step was split by its grades
+    aliases: list[str] = field(default_factory=list)  # keys it had before a rename
+
+
+@dataclass
+class Stage:
+    """A phase of the journey drawn as a band over its moments."""
+
+    key: str
+    label: str
+    description: str = ""
+    declared: bool = False  # from the script's ``stages:``, else found in the data
+    order: float = 0.0
+    edited: bool = False
+    aliases: list[str] = field(default_factory=list)

@@ -1,0 +1,180 @@
+"""From aligned steps to the map's moments and stages.
+
+1. ``align`` groups the steps into moments.
+2. A moment whose members graded it far apart (a step that went well for some
+   and badly for others: "bags came off quick", "they lost my bag") is split in
+   two, each marked with how it went.
+3. Each moment gets its stage: declared by the scripts (placed by meaning), or
+   found in the data.
+4. Moments reached by too few journeys are folded into the most similar moment
+   of their stage: they are counted there, and take no column of their own.
+5. Each moment is labelled by what its members did (``labels.moment_label``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from cjm_interview.domain import Script
+from cjm_interview.map import stages as stage_rules
+from cjm_interview.map.align import AlignOptions, align, centres, features
+from cjm_interview.map.edits import unique_key
+from cjm_interview.map.journeys import Journey, Step
+from cjm_interview.map.labels import moment_label, normalise, step_grade
+from cjm_interview.map.model import Stage, StepGroup
+from cjm_interview.map.vectors import text_vectors
+from cjm_interview.store import Store
+
+STAGE_THRESHOLD = 0.25  # found stages: moments at least this alike (less distance) join
+
+
+@dataclass
+class Moments:
+    """The algorithm's moments and stages, before researchers' edits."""
+
+    groups: list[StepGroup]
+    stages: list[Stage]
+
+
+def form_moments(
+    store: Store,
+    steps: Sequence[Step],
+    journeys: Sequence[Journey],
+    vectors: np.ndarray,
+    representation: str,
+    scripts: Sequence[Script],
+    options: AlignOptions,
+    encode_missing: bool,
+) -> Moments:
+    """The moments (columns) and stages of the steps told."""
+    if not steps:
+        return Moments([], stage_rules.declared(scripts))
+    journey = np.repeat(np.arange(len(journeys)), [len(j.steps) for j in journeys])
+    relative = np.asarray([s.relative for s in steps], dtype=np.float32)
+    x = features(vectors, journey, relative, options.centre or 0.0, options.position_weight or 0.0)
+    keys = [f"{normalise(s.action)}|{round(s.relative * 4)}" for s in steps]
+    assign = align(x, keys, options, options.threshold or 0.0)
+    grades = [step_grade(s)[0] for s in steps]
+    assign, outcome = split_by_grade(assign, grades, options.grade_gap)
+    k = int(assign.max()) + 1
+    position = np.asarray(
+        [np.median(relative[assign == g]) if (assign == g).any() else 0.5 for g in range(k)]
+    )
+    stage_of, stages = assign_stages(
+        store, steps, vectors, x, assign, position, representation, scripts, options,
+        encode_missing,
+    )  # fmt: skip
+    target = fold_small(x, assign, stage_of, journey, len(journeys), options.min_share)
+    kept, renumber = np.unique(target, return_inverse=True)
+    assign = renumber[assign]
+    stage_of = stage_of[kept]
+    outcome = {int(renumber[g]): how for g, how in outcome.items() if target[g] == g}
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(assign):
+        members[int(g)].append(i)
+    groups: list[StepGroup] = []
+    taken: set[str] = set()
+    for g in sorted(members):
+        label = moment_label([steps[i] for i in members[g]])
+        if outcome.get(g):
+            label = f"{label} ({outcome[g]})"
+        key = unique_key(label, taken)
+        taken.add(key)
+        group = StepGroup(key, label, members[g], stage=stages[stage_of[g]].key if stages else "")
+        group.outcome = outcome.get(g, "")
+        groups.append(group)
+    return Moments(groups, stages)
+
+
+def split_by_grade(
+    assign: np.ndarray, grades: Sequence[float | None], gap: float
+) -> tuple[np.ndarray, dict[int, str]]:
+    """Moments whose graded members fall in two camps at least ``gap`` apart, split in two."""
+    assign = assign.copy()
+    outcome: dict[int, str] = {}
+    values = np.asarray([np.nan if g is None else g for g in grades], dtype=np.float64)
+    k = int(assign.max()) + 1 if len(assign) else 0
+    for g in range(k):
+        rows = np.flatnonzero(assign == g)
+        known = rows[~np.isnan(values[rows])]
+        low, high = known[values[known] <= 4], known[values[known] >= 7]
+        least = max(3, 0.2 * len(known))
+        if len(low) < least or len(high) < least:
+            continue
+        if values[high].mean() - values[low].mean() < gap:
+            continue
+        new = int(assign.max()) + 1
+        # Middle grades and ungraded members stay with the larger camp.
+        went_well = high if len(high) < len(low) else low
+        assign[went_well] = new
+        outcome[g], outcome[new] = (
+            ("went badly", "went well") if len(high) < len(low) else ("went well", "went badly")
+        )
+    return assign, outcome
+
+
+def assign_stages(
+    store: Store,
+    steps: Sequence[Step],
+    vectors: np.ndarray,
+    x: np.ndarray,
+    assign: np.ndarray,
+    position: np.ndarray,
+    representation: str,
+    scripts: Sequence[Script],
+    options: AlignOptions,
+    encode_missing: bool,
+) -> tuple[np.ndarray, list[Stage]]:
+    """The stage (index into the stages) of each moment, and the stages in journey order."""
+    k = len(position)
+    declared = stage_rules.declared(scripts)
+    if declared:
+        texts = [f"{s.label}. {s.description}" for s in declared]
+        found = text_vectors(store, texts, representation, encode_missing)
+        if found is not None and found.shape[1] == vectors.shape[1]:
+            raw = centres(vectors, assign, k)
+            return stage_rules.place(
+                raw,
+                position,
+                found / np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-9),
+            ), declared
+        # No vectors for the descriptions here: the stage expected at each moment's place.
+        index = np.minimum((position * len(declared)).astype(np.int64), len(declared) - 1)
+        return index, declared
+    mass = np.bincount(assign, minlength=k).astype(np.float64)
+    c = centres(x[:, :-1], assign, k)
+    stage_of = stage_rules.discover(c, mass, position, options.stages, STAGE_THRESHOLD)
+    count = int(stage_of.max()) + 1
+    of_step = stage_of[assign]
+    said = [[steps[int(i)].action for i in np.flatnonzero(of_step == s)] for s in range(count)]
+    orders = [float(np.median(position[stage_of == s])) for s in range(count)]
+    return stage_of, stage_rules.named(said, orders)
+
+
+def fold_small(
+    x: np.ndarray,
+    assign: np.ndarray,
+    stage_of: np.ndarray,
+    journey: np.ndarray,
+    journeys: int,
+    min_share: float,
+) -> np.ndarray:
+    """The moment each moment ends up in: those reached by fewer than ``min_share`` of the
+    journeys join the most similar moment of their stage (none there: they keep their column)."""
+    k = int(assign.max()) + 1
+    reach = np.asarray([len(np.unique(journey[assign == g])) for g in range(k)])
+    small = [g for g in range(k) if reach[g] < min_share * journeys]
+    c = centres(x, assign, k)
+    target = np.arange(k)
+    if not small or len(small) == k:
+        return target
+    for g in sorted(small, key=lambda g: reach[g]):
+        peers = [h for h in range(k) if h != g and stage_of[h] == stage_of[g] and h not in small]
+        if peers:
+            sims = c[peers] @ c[g]
+            target[g] = peers[int(np.argmax(sims))]
+    return target

@@ -1,0 +1,84 @@
+"""Themes: the whole-journey answers (outcomes, improvements, ideal journeys) and the pain
+points, clustered so that every answer is counted and reachable, not only the first few.
+
+Answers said in the same words are one point; points are grouped by the same
+k-means and average linkage as the moments (``align``), on the cached sentence
+vectors when every answer has one, else on words. Each theme is named by its most
+central short clause and lists every member with the session and answer it came from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from cjm_interview.map.align import join, kmeans, points
+from cjm_interview.map.labels import central_clause, normalise
+from cjm_interview.map.vectors import ENCODER, lexical
+from cjm_interview.store import Store
+
+THRESHOLD = {"lexical": 0.12, ENCODER: 0.45}
+MOST = 12  # themes at most per list
+
+
+def answer_vectors(store: Store, answer_ids: Sequence[int]) -> np.ndarray | None:
+    """Cached sentence vectors of these answers, or None when any is missing."""
+    if not answer_ids:
+        return None
+    rows = dict(
+        store.conn.execute(
+            "SELECT e.answer_id, e.vector FROM embeddings e JOIN json_each(?) w "
+            "ON w.value = e.answer_id WHERE e.model = ? AND length(e.vector) > 0",
+            (json.dumps(sorted(set(answer_ids))), ENCODER),
+        ).fetchall()
+    )
+    if any(a not in rows for a in answer_ids):
+        return None
+    sizes = {len(v) for v in rows.values()}
+    if len(sizes) != 1:
+        return None
+    return np.stack([np.frombuffer(rows[a], dtype="<f4") for a in answer_ids]).astype(np.float32)
+
+
+def themes(
+    store: Store, items: Sequence[tuple[str, str, int]], most: int = MOST
+) -> list[dict[str, Any]]:
+    """Themes of (text, session id, answer id) items, the largest first, every item in one."""
+    items = [(" ".join(t.split()), s, a) for t, s, a in items if t and t.strip()]
+    if not items:
+        return []
+    texts = [t for t, _, _ in items]
+    vectors = answer_vectors(store, [a for _, _, a in items])
+    representation = ENCODER if vectors is not None else "lexical"
+    if vectors is None:
+        vectors = lexical(texts)
+    keys = [normalise(t) or t for t in texts]
+    of, px, pw = points(keys, vectors)
+    micro = kmeans(px, pw, min(48, len(px)))
+    group = join(px, pw, micro, THRESHOLD[representation], (1, most), 0.0)[of]
+    members: dict[int, list[int]] = defaultdict(list)
+    for i, g in enumerate(group):
+        members[int(g)].append(i)
+    out: list[dict[str, Any]] = []
+    for indices in members.values():
+        counted: dict[str, dict[str, Any]] = {}
+        for i in indices:
+            text, session_id, answer_id = items[i]
+            entry = counted.setdefault(keys[i], {"text": text[:280], "count": 0, "answers": []})
+            entry["count"] += 1
+            entry["answers"].append({"session_id": session_id, "answer_id": answer_id})
+        listed = sorted(counted.values(), key=lambda e: (-e["count"], e["text"]))
+        out.append(
+            {
+                "label": central_clause([texts[i] for i in indices]),
+                "count": len(indices),
+                "sessions": len({items[i][1] for i in indices}),
+                "members": listed,
+            }
+        )
+    out.sort(key=lambda th: (-th["count"], th["label"]))
+    return out
