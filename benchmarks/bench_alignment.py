@@ -6,7 +6,9 @@ the sentence vectors, over a grid of thresholds and position weights, and
 the grouping is scored against the truth:
 
 - purity: the share of steps whose group's most common true type is their own;
-- recall: the share of steps that sit in the group holding most of their type.
+- recall: the share of steps that sit in the group holding most of their type;
+- stage accuracy: the share of steps the map puts in the stage of the bundled scripts'
+  ``stages:`` their type belongs to (``synth.STEP_STAGES``).
 
     python benchmarks/bench_alignment.py [--studies 3] [--customers 60] [--staff 15]
 """
@@ -42,9 +44,9 @@ def build_study(path: Path, customers: int, staff: int, steps: int, seed: int) -
 
 
 def score(path: Path, study, ids, encode: bool, threshold, weight) -> dict[str, float]:  # type: ignore[no-untyped-def]
-    from cjm_interview.map import AlignOptions, build_map
+    from cjm_interview.map import AlignOptions, build_map, slug
     from cjm_interview.store import Store
-    from cjm_interview.synth import grouping_quality
+    from cjm_interview.synth import STEP_STAGES, grouping_quality
 
     with Store(path) as store:
         cmap = build_map(
@@ -55,6 +57,14 @@ def score(path: Path, study, ids, encode: bool, threshold, weight) -> dict[str, 
     index = {sid: i for i, sid in enumerate(ids)}
     predicted = {(index[sid], pos): key for (sid, pos), key in cmap.assignments.items()}
     quality = grouping_quality(predicted, study.truth)
+    placed = cmap.data.get("placements", [])
+    right = sum(
+        1
+        for p in placed
+        if p["stage"] == slug(STEP_STAGES[study.truth[(index[p["session_id"]], p["position"])]])
+    )
+    quality["stage_accuracy"] = round(right / len(placed), 3) if placed else 0.0
+    quality["stages"] = len(cmap.data.get("stages", []))
     quality["representation"] = cmap.data["alignment"]["representation"]  # type: ignore[assignment]
     return quality
 
@@ -70,10 +80,8 @@ def main() -> None:
     )
     args = parser.parse_args()
     grid = {
-        "lexical": [(t, w) for t in (0.15, 0.2, 0.25, 0.3) for w in (0.0, 0.2)],
-        "all-MiniLM-L6-v2": [
-            (t, w) for t in (0.35, 0.4, 0.45, 0.5, 0.55) for w in (0.0, 0.2, 0.35)
-        ],
+        "lexical": [(t, 0.0) for t in (0.04, 0.08, 0.12)] + [(None, None)],
+        "all-MiniLM-L6-v2": [(t, w) for t in (0.2, 0.3, 0.4) for w in (0.0, 0.25)] + [(None, None)],
     }
     scores: dict[str, list[dict[str, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,6 +97,8 @@ def main() -> None:
                     q = score(copy, study, ids, encode, threshold, weight)
                     copy.unlink()
                     name = f"{q['representation']} t={threshold} w={weight}"
+                    if threshold is None:
+                        name = f"{q['representation']} defaults"
                     scores.setdefault(name, []).append(q)
                     print(seed, name, q, flush=True)
     summary = {
@@ -96,6 +106,8 @@ def main() -> None:
             "purity": round(statistics.fmean(q["purity"] for q in runs), 3),
             "recall": round(statistics.fmean(q["recall"] for q in runs), 3),
             "groups": round(statistics.fmean(q["groups"] for q in runs), 1),
+            "stage_accuracy": round(statistics.fmean(q["stage_accuracy"] for q in runs), 3),
+            "stages": round(statistics.fmean(q["stages"] for q in runs), 1),
             "true_types": runs[0]["true_types"],
         }
         for name, runs in scores.items()

@@ -138,6 +138,21 @@ STEP_TYPES: list[tuple[str, list[str], list[str], float, float]] = [
         0.0,
     ),
 ]
+# The stage of the bundled scripts (``stages:`` of prompts/customer.yaml) each step type is in.
+STEP_STAGES = {
+    "search": "discover",
+    "ask_friends": "discover",
+    "apply": "sign_up",
+    "documents": "sign_up",
+    "visit": "sign_up",
+    "confirm": "sign_up",
+    "install": "get_going",
+    "app": "get_going",
+    "call": "get_help",
+    "chat": "get_help",
+    "complain": "get_help",
+    "pay": "pay",
+}
 FEELINGS = {
     "low": [
         "Really frustrated, nobody helped",

@@ -101,7 +101,7 @@ def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="Output file [default: composite-map.FORMAT; stdout with -]. csv writes "
-    "OUT, OUT-wide.csv and OUT-tags.csv.",
+    "OUT, OUT-wide.csv, OUT-tags.csv and OUT-themes.csv.",
 )
 @click.option(
     "--redact",
@@ -137,7 +137,7 @@ def export(
         from cjm_interview.export.csv_export import write_csv
 
         if str(output) == "-":
-            fail("csv writes three files; give -o FILE.csv")
+            fail("csv writes four files; give -o FILE.csv")
         paths = write_csv(store, filters, output, redact=kinds, cmap=cmap)
         click.echo("Wrote " + ", ".join(map(str, paths)), err=True)
         return

@@ -5,7 +5,12 @@
 - ``OUT-wide.csv``: one row per session, one column per question (per step
   iteration), then the grade the session gave each composite step;
 - ``OUT-tags.csv``: a 0/1 matrix, one row per tagged answer, one column per
-  tag (``kind:label``).
+  tag (``kind:label``);
+- ``OUT-themes.csv``: every answer of the map's themes (outcomes, improvements,
+  ideal journeys, pain points), one row each, with its theme.
+
+The sessions are the map's own (finished, consenting, filtered alike), so the
+tables and the map agree.
 
 Every text cell goes through ``for_csv``, so spreadsheets never run it.
 """
@@ -30,7 +35,7 @@ def write_csv(
     redact: tuple[str, ...] = (),
     cmap: CompositeMap | None = None,
 ) -> list[Path]:
-    """Write OUT (long), OUT-wide.csv and OUT-tags.csv; returns the paths."""
+    """Write OUT (long), OUT-wide.csv, OUT-tags.csv and OUT-themes.csv; returns the paths."""
     from cjm_interview.privacy import redact as redact_text
 
     def private(text: str | None) -> str | None:
@@ -79,8 +84,10 @@ def write_csv(
         "emotions",
         "position",
         "composite_step",
+        "stage",
     ]
     placed = cmap.placed if cmap is not None else {}
+    stage_of = {s["key"]: s["stage"] for s in cmap.data["steps"]} if cmap is not None else {}
     composite_keys = [step["key"] for step in cmap.data["steps"]] if cmap is not None else []
     step_grades: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     wide: dict[str, dict[str, object]] = {}
@@ -137,6 +144,7 @@ def write_csv(
                 emotions,
                 "" if position is None else position + 1,
                 composite,
+                stage_of.get(composite, ""),
             )
             writer.writerow([for_csv(v) for v in cells])
             present = {f"{kind}:{label}" for kind, label, _ in answer_tags}
@@ -173,4 +181,25 @@ def write_csv(
             for key, grades in step_grades.get(session_id, {}).items():
                 record[f"grade:{key}"] = round(sum(grades) / len(grades), 2)
             wide_writer.writerow({k: for_csv(v) for k, v in record.items()})
-    return [long_path, wide_path, matrix_path]
+    themes_path = out.with_name(out.stem + "-themes.csv")
+    with themes_path.open("w", newline="", encoding="utf-8") as f_themes:
+        themes = csv.writer(f_themes)
+        themes.writerow(["list", "theme", "theme_count", "text", "session_id", "answer_id"])
+        for name in ("outcomes", "improvements", "ideal_journeys", "pain_points"):
+            for theme in cmap.data.get(name, []) if cmap is not None else []:
+                for member in theme["members"]:
+                    for answer in member["answers"]:
+                        themes.writerow(
+                            [
+                                for_csv(v)
+                                for v in (
+                                    name,
+                                    private(theme["label"]),
+                                    theme["count"],
+                                    private(member["text"]),
+                                    answer["session_id"],
+                                    answer["answer_id"],
+                                )
+                            ]
+                        )
+    return [long_path, wide_path, matrix_path, themes_path]

@@ -83,7 +83,10 @@ def points(keys: list[str], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     order = sorted(set(keys))
     index = {k: i for i, k in enumerate(order)}
     of = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
-    sums = group_sums(x, of, len(order))
+    # Summed in an order set by the rows themselves, not by the sessions': floating-point
+    # sums then come out the same bit for bit however the study was ordered.
+    canonical = np.lexsort((x[:, 2], x[:, 1], x[:, 0], of))
+    sums = group_sums(x[canonical], of[canonical], len(order))
     weights = np.bincount(of, minlength=len(order)).astype(np.float64)
     return of, _unit(sums.astype(np.float32)), weights
 
@@ -205,13 +208,16 @@ def refine(x: np.ndarray, w: np.ndarray, assign: np.ndarray, passes: int) -> np.
     return assign
 
 
-def align(x: np.ndarray, keys: list[str], options: AlignOptions, threshold: float) -> np.ndarray:
+def align(
+    x: np.ndarray, keys: list[str], options: AlignOptions, threshold: float, journeys: int
+) -> np.ndarray:
     """The group (moment) of each step, numbered 0..k-1; ``x`` from ``features``."""
     if len(x) == 0:
         return np.zeros(0, dtype=np.int64)
     of, px, pw = points(keys, x)
     micro = kmeans(px, pw, min(options.micro, len(px)))
-    smallest = options.min_share * 0.5 * pw.sum() / max(1.0, np.sqrt(len(keys)))
+    # Clusters of fewer steps than half the moment size worth a column join in later.
+    smallest = options.min_share * 0.5 * journeys
     group = join(px, pw, micro, threshold, options.columns, smallest)
     group = refine(px, pw, group, options.refine_passes)
     _, group = np.unique(group, return_inverse=True)

@@ -107,7 +107,8 @@ def majority_band(members: Sequence[Step]) -> str | None:
     """The side of the scale most members' grades are on (None when no grade is known)."""
     counts = Counter(band(step_grade(s)[0]) for s in members)
     counts.pop(None, None)
-    return counts.most_common(1)[0][0] if counts else None
+    # A tie goes the same way whatever order the members come in.
+    return min(counts, key=lambda b: (-counts[b], b or "")) if counts else None
 
 
 def moment_label(members: Sequence[Step], sample: int = 400) -> str:

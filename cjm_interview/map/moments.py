@@ -57,7 +57,7 @@ def form_moments(
     relative = np.asarray([s.relative for s in steps], dtype=np.float32)
     x = features(vectors, journey, relative, options.centre or 0.0, options.position_weight or 0.0)
     keys = [f"{normalise(s.action)}|{round(s.relative * 4)}" for s in steps]
-    assign = align(x, keys, options, options.threshold or 0.0)
+    assign = align(x, keys, options, options.threshold or 0.0, len(journeys))
     grades = [step_grade(s)[0] for s in steps]
     assign, outcome = split_by_grade(assign, grades, options.grade_gap)
     k = int(assign.max()) + 1

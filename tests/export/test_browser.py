@@ -94,6 +94,23 @@ def test_renders_steps_curve_and_lanes_without_errors(browser, page_file, tmp_pa
         assert dot and column
         centre = dot["x"] + dot["width"] / 2
         assert abs(centre - (column["x"] + column["width"] / 2)) < 3
+    # The stage band spans the columns, one stage after another, as the map lists them.
+    band = grid.locator("thead tr.stages th.stage")
+    spans = [int(band.nth(i).get_attribute("colspan")) for i in range(band.count())]
+    assert sum(spans) == len(data["steps"])
+    shown = [text.lower() for text in band.all_inner_texts()]  # the band is upper case
+    assert shown == [s["label"].lower() for s in data["stages"]]
+    # Staff have their own dashed line, and the legend names every mark drawn.
+    staff = overview.locator("polyline.curve-staff")
+    assert staff.count() == 1 and staff.get_attribute("stroke-dasharray")
+    legend = page.locator(".legend").inner_text()
+    for mark in ("mean grade", "grade given", "thin", "middle half", "staff"):
+        assert mark in legend, legend
+    thin = [s for s in data["steps"] if s["curve"]["thin"] and s["curve"]["n"]]
+    assert overview.locator("circle.thin").count() == len(thin)
+    assert grid.locator("td.grade-cell.thin").count() == sum(
+        1 for s in data["steps"] if s["curve"]["thin"]
+    )
     # Printed grids exist but are not shown on screen.
     assert not page.locator(".print-only table.lanes").first.is_visible()
     # Quotes open on demand.
@@ -102,7 +119,7 @@ def test_renders_steps_curve_and_lanes_without_errors(browser, page_file, tmp_pa
     details.locator("summary").click()
     assert details.locator("blockquote").first.is_visible()
     # The screenshot: the whole page, with the curve and grid drawn.
-    shot = tmp_path / "map.png"
+    shot = Path(os.environ.get("CJM_SHOTS", tmp_path)) / "map.png"
     page.screenshot(path=str(shot), full_page=True)
     png = shot.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 50_000

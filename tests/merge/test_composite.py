@@ -13,7 +13,7 @@ import pytest
 from cjm_interview.domain import Answer, AnswerKey, SessionInfo
 from cjm_interview.engine import Engine
 from cjm_interview.importer import InterviewImportError, run_interview
-from cjm_interview.map import Filters, build_map, load_journeys
+from cjm_interview.map import Filters, build_map, load_journeys, slug
 from cjm_interview.script import load_script
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
@@ -361,3 +361,83 @@ def test_the_map_shows_finished_sessions_unless_asked(tmp_path: Path) -> None:
     assert everything.data["sessions"] == 5
     assert in_progress in {sid for sid, _ in everything.assignments}
     assert early not in {sid for sid, _ in everything.assignments}  # no step told
+
+
+# ------------------------------------------------------------------ stages and moments
+def _partition(cmap, ids) -> dict[tuple[int, int], str]:
+    index = {sid: i for i, sid in enumerate(ids)}
+    return {(index[sid], pos): key for (sid, pos), key in cmap.assignments.items() if sid in index}
+
+
+def test_the_same_study_copied_with_new_ids_gives_the_same_groups(study_db, tmp_path: Path) -> None:
+    store, study, ids = study_db
+    first = _partition(lexical_map(store), ids)
+    # The same interviews in reverse order (new session ids, other start times) ...
+    other = Store(tmp_path / "reversed.db")
+    reordered = import_study(other, type(study)(study.interviews[::-1], {}, {}))[::-1]
+    assert _partition(lexical_map(other), reordered) == first
+    # ... and the study told twice over: each copy is grouped as the original was.
+    doubled = Store(tmp_path / "doubled.db")
+    twice = import_study(doubled, type(study)(study.interviews * 2, {}, {}))
+    cmap = lexical_map(doubled)
+    n = len(study.interviews)
+    for copy_ids in (twice[:n], twice[n:]):
+        assert _partition(cmap, copy_ids) == first
+
+
+def test_steps_sit_in_the_stages_the_scripts_declare(study_db) -> None:
+    store, study, ids = study_db
+    cmap = lexical_map(store)
+    declared = [slug(s.id) for s in load_script(PROMPTS / "customer.yaml").stages]
+    stages = [s["key"] for s in cmap.data["stages"]]
+    assert stages == [key for key in declared if key in stages]
+    assert cmap.data["alignment"]["stages_declared"]
+    assert all(s["declared"] for s in cmap.data["stages"])
+    placed = cmap.data["placements"]
+    assert len(placed) == len(study.truth)
+    by_step = {s["key"]: s["stage"] for s in cmap.data["steps"]}
+    assert all(p["stage"] == by_step[p["step"]] for p in placed)
+
+
+def test_a_stage_edit_moves_renames_and_merges(study_db) -> None:
+    store, _study, _ids = study_db
+    try:
+        first = lexical_map(store)
+        step = first.data["steps"][0]
+        a, b = first.data["stages"][0]["key"], first.data["stages"][-1]["key"]
+        _edit(store, action="stage-move", group_key=step["key"], target_key="waiting")
+        _edit(store, action="stage-rename", group_key=a, label="Looking around")
+        _edit(store, action="stage-merge", group_key=b, target_key="looking-around")
+        again = lexical_map(store)
+        stages = {s["key"]: s for s in again.data["stages"]}
+        assert "waiting" in stages and stages["waiting"]["steps"] == [step["key"]]
+        assert stages["looking-around"]["label"] == "Looking around" and a not in stages
+        assert b not in stages and b in stages["looking-around"]["aliases"]
+        assert again.data["alignment"]["edits_unmatched"] == []
+    finally:
+        store.write(lambda c: c.execute("DELETE FROM step_group_edits"))
+
+
+def test_labels_never_contradict_most_members(study_db) -> None:
+    store, study, ids = study_db
+    cmap = lexical_map(store)
+    index = {sid: i for i, sid in enumerate(ids)}
+    grades: dict[str, list[int]] = defaultdict(list)
+    said: dict[str, list[str]] = defaultdict(list)
+    for (sid, pos), key in cmap.assignments.items():
+        told = study.interviews[index[sid]]["answers"]["steps"][pos]
+        grade = told.get("grade", told.get("customer_grade"))
+        grades[key].append(grade)
+        said[key].append((told["action"], grade))
+    for step in cmap.data["steps"]:
+        low = sum(1 for g in grades[step["key"]] if g <= 4)
+        high = sum(1 for g in grades[step["key"]] if g >= 7)
+        # The label's words come from a member on the side most members are on.
+        words = step["label"].split(" (went")[0].rstrip("…").lower().split()[:3]
+        sources = [g for text, g in said[step["key"]] if " ".join(words) in text.lower()]
+        assert sources, step["label"]
+        if low > high + len(grades[step["key"]]) // 4:
+            assert any(g <= 4 for g in sources), (step["label"], sources)
+        if high > low + len(grades[step["key"]]) // 4:
+            assert any(g >= 7 for g in sources), (step["label"], sources)
+        assert len(step["label"].split()) <= 10
