@@ -14,7 +14,8 @@ from cjm_interview.domain import Answer, AnswerKey, SessionInfo
 from cjm_interview.engine import Engine
 from cjm_interview.importer import InterviewImportError, run_interview
 from cjm_interview.map import Filters, build_map, load_journeys, slug
-from cjm_interview.script import load_script
+from cjm_interview.merge import merge_databases
+from cjm_interview.script import load_script, parse_script
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 from cjm_interview.synth import generate, grouping_quality
@@ -386,7 +387,7 @@ def test_the_same_study_copied_with_new_ids_gives_the_same_groups(study_db, tmp_
 
 
 def test_steps_sit_in_the_stages_the_scripts_declare(study_db) -> None:
-    store, study, ids = study_db
+    store, study, _ids = study_db
     cmap = lexical_map(store)
     declared = [slug(s.id) for s in load_script(PROMPTS / "customer.yaml").stages]
     stages = [s["key"] for s in cmap.data["stages"]]
@@ -441,3 +442,114 @@ def test_labels_never_contradict_most_members(study_db) -> None:
         if high > low + len(grades[step["key"]]) // 4:
             assert any(g >= 7 for g in sources), (step["label"], sources)
         assert len(step["label"].split()) <= 10
+
+
+# ------------------------------------------------------------------ honest evidence
+def _customer(participant: str, steps: list[dict], improvement: str = "") -> dict:
+    answers = {"consent": "yes", "service": "Broadband", "outcome": "Working internet",
+               "steps": steps, "overall_grade": 5}  # fmt: skip
+    if improvement:
+        answers["improvement"] = improvement
+    return {"session": {"participant": participant}, "answers": answers}
+
+
+def test_pain_points_are_negative_answers_not_praise_or_non_answers(
+    tmp_path: Path, fake_tagger
+) -> None:
+    store = Store(tmp_path / "pain.db")
+    script = load_script(PROMPTS / "customer.yaml")
+    hold = {"action": "Called the helpline", "feelings": "Frustrated, an awful wait",
+            "pain_point": "Nobody answered for 45 minutes", "grade": 1}  # fmt: skip
+    praise = {"action": "The cabin crew were very attentive", "feelings": "happy, great",
+              "grade": 9}  # fmt: skip
+    shrug = {"action": "Waited for the router", "feelings": "annoyed",
+             "pain_point": "None really", "grade": 5}  # fmt: skip
+    elsewhere = {"action": "Asked in the shop", "feelings": "worried",
+                 "pain_point": "No idea, not my area", "grade": 5}  # fmt: skip
+    for n in range(4):
+        run_interview(store, script, _customer(f"P{n}", [hold, praise, shrug, elsewhere]),
+                      tagger=fake_tagger)  # fmt: skip
+    cmap = build_map(store, encode_missing=False)
+    members = [m["text"] for theme in cmap.data["pain_points"] for m in theme["members"]]
+    in_steps = [p["text"] for s in cmap.data["steps"] for p in s["pain_points"]]
+    for found in (members, in_steps):
+        assert "Nobody answered for 45 minutes" in found
+        assert not any("attentive" in t or "None really" in t or "No idea" in t for t in found)
+        assert not any("Frustrated" in t for t in found)  # feelings are not pain points
+    # Every pain point is counted: 4 people, the answer and the action each.
+    assert sum(theme["count"] for theme in cmap.data["pain_points"]) == 8
+
+
+def test_the_curve_reads_predicted_grades_when_none_was_given(tmp_path: Path, fake_tagger) -> None:
+    script = parse_script(NO_GRADES, "no-grades.yaml")
+    store = Store(tmp_path / "predicted.db")
+    told = ["Called them and it was awful", "Called again, terrible hold", "Got a great refund"]
+    for n in range(4):
+        steps = [{"action": told[0]}, {"action": told[1]}] + (
+            [{"action": told[2]}] if n < 2 else []
+        )
+        interview = {"session": {"participant": f"P{n}"}, "answers": {"steps": steps}}
+        run_interview(store, script, interview, tagger=fake_tagger)
+    cmap = build_map(store, encode_missing=False)
+    curve = {s["label"]: s["curve"] for s in cmap.data["steps"]}
+    assert all(c["source"] == "predicted" for c in curve.values())
+    refund = next(c for label, c in curve.items() if "refund" in label.lower())
+    assert refund["n"] == 2 and refund["thin"] and refund["mean"] == 8.5
+    assert all(s["grade"]["n"] == 0 for s in cmap.data["steps"])  # none was given
+
+
+NO_GRADES = """\
+id: told
+title: Told
+sections:
+  - id: steps
+    title: Steps
+    repeat: {min: 1, max: 10, while: "${more} == true"}
+    questions:
+      - id: action
+        type: text
+        required: true
+        maps_to: step.action
+        text: What happened?
+      - id: more
+        type: yes_no
+        required: true
+        text: Anything else?
+"""
+
+
+def test_themes_hold_every_answer_of_every_merged_file(tmp_path: Path) -> None:
+    script = load_script(PROMPTS / "customer.yaml")
+    step = [{"action": "Called them", "grade": 3}]
+    ideas = ["Answer the phone faster", "answer the phone faster!", "Clearer letters please",
+             "An app that works", "Faster phone support", "Send the letters earlier"]  # fmt: skip
+    files = []
+    for f in range(2):
+        store = Store(tmp_path / f"device-{f}.db")
+        for n, idea in enumerate(ideas):
+            run_interview(store, script, _customer(f"D{f}P{n}", step, f"{idea} ({f})"))
+        store.close()
+        files.append(tmp_path / f"device-{f}.db")
+    merge_databases(tmp_path / "study.db", files)
+    cmap = build_map(Store(tmp_path / "study.db"), encode_missing=False)
+    themes = cmap.data["improvements"]
+    said = [m["text"] for theme in themes for m in theme["members"]]
+    answers = [a for theme in themes for m in theme["members"] for a in m["answers"]]
+    # The same words with other case or punctuation are one member, counted twice.
+    assert sum(theme["count"] for theme in themes) == 12 == len(answers)
+    assert len({a["answer_id"] for a in answers}) == 12
+    assert {t for t in said if t.endswith("(1)")} and {t for t in said if t.endswith("(0)")}
+    assert len(themes) < 12  # grouped, not listed
+
+
+def test_customer_figures_come_from_customers(study_db) -> None:
+    store, study, ids = study_db
+    cmap = lexical_map(store)
+    staff = {sid for sid, i in zip(ids, study.interviews, strict=True)
+             if i["session"]["perspective"] == "staff"}  # fmt: skip
+    assert cmap.data["primary_perspective"] == "customer"
+    assert cmap.data["overall_grade"]["n"] == 60  # staff's overall grades are their own
+    assert cmap.data["overall_by_perspective"]["staff"]["n"] == 15
+    for step in cmap.data["steps"]:
+        assert not {q["session_id"] for q in step["quotes"]} & staff
+        assert step["grade"]["n"] == step["by_perspective"].get("customer", {}).get("n", 0)
