@@ -213,9 +213,11 @@ def summarise_map(
                 "mentions": sum(s["mentions"] for s in inside),
             }
         )
+    participant = {j.session["id"]: j.session.get("participant") or "" for j in journeys}
     placements = [
         {
             "session_id": steps[i].session_id,
+            "participant": participant[steps[i].session_id],
             "position": steps[i].position,
             "iteration": steps[i].iteration,
             "step": group.key,
