@@ -37,7 +37,7 @@ class AlignOptions:
     centre: float | None = None
     columns: tuple[int, int] = (8, 15)  # fewest and most moments drawn as columns
     min_share: float = 0.04  # moments reached by fewer journeys fold into their stage
-    micro: int = 96
+    micro: int = 64
     refine_passes: int = 2
     grade_gap: float = 4.0  # a moment whose graded halves differ this much is split
     stages: tuple[int, int] = (3, 7)  # fewest and most stages found when none are declared
@@ -92,7 +92,7 @@ def points(keys: list[str], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
 
 
 def kmeans(
-    x: np.ndarray, w: np.ndarray, k: int, iterations: int = 12, sample: int = 20_000
+    x: np.ndarray, w: np.ndarray, k: int, iterations: int = 10, sample: int = 8_000
 ) -> np.ndarray:
     """Weighted spherical k-means; the cluster of each row (deterministic: seeded k-means++)."""
     n = len(x)
@@ -148,6 +148,9 @@ def join(
     return np.asarray(label[micro], dtype=np.int64)
 
 
+WARD = False
+
+
 def linkage(
     sums: np.ndarray,
     mass: np.ndarray,
@@ -175,7 +178,13 @@ def linkage(
     low, high = bounds
     count = k
     while count > max(low, 1):
-        sim = dots / np.outer(m, m)
+        if WARD:
+            norm = np.diag(dots) / (m * m)
+            cross = dots / np.outer(m, m)
+            cost = np.outer(m, m) / np.add.outer(m, m) * (norm[:, None] + norm[None, :] - 2 * cross)
+            sim = -cost / m.sum() * len(m)
+        else:
+            sim = dots / np.outer(m, m)
         if penalty:
             at = where / m
             sim = sim - penalty * np.abs(at[:, None] - at[None, :])
@@ -236,13 +245,15 @@ def group_sums(
     out = np.zeros((k, x.shape[1]), dtype=np.float64)
     if len(x) == 0:
         return out
-    order = np.argsort(assign, kind="stable")
-    rows = np.asarray(x[order], dtype=np.float64)
-    if w is not None:
-        rows *= np.asarray(w, dtype=np.float64)[order, None]
-    ids = assign[order]
+    rows, ids, weights = np.asarray(x), assign, w
+    if bool(np.any(assign[1:] < assign[:-1])):  # rows already in group order need no copy
+        order = np.argsort(assign, kind="stable")
+        rows, ids = rows[order], assign[order]
+        weights = None if w is None else w[order]
+    if weights is not None:
+        rows = rows * np.asarray(weights, dtype=rows.dtype)[:, None]
     starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-    out[ids[starts]] = np.add.reduceat(rows, starts, axis=0)
+    out[ids[starts]] = np.add.reduceat(rows, starts, axis=0, dtype=np.float64)
     return out
 
 

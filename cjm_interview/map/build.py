@@ -148,7 +148,14 @@ def summarise_map(
     primary = "customer" if perspectives.get("customer") or not perspectives else "staff"
     if primary not in perspectives and perspectives:
         primary = perspectives.most_common(1)[0][0]
-    step_entries = [summarise(group, steps, dict(perspectives), primary) for group in groups]
+    pains_of = {
+        i: found
+        for i, s in enumerate(steps)
+        if s.perspective == primary and (found := pain_points(s, step_grade_given(s)))
+    }
+    step_entries = [
+        summarise(group, steps, dict(perspectives), primary, pains_of) for group in groups
+    ]
     link_quotes(store, step_entries)
     group_of = {i: index for index, group in enumerate(groups) for i in group.members}
 
@@ -239,10 +246,8 @@ def summarise_map(
 
     pains = [
         (text, steps[i].session_id, answer_id)
-        for group in groups
-        for i in group.members
-        if steps[i].perspective == primary
-        for answer_id, text in pain_points(steps[i], step_grade_given(steps[i]))
+        for i, found in sorted(pains_of.items())
+        for answer_id, text in found
     ]
     data = {
         "schema": "cjm-composite-map",

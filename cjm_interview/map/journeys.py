@@ -133,12 +133,20 @@ def _shapes(store: Store, shas: Iterable[str | None]) -> dict[str | None, tuple[
 
     found: dict[str | None, tuple[_Shape, Any]] = {}
     for sha in set(shas):
+        if sha in _PARSED:  # a script's text never changes under its hash
+            found[sha] = _PARSED[sha]
+            continue
         try:
             script = stored_script(store, sha) if sha else None
         except Exception:  # the reader still works from the answers alone
             script = None
         found[sha] = (_shape(script), script)
+        if script is not None and len(_PARSED) < 64:
+            _PARSED[sha] = found[sha]
     return found
+
+
+_PARSED: dict[str | None, tuple[_Shape, Any]] = {}
 
 
 def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:

@@ -9,6 +9,7 @@ found in the data is named by the words that set it apart from the other stages
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -52,11 +53,13 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "step"
 
 
+@functools.lru_cache(maxsize=131072)
 def normalise(text: str) -> str:
     """A phrasing with case, punctuation and spacing removed, for counting and matching."""
     return " ".join(re.findall(r"[a-z0-9']+", text.lower()))[:80]
 
 
+@functools.lru_cache(maxsize=65536)
 def content_words(text: str) -> list[str]:
     """The words that say what happened, lightly stemmed ("called", "calls" -> "call")."""
     return [_stem(w) for w in re.findall(r"[a-z][a-z']+", text.lower()) if w not in STOPWORDS]
@@ -69,6 +72,7 @@ def _stem(word: str) -> str:
     return word
 
 
+@functools.lru_cache(maxsize=65536)
 def clauses(text: str) -> list[str]:
     """Short clauses of a step as people told it: lead-ins off, at most ``MAX_WORDS`` words."""
     found = []
@@ -111,7 +115,7 @@ def majority_band(members: Sequence[Step]) -> str | None:
     return min(counts, key=lambda b: (-counts[b], b or "")) if counts else None
 
 
-def moment_label(members: Sequence[Step], sample: int = 400) -> str:
+def moment_label(members: Sequence[Step], sample: int = 300) -> str:
     """The most central short clause said by members on the majority's side of the scale."""
     side = majority_band(members)
     agree = [s for s in members if side is None or band(step_grade(s)[0]) in (side, None)]

@@ -59,7 +59,7 @@ def form_moments(
     keys = [f"{normalise(s.action)}|{round(s.relative * 4)}" for s in steps]
     assign = align(x, keys, options, options.threshold or 0.0, len(journeys))
     grades = [step_grade(s)[0] for s in steps]
-    assign, outcome = split_by_grade(assign, grades, options.grade_gap)
+    assign, outcome = split_by_grade(assign, grades, options.grade_gap, len(journeys))
     k = int(assign.max()) + 1
     position = np.asarray(
         [np.median(relative[assign == g]) if (assign == g).any() else 0.5 for g in range(k)]
@@ -91,9 +91,13 @@ def form_moments(
 
 
 def split_by_grade(
-    assign: np.ndarray, grades: Sequence[float | None], gap: float
+    assign: np.ndarray, grades: Sequence[float | None], gap: float, journeys: int
 ) -> tuple[np.ndarray, dict[int, str]]:
-    """Moments whose graded members fall in two camps at least ``gap`` apart, split in two."""
+    """Moments whose graded members fall in two camps at least ``gap`` apart, split in two.
+
+    A camp must hold a fifth of the graded members and 2 % of the journeys: shares, not
+    counts, so that a study told twice over is split as the study itself was.
+    """
     assign = assign.copy()
     outcome: dict[int, str] = {}
     values = np.asarray([np.nan if g is None else g for g in grades], dtype=np.float64)
@@ -102,7 +106,7 @@ def split_by_grade(
         rows = np.flatnonzero(assign == g)
         known = rows[~np.isnan(values[rows])]
         low, high = known[values[known] <= 4], known[values[known] >= 7]
-        least = max(3, 0.2 * len(known))
+        least = max(0.2 * len(known), 0.02 * journeys)
         if len(low) < least or len(high) < least:
             continue
         if values[high].mean() - values[low].mean() < gap:

@@ -107,22 +107,29 @@ def is_non_answer(text: str) -> bool:
 def pain_points(step: Step, grade: float | None) -> list[tuple[int, str]]:
     """What went wrong in a step: its answers that are negative by tag or by the step's grade
     (the pain-point answer, the action, the thoughts), never praise or non-answers."""
-    found = []
+    found: list[tuple[int, str]] = []
+    if grade is not None and grade >= 7:
+        return found
     low = grade is not None and grade <= LOW_GRADE
     for maps_to in ("step.pain_point", "step.action", "step.thoughts"):
         entry = step.texts.get(maps_to)
-        if entry is None or is_non_answer(entry[1]):
+        if entry is None:
             continue
         sentiment = step.sentiment.get(maps_to)
-        if sentiment == "positive" or (grade is not None and grade >= 7):
+        if sentiment == "positive":
             continue
         if sentiment == "negative" or low or (maps_to == "step.pain_point" and sentiment is None):
-            found.append(entry)
+            if not is_non_answer(entry[1]):
+                found.append(entry)
     return found
 
 
 def summarise(
-    group: StepGroup, steps: Sequence[Step], reach_of: dict[str, int], primary: str
+    group: StepGroup,
+    steps: Sequence[Step],
+    reach_of: dict[str, int],
+    primary: str,
+    pains_of: dict[int, list[tuple[int, str]]],
 ) -> dict[str, Any]:
     """Everything one moment holds; headline figures from the ``primary`` perspective."""
     members = [steps[i] for i in group.members]
@@ -139,6 +146,8 @@ def summarise(
     emotions: Counter[str] = Counter()
     predicted: list[float] = []
     mot: list[bool] = []
+    for i in group.members:
+        pains += [text for _, text in pains_of.get(i, ())]
     for s in members:
         reached[s.perspective].add(s.session_id)
         fields = s.fields
@@ -172,8 +181,6 @@ def summarise(
             predicted.append(sum(own) / len(own))
             if s.perspective == primary and not given:
                 predicted_primary.append(sum(own) / len(own))
-        if s.perspective == primary:
-            pains += [text for _, text in pain_points(s, grade)]
         moment = fields.get("step.moment_of_truth")
         if isinstance(moment, bool):
             mot.append(moment)

@@ -35,7 +35,8 @@ def lexical(texts: Sequence[str]) -> np.ndarray:
     column: dict[str, tuple[int, float]] = {}
     for gram, seen in df.items():
         h = int.from_bytes(hashlib.blake2b(gram.encode(), digest_size=4).digest(), "little")
-        idf = float(np.log((1 + n) / (1 + seen)) + 1)
+        # n/df, unsmoothed: a study told twice over weighs its words as the study itself.
+        idf = float(np.log(n / seen) + 1)
         column[gram] = (h % LEXICAL_DIM, idf * (2.0 if gram.startswith("w:") else 1.0))
     matrix = np.zeros((len(rows), LEXICAL_DIM), dtype=np.float32)
     for i, counts in enumerate(rows):
