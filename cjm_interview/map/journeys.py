@@ -54,6 +54,7 @@ class Step:
     texts: dict[str, tuple[int, str]] = field(default_factory=dict)  # maps_to -> (answer id, text)
     tags: list[tuple[str, str, float]] = field(default_factory=list)
     sentiment: dict[str, str] = field(default_factory=dict)  # maps_to -> the tagger's sentiment
+    graded: tuple[float | None, bool] | None = None  # labels.step_grade, worked out once
 
 
 @dataclass

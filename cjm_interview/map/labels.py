@@ -98,13 +98,15 @@ def band(grade: float | None) -> str | None:
 
 def step_grade(step: Step) -> tuple[float | None, bool]:
     """The grade given to a step, else the tagger's predicted grade; and whether predicted."""
+    if step.graded is not None:
+        return step.graded
     given = step.fields.get("step.grade")
     if given.__class__ in (int, float):
-        return float(given), False
+        step.graded = (float(given), False)
+        return step.graded
     predicted = [score for kind, _, score in step.tags if kind == "grade"]
-    if predicted:
-        return sum(predicted) / len(predicted), True
-    return None, False
+    step.graded = (sum(predicted) / len(predicted), True) if predicted else (None, False)
+    return step.graded
 
 
 def majority_band(members: Sequence[Step]) -> str | None:

@@ -21,7 +21,8 @@ from cjm_interview.map.labels import key_phrases, slug
 from cjm_interview.map.model import Stage
 
 POSITION_PULL = 0.15  # declared stages: weight of the expected place against meaning
-POSITION_PENALTY = 0.35  # found stages: similarity lost per whole journey between moments
+WARD = True  # balanced stages: average linkage lets one stage swallow the rest
+POSITION_PENALTY = 1.0  # found stages: similarity lost per whole journey between moments
 
 
 def declared(scripts: Sequence[Script], language: str = "en") -> list[Stage]:
@@ -60,7 +61,9 @@ def discover(
     if len(centres) == 0:
         return np.zeros(0, dtype=np.int64)
     sums = centres * masses[:, None]
-    group = linkage(sums, masses, threshold, bounds, positions * masses, POSITION_PENALTY)
+    group = linkage(
+        sums, masses, threshold, bounds, positions * masses, POSITION_PENALTY, ward=WARD
+    )
     count = int(group.max()) + 1
     at = [
         float(np.average(positions[group == g], weights=masses[group == g])) for g in range(count)
