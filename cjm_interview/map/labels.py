@@ -44,6 +44,7 @@ _DANGLING = re.compile(
 _CLAUSE = re.compile(
     r"[.;!?]+\s+|\s*[;:]\s*|,\s+(?:but|and then|then|so|because|which)\s+|\s+but\s+"
 )
+_PUNCTUATION = re.compile(r"^[^\w“\"']+|[\s#:(,]+$")
 _PLACEHOLDER = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$?[\d.,]+\}")
 MAX_WORDS = 7
 
@@ -78,6 +79,7 @@ def clauses(text: str) -> list[str]:
     found = []
     for part in _CLAUSE.split(" ".join(_PLACEHOLDER.sub(" ", text).split())):
         part = _LEAD_IN.sub("", _DANGLING.sub("", part.strip(" ,-–"))).strip(" ,-–")
+        part = _PUNCTUATION.sub("", part)  # "), ( Original creditor" -> "Original creditor"
         words = part.split()
         if len(words) < 2 or not content_words(part):
             continue

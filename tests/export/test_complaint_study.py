@@ -11,9 +11,9 @@ from types import ModuleType
 
 import pytest
 
-from cjm_interview.composite import Filters, build_map, load_journeys
 from cjm_interview.export.csv_export import write_csv
 from cjm_interview.importer import run_interview
+from cjm_interview.map import Filters, build_map, load_journeys
 from cjm_interview.script import load_script
 from cjm_interview.store import Store
 
