@@ -118,9 +118,11 @@ def pain_points(step: Step, grade: float | None) -> list[tuple[int, str]]:
         sentiment = step.sentiment.get(maps_to)
         if sentiment == "positive":
             continue
-        if sentiment == "negative" or low or (maps_to == "step.pain_point" and sentiment is None):
-            if not is_non_answer(entry[1]):
-                found.append(entry)
+        negative = sentiment == "negative" or low
+        if (negative or (maps_to == "step.pain_point" and sentiment is None)) and not (
+            is_non_answer(entry[1])
+        ):
+            found.append(entry)
     return found
 
 
