@@ -60,16 +60,20 @@ def features(
 ) -> np.ndarray:
     """Unit rows: each step's vector less ``centre`` times its journey's mean, and its place."""
     x = np.asarray(vectors, dtype=np.float32)
+    out = np.empty((len(x), x.shape[1] + 1), dtype=np.float32)
+    body = out[:, :-1]
+    body[...] = x
     if centre and len(x):
         sums = group_sums(x, journey, int(journey.max()) + 1)
         counts = np.bincount(journey, minlength=len(sums)).astype(np.float64)
         # A journey of one or two steps has no "rest of the story" to take away.
         scale = np.where(counts >= 3, centre / np.maximum(counts, 1), 0.0)
-        x = x - (sums * scale[:, None]).astype(np.float32)[journey]
-    out = np.empty((len(x), x.shape[1] + 1), dtype=np.float32)
-    out[:, :-1] = _unit(x)
+        body -= (sums * scale[:, None]).astype(np.float32)[journey]
+    # In place: two arrays of every step's vector are enough for 100,000 steps.
+    body /= np.maximum(np.sqrt(np.einsum("ij,ij->i", body, body)), 1e-9)[:, None]
     out[:, -1] = position_weight * relative
-    return _unit(out)
+    out /= np.maximum(np.sqrt(np.einsum("ij,ij->i", out, out)), 1e-9)[:, None]
+    return out
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
