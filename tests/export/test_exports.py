@@ -38,24 +38,30 @@ def run(*args: str) -> object:
     return CliRunner().invoke(main, list(args))
 
 
+def altered(study: Path, db: Path, sql: str, rows: list[tuple]) -> Store:
+    """A copy of the study with ``sql`` run once per row: what a file from elsewhere holds."""
+    store = Store(db)
+    with Store(study) as source:
+        source.conn.backup(store.conn)
+    store.write(lambda conn: conn.executemany(sql, rows))
+    return store
+
+
 # ------------------------------------------------------------------ html
 @pytest.fixture(scope="module")
 def labelled(cmap, study: Path, tmp_path_factory):
     """The map with a researcher's label and stage name that hold markup: shown, escaped."""
-    db = tmp_path_factory.mktemp("labels") / "labels.db"
-    with Store(study) as source, Store(db) as target:
-        source.conn.backup(target.conn)
-        target.write(
-            lambda conn: conn.executemany(
-                "INSERT INTO step_group_edits (action, group_key, label, created_at) "
-                "VALUES (?, ?, ?, '2026-01-01T00:00:00Z')",
-                [
-                    ("rename", cmap.data["steps"][0]["key"], EVIL + " [link](http://x) *bold*"),
-                    ("stage-rename", cmap.data["stages"][0]["key"], EVIL + " stage"),
-                ],
-            )
-        )
-        return build_map(target, encode_missing=False)
+    store = altered(
+        study,
+        tmp_path_factory.mktemp("labels") / "labels.db",
+        "INSERT INTO step_group_edits (action, group_key, label, created_at) "
+        "VALUES (?, ?, ?, '2026-01-01T00:00:00Z')",
+        [
+            ("rename", cmap.data["steps"][0]["key"], EVIL + " [link](http://x) *bold*"),
+            ("stage-rename", cmap.data["stages"][0]["key"], EVIL + " stage"),
+        ],
+    )
+    return build_map(store, encode_missing=False)
 
 
 def test_html_escapes_and_is_self_contained(cmap, labelled) -> None:
@@ -276,18 +282,15 @@ def test_csv_leaves_out_whom_the_map_leaves_out(study: Path, tmp_path: Path) -> 
 
 def test_markdown_escapes_every_value(study: Path, tmp_path: Path) -> None:
     """A perspective or segment from a file made elsewhere cannot put markup in the report."""
-    db = tmp_path / "perspective.db"
     image = "![x](http://evil.example/p.png)<img src=x onerror=alert(1)>"
-    with Store(study) as source, Store(db) as target:
-        source.conn.backup(target.conn)
-        target.write(
-            lambda conn: conn.execute(
-                "UPDATE sessions SET perspective = ?, segment = ? WHERE id = "
-                "(SELECT id FROM sessions WHERE perspective = 'staff' LIMIT 1)",
-                (image, "[seg](http://evil.example)"),
-            )
-        )
-        md = to_markdown(build_map(target, encode_missing=False))
+    store = altered(
+        study,
+        tmp_path / "perspective.db",
+        "UPDATE sessions SET perspective = ?, segment = ? WHERE id = "
+        "(SELECT id FROM sessions WHERE perspective = 'staff' LIMIT 1)",
+        [(image, "[seg](http://evil.example)")],
+    )
+    md = to_markdown(build_map(store, encode_missing=False))
     # Only backslashed: a renderer shows the characters, it fetches nothing.
     assert not re.search(r"(?<!\\)(?:<img|\]\(http|!\[)", md)
     assert "!\\[x\\]\\(http://evil.example/p.png\\)\\<img" in md
