@@ -202,6 +202,9 @@ class CjmApp(App[None]):
     async def start_interview(self, info: SessionInfo | None) -> None:
         """Begin a new interview (from the start or welcome screen)."""
 
+    async def resume_interview(self, session_id: str) -> None:
+        """Reopen an unfinished session (interviewer mode only)."""
+
 
 class InterviewerApp(CjmApp):
     """Interviewer mode: start screen, side panel, pause, resume, end early."""
@@ -333,7 +336,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
     async def action_quit(self) -> None:
         self.action_operator()
 
-    async def action_help_quit(self) -> None:
+    def action_help_quit(self) -> None:
         """Ctrl+c does not leave a kiosk."""
 
     def action_command_palette(self) -> None:

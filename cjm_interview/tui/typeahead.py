@@ -17,6 +17,7 @@ loaded machine needs: let go early, they would land in the input just answered.
 from __future__ import annotations
 
 from time import monotonic
+from typing import Any
 
 from textual import events
 from textual.app import App
@@ -40,7 +41,7 @@ INPUT_CLASS = "answer-input"
 class Typeahead:
     """Holds typed keys between an answer's Enter and the next input's focus."""
 
-    def __init__(self, app: App[object]) -> None:
+    def __init__(self, app: App[Any]) -> None:
         self._app = app
         self._held: list[events.Key] | None = None
         self._timer: Timer | None = None

@@ -705,10 +705,11 @@ class InterviewScreen(Screen[None]):
         keys = [k for k, b in self.bubbles.items() if b.show_tags]
         if not keys:
             return
-        picked = self.selected in keys and self.bubbles[self.selected].has_class("-selected")
+        chosen = self.selected
+        picked = chosen in keys and self.bubbles[chosen].has_class("-selected")
         # The panel follows the latest answer until F7 picks one: the first F7 picks
         # that latest answer, each further F7 the one before.
-        index = (keys.index(self.selected) - 1) % len(keys) if picked else len(keys) - 1
+        index = (keys.index(chosen) - 1) % len(keys) if picked and chosen else len(keys) - 1
         self.selected = keys[index]
         for key, bubble in self.bubbles.items():
             bubble.set_class(key == self.selected, "-selected")

@@ -157,7 +157,7 @@ class TextAnswer(AnswerInput):
 class SafeInput(Input):
     """A one-line input that strips control characters from pastes."""
 
-    async def _on_paste(self, event: events.Paste) -> None:
+    def _on_paste(self, event: events.Paste) -> None:
         event.stop()
         event.prevent_default()
         text, _ = clean_paste(event.text, limit=2_000)
@@ -194,7 +194,7 @@ class ChoicePicker(Widget, can_focus=True):
         Binding("right", "move_column(1)", show=False),
         Binding("home", "jump(0)", show=False),
         Binding("end", "jump(-1)", show=False),
-        Binding("space", "toggle", "Tick", show=False),
+        Binding("space", "tick", "Tick", show=False),
         Binding("enter", "choose", "Send", show=False),
     ]
 
@@ -330,7 +330,7 @@ class ChoicePicker(Widget, can_focus=True):
             self.selected = [value]
         self.refresh()
 
-    def action_toggle(self) -> None:
+    def action_tick(self) -> None:
         self._toggle(self.cursor)
 
     def action_choose(self) -> None:
