@@ -9,6 +9,7 @@ a short apology. A kiosk that keeps crashing stops, rather than flicker.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import time
 import traceback
@@ -22,7 +23,14 @@ CRASH_LIMIT = 3
 
 CRASH_WINDOW = 60.0
 
+CRASH_LOG_LIMIT = 1_000_000
+"""Bytes after which the crash log is moved to ``<log>.1`` (replacing it) and begun anew."""
+
 RESTARTED = "Sorry, the kiosk had a problem and restarted. Answers already given were saved."
+
+
+class UnexpectedExit(Exception):
+    """The kiosk ended without the operator's PIN (Textual stopped it, say)."""
 
 
 class KioskRun(Protocol):
@@ -30,6 +38,9 @@ class KioskRun(Protocol):
 
     @property
     def return_code(self) -> int | None: ...
+
+    @property
+    def operator_left(self) -> bool: ...
 
     def run(self) -> object: ...
 
@@ -46,15 +57,25 @@ def run_kiosk(
     """Run kiosk apps, restarting after a crash, until the operator leaves; the exit code.
 
     ``make(notice)`` builds a fresh app; ``notice`` is shown on its welcome screen.
+    Only the operator ends the kiosk: any other end, even one Textual calls
+    normal (exit code 0), is a crash to recover from.
     """
     crashes: list[float] = []
     notice = ""
     while True:
         app = make(notice)
-        app.run()
-        error = app.crashed_with()
-        if error is None:
+        error: BaseException | None
+        try:
+            app.run()
+            error = app.crashed_with()
+        except Exception as exc:  # the app could not even run: still the kiosk's to recover
+            error = exc
+        if error is None and app.operator_left:
             return app.return_code or 0
+        if error is None:
+            error = UnexpectedExit(
+                f"the kiosk ended without the operator (exit code {app.return_code})"
+            )
         app.close_after_crash()
         _log(crash_log, error)
         now = clock()
@@ -70,12 +91,37 @@ def run_kiosk(
 
 
 def _log(path: Path, error: BaseException) -> None:
-    """Append the error to the crash log, readable by its owner only (it may quote answers)."""
+    """Append the error to the crash log: owner-only, never through a link, kept under a size.
+
+    Errors may quote answers, so the log is the owner's alone whatever it was
+    before; a link or anything but a regular file in its place is refused.
+    """
     stamp = datetime.now(UTC).isoformat(timespec="seconds")
-    text = "".join(traceback.format_exception(error))
+    entry = f"--- {stamp} kiosk crash ---\n{''.join(traceback.format_exception(error))}\n"
+    data = entry.encode("utf-8", errors="replace")[-CRASH_LOG_LIMIT // 2 :]
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as log:
-            log.write(f"--- {stamp} kiosk crash ---\n{text}\n")
+        fd = _open_log(path)
+        if os.fstat(fd).st_size + len(data) > CRASH_LOG_LIMIT:
+            os.close(fd)
+            os.replace(path, path.with_name(path.name + ".1"))
+            fd = _open_log(path)
+        with os.fdopen(fd, "ab") as log:
+            log.write(data)
     except OSError as exc:  # the restart matters more than the log
-        print(f"Could not write the crash log {path}: {exc}", file=sys.stderr)
+        print(f"Could not write the crash log {path}: {exc.strerror or exc}", file=sys.stderr)
+
+
+def _open_log(path: Path) -> int:
+    """The log opened for appending, owner-only; OSError for a link or a non-file."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    fd = os.open(path, flags, 0o600)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(f"{path} is not a regular file")
+        if stat.S_IMODE(info.st_mode) != 0o600:
+            os.fchmod(fd, 0o600)  # an older log kept other people's read bits
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
