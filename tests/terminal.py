@@ -28,6 +28,35 @@ _ENVIRONMENT = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LIN
 KIOSK_PIN = "4821"
 
 
+# Sequences that stopped the kiosk, or could: huge numbers, unterminated strings,
+# a paste that holds its own end marker, mouse reports far off the screen, lies about size.
+HOSTILE: dict[str, bytes] = {
+    "huge cursor move": b"\x1b[99999999999A",
+    "huge kitty key": b"\x1b[99999999999u",
+    "code point past unicode": b"\x1b[1114112u",
+    "huge kitty text": b"\x1b[97;1;99999999999u",
+    "many parameters": b"\x1b[" + b"1;" * 500 + b"A",
+    "one thousand digits": b"\x1b[" + b"9" * 1000 + b"A",
+    "paste ending early, then a huge number": b"\x1b[200~a\x1b[201~\x1b[99999999999A\x1b[201~",
+    "paste of latin-1": b"\x1b[200~caf\xe9\x1b[201~",
+    "paste of invalid utf-8": b"\x1b[200~\xff\xfe\xc3\x28\xe2\x82\x1b[201~",
+    "unterminated osc": b"\x1b]0;" + b"x" * 200,
+    "unterminated dcs": b"\x1bP" + b"q" * 200,
+    "osc with bell": b"\x1b]52;c;" + b"A" * 100 + b"\x07",
+    "sgr mouse far away": b"\x1b[<0;99999999;99999999M",
+    "sgr mouse negative": b"\x1b[<0;-5;-5M",
+    "x10 mouse": b"\x1b[M\xff\xff\xff",
+    "in-band resize of zero": b"\x1b[48;0;0;0;0t\x1b[<0;5;5M",
+    "in-band resize huge": b"\x1b[48;99999;99999;1;1t",
+    "cursor report huge": b"\x1b[99999999;99999999R",
+    "mode report": b"\x1b[?2048;9$y",
+    "c1 csi": b"\x9b31m",
+    "lone escapes": b"\x1b\x1b\x1b\x1b",
+    # Enter, ctrl+j and ctrl+b answer or go back: the byte sweep (benchmarks) has them.
+    "control characters": bytes(b for b in range(32) if b not in b"\r\n\x02") + b"\x7f",
+}
+
+
 def kiosk_command(
     db: Path,
     tagger: str = "none",
@@ -85,6 +114,19 @@ class Pane:
     def write(self, text: str) -> None:
         """Type `text` as it is (no key names)."""
         self._tmux("send-keys", "-t", "pane", "-l", text)
+
+    def send_bytes(self, data: bytes) -> None:
+        """Send raw bytes, as a terminal would (a few hundred per tmux command)."""
+        for start in range(0, len(data), 500):
+            chunk = data[start : start + 500]
+            self._tmux("send-keys", "-t", "pane", "-H", *(f"{b:02x}" for b in chunk))
+
+    def paste(self, data: bytes, folder: Path) -> None:
+        """Paste `data` as a terminal does: bracketed, when the program asked for it."""
+        source = folder / f"paste-{next(_numbers)}"
+        source.write_bytes(data)
+        self._tmux("load-buffer", "-b", "paste", str(source))
+        self._tmux("paste-buffer", "-p", "-d", "-b", "paste", "-t", "pane")
 
     def screen(self) -> str:
         """What the pane shows now, as text."""

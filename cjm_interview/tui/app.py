@@ -8,12 +8,15 @@ keys, idle reset, an operator PIN to leave).
 from __future__ import annotations
 
 import contextlib
+import io
 import time
 from typing import ClassVar, Literal
 
+from rich.console import Console
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
@@ -25,6 +28,7 @@ from cjm_interview.pin import PinGuard
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 from cjm_interview.tui.messages import TaggerFailed, TaggerReady
+from cjm_interview.tui.supervise import UnexpectedExit
 from cjm_interview.tui.tagging import TaggerLoader, TaggerPlan, as_plan, label_of
 from cjm_interview.tui.typeahead import Typeahead
 
@@ -102,6 +106,15 @@ class CjmApp(App[None]):
         self.tagger_status = self._status_text()
 
     # ------------------------------------------------------------ start-up
+    def get_driver_class(self) -> type[Driver]:
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver":
+            # No byte from the keyboard or a paste may end the app (see terminal_input).
+            from cjm_interview.tui.terminal_input import SafeLinuxDriver
+
+            return SafeLinuxDriver
+        return driver
+
     def on_mount(self) -> None:
         self.register_theme(HIGH_CONTRAST)
         self.theme = self._theme_name
@@ -314,6 +327,10 @@ class KioskApp(CjmApp, inherit_bindings=False):
         """When the participant last pressed a key or touched the mouse."""
         self.participants = 0
         """Sessions started since launch."""
+        self.operator_left = False
+        """True once the operator left with the PIN: the only end that is not a crash."""
+        self.exit_report = ""
+        """What Textual would have printed on leaving (a traceback), kept for the crash log."""
         self._asking_idle = False
         self._resetting = False
 
@@ -355,6 +372,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
         def decided(ok: bool | None) -> None:
             if ok:
                 self._abandon()
+                self.operator_left = True
                 self.exit()
 
         self.push_screen(PinScreen(self.pin_guard), decided)
@@ -378,8 +396,22 @@ class KioskApp(CjmApp, inherit_bindings=False):
 
     # ------------------------------------------------------------ after a crash
     def crashed_with(self) -> BaseException | None:
-        """The error that ended the app, if one did."""
-        return self._exception
+        """The error that ended the app, if one did (else why it ended, when not by the PIN)."""
+        if self._exception is not None:
+            return self._exception
+        if not self.operator_left and self.exit_report:
+            return UnexpectedExit(f"the kiosk was stopped:\n{self.exit_report}")
+        return None
+
+    def _print_error_renderables(self) -> None:
+        # A traceback on the kiosk's terminal would show the next person the
+        # last one's answers (Textual prints locals): it goes to the crash log.
+        report = io.StringIO()
+        console = Console(file=report, width=100, color_system=None)
+        for renderable in self._exit_renderables:
+            console.print(renderable)
+        self.exit_report = report.getvalue()
+        self._exit_renderables.clear()
 
     def close_after_crash(self) -> None:
         """Close the participant's session as abandoned: its answers are all saved."""

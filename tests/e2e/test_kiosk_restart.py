@@ -16,7 +16,8 @@ from ..terminal import KIOSK_PIN, TMUX, Pane, kiosk_command
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 
-# The real kiosk, with one fault put in: the answer "crash now" raises where answers are taken.
+# The real kiosk, with faults put in where answers are taken: the answer "crash now"
+# raises; "stop quietly" ends the app as if all were well (exit code 0, no error).
 KIOSK = textwrap.dedent(
     """
     import sys
@@ -28,6 +29,9 @@ KIOSK = textwrap.dedent(
     async def faulty(self, message):
         if message.raw == "crash now":
             raise RuntimeError("fault put in by the test")
+        if message.raw == "stop quietly":
+            self.app.exit()
+            return
         await taken(self, message)
 
     InterviewScreen._take_answer = faulty
@@ -42,14 +46,14 @@ def start(tmp_path: Path, db: Path) -> Pane:
     return Pane(kiosk_command(db, program=program, report_exit=True), ROOT)
 
 
-def crash(pane: Pane) -> None:
+def crash(pane: Pane, answer: str = "crash now") -> None:
     """Begin an interview, give consent, then the answer that crashes."""
     pane.wait_for("Press Enter to begin")
     pane.keys("Enter")
     pane.wait_for("Do you agree to take part?")
     pane.keys("y", "Enter")
     pane.wait_for("first thing you did?")
-    pane.write("crash now")
+    pane.write(answer)
     pane.keys("Enter")
 
 
@@ -84,3 +88,16 @@ def test_a_kiosk_that_keeps_crashing_stops(tmp_path: Path) -> None:
             crash(pane)
         shown = pane.wait_for("EXITED 1")
         assert f"{CRASH_LIMIT} crashes within" in " ".join(shown.split())
+
+
+def test_an_end_nobody_asked_for_is_a_crash_too(tmp_path: Path) -> None:
+    db = tmp_path / "kiosk.db"
+    with start(tmp_path, db) as pane:
+        crash(pane, "stop quietly")
+        shown = pane.wait_for("Answers already given were saved")
+        assert "EXITED" not in shown
+    store = Store(db)
+    (session,) = store.list_sessions()
+    assert session["status"] == "abandoned"
+    log = db.with_name(db.name + ".crash.log")
+    assert "without the operator" in log.read_text(encoding="utf-8")
