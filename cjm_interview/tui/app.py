@@ -466,17 +466,30 @@ class KioskApp(CjmApp, inherit_bindings=False):
         finally:
             self._resetting = False
 
-    def _check_idle(self) -> None:
-        from cjm_interview.tui.screens.interview import InterviewScreen
-        from cjm_interview.tui.screens.modals import IdleScreen
+    async def _check_idle(self) -> None:
+        """After ``idle_seconds`` without a key, on any screen or dialog: ask, then reset.
 
-        if self._asking_idle or self._resetting or self.session is None:
-            return
-        if not isinstance(self.screen, InterviewScreen):
+        A dialog left open (the operator's PIN, say) is closed first; a finished
+        interview, or a dialog over the welcome screen, is reset at once.
+        """
+        from textual.screen import ModalScreen
+
+        from cjm_interview.tui.screens.modals import IdleScreen
+        from cjm_interview.tui.screens.welcome import WelcomeScreen
+
+        if self._asking_idle or self._resetting:
             return
         if time.monotonic() - self.last_input < self.idle_seconds:
             return
+        if isinstance(self.screen, WelcomeScreen) and self.session is None:
+            return
+        session = self.session
+        if session is None or session.finished:
+            await self.reset("finished")
+            return
         self._asking_idle = True
+        while isinstance(self.screen, ModalScreen) and len(self.screen_stack) > 2:
+            await self.pop_screen()
 
         async def answered(still_there: bool | None) -> None:
             self._asking_idle = False
@@ -484,7 +497,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
             if not still_there:
                 await self.reset("abandoned")
 
-        self.push_screen(IdleScreen(self.countdown_seconds), answered)
+        await self.push_screen(IdleScreen(self.countdown_seconds), answered)
 
 
 def make_app(

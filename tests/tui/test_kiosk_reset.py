@@ -1,0 +1,138 @@
+"""Nothing of one participant reaches the next: the idle reset runs on every screen and
+dialog, and a finished interview leaves nothing behind its thank-you."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.store import Store
+
+from .helpers import kiosk
+from .test_kiosk import answer_all
+
+SECRET = "secret-first-person"
+
+
+def shown_anywhere(app) -> str:
+    """All text on every screen of the stack (what Escape or a dialog's close could reveal)."""
+    parts = []
+    for screen in app.screen_stack:
+        for widget in screen.walk_children(with_self=True):
+            parts.append(str(getattr(widget, "content", "")))
+            text = getattr(widget, "text", None)
+            if isinstance(text, str):
+                parts.append(text)
+    return "\n".join(parts)
+
+
+async def wait_for_screen(app, pilot, name: str, seconds: float) -> list[str]:
+    seen: list[str] = []
+    for _ in range(int(seconds * 10)):
+        await asyncio.sleep(0.1)
+        current = type(app.screen).__name__
+        if not seen or seen[-1] != current:
+            seen.append(current)
+        if current == name:
+            break
+    await pilot.pause(0.1)
+    return seen
+
+
+async def begin_and_answer_first(pilot) -> None:
+    await pilot.press("enter")  # welcome: begin
+    await pilot.pause(0.2)
+    await pilot.press("y", "enter")
+    await pilot.pause(0.2)
+    await pilot.press(*SECRET, "enter")
+    await pilot.pause(0.3)
+
+
+@pytest.mark.parametrize("left_open", ["pin dialog", "pin dialog with a wrong pin", "question"])
+async def test_idle_resets_whatever_was_left_open(tmp_path: Path, quick_script, left_open) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, idle_seconds=1.0, countdown_seconds=1.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await begin_and_answer_first(pilot)
+        if left_open.startswith("pin dialog"):
+            await pilot.press("f12")  # participant A opens the operator's dialog and walks away
+            await pilot.pause(0.1)
+            assert type(app.screen).__name__ == "PinScreen"
+            if "wrong" in left_open:
+                await pilot.press(*"0000", "enter")
+        seen = await wait_for_screen(app, pilot, "WelcomeScreen", 6)
+        assert seen[-1] == "WelcomeScreen", seen
+        assert [type(s).__name__ for s in app.screen_stack][1:] == ["WelcomeScreen"]
+        assert SECRET not in shown_anywhere(app)
+        # Participant B: Escape, ctrl+b, F12 then Escape, and begins: nothing of A.
+        await pilot.press("escape", "ctrl+b")
+        await pilot.press("f12")
+        await pilot.pause(0.1)
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        await pilot.press("ctrl+b", "ctrl+b")
+        await pilot.pause(0.2)
+        assert SECRET not in shown_anywhere(app)
+    first = min(store.list_sessions(), key=lambda r: r["started_at"])
+    assert first["status"] == "abandoned"
+    answers = {a.key.question_id: a.raw for a in store.load_answers(first["id"])}
+    assert answers["action"] == SECRET  # A's answers kept, never shown again
+
+
+async def test_idle_closes_a_dialog_left_open_on_the_welcome_screen(
+    tmp_path: Path, quick_script
+) -> None:
+    app = kiosk(Store(tmp_path / "s.db"), quick_script, idle_seconds=1.0, countdown_seconds=1.0)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f12")
+        await pilot.pause(0.1)
+        assert type(app.screen).__name__ == "PinScreen"
+        seen = await wait_for_screen(app, pilot, "WelcomeScreen", 4)
+        assert seen[-1] == "WelcomeScreen", seen
+
+
+async def test_the_thank_you_leaves_nothing_to_reopen(tmp_path: Path, quick_script) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await answer_all(app, pilot, SECRET)
+        await pilot.pause(0.3)
+        screen = app.screen
+        assert screen.finished
+        shown = shown_anywhere(app)
+        assert "This screen clears in 30 s" in shown
+        assert SECRET not in shown  # the transcript is gone with the last answer
+        await pilot.press("ctrl+b", "f2", "f3")  # no way back into the answers
+        await pilot.pause(0.2)
+        assert SECRET not in shown_anywhere(app)
+        assert store.list_sessions()[0]["status"] == "finished"
+        await pilot.press("x")  # one key finishes at once
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "WelcomeScreen"
+    (row,) = store.list_sessions()
+    assert row["status"] == "finished"
+
+
+async def test_the_thank_you_clears_itself_after_the_stated_delay(
+    tmp_path: Path, quick_script
+) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=2, idle_seconds=60)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await answer_all(app, pilot, SECRET)
+        assert "This screen clears in 2 s" in shown_anywhere(app)
+        seen = await wait_for_screen(app, pilot, "WelcomeScreen", 4)
+        assert seen[-1] == "WelcomeScreen" and "IdleScreen" not in seen, seen
+    assert store.list_sessions()[0]["status"] == "finished"
