@@ -49,4 +49,5 @@ QUICK_STORED = [
     ("more_steps", "no"),
     ("overall_grade", "6"),
     ("improvement", "more staff"),
+    ("thanks", ""),  # the closing note, taken as soon as it is shown
 ]

@@ -129,4 +129,4 @@ async def test_a_stray_enter_gives_no_consent(tmp_path: Path, quick_script) -> N
         await pilot.pause(0.2)
     session_id = store.list_sessions()[0]["id"]
     answers = {a.key.question_id: a.value for a in store.load_answers(session_id)}
-    assert answers == {"consent": False}
+    assert answers == {"consent": False, "declined": None}  # the closing note, taken at once

@@ -8,6 +8,7 @@ applied here, in the UI thread that owns the SQLite connection.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -53,6 +54,8 @@ if TYPE_CHECKING:
 
 AWAIT_TAGS_SECONDS = 2.5
 """How long a question that depends on tags waits for a tagger still loading."""
+FINISH_GRACE = 0.5
+"""Seconds after the kiosk's thank-you appears before a key finishes it."""
 WIDE_ENOUGH_FOR_PANEL = 100
 """Terminal width from which the interviewer's side panel shows by default."""
 
@@ -757,17 +760,70 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
 
     kiosk = True
 
+    def __init__(self, session: InterviewSession, show_tags: bool, resumed: bool = False) -> None:
+        super().__init__(session, show_tags, resumed)
+        self.closing = "Thank you! Your answers are saved."
+        """The last words shown (the script's closing note, when it ends with one)."""
+        self.clears_at = 0.0
+        """Monotonic time at which the thank-you gives way to the welcome screen."""
+        self._finished_at = 0.0
+
+    async def show_prompt(self, prompt: Prompt, note: str = "") -> None:
+        if prompt.question.type is QuestionType.NOTE and prompt.existing is None and not note:
+            # A note asks nothing: it is taken at once, so a closing thank-you is
+            # the end of the interview, with no way back into the answers.
+            try:
+                result = self.session.submit("")
+            except CjmError:
+                result = None
+            if result is not None and not isinstance(result, Rejected):
+                self.current = None
+                if self.session.finished:
+                    self.closing = prompt.text
+                else:
+                    self.chat.say(prompt.text, "question")
+                await self.advance()
+                return
+        await super().show_prompt(prompt, note)
+
     async def _finish(self) -> None:
+        # Nothing of this participant stays on screen for the next one: the
+        # transcript goes, and only the thank-you with its countdown is shown.
         self.finished = True
         self.current = None
-        await self._mount_input(None, "Enter: finish")
+        self._finished_at = time.monotonic()
+        self.clears_at = self._finished_at + getattr(self.cjm, "reset_seconds", 10.0)
+        await self.chat.remove_children()
+        self.chat.scroll_home(animate=False, immediate=True)
+        self.bubbles.clear()
+        self.chat.say(self.closing, "question")
+        await self._mount_input(None, "")
+        self._show_countdown()
+        self.set_interval(0.5, self._show_countdown)
         self._show_status()
         self.refresh_bindings()
         self.cjm.interview_finished(self)
 
+    def _show_countdown(self) -> None:
+        left = max(0, int(self.clears_at - time.monotonic() + 0.999))
+        self.query_one("#hint", Static).update(
+            Text(f"This screen clears in {left} s · press any key to finish now", style="bold")
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.finished:
+            return False  # the thank-you offers no way back into the answers
+        return super().check_action(action, parameters)
+
     async def on_key(self, event: Any) -> None:
-        if self.finished and event.key == "enter":
+        if self.finished:
             event.stop()
+            # Keys typed before the thank-you appeared do not dismiss it unseen.
+            if time.monotonic() - self._finished_at >= FINISH_GRACE:
+                self.app.call_later(self.cjm.interview_closed, self)
+
+    async def on_click(self) -> None:
+        if self.finished and time.monotonic() - self._finished_at >= FINISH_GRACE:
             self.app.call_later(self.cjm.interview_closed, self)
 
     def action_help(self) -> None:
