@@ -508,21 +508,26 @@ class Store:
         self.write(action)
 
     def decide_tag(self, tag_id: int, status: str, person: str, label: str | None = None) -> None:
-        """A person accepts, removes or corrects (relabels) a suggested tag."""
-        if status not in ("accepted", "removed", "corrected"):
+        """A person accepts, removes, corrects (relabels) or restores (undoes a removal of) a tag.
+
+        A restored tag counts as checked: ``accepted``, or ``added`` if a person gave it.
+        """
+        if status not in ("accepted", "removed", "corrected", "restored"):
             raise ValueError(status)
         now = self.clock()
 
         def action(conn: sqlite3.Connection) -> None:
             row = conn.execute(
-                "SELECT t.label, t.kind, a.session_id, a.question_id, a.step, t.answer_id, t.score "
-                "FROM tags t JOIN answers a ON a.id = t.answer_id WHERE t.id = ?",
+                "SELECT t.label, t.kind, a.session_id, a.question_id, a.step, t.answer_id, "
+                "t.score, t.source FROM tags t JOIN answers a ON a.id = t.answer_id WHERE t.id = ?",
                 (tag_id,),
             ).fetchone()
             if row is None:
                 raise StoreError(f"no tag {tag_id}")
-            old_label, kind, session_id, qid, step, answer_id, score = row
+            old_label, kind, session_id, qid, step, answer_id, score, source = row
             new_status = status
+            if status == "restored":
+                new_status = "added" if source == "person" else "accepted"
             if status == "corrected":
                 # The wrong suggestion stays, marked; the person's label is a new tag.
                 conn.execute(

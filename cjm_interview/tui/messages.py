@@ -77,14 +77,15 @@ class TaggerFailed(Message):
 
 @dataclass
 class TagsDone(Message):
-    """The interviewer left the tag list (Escape): the answer box takes the keys again."""
+    """The interviewer left the tag list or the note box (Escape): the answer box takes the keys."""
 
 
 @dataclass
 class TagDecision(Message):
-    """The interviewer accepted, removed, corrected or added a tag.
+    """The interviewer accepted, removed, restored, corrected or added a tag.
 
-    ``status`` is ``accepted``, ``removed``, ``corrected`` or ``added``; a
+    ``status`` is ``accepted``, ``removed``, ``restored`` (a removal undone),
+    ``corrected`` or ``added``; a
     correction and an addition carry the person's ``label`` (and ``kind`` for
     an addition); ``tag_id`` is 0 for an addition.
     """

@@ -539,7 +539,10 @@ class InterviewScreen(Screen[None]):
             return
         number = self._step_number(key.iteration)
         title = key.question_id + (f", step {number}" if number else "")
-        panel.show(title, self.session.store.tags_of(answer_id))
+        # Removed tags stay listed, struck, so a removal can be undone; corrected ones
+        # are replaced by the person's label.
+        tags = self.session.store.tags_of(answer_id, include_removed=True)
+        panel.show(title, [t for t in tags if t["status"] != "corrected"])
 
     def _step_number(self, iteration: int) -> int:
         """The place of a step in the journey as told now (0 outside steps)."""
@@ -576,6 +579,7 @@ class InterviewScreen(Screen[None]):
             self.notify(f"Note not saved: {exc}", severity="error")
             return
         self._show_notes()
+        self._refocus()  # the participant's next answer goes to the answer box, not the notes
 
     def on_answer_selected(self, message: AnswerSelected) -> None:
         message.stop()

@@ -88,11 +88,13 @@ class JourneyPanel(Vertical):
 
 
 class TagList(OptionList):
-    """Tags of one answer; a accepts, x removes, c corrects, + adds."""
+    """Tags of one answer; a accepts, x removes (again: brings back), u undoes a removal,
+    c corrects (replaces the highlighted tag), + adds."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("a", "decide('accepted')", "Accept tag", show=False),
-        Binding("x,delete", "decide('removed')", "Remove tag", show=False),
+        Binding("x,delete", "remove", "Remove tag", show=False),
+        Binding("u", "undo", "Undo removal", show=False),
         Binding("c", "edit('corrected')", "Correct tag", show=False),
         Binding("plus,equals_sign", "edit('added')", "Add tag", show=False),
     ]
@@ -101,11 +103,20 @@ class TagList(OptionList):
         super().__init__(id=id, compact=True)
         self.tags: list[dict[str, Any]] = []
         """Tags shown, as the store returns them (with ids and status)."""
+        self.last_removed: int | None = None
+        """The tag removed last (what u brings back)."""
 
     def show(self, tags: list[dict[str, Any]]) -> None:
+        """List the tags, keeping the highlight on the same row (the first when there was none)."""
+        was = self.highlighted
         self.tags = tags
         self.clear_options()
         for tag in tags:
+            if tag["status"] == "removed":
+                struck = Text(f"{tag['kind']:<10} {tag['label']}", style="strike dim")
+                struck.append("  removed (x or u: bring back)", style="dim")
+                self.add_option(Option(struck, id=str(tag["id"])))
+                continue
             label = Text(f"{tag['kind']:<10} ", style="dim")
             if tag["kind"] == "grade":
                 label.append(f"{float(tag['score'] or 0):.1f}/10", style="bold")
@@ -115,6 +126,8 @@ class TagList(OptionList):
             status = tag["status"]
             label.append(f"  {status}", style="green" if status in ("accepted", "added") else "dim")
             self.add_option(Option(label, id=str(tag["id"])))
+        if tags:
+            self.highlighted = min(was or 0, len(tags) - 1)
 
     def _selected(self) -> dict[str, Any] | None:
         index = self.highlighted
@@ -124,8 +137,25 @@ class TagList(OptionList):
 
     def action_decide(self, status: str) -> None:
         tag = self._selected()
-        if tag is not None:
+        if tag is not None and tag["status"] != "removed":
             self.post_message(TagDecision(int(tag["id"]), status))
+
+    def action_remove(self) -> None:
+        tag = self._selected()
+        if tag is not None:
+            again = tag["status"] == "removed"
+            self.last_removed = None if again else int(tag["id"])
+            self.post_message(TagDecision(int(tag["id"]), "restored" if again else "removed"))
+
+    def action_undo(self) -> None:
+        """Bring back the highlighted removed tag, or else the last one removed."""
+        tag = self._selected()
+        if tag is None or tag["status"] != "removed":
+            last = [t for t in self.tags if t["id"] == self.last_removed]
+            tag = last[0] if last and last[0]["status"] == "removed" else None
+        if tag is not None:
+            self.last_removed = None
+            self.post_message(TagDecision(int(tag["id"]), "restored"))
 
     def action_edit(self, status: str) -> None:
         panel = self.parent
@@ -157,7 +187,11 @@ class TagPanel(Vertical):
         tag_list.show(tags)
         tag_list.display = True
         help_line.update(
-            Text("a accept · x remove · c correct · + add · Esc back to the answer", style="dim")
+            Text(
+                "a accept · x remove (again: undo) · u undo · c correct · + add · "
+                "Esc back to the answer",
+                style="dim",
+            )
         )
         help_line.display = True
 
@@ -185,7 +219,18 @@ class TagPanel(Vertical):
         if not text:
             return
         if status == "corrected" and tag is not None:
-            self.post_message(TagDecision(int(tag["id"]), "corrected", text.lower(), tag["kind"]))
+            kind, colon, label = text.partition(":")
+            if colon and kind.strip().lower() != tag["kind"]:
+                self.notify(
+                    f"A correction keeps the kind ({tag['kind']}); "
+                    f"add a {kind.strip()} tag with +.",
+                    severity="warning",
+                )
+                return
+            label = label if colon else text
+            self.post_message(
+                TagDecision(int(tag["id"]), "corrected", label.strip().lower(), tag["kind"])
+            )
             return
         kind, _, label = text.partition(":")
         if not label:
@@ -207,6 +252,15 @@ class TagPanel(Vertical):
             self.post_message(TagsDone())
 
 
+class NoteInput(Input):
+    """The interviewer's note box; Enter saves, Escape goes back to the answer."""
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape":
+            event.stop()
+            self.post_message(TagsDone())
+
+
 class NotesPanel(Vertical):
     """Private notes of the interviewer about the current step (never shown in kiosks)."""
 
@@ -214,7 +268,11 @@ class NotesPanel(Vertical):
         yield Static("Notes", classes="panel-title", id="notes-title")
         with VerticalScroll(id="notes-list"):
             yield Static(Text("No notes here yet.", style="dim"), id="notes-text")
-        yield Input(placeholder="Private note (F4), Enter to save", compact=True, id="note-input")
+        yield NoteInput(
+            placeholder="Private note (F4), Enter saves, Esc goes back",
+            compact=True,
+            id="note-input",
+        )
 
     def show(self, title: str, notes: list[str]) -> None:
         """Show the notes about the current step or question."""
