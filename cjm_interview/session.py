@@ -8,7 +8,7 @@ The UI and the headless importer both drive interviews through this class.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from cjm_interview.domain import FREE_TEXT_TYPES, Answer, AnswerKey, Script, SessionInfo, Tag
@@ -48,9 +48,11 @@ class InterviewSession:
         self.tagger = tagger
         """Tags free text synchronously after each answer (None: tags come from elsewhere)."""
         self.actor = actor
-        """Who gives the answers: interviewer name, kiosk id or empty for the participant."""
+        """Who gives the answers: the interviewer, ``participant@<kiosk>``, or empty."""
         self.tag_errors: list[str] = []
         """Tagging failures (the answers themselves were saved)."""
+        self.behind: list[tuple[str, Callable[[], None]]] = []
+        """Writes that follow a stored answer (consent, status) and failed: retried later."""
         self._off_path: set[AnswerKey] | None = None  # as last written to the store
 
     # ------------------------------------------------------------ lifecycle
@@ -64,18 +66,21 @@ class InterviewSession:
         expect_tags: bool = False,
         tagger_name: str = "",
         redact: Sequence[str] | None = None,
+        actor: str = "",
     ) -> InterviewSession:
         """Create a new session in the store.
 
         ``redact`` overrides the script's list of personal data kinds removed
-        from free text before it is stored.
+        from free text before it is stored. ``actor`` names who gives the
+        answers in the audit log (default: the interviewer, or the participant
+        at the kiosk).
         """
         name = tagger_name or (f"{tagger.name} {tagger.version}" if tagger else "")
         session_id = store.create_session(script, info, tagger=name, redact=redact)
         engine = Engine(
             script, info.language, expect_tags=expect_tags or tagger is not None, redact=redact
         )
-        actor = info.interviewer or info.kiosk
+        actor = actor or info.interviewer or kiosk_actor(info.kiosk)
         return cls(store, script, session_id, engine, tagger, actor)
 
     @classmethod
@@ -103,7 +108,7 @@ class InterviewSession:
             expect_tags=expect_tags or tagger is not None,
             redact=store.redact_override(session_id),
         )
-        actor = row["interviewer"] or row["kiosk"] or ""
+        actor = row["interviewer"] or kiosk_actor(row["kiosk"] or "")
         session = cls(store, script, session_id, engine, tagger, actor)
         if row["status"] != "in_progress" and not engine.finished:
             store.set_status(session_id, "in_progress", actor)
@@ -131,15 +136,23 @@ class InterviewSession:
 
         If the store cannot save it (disk full, read-only file), StoreError is
         raised and the engine is put back as it was: the question is asked
-        again, and nothing is shown as saved that is not.
+        again, and nothing is shown as saved that is not. Once the answer is
+        stored it stays taken: a later write failing (the session's status)
+        is kept in ``behind`` and retried, never undone in memory alone.
         """
         with self._undo_on_failure():
-            return self._persist(self.engine.submit(raw, self.actor))
+            result = self.engine.submit(raw, self.actor)
+            if not isinstance(result, Rejected):
+                self._save(result.changes)
+        return self._persist(result)
 
     def skip(self) -> SubmitResult:
         """Skip the current question where allowed."""
         with self._undo_on_failure():
-            return self._persist(self.engine.skip())
+            result = self.engine.skip()
+            if not isinstance(result, Rejected):
+                self._save(result.changes)
+        return self._persist(result)
 
     @contextlib.contextmanager
     def _undo_on_failure(self) -> Iterator[None]:
@@ -166,20 +179,37 @@ class InterviewSession:
         return self.engine.forward()
 
     def _persist(self, result: SubmitResult) -> SubmitResult:
+        """What follows a stored answer: the consent flag, tags, the finished status."""
         if isinstance(result, Rejected):
             return result
-        self._save(result.changes)
         answer = result.answer
         if self._maps_to(answer.key) == "consent" and isinstance(answer.value, bool):
-            self.store.update_session(self.id, consent=int(answer.value))
+            consent = int(answer.value)
+            self._follow("consent", lambda: self.store.update_session(self.id, consent=consent))
         if self.tagger is not None and answer.tags is None:
             try:
                 self.tag([answer.key])
             except Exception as exc:
                 self.tag_errors.append(f"{answer.key.question_id}: {exc}")
         if self.engine.finished:
-            self.store.set_status(self.id, "finished", self.actor)
+            self._follow("status", lambda: self.store.set_status(self.id, "finished", self.actor))
         return result
+
+    def _follow(self, what: str, write: Callable[[], None]) -> None:
+        """A write after a stored answer; if it fails, it waits in ``behind`` for the next one."""
+        self.behind = [(w, f) for w, f in self.behind if w != what] + [(what, write)]
+        self.catch_up()
+
+    def catch_up(self) -> bool:
+        """Retry the writes left behind, in order; True when none is left."""
+        while self.behind:
+            _, write = self.behind[0]
+            try:
+                write()
+            except StoreError:
+                return False
+            self.behind.pop(0)
+        return True
 
     def _maps_to(self, key: AnswerKey) -> str | None:
         question = self.script.questions_by_id.get(key.question_id)
@@ -198,6 +228,7 @@ class InterviewSession:
         off_path = self.engine.off_path()
         self.store.save_answers(self.id, rows, answered_by=self.actor, off_path=off_path)
         self._off_path = off_path
+        self.catch_up()
 
     def _sync_off_path(self) -> None:
         """Flag in the store the answers that no longer apply (tags can change the path)."""
@@ -227,7 +258,10 @@ class InterviewSession:
     def rename_step(self, group_id: str, iteration: int, action: str) -> None:
         """Correct a step's wording."""
         with self._undo_on_failure():
-            self._persist(self.engine.rename_step(group_id, iteration, action))
+            result = self.engine.rename_step(group_id, iteration, action)
+            if not isinstance(result, Rejected):
+                self._save(result.changes)
+        self._persist(result)
 
     # ------------------------------------------------------------ tags
     def tag(self, keys: Sequence[AnswerKey] | None = None) -> None:
@@ -282,7 +316,14 @@ class InterviewSession:
     # ------------------------------------------------------------ ending
     def end(self, status: str) -> None:
         """Close the session as finished, abandoned or ended early."""
+        self.behind = [(w, f) for w, f in self.behind if w != "status"]
+        self.catch_up()
         self.store.set_status(self.id, status, self.actor)
+
+
+def kiosk_actor(kiosk: str) -> str:
+    """Who answers at a kiosk, as the audit log names them: ``participant@<kiosk>``."""
+    return f"participant@{kiosk}" if kiosk else ""
 
 
 def stored_script(store: Store, sha256: str) -> Script:

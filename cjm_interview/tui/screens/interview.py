@@ -314,6 +314,8 @@ class InterviewScreen(Screen[None]):
             self.chat.say(result.message, "error")
             self._refocus()
             return
+        if self.session.behind:
+            self.notify("Answer saved; the session's status is written when the database allows.")
         self._show_answer(prompt, result.answer)
         if result.answer.tags is None:
             self.tag_keys([result.answer.key])

@@ -1,0 +1,68 @@
+"""Memory follows the database: an answer stored stays taken when a write after it fails,
+and kiosk answers are audited with a stated actor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.domain import SessionInfo
+from cjm_interview.session import InterviewSession
+from cjm_interview.store import Store, StoreError
+
+
+def failing_once(store: Store, method: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make ``store.<method>`` fail once, as a locked or full database would, after the answer."""
+    real = getattr(store, method)
+    calls: list[str] = []
+
+    def fault(*args, **kwargs):
+        calls.append(method)
+        if len(calls) == 1:
+            raise StoreError("database is locked (fault put in by the test)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, method, fault)
+    return calls
+
+
+@pytest.mark.parametrize(
+    ("method", "answers"),
+    [
+        ("set_status", ["yes", "went", "7", "no", "6", "more staff", ""]),  # the last answer
+        ("update_session", ["yes"]),  # the consent flag after the consent answer
+    ],
+)
+def test_a_failed_write_after_a_stored_answer_keeps_the_answer(
+    tmp_path: Path, quick_script, monkeypatch: pytest.MonkeyPatch, method: str, answers: list[str]
+) -> None:
+    store = Store(tmp_path / "s.db")
+    session = InterviewSession.start(store, quick_script, SessionInfo(kiosk="k1"))
+    for raw in answers[:-1]:
+        session.submit(raw)
+    calls = failing_once(store, method, monkeypatch)
+    key = session.state().key
+    session.submit(answers[-1])  # stored, then the write after it fails
+    assert calls
+    stored = {a.key for a in store.load_answers(session.id)}
+    assert key in stored and key in session.engine.answers  # memory follows the database
+    assert session.behind  # the failed write waits
+    assert session.catch_up() and not session.behind
+    row = store.session(session.id)
+    if method == "set_status":
+        assert row["status"] == "finished" and session.finished
+    else:
+        assert row["consent"] == 1
+
+
+def test_kiosk_answers_are_audited_as_the_participant(tmp_path: Path, quick_script) -> None:
+    store = Store(tmp_path / "s.db")
+    session = InterviewSession.start(store, quick_script, SessionInfo(kiosk="hall-2"))
+    session.submit("yes")
+    actors = {
+        r[0] for r in store.conn.execute("SELECT actor FROM audit_log WHERE action = 'answer'")
+    }
+    assert actors == {"participant@hall-2"}
+    resumed = InterviewSession.resume(store, session.id, quick_script)
+    assert resumed.actor == "participant@hall-2"
