@@ -197,9 +197,14 @@ class CjmApp(App[None]):
             tagger=None,
             expect_tags=self.plan.enabled,
             tagger_name=label_of(self.tagger),
+            actor=self.actor(info),
         )
         self.session = session
         return session
+
+    def actor(self, info: SessionInfo) -> str:
+        """Who gives the answers, as the audit log names them."""
+        return info.interviewer
 
     def interview_screen(self, session: InterviewSession, resumed: bool = False) -> Screen[None]:
         from cjm_interview.tui.screens.interview import InterviewScreen
@@ -378,6 +383,9 @@ class KioskApp(CjmApp, inherit_bindings=False):
         self.push_screen(PinScreen(self.pin_guard), decided)
 
     # ------------------------------------------------------------ participants
+    def actor(self, info: SessionInfo) -> str:
+        return f"participant@{self.kiosk_id or 'kiosk'}"
+
     async def start_interview(self, info: SessionInfo | None) -> None:
         info = SessionInfo(
             perspective=self.script.perspective,

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cjm_interview.errors import CjmError
+from cjm_interview.pin import PinGuard
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
@@ -130,3 +131,23 @@ async def test_a_stray_enter_gives_no_consent(tmp_path: Path, quick_script) -> N
     session_id = store.list_sessions()[0]["id"]
     answers = {a.key.question_id: a.value for a in store.load_answers(session_id)}
     assert answers == {"consent": False, "declined": None}  # the closing note, taken at once
+
+
+@pytest.mark.parametrize(
+    ("kiosk_id", "actor"), [("hall-2", "participant@hall-2"), ("", "participant@kiosk")]
+)
+async def test_kiosk_answers_are_audited_as_the_participant(
+    tmp_path: Path, quick_script, kiosk_id: str, actor: str
+) -> None:
+    store = Store(tmp_path / "s.db")
+    app = make_app(
+        store, quick_script, "kiosk", None, pin_guard=PinGuard.from_pin("4821"), kiosk_id=kiosk_id
+    )
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await pilot.press("y", "enter")
+        await pilot.pause(0.2)
+    rows = store.conn.execute("SELECT actor FROM audit_log WHERE action = 'answer'").fetchall()
+    assert rows and {r[0] for r in rows} == {actor}
