@@ -231,11 +231,16 @@ class InterviewSession:
         self.catch_up()
 
     def _sync_off_path(self) -> None:
-        """Flag in the store the answers that no longer apply (tags can change the path)."""
+        """Flag in the store the answers that no longer apply (tags can change the path).
+
+        A locked or failing store leaves the flags to the next sync (or resume):
+        they are derived from the answers, which are stored already.
+        """
         off_path = self.engine.off_path()
         if off_path != self._off_path:
-            self.store.mark_off_path(self.id, off_path)
-            self._off_path = off_path
+            with contextlib.suppress(StoreError):
+                self.store.mark_off_path(self.id, off_path)
+                self._off_path = off_path
 
     # ------------------------------------------------------------ journey edits
     def insert_step(self, group_id: str, position: int, action: str) -> None:

@@ -37,6 +37,10 @@ class StoreError(CjmError):
     """The database cannot be used as asked; the message says why and what to do."""
 
 
+class StoreBusy(StoreError):
+    """Another program held the write lock for longer than this store waits: try again later."""
+
+
 def utc_now() -> str:
     """Current time as ISO 8601 UTC with milliseconds."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -74,6 +78,8 @@ class Store:
         """The database file."""
         self.clock = clock
         """Source of timestamps (frozen in tests)."""
+        self.write_retries = WRITE_RETRIES
+        """Tries of a write while another writer holds the lock (see ``set_patience``)."""
         if str(path) != ":memory:":
             try:
                 path.exists()
@@ -176,14 +182,24 @@ class Store:
         self.close()
 
     # ------------------------------------------------------------ writing
+    def set_patience(self, busy_timeout_ms: int, retries: int) -> None:
+        """How long a write waits for another writer's lock before StoreBusy.
+
+        An interactive screen waits briefly and tries again later rather than
+        freeze; a batch job keeps the defaults (15 s, 8 tries).
+        """
+        self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(busy_timeout_ms))}")
+        self.write_retries = max(1, retries)
+
     def _retry(self, action: Callable[[], Any]) -> Any:
         delay = 0.05
-        for attempt in range(WRITE_RETRIES):
+        retries = self.write_retries
+        for attempt in range(retries):
             try:
                 return action()
             except sqlite3.OperationalError as exc:
                 message = str(exc).lower()
-                if ("locked" in message or "busy" in message) and attempt < WRITE_RETRIES - 1:
+                if ("locked" in message or "busy" in message) and attempt < retries - 1:
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
@@ -858,6 +874,25 @@ class Store:
         return found
 
 
+def wait_for_write_lock(path: Path, seconds: float) -> bool:
+    """Wait up to ``seconds`` until the database's write lock is free; True if it is.
+
+    Uses a connection of its own (for a worker thread), takes the lock and lets it go.
+    """
+    try:
+        conn = sqlite3.connect(str(path), timeout=seconds, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 def _explain(path: Path, exc: sqlite3.Error) -> StoreError:
     """A clear message for the SQLite errors a user can meet."""
     message = str(exc).lower()
@@ -878,7 +913,7 @@ def _explain(path: Path, exc: sqlite3.Error) -> StoreError:
             "Free some space; every answer before this one is safe.",
         )
     if "locked" in message or "busy" in message:
-        return StoreError(
+        return StoreBusy(
             f"{path} is locked by another program for too long",
             "Close other programs using the file and try again.",
         )
