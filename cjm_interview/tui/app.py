@@ -20,6 +20,7 @@ from textual.driver import Driver
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.worker import get_current_worker
 
 from cjm_interview.domain import Script, SessionInfo
 from cjm_interview.errors import CjmError
@@ -27,7 +28,14 @@ from cjm_interview.nlp.base import Tagger
 from cjm_interview.pin import PinGuard
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
-from cjm_interview.tui.messages import TaggerFailed, TaggerReady
+from cjm_interview.store.db import BUSY_TIMEOUT_MS, WRITE_RETRIES, wait_for_write_lock
+from cjm_interview.tui.messages import LockFree, TaggerFailed, TaggerReady
+from cjm_interview.tui.pending import (
+    LOCK_POLL_SECONDS,
+    UI_BUSY_TIMEOUT_MS,
+    UI_WRITE_RETRIES,
+    PendingAnswers,
+)
 from cjm_interview.tui.supervise import UnexpectedExit
 from cjm_interview.tui.tagging import TaggerLoader, TaggerPlan, as_plan, label_of
 from cjm_interview.tui.typeahead import Typeahead
@@ -103,6 +111,12 @@ class CjmApp(App[None]):
         self._theme_name = theme
         self.typeahead = Typeahead(self)
         """Keys typed while one question's input gives way to the next."""
+        self.pending = PendingAnswers()
+        """Answers waiting while another program holds the database's lock."""
+        # The screen never freezes on a lock: a write waits a moment, then its
+        # answer waits in ``pending`` and is tried again from a timer.
+        if not store.read_only:
+            store.set_patience(UI_BUSY_TIMEOUT_MS, UI_WRITE_RETRIES)
         self.tagger_status = self._status_text()
 
     # ------------------------------------------------------------ start-up
@@ -121,7 +135,55 @@ class CjmApp(App[None]):
         if self.plan.loaders:
             self._load_taggers(self.plan.loaders)
 
+    def watch_lock(self) -> None:
+        """Wait, in a worker, for another program to let the database's lock go."""
+        if not any(w.group == "lock-wait" and not w.is_finished for w in self.workers):
+            self._wait_for_lock()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="lock-wait")
+    def _wait_for_lock(self) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            if wait_for_write_lock(self.store.path, LOCK_POLL_SECONDS):
+                self.post_message(LockFree())
+                return
+
+    async def on_lock_free(self, message: LockFree) -> None:
+        from cjm_interview.tui.screens.interview import InterviewScreen
+
+        await self._store_pending()
+        for screen in self.screen_stack:
+            if isinstance(screen, InterviewScreen) and screen.display:  # (not closing)
+                screen.tagger_changed()  # tags that could not be stored are tagged again
+
+    async def _store_pending(self) -> None:
+        """Store the answers that waited for the lock; show them on their screens."""
+        from cjm_interview.tui.screens.interview import InterviewScreen
+
+        if not self.pending:
+            return
+        stored_now = self.pending.flush()
+        if self.pending:
+            self.watch_lock()  # another writer was quicker: wait again
+        for stored in stored_now:
+            for screen in self.screen_stack:
+                if not isinstance(screen, InterviewScreen) or not screen.display:  # closing
+                    continue
+                if screen.session is stored.pending.session:
+                    await screen.answer_stored(stored.result)
+        while self.pending.errors:
+            self.notify(
+                f"An answer could not be saved: {self.pending.errors.pop(0)}", severity="error"
+            )
+
+    def save_pending_now(self) -> None:
+        """Store what still waits, however long the lock takes (the app is closing)."""
+        if self.pending and not self.store.read_only:
+            self.store.set_patience(BUSY_TIMEOUT_MS, WRITE_RETRIES)
+            self.pending.flush()
+
     def on_unmount(self) -> None:
+        self.save_pending_now()
         # A model tagger runs in a child process: stop it with the app.
         close = getattr(self.tagger, "close", None)
         if callable(close):
@@ -424,6 +486,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
     def close_after_crash(self) -> None:
         """Close the participant's session as abandoned: its answers are all saved."""
         self._abandon()
+        self.save_pending_now()
 
     def interview_screen(self, session: InterviewSession, resumed: bool = False) -> Screen[None]:
         from cjm_interview.tui.screens.interview import KioskInterviewScreen
@@ -446,6 +509,8 @@ class KioskApp(CjmApp, inherit_bindings=False):
     def _abandon(self) -> None:
         session = self.session
         self.session = None
+        if session is not None and self.pending.abandon(session):
+            return  # closed once its waiting answer is stored
         if session is not None and not session.finished:
             try:
                 session.end("abandoned")

@@ -101,3 +101,8 @@ class NoteWritten(Message):
     """The interviewer wrote a private note about the current step or question."""
 
     text: str
+
+
+@dataclass
+class LockFree(Message):
+    """The database's write lock, held by another program, is free again."""

@@ -19,14 +19,16 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from cjm_interview.answers import InvalidAnswer
 from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
-from cjm_interview.engine import AwaitingTags, Prompt, Rejected
+from cjm_interview.engine import AwaitingTags, Prompt, Rejected, SubmitResult
 from cjm_interview.errors import CjmError
 from cjm_interview.nlp.base import SENTIMENTS, Tagger
 from cjm_interview.session import InterviewSession
+from cjm_interview.store.db import StoreBusy
 from cjm_interview.taxonomy import default_taxonomy
 from cjm_interview.tui.messages import (
     AnswerGiven,
@@ -156,6 +158,7 @@ class InterviewScreen(Screen[None]):
         """The interviewer's choice to show the panel (None: by terminal width)."""
         self._intros: set[tuple[str, int]] = set()
         self._await_timer: Timer | None = None
+        self._waiting_note: Widget | None = None  # "your answer is waiting to be saved"
 
     @property
     def cjm(self) -> CjmApp:
@@ -301,15 +304,46 @@ class InterviewScreen(Screen[None]):
         prompt = self.current
         if prompt is None or message.key != prompt.key:
             return  # a second Enter on an input already answered
+        if self.cjm.pending.waiting(self.session) is not None:
+            self.cjm.pending.add(self.session, prompt.key, message.raw)  # the latest words count
+            return
         now = self.session.state()
         if not isinstance(now, Prompt) or now.key != prompt.key:
             await self.advance()  # tags that arrived meanwhile changed what comes next
             return
         try:
             result = self.session.submit(message.raw)
+        except StoreBusy:
+            self._wait_for_lock(prompt, message.raw)
+            return
         except CjmError as exc:
             self._say_problem(exc)
             return
+        await self._taken(prompt, result)
+
+    def _wait_for_lock(self, prompt: Prompt, raw: Any) -> None:
+        """The database is locked by another program: the answer waits, shown as waiting."""
+        self.cjm.pending.add(self.session, prompt.key, raw)
+        self.cjm.watch_lock()
+        self._waiting_note = self.chat.say(
+            f"Your answer “{one_line(str(raw), 60)}” is waiting to be saved: another program "
+            "is using the database. It is kept, and saved as soon as the database is free.",
+            "info",
+        )
+        self._refocus()
+
+    async def answer_stored(self, result: SubmitResult) -> None:
+        """An answer that waited for the lock is now in the database."""
+        if self._waiting_note is not None:
+            await self._waiting_note.remove()
+            self._waiting_note = None
+        prompt = self.current
+        if prompt is None or (not isinstance(result, Rejected) and prompt.key != result.answer.key):
+            await self.advance()
+            return
+        await self._taken(prompt, result)
+
+    async def _taken(self, prompt: Prompt, result: SubmitResult) -> None:
         if isinstance(result, Rejected):
             self.chat.say(result.message, "error")
             self._refocus()
@@ -436,6 +470,11 @@ class InterviewScreen(Screen[None]):
             self.in_flight.discard(key)
             try:
                 applied = self.session.apply_tags(key, result, raw)
+            except StoreBusy:
+                # Tagged again once the lock is gone; the answer itself is stored.
+                self.deferred.add(key)
+                self.cjm.watch_lock()
+                continue
             except CjmError as exc:
                 self.notify(f"Tags not saved: {exc}", severity="warning")
                 continue
