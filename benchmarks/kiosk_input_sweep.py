@@ -58,6 +58,7 @@ def probe(pane: Pane, word: str) -> str:
 
 def main() -> None:
     results: dict[str, str] = {}
+    screens: dict[str, str] = {}  # what a probe that was not typed left on screen
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as folder:
         runs = 0
@@ -68,6 +69,7 @@ def main() -> None:
             outcome = probe(pane, f"q{number:03d}z")
             results[name] = outcome
             if outcome != "typed":
+                screens[name] = pane.screen()
                 pane.close()
                 runs += 1
                 pane = fresh(Path(folder), runs)
@@ -81,12 +83,13 @@ def main() -> None:
         **counts,
         "moved_by": [k for k, v in results.items() if v == "moved"],
         "dead_after": [k for k, v in results.items() if v == "dead"],
+        "screens": screens,
         "seconds": round(time.monotonic() - started, 1),
     }
     out = ROOT / "benchmarks" / "results"
     out.mkdir(exist_ok=True)
     (out / "kiosk_input_sweep.json").write_text(json.dumps(report, indent=2) + "\n")
-    print(json.dumps(report, indent=2))
+    print(json.dumps({k: v for k, v in report.items() if k != "screens"}, indent=2))
 
 
 if __name__ == "__main__":

@@ -113,7 +113,10 @@ class TagList(OptionList):
         self.clear_options()
         for tag in tags:
             if tag["status"] == "removed":
-                struck = Text(f"{tag['kind']:<10} {tag['label']}", style="strike dim")
+                shown = (
+                    f"{float(tag['score'] or 0):.1f}/10" if tag["kind"] == "grade" else tag["label"]
+                )
+                struck = Text(f"{tag['kind']:<10} {shown}", style="strike dim")
                 struck.append("  removed (x or u: bring back)", style="dim")
                 self.add_option(Option(struck, id=str(tag["id"])))
                 continue
