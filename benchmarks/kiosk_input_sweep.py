@@ -20,9 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.terminal import HOSTILE, Pane, kiosk_command  # noqa: E402
-
-TEXT_QUESTION = "first thing you did?"
+from tests.terminal import HOSTILE, Pane, begin_kiosk, kiosk_command  # noqa: E402
 
 
 def joined(shown: str) -> str:
@@ -31,11 +29,7 @@ def joined(shown: str) -> str:
 
 def fresh(folder: Path, number: int) -> Pane:
     pane = Pane(kiosk_command(folder / f"sweep-{number}.db", report_exit=True), ROOT)
-    pane.wait_for("Press Enter to begin")
-    pane.keys("Enter")
-    pane.wait_for("Do you agree to take part?")
-    pane.keys("y", "Enter")
-    pane.wait_for(TEXT_QUESTION)
+    begin_kiosk(pane)
     return pane
 
 

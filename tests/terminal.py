@@ -75,6 +75,15 @@ def kiosk_command(
     return command + "; echo EXITED $?; sleep 30" if report_exit else command
 
 
+def begin_kiosk(pane: Pane) -> None:
+    """From the kiosk's welcome screen to its first free-text question, consent given."""
+    pane.wait_for("Press Enter to begin")
+    pane.keys("Enter")
+    pane.wait_for("Do you agree to take part?")
+    pane.keys("y", "Enter")
+    pane.wait_for("first thing you did?")
+
+
 def flat(shown: str) -> str:
     """Screen text as one line: wrapped sentences joined; borders, bars and spacing gone."""
     return " ".join(" ".join(line.strip("▌║│ ").split()) for line in shown.splitlines())

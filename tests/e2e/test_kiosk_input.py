@@ -11,7 +11,7 @@ import pytest
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
-from ..terminal import HOSTILE, KIOSK_PIN, TMUX, Pane, kiosk_command
+from ..terminal import HOSTILE, KIOSK_PIN, TMUX, Pane, begin_kiosk, kiosk_command
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 
@@ -22,14 +22,6 @@ SAMPLED_BYTES = bytes.fromhex("00 03 1a 1c 1b 80 9b 9f a0 c3 e9 f0 fe ff")
 
 
 EDITING = "control characters"
-
-
-def begin(pane: Pane) -> None:
-    pane.wait_for("Press Enter to begin")
-    pane.keys("Enter")
-    pane.wait_for("Do you agree to take part?")
-    pane.keys("y", "Enter")
-    pane.wait_for("first thing you did?")
 
 
 def still_answers(pane: Pane, probe: str, after: str) -> None:
@@ -48,7 +40,7 @@ def test_no_byte_or_sequence_or_paste_ends_the_kiosk(tmp_path: Path) -> None:
     db = tmp_path / "kiosk.db"
     probes = []
     with Pane(kiosk_command(db, report_exit=True), ROOT) as pane:
-        begin(pane)
+        begin_kiosk(pane)
         pane.write("I came by bus")
         for byte in SAMPLED_BYTES:
             pane.send_bytes(bytes([byte]))

@@ -11,18 +11,14 @@ import pytest
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
-from ..terminal import TMUX, Pane, flat, kiosk_command
+from ..terminal import TMUX, Pane, begin_kiosk, flat, kiosk_command
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 SECRET = "my-private-answer"
 
 
 def first_answer(pane: Pane) -> None:
-    pane.wait_for("Press Enter to begin")
-    pane.keys("Enter")
-    pane.wait_for("Do you agree to take part?")
-    pane.keys("y", "Enter")
-    pane.wait_for("first thing you did?")
+    begin_kiosk(pane)
     pane.write(SECRET)
     pane.keys("Enter")
     pane.wait_for("how was it?")

@@ -12,7 +12,7 @@ from cjm_interview.store import Store
 from cjm_interview.tui.supervise import CRASH_LIMIT
 
 from ..conftest import ROOT
-from ..terminal import KIOSK_PIN, TMUX, Pane, kiosk_command
+from ..terminal import KIOSK_PIN, TMUX, Pane, begin_kiosk, kiosk_command
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 
@@ -48,11 +48,7 @@ def start(tmp_path: Path, db: Path) -> Pane:
 
 def crash(pane: Pane, answer: str = "crash now") -> None:
     """Begin an interview, give consent, then the answer that crashes."""
-    pane.wait_for("Press Enter to begin")
-    pane.keys("Enter")
-    pane.wait_for("Do you agree to take part?")
-    pane.keys("y", "Enter")
-    pane.wait_for("first thing you did?")
+    begin_kiosk(pane)
     pane.write(answer)
     pane.keys("Enter")
 

@@ -10,7 +10,7 @@ from cjm_interview.tui.app import CjmApp, make_app
 KIOSK_PIN = "4821"
 
 
-def kiosk(store: Store, script, tagger=None, **kw) -> CjmApp:
+def kiosk(store: Store, script, tagger=None, kiosk_id: str = "k1", **kw) -> CjmApp:
     """A kiosk app as the CLI builds it, with the tests' PIN and steady cursors."""
     return make_app(
         store,
@@ -19,9 +19,31 @@ def kiosk(store: Store, script, tagger=None, **kw) -> CjmApp:
         tagger,
         pin_guard=PinGuard.from_pin(KIOSK_PIN),
         cursor_blink=False,
-        kiosk_id="k1",
+        kiosk_id=kiosk_id,
         **kw,
     )
+
+
+async def begin_with_consent(pilot) -> None:
+    """From the kiosk's welcome screen to its first question after consent."""
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause(0.2)
+    await pilot.press("y", "enter")
+    await pilot.pause(0.2)
+
+
+async def to_first_action(app, pilot, text: str) -> None:
+    """Interviewer mode: answer up to and including the first step's action (with `text`)."""
+    for _ in range(40):
+        prompt = app.screen.current
+        assert prompt is not None
+        question = prompt.question
+        await pilot.press(*keys_for(prompt, text if question.id == "action" else "fine words"))
+        await pilot.pause(0.1)
+        if question.id == "action":
+            break
+    await pilot.pause(0.3)  # the tags arrive
 
 
 def keys_for(prompt, text: str = "some words", yes: bool = True, grade: str = "4") -> list[str]:

@@ -12,20 +12,8 @@ from cjm_interview.tui.app import make_app
 from cjm_interview.tui.widgets.inputs import AnswerInput
 from cjm_interview.tui.widgets.panel import TagList
 
-from .helpers import keys_for
+from .helpers import keys_for, to_first_action
 from .test_interviewer import start
-
-
-async def to_first_action(app, pilot, text: str) -> None:
-    """Answer up to and including the first step's action."""
-    for _ in range(40):
-        prompt = app.screen.current
-        q = prompt.question
-        await pilot.press(*keys_for(prompt, text if q.id == "action" else "fine words"))
-        await pilot.pause(0.1)
-        if q.id == "action":
-            break
-    await pilot.pause(0.3)  # the tags arrive
 
 
 def in_answer_box(app) -> bool:

@@ -8,7 +8,7 @@ from cjm_interview.domain import AnswerKey
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
-from .helpers import keys_for
+from .helpers import keys_for, to_first_action
 
 ACTIONS = [
     "Looked at their website",
@@ -120,16 +120,7 @@ async def test_interviewer_checks_tags_in_the_panel(
     )
     async with app.run_test(size=(110, 36)) as pilot:
         await start(app, pilot)
-        for _ in range(40):
-            prompt = app.screen.current
-            assert prompt is not None
-            q = prompt.question
-            text = ACTIONS[1] if q.id == "action" else "fine words"
-            await pilot.press(*keys_for(prompt, text))
-            await pilot.pause(0.1)
-            if q.id == "action":
-                break
-        await pilot.pause(0.3)  # the tags arrive
+        await to_first_action(app, pilot, ACTIONS[1])
         await pilot.press("f7")
         await pilot.pause(0.1)
         tag_list = app.screen.query_one(TagList)

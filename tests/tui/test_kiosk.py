@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 
 from cjm_interview.errors import CjmError
-from cjm_interview.pin import PinGuard
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
-from .helpers import keys_for, kiosk
+from .helpers import begin_with_consent, keys_for, kiosk
 
 
 async def answer_all(app, pilot, first_action: str = "went to the counter") -> None:
@@ -140,14 +139,8 @@ async def test_kiosk_answers_are_audited_as_the_participant(
     tmp_path: Path, quick_script, kiosk_id: str, actor: str
 ) -> None:
     store = Store(tmp_path / "s.db")
-    app = make_app(
-        store, quick_script, "kiosk", None, pin_guard=PinGuard.from_pin("4821"), kiosk_id=kiosk_id
-    )
+    app = kiosk(store, quick_script, kiosk_id=kiosk_id)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await pilot.press("enter")
-        await pilot.pause(0.2)
-        await pilot.press("y", "enter")
-        await pilot.pause(0.2)
+        await begin_with_consent(pilot)
     rows = store.conn.execute("SELECT actor FROM audit_log WHERE action = 'answer'").fetchall()
     assert rows and {r[0] for r in rows} == {actor}
