@@ -244,7 +244,10 @@ def model_info() -> None:
 )
 def model_train(folds: int, transfer: bool) -> None:
     """Rebuild the heads from models/corpus/*.jsonl and print the report."""
+    from cjm_interview.nlp.runtime import limit_threads, threads
     from cjm_interview.nlp.train import train_all
+
+    limit_threads(threads())
 
     report = train_all(folds=folds, progress=True, with_transfer=transfer)
     click.echo(report.to_markdown())
