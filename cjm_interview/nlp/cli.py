@@ -90,6 +90,9 @@ def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool, serve: bool) -> Non
     cjm tag "I called the helpline and waited an hour"
     cjm tag --jsonl < answers.jsonl > tags.jsonl
     """
+    from cjm_interview.nlp.threads import limit_threads, threads
+
+    limit_threads(threads())  # before numpy loads
     if serve:
         sys.exit(_serve(fallback))
     if jsonl:
@@ -244,10 +247,10 @@ def model_info() -> None:
 )
 def model_train(folds: int, transfer: bool) -> None:
     """Rebuild the heads from models/corpus/*.jsonl and print the report."""
-    from cjm_interview.nlp.runtime import limit_threads, threads
-    from cjm_interview.nlp.train import train_all
+    from cjm_interview.nlp.threads import limit_threads, threads
 
-    limit_threads(threads())
+    limit_threads(threads())  # before numpy and torch load
+    from cjm_interview.nlp.train import train_all
 
     report = train_all(folds=folds, progress=True, with_transfer=transfer)
     click.echo(report.to_markdown())

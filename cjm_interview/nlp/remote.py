@@ -161,14 +161,10 @@ class _Child:
 
 def _child_env() -> dict[str, str]:
     """The child's environment: the thread count set before its libraries start."""
-    from cjm_interview.nlp.runtime import threads
+    from cjm_interview.nlp.threads import thread_env, threads
 
-    env = dict(os.environ)
-    count = str(threads())
-    env["CJM_THREADS"] = count
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        env[name] = count
-    return env
+    count = threads()
+    return {**os.environ, **thread_env(count), "CJM_THREADS": str(count)}
 
 
 class RemoteTagger:

@@ -8,20 +8,19 @@ and needs neither torch nor sentence-transformers, so it loads in well under
 a second; when onnxruntime is missing or the build fails, the torch encoder
 takes over and ``fallback_reason`` says why.
 
-Threads are set on purpose (``threads()``): on a busy two-core machine the
-libraries' default of one thread per core made tagging several times slower
-than one thread, as the threads waited on each other and on other processes.
+Threads are set on purpose (``nlp/threads.py``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 import numpy as np
+
+from cjm_interview.nlp.threads import limit_threads, threads
 
 log = logging.getLogger(__name__)
 
@@ -30,40 +29,6 @@ DIMENSION = 384
 BATCH = 32
 RUNTIMES = ("onnx-int8", "onnx-fp32", "torch")
 DEFAULT_RUNTIME = "onnx-int8"
-DEFAULT_THREADS = 1
-
-
-def threads() -> int:
-    """Threads for the encoder: ``CJM_THREADS``, else one (see ``benchmarks/README.md``)."""
-    raw = os.environ.get("CJM_THREADS", "")
-    try:
-        return max(1, int(raw)) if raw.strip() else DEFAULT_THREADS
-    except ValueError:
-        log.warning("CJM_THREADS=%r is not a number; using %d", raw, DEFAULT_THREADS)
-        return DEFAULT_THREADS
-
-
-def limit_threads(count: int) -> None:
-    """Hold the numeric libraries of this process to ``count`` threads.
-
-    Environment variables are read when a library starts, so this is called
-    before numpy's, torch's or the tokenizer's first use where it can; torch,
-    if already imported, is told directly.
-    """
-    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[name] = str(count)
-    # The tokenizer's own thread pool: one thread means no pool at all.
-    os.environ["TOKENIZERS_PARALLELISM"] = "true" if count > 1 else "false"
-    os.environ["RAYON_NUM_THREADS"] = str(count)
-    import sys
-
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(count)
-        if torch.get_num_interop_threads() != 1:
-            # Only allowed before torch's first parallel work.
-            with contextlib.suppress(RuntimeError):
-                torch.set_num_interop_threads(1)
 
 
 class Encoder(Protocol):
