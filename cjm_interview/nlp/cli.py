@@ -225,6 +225,14 @@ def model_info() -> None:
     for key in ("encoder", "trained_at", "corpus_size", "corpus_sha256"):
         if key in meta:
             click.echo(f"{key}: {meta[key]}")
+    if encoder := getattr(tagger, "encoder", None):
+        where = getattr(encoder, "path", None)
+        click.echo(f"encoder runtime: {encoder.runtime}" + (f" ({where})" if where else ""))
+        if encoder.fallback_reason:
+            click.echo(f"encoder fallback: {encoder.fallback_reason}")
+        trained = meta.get("encoder_runtime", "torch")
+        if trained != encoder.runtime:
+            click.echo(f"note: the heads learnt from {trained} vectors; tags may differ a little")
     if adapter := meta.get("adapter"):
         click.echo(
             f"sentiment adapter: rank {adapter['rank']} on the top {adapter['top_layers']} layers"
