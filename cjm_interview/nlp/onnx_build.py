@@ -20,6 +20,7 @@ import json
 import os
 import stat
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ GRAPH_VERSION = "2"
 OPSET = 17
 MAX_TOKENS = 256  # the sentence model's max_seq_length
 QUANTISATIONS = ("int8", "fp32")
+KEEP_DAYS = 30
 # Largest int8 weight: the full range. (127; 63 would leave headroom for the
 # 16-bit sums of AVX2's u8 x s8 products, which cost nothing measurable here.)
 INT8_LEVELS = 127
@@ -83,14 +85,53 @@ def writable_cache_dir() -> Path:
         return _private_dir(_fallback_dir())
 
 
-def weights_key(lora: Mapping[str, np.ndarray] | None, quantisation: str) -> str:
-    """Hash of everything the built file depends on: weights, adapter, graph and options."""
-    digest = hashlib.sha256()
-    digest.update(f"{GRAPH_VERSION}:{OPSET}:{MAX_TOKENS}:{quantisation}\n".encode())
+def weights_digest(folder: Path) -> str:
+    """SHA-256 of the encoder's weights, remembered in ``folder`` by the file's identity.
+
+    Hashing 90 MB takes about 0.3 s, a sixth of a start; the file of an
+    installed package changes only with its size, time or inode, which name
+    the remembered hash.
+    """
     weights = encoder_dir() / "model.safetensors"
+    info = weights.stat()
+    identity = f"{weights.resolve()}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
+    memo = folder / f"weights-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.sha256"
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        known = memo.read_text(encoding="ascii").strip()
+        if len(known) == 64:
+            return known
+    digest = hashlib.sha256()
     with weights.open("rb") as handle:
         while block := handle.read(1 << 20):
             digest.update(block)
+    with contextlib.suppress(OSError):  # a memo only: not writing it costs 0.3 s next time
+        _write_atomically(memo, digest.hexdigest().encode("ascii"))
+    return digest.hexdigest()
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target`` and rename it into place."""
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".build-", suffix=target.suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        # Same folder, so the rename is atomic: readers see no file or the whole file.
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def weights_key(
+    lora: Mapping[str, np.ndarray] | None, quantisation: str, folder: Path | None = None
+) -> str:
+    """Hash of everything the built file depends on: weights, adapter, graph and options."""
+    digest = hashlib.sha256()
+    digest.update(f"{GRAPH_VERSION}:{OPSET}:{MAX_TOKENS}:{quantisation}\n".encode())
+    digest.update(weights_digest(folder or writable_cache_dir()).encode("ascii"))
     for name in sorted(lora or {}):
         array = np.ascontiguousarray((lora or {})[name])
         digest.update(f"{name}:{array.dtype.str}:{array.shape}\n".encode())
@@ -365,18 +406,7 @@ def build(target: Path, lora: Mapping[str, np.ndarray] | None, quantisation: str
     config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
     model = build_graph(weights, config, lora, quantise=quantisation == "int8")
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".build-", suffix=".onnx")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(model.SerializeToString())
-            out.flush()
-            os.fsync(out.fileno())
-        # Same folder, so the rename is atomic: readers see no file or the whole file.
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    _write_atomically(target, model.SerializeToString())
     return target
 
 
@@ -385,10 +415,20 @@ def built_encoder(
 ) -> Path:
     """The cached encoder file for these weights, adapter and quantisation; built if missing.
 
-    ``folder`` defaults to ``writable_cache_dir()``.
+    ``folder`` defaults to ``writable_cache_dir()``. A file's time is set at
+    each use, and building a new one removes those unused for ``KEEP_DAYS``
+    (each retraining of the heads leaves its file behind).
     """
     folder = folder or writable_cache_dir()
-    path = folder / f"minilm-{quantisation}-{weights_key(lora, quantisation)}.onnx"
-    if not path.is_file():
-        build(path, lora, quantisation)
+    path = folder / f"minilm-{quantisation}-{weights_key(lora, quantisation, folder)}.onnx"
+    if path.is_file():
+        with contextlib.suppress(OSError):
+            os.utime(path)
+        return path
+    build(path, lora, quantisation)
+    cutoff = time.time() - KEEP_DAYS * 86400
+    for old in folder.glob("minilm-*.onnx"):
+        with contextlib.suppress(OSError):
+            if old != path and old.stat().st_mtime < cutoff:
+                old.unlink()
     return path

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -78,12 +79,21 @@ def test_the_cached_file_is_named_by_weights_and_adapter_and_reused(private_cach
     first = built_encoder(_random_adapter(0), "int8")
     assert first.parent == private_cache and first.suffix == ".onnx"
     assert oct(private_cache.stat().st_mode & 0o777) == "0o700"
-    stamp = first.stat().st_mtime_ns
+    inode = first.stat().st_ino
     assert built_encoder(_random_adapter(0), "int8") == first
-    assert first.stat().st_mtime_ns == stamp  # not built again
+    assert first.stat().st_ino == inode  # not built again (a build renames a new file in)
     other = built_encoder(_random_adapter(1), "int8")  # a retrained adapter: a new file
     assert other != first and other.is_file()
-    assert sorted(p.name for p in private_cache.iterdir()) == sorted([first.name, other.name])
+    assert sorted(p.name for p in private_cache.glob("*.onnx")) == sorted([first.name, other.name])
+    # The weights' hash is remembered beside them: the next start does not read 90 MB.
+    assert len(list(private_cache.glob("weights-*.sha256"))) == 1
+    # A file unused for a month goes when another is built; one in use stays.
+    month_ago = time.time() - 31 * 86400
+    os.utime(first, (month_ago, month_ago))
+    os.utime(other, (month_ago, month_ago))
+    built_encoder(_random_adapter(1), "int8")  # in use again
+    third = built_encoder(_random_adapter(2), "int8")
+    assert sorted(private_cache.glob("*.onnx")) == sorted([other, third])
 
 
 def _build_into(folder: str) -> str:
@@ -98,7 +108,8 @@ def test_two_processes_building_at_once_leave_one_whole_file(tmp_path: Path) -> 
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         paths = pool.map(_build_into, [str(folder)] * 2)
     assert paths[0] == paths[1]
-    assert [p.name for p in folder.iterdir()] == [Path(paths[0]).name]  # no temporary left
+    assert [p.name for p in folder.glob("*.onnx")] == [Path(paths[0]).name]
+    assert not list(folder.glob(".build-*"))  # no temporary file left behind
     session = onnxruntime.InferenceSession(paths[0], providers=["CPUExecutionProvider"])
     assert [o.name for o in session.get_outputs()] == ["base", "adapted"]
 
