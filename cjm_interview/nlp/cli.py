@@ -170,8 +170,16 @@ def _serve(fallback: bool) -> int:
             replies.flush()
             continue
         request_id, texts = request
+        try:
+            results = tagger.tag_batch([clean_text(t) for t in texts])
+        except Exception as exc:  # one batch that breaks the model must not end the process
+            print(f"tagging failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            replies.write(json.dumps({"id": request_id, "error": error}) + "\n")
+            replies.flush()
+            continue
         items = []
-        for result in tagger.tag_batch([clean_text(t) for t in texts]):
+        for result in results:
             item = result.to_json("")
             del item["id"]
             item["sentiment_scores"] = result.sentiment_scores

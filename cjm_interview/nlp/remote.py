@@ -50,6 +50,10 @@ class RemoteUnavailable(RuntimeError):
     """The child process could not load the model, or stopped answering."""
 
 
+class BatchFailed(RuntimeError):
+    """The child is well but could not tag one batch (it said why)."""
+
+
 def serve_command() -> list[str]:
     """The command of the child process."""
     return [sys.executable, "-m", "cjm_interview", "tag", "--serve"]
@@ -241,10 +245,16 @@ class RemoteTagger:
             while self._lexicon is None:
                 try:
                     return self._ask(texts)
+                except BatchFailed as exc:  # the model is fine; these texts broke it
+                    from cjm_interview.nlp.lexicon import LexiconTagger
+
+                    log.warning("tagger process could not tag a batch: %s", exc)
+                    label = f"lexicon ({_short(str(exc))})"
+                    return [_labelled(r, label) for r in LexiconTagger().tag_batch(texts)]
                 except RemoteUnavailable as exc:
                     self._failed(str(exc))
             lexicon = self._lexicon
-        return [_with_reason(r, self.fallback_reason) for r in lexicon.tag_batch(texts)]
+        return [_labelled(r, self.name) for r in lexicon.tag_batch(texts)]
 
     def _ask(self, texts: list[str]) -> list[TagResult]:
         child = self._child
@@ -260,6 +270,8 @@ class RemoteTagger:
             reply = json.loads(line)
             if reply.get("id") != request_id:
                 raise ValueError("a reply to another request")
+            if "error" in reply:
+                raise BatchFailed(f"the model failed on this answer: {reply['error']}")
             results = [_result(item) for item in reply["results"]]
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
             if isinstance(reply := _maybe_json(line), dict) and "error" in reply:
@@ -311,13 +323,11 @@ def _short(reason: str) -> str:
     return reason.split(";")[0][:120]
 
 
-def _with_reason(result: TagResult, reason: str | None) -> TagResult:
-    """A lexicon result whose ``model`` says it stands in for the failed model process."""
-    if not reason:
-        return result
+def _labelled(result: TagResult, model: str) -> TagResult:
+    """A lexicon result whose ``model`` says why it stands in for the model."""
     from dataclasses import replace
 
-    return replace(result, model=f"lexicon (model process failed: {_short(reason)})")
+    return replace(result, model=model)
 
 
 def _maybe_json(line: bytes) -> Any:

@@ -40,6 +40,10 @@ for line in sys.stdin:
     request = json.loads(line)
     with open(os.environ["FAKE_REQUESTS"], "a") as handle:
         handle.write(str(len(request["texts"])) + "\\n")
+    if mode == "error-once":
+        mode = "ok"
+        print(json.dumps({{"id": request["id"], "error": "ValueError: bad text"}}), flush=True)
+        continue
     scores = {{"negative": 0.1, "neutral": 0.1, "positive": 0.8}}
     result = {{"sentiment": "positive", "sentiment_scores": scores, "grade": 8.0,
               "model": "fake", "version": "1"}}
@@ -148,6 +152,21 @@ def test_a_child_writing_garbage_is_replaced(fake_child) -> None:
     assert "unreadable reply" in result.model
     assert tagger.fallback_reason and "unreadable reply" in tagger.fallback_reason
     assert all(_is_gone(p) for p in _pids(starts))
+
+
+def test_a_batch_the_model_cannot_tag_gets_lexicon_tags_and_the_child_goes_on(
+    fake_child,
+) -> None:
+    starts, _ = fake_child("error-once")
+    tagger = _start()
+    try:
+        (first,) = tagger.tag_batch(["I rang the helpline"])
+        (second,) = tagger.tag_batch(["fine"])
+    finally:
+        tagger.close()
+    assert first.model == "lexicon (the model failed on this answer: ValueError: bad text)"
+    assert second.model == "fake" and tagger.fallback_reason is None
+    assert len(_pids(starts)) == 1  # not restarted
 
 
 def test_a_child_that_never_gets_ready_is_given_up(tmp_path: Path, monkeypatch) -> None:
