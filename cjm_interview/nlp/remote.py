@@ -95,41 +95,28 @@ class _Child:
         assert self.proc.stdin is not None
         fd = self.proc.stdin.fileno()
         view = memoryview(data)
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_WRITE)
-            while view:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise RemoteUnavailable("the tagger process stopped reading")
-                if not selector.select(left):
-                    continue
-                try:
-                    written = os.write(fd, view)
-                except BlockingIOError:
-                    continue
-                except (BrokenPipeError, OSError):
-                    raise RemoteUnavailable(self._stopped()) from None
-                view = view[written:]
+        while view:
+            _ready(fd, selectors.EVENT_WRITE, deadline, "the tagger process stopped reading")
+            try:
+                view = view[os.write(fd, view) :]
+            except BlockingIOError:
+                continue
+            except OSError:  # a broken pipe: the child is gone
+                raise RemoteUnavailable(self._stopped()) from None
 
     def read_line(self, deadline: float) -> bytes:
         """One line from the child, or RemoteUnavailable when the deadline passes or it ends."""
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
-        with selectors.DefaultSelector() as selector:
-            selector.register(fd, selectors.EVENT_READ)
-            while b"\n" not in self._buffer:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise RemoteUnavailable("the tagger process did not answer in time")
-                if not selector.select(left):
-                    continue
-                try:
-                    block = os.read(fd, 1 << 16)
-                except BlockingIOError:
-                    continue
-                if not block:
-                    raise RemoteUnavailable(self._stopped())
-                self._buffer += block
+        while b"\n" not in self._buffer:
+            _ready(fd, selectors.EVENT_READ, deadline, "the tagger process did not answer in time")
+            try:
+                block = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                continue
+            if not block:
+                raise RemoteUnavailable(self._stopped())
+            self._buffer += block
         line, _, self._buffer = self._buffer.partition(b"\n")
         return line
 
@@ -161,6 +148,18 @@ class _Child:
         self._drain.join(timeout=wait)
         if proc.stderr is not None:
             proc.stderr.close()
+
+
+def _ready(fd: int, event: int, deadline: float, late: str) -> None:
+    """Wait until ``fd`` can be read or written; RemoteUnavailable(``late``) at the deadline."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(fd, event)
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RemoteUnavailable(late)
+            if selector.select(left):
+                return
 
 
 def _child_env() -> dict[str, str]:
