@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cjm_interview.nlp.threads import limit_threads, threads
+from cjm_interview.nlp.threads import limit_threads, onnx_threads, threads
 
 log = logging.getLogger(__name__)
 
@@ -138,16 +138,17 @@ def load_runtime(
 ) -> Encoder:
     """The encoder for this adapter: ONNX (built and cached on first use) or torch.
 
-    ``runtime`` defaults to ``runtime_choice()`` and ``count`` to
-    ``threads()``; an ONNX runtime that cannot load falls back to torch with
-    ``fallback_reason`` set (and logged). ``temporary`` builds the ONNX file
-    in a temporary folder and deletes it once loaded (training's passing
-    adapters, which would otherwise fill the cache).
+    ``runtime`` defaults to ``runtime_choice()`` and ``count``, ONNX
+    Runtime's threads, to ``onnx_threads()``; an ONNX runtime that cannot
+    load falls back to torch with ``fallback_reason`` set (and logged).
+    ``temporary`` builds the ONNX file in a temporary folder and deletes it
+    once loaded (training's passing adapters, which would otherwise fill the
+    cache).
     """
     runtime = runtime or runtime_choice()
-    count = count or threads()
+    count = count or onnx_threads()
     if not temporary:  # training sets its own threads
-        limit_threads(count)
+        limit_threads(threads())
     reason = None
     if runtime != "torch":
         quantisation = runtime.removeprefix("onnx-")
@@ -168,7 +169,7 @@ def load_runtime(
             log.warning("encoder: %s; using torch", reason)
     encoder = TorchEncoder(lora, reason)
     if not temporary:
-        limit_threads(count)  # torch is imported now: tell it directly
+        limit_threads(threads())  # torch is imported now: tell it directly
     return encoder
 
 

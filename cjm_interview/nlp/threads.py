@@ -1,10 +1,15 @@
 """How many threads the numeric libraries of a tagging process may use.
 
 On a busy two-core machine the libraries' default, one thread per core, made
-``cjm import --tag`` 2.6 to 6.5 times slower than one thread, and the heads'
-small matrix products ten times slower: the threads wait on each other and on
-every other process. One thread is the default (figures in
-``benchmarks/README.md``); ``CJM_THREADS`` sets another count.
+``cjm import --tag`` with torch 2.6 to 6.5 times slower than one thread, and
+the heads' small matrix products (numpy's OpenBLAS) ten times slower: the
+threads wait on each other and on every other process. So torch, OpenBLAS and
+the tokenizer get one thread. ONNX Runtime, whose threads sleep rather than
+spin, got through ``cjm tag --jsonl`` 1.4 to 2.2 times faster with two threads
+even on that busy machine, for 7-11 % more CPU: batch commands give it two,
+while the interviewer app's model process keeps one so the screen always has
+a core (figures in ``benchmarks/README.md``). ``CJM_THREADS`` sets one count
+for everything.
 
 No numpy or torch here: the environment has to be set before they load.
 """
@@ -19,6 +24,8 @@ import sys
 log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 1
+BATCH_ONNX_THREADS = 2
+_batch = False
 # Read by OpenBLAS (numpy), OpenMP and MKL (torch) when they load.
 _POOLS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -31,6 +38,21 @@ def threads() -> int:
     except ValueError:
         log.warning("CJM_THREADS=%r is not a number; using %d", raw, DEFAULT_THREADS)
         return DEFAULT_THREADS
+
+
+def batch_work() -> None:
+    """Mark this process as a batch command (``cjm tag --jsonl``): ONNX Runtime may use two."""
+    global _batch
+    _batch = True
+
+
+def onnx_threads() -> int:
+    """Threads for ONNX Runtime: ``CJM_THREADS``, else two in batch commands, else one."""
+    if os.environ.get("CJM_THREADS", "").strip():
+        return threads()
+    if _batch:
+        return max(1, min(BATCH_ONNX_THREADS, os.cpu_count() or 1))
+    return DEFAULT_THREADS
 
 
 def thread_env(count: int) -> dict[str, str]:
