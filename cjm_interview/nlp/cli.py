@@ -240,8 +240,10 @@ def model_info() -> None:
         click.echo(f"encoder runtime: {encoder.runtime}" + (f" ({where})" if where else ""))
         if encoder.fallback_reason:
             click.echo(f"encoder fallback: {encoder.fallback_reason}")
+        from cjm_interview.nlp.runtime import SAME_VECTORS
+
         trained = meta.get("encoder_runtime", "torch")
-        if trained != encoder.runtime:
+        if trained != encoder.runtime and not {trained, encoder.runtime} <= SAME_VECTORS:
             click.echo(f"note: the heads learnt from {trained} vectors; tags may differ a little")
     if adapter := meta.get("adapter"):
         click.echo(

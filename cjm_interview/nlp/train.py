@@ -120,8 +120,8 @@ def runtime_vectors(
     """The encoder's and the adapter's vectors of texts, as the run-time encoder makes them.
 
     The heads learn from the vectors they will read when tagging: the ONNX
-    encoder (int8 by default) built with this adapter, or torch where that
-    cannot load (``nlp/runtime.py``). ``temporary`` leaves no built file behind.
+    encoder (``CJM_ENCODER``, fp32 by default) built with this adapter, or
+    torch where that cannot load (``nlp/runtime.py``). ``temporary`` leaves no built file behind.
     Returns both vectors and the name of the runtime that made them.
     """
     from cjm_interview.nlp.runtime import load_runtime
