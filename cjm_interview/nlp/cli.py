@@ -116,9 +116,7 @@ def _tag_jsonl(fallback: bool) -> int:
     from rich.progress import Progress
 
     from cjm_interview.answers import clean_text
-    from cjm_interview.nlp.threads import batch_work
 
-    batch_work()  # two ONNX Runtime threads: see nlp/threads.py
     lines = sys.stdin.buffer.read().splitlines()
     out = sys.stdout
     tagger = _tagger(fallback)

@@ -3,13 +3,13 @@
 On a busy two-core machine the libraries' default, one thread per core, made
 ``cjm import --tag`` with torch 2.6 to 6.5 times slower than one thread, and
 the heads' small matrix products (numpy's OpenBLAS) ten times slower: the
-threads wait on each other and on every other process. So torch, OpenBLAS and
-the tokenizer get one thread. ONNX Runtime, whose threads sleep rather than
-spin, got through ``cjm tag --jsonl`` 1.4 to 2.2 times faster with two threads
-even on that busy machine, for 7-11 % more CPU: batch commands give it two,
-while the interviewer app's model process keeps one so the screen always has
-a core (figures in ``benchmarks/README.md``). ``CJM_THREADS`` sets one count
-for everything.
+threads wait on each other and on every other process. ONNX Runtime gained
+from two threads only when the machine was so overloaded that a second
+thread won a larger share of it (load 12 on 2 cores); at a load of 6.5 one
+thread was faster (``cjm tag --jsonl`` on 300 texts: 13.2 s against 19.8 s),
+and the interviewer app's model process must leave the screen a core. So
+everything gets one thread (figures in ``benchmarks/README.md``);
+``CJM_THREADS`` sets another count.
 
 No numpy or torch here: the environment has to be set before they load.
 """
@@ -24,8 +24,6 @@ import sys
 log = logging.getLogger(__name__)
 
 DEFAULT_THREADS = 1
-BATCH_ONNX_THREADS = 2
-_batch = False
 # Read by OpenBLAS (numpy), OpenMP and MKL (torch) when they load.
 _POOLS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
@@ -40,19 +38,9 @@ def threads() -> int:
         return DEFAULT_THREADS
 
 
-def batch_work() -> None:
-    """Mark this process as a batch command (``cjm tag --jsonl``): ONNX Runtime may use two."""
-    global _batch
-    _batch = True
-
-
 def onnx_threads() -> int:
-    """Threads for ONNX Runtime: ``CJM_THREADS``, else two in batch commands, else one."""
-    if os.environ.get("CJM_THREADS", "").strip():
-        return threads()
-    if _batch:
-        return max(1, min(BATCH_ONNX_THREADS, os.cpu_count() or 1))
-    return DEFAULT_THREADS
+    """Threads for ONNX Runtime: the same count (``threads()``)."""
+    return threads()
 
 
 def thread_env(count: int) -> dict[str, str]:

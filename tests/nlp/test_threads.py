@@ -11,13 +11,9 @@ import pytest
 from cjm_interview.nlp import threads
 
 
-def test_counts_by_kind_of_work(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_one_thread_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CJM_THREADS", raising=False)
-    monkeypatch.setattr(threads, "_batch", False)
     assert threads.threads() == 1 and threads.onnx_threads() == 1
-    threads.batch_work()
-    assert threads.onnx_threads() == min(2, os.cpu_count() or 1)
-    assert threads.threads() == 1  # torch and OpenBLAS stay at one
     monkeypatch.setenv("CJM_THREADS", "3")
     assert threads.threads() == 3 and threads.onnx_threads() == 3
     monkeypatch.setenv("CJM_THREADS", "many")
