@@ -29,7 +29,7 @@ from cjm_interview.config import bundled_script
 from cjm_interview.domain import AnswerKey, QuestionType, Script, SessionInfo
 from cjm_interview.engine import AwaitingTags, Engine, Prompt, Rejected, _Context
 from cjm_interview.errors import CjmError
-from cjm_interview.nlp.base import Tagger
+from cjm_interview.nlp.base import Tagger, TagResult
 from cjm_interview.script import load_script
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store, open_store
@@ -139,12 +139,19 @@ def import_file(
     interviews = read_interviews(path)
     store = store or open_store(db_path)
     tagger: Tagger | None = None
+    prefetch: PrefetchTagger | None = None
     if tagger_mode is not None:
         from cjm_interview.nlp.loader import load_tagger
+        from cjm_interview.nlp.threads import limit_threads, threads
 
-        tagger = load_tagger(tagger_mode)
+        limit_threads(threads())  # before the model's libraries load
+        tagger = prefetch = PrefetchTagger(load_tagger(tagger_mode))
+    kinds = tuple(script.redact if redact is None else redact)
     result = ImportResult()
     for number, data in _progress(interviews, progress):
+        if prefetch is not None and (number - 1) % PREFETCH_INTERVIEWS == 0:
+            ahead = interviews[number - 1 : number - 1 + PREFETCH_INTERVIEWS]
+            prefetch.prefetch(_free_texts(ahead, kinds))
         try:
             session = run_interview(store, script, data, tagger, redact)
         except InterviewImportError as exc:
@@ -162,6 +169,57 @@ def import_file(
                 + ", ".join(unused)
             )
     return result
+
+
+# Interviews whose free texts are tagged together: the encoder works in batches,
+# and one interview alone gives it a few texts at a time.
+PREFETCH_INTERVIEWS = 32
+
+
+class PrefetchTagger:
+    """A tagger that tags texts ahead in big batches and answers from what it has.
+
+    The engine asks for tags a step at a time (conditions may read them), which
+    would give the encoder one or two texts per call; the import knows every
+    text in advance. Texts it was not given ahead are tagged as asked.
+    """
+
+    def __init__(self, tagger: Tagger) -> None:
+        self.tagger = tagger
+        self.name = tagger.name
+        self.version = tagger.version
+        self._ready: dict[str, TagResult] = {}
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Tag these texts now (the ones from before are dropped)."""
+        unique = list(dict.fromkeys(t for t in texts if t.strip()))
+        self._ready = dict(zip(unique, self.tagger.tag_batch(unique), strict=True))
+
+    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._ready]
+        if missing:
+            self._ready.update(zip(missing, self.tagger.tag_batch(missing), strict=True))
+        return [self._ready[t] for t in texts]
+
+
+def _free_texts(interviews: Sequence[dict[str, Any]], kinds: Sequence[str]) -> list[str]:
+    """Every string answer of these interviews, as the engine will store it."""
+    from cjm_interview.answers import clean_text
+    from cjm_interview.privacy import redact
+
+    texts = []
+    for data in interviews:
+        answers = data.get("answers")
+        stack: list[Any] = [answers] if isinstance(answers, dict) else []
+        while stack:  # no recursion: a file may nest deeply
+            value = stack.pop()
+            if isinstance(value, str):
+                texts.append(clean_text(redact(value, kinds) if kinds else value))
+            elif isinstance(value, list):
+                stack.extend(reversed(value))
+            elif isinstance(value, dict):
+                stack.extend(reversed(list(value.values())))
+    return texts
 
 
 def unasked_answers(session: InterviewSession, answers: dict[str, Any]) -> list[str]:

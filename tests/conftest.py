@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+# ruff: noqa: E402
+import os
+
+# One thread per numeric library, set before numpy loads: on a busy two-core
+# machine OpenBLAS's default (a thread per core) made the heads' small fits ten
+# times slower (nlp/threads.py).
+for _pool in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pool, "1")
+
 import re
 from collections.abc import Sequence
 from pathlib import Path

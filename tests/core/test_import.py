@@ -131,3 +131,27 @@ def test_staff_interview_imports(tmp_path: Path) -> None:
     assert not result.errors, result.errors
     store = Store(tmp_path / "s.db")
     assert store.session(result.session_ids[0])["perspective"] == "staff"
+
+
+def test_import_tags_many_interviews_in_few_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_tagger
+) -> None:
+    from cjm_interview.nlp import loader
+
+    monkeypatch.setattr(loader, "load_tagger", lambda mode: fake_tagger)
+    interview = json.loads(EXAMPLE.read_text())
+    many = tmp_path / "many.json"
+    items = interview if isinstance(interview, list) else [interview]
+    many.write_text(json.dumps(items * 40))
+    result = import_file(many, "customer", tmp_path / "study.db", "auto", progress=False)
+    assert not result.errors and len(result.session_ids) == 40
+    # The encoder gets the texts of 32 interviews at once, not a step's at a time.
+    assert len(fake_tagger.calls) <= 4, [len(c) for c in fake_tagger.calls]
+    # Every free-text answer got the tags its own text gives, as when tagged one by one.
+    store = Store(tmp_path / "study.db")
+    rows = store.conn.execute(
+        "SELECT a.raw_text, t.kind, t.label FROM answers a JOIN tags t ON t.answer_id = a.id "
+        "WHERE t.kind = 'sentiment'"
+    ).fetchall()
+    assert rows and len(rows) % 40 == 0
+    assert all(label == fake_tagger.tag_batch([raw])[0].sentiment for raw, _, label in rows)

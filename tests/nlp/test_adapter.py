@@ -29,11 +29,11 @@ def _no_update() -> dict[str, np.ndarray]:
 
 def test_one_pass_gives_the_encoders_vector_and_the_adapters() -> None:
     from cjm_interview.nlp.adapter import encode_both, tuned_layers
-    from cjm_interview.nlp.embedding import encode
+    from cjm_interview.nlp.embedding import encode_torch
 
     base, adapted = encode_both(TEXTS, tuned_layers(_no_update()))
     # The stored embedding stays the encoder's own, whatever the adapter does.
-    assert np.allclose(base, encode(TEXTS), atol=1e-5)
+    assert np.allclose(base, encode_torch(TEXTS), atol=1e-5)
     # With no update, the re-run top layers reproduce the encoder exactly: the
     # split point and the attention mask are right, padding included.
     assert np.allclose(adapted, base, atol=1e-5)

@@ -59,6 +59,8 @@ def test_model_info_names_the_adapter_and_the_transfer_figure() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert f"sentiment adapter: rank {RANK} on the top {TOP_LAYERS} layers" in done.stdout
+    assert "encoder runtime: onnx-fp32 (" in done.stdout
+    assert "learnt from" not in done.stdout  # torch's vectors and fp32's are the same
     transfer = meta["transfer"]["mean"][f"{meta['lexicon_weight']:g}"]
     assert f"sentiment transfer (file left out): macro_f1 {transfer}" in done.stdout
 
@@ -173,7 +175,16 @@ def _write(path: Path, rows: list[dict]) -> None:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
 
-def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
+@pytest.fixture
+def quick_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The adapter trains for a few steps: the code path is the real one, in seconds."""
+    from cjm_interview.nlp import adapter
+
+    monkeypatch.setattr(adapter, "MIN_STEPS", 12)
+    monkeypatch.setattr(adapter, "EPOCHS", 1)
+
+
+def test_train_on_a_small_corpus(tmp_path: Path, model, quick_adapter) -> None:
     from cjm_interview.nlp.embedding import EmbeddingTagger
     from cjm_interview.nlp.train import train_all
 
@@ -189,6 +200,8 @@ def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
     assert "Transfer" in (tmp_path / "heads" / "report.md").read_text()
     tagger = EmbeddingTagger.load(tmp_path / "heads")
     assert tagger.heads.has_adapter
+    # The heads learnt from the vectors of the encoder that tags with them.
+    assert tagger.meta["encoder_runtime"] == tagger.encoder.runtime
     result = tagger.tag_batch(["awful wait on the phone"])[0]
     assert result.sentiment == "negative"
     # The stored vector is the encoder's own, not the adapter's: maps align on meaning.
@@ -199,7 +212,7 @@ def test_train_on_a_small_corpus(tmp_path: Path, model) -> None:
 
 
 def test_adapter_does_not_learn_from_templated_answers(
-    tmp_path: Path, model, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, model, monkeypatch: pytest.MonkeyPatch, quick_adapter
 ) -> None:
     from cjm_interview.nlp import adapter
     from cjm_interview.nlp.train import TEMPLATED, is_heldout, train_all
