@@ -239,7 +239,10 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
         click.confirm(f"Erase session {full_id} and everything recorded in it?", abort=True)
     counts = store.delete_session(full_id)
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
-    click.echo(f"Erased session {full_id} ({summary}); database vacuumed.")
+    purge = store.purge()
+    click.echo(f"Erased session {full_id} ({summary}); {purge.describe(store.path)}.")
+    if not purge.done:
+        sys.exit(3)
 
 
 # ---------------------------------------------------------------------- import
@@ -323,13 +326,43 @@ def db_merge(out: Path, inputs: tuple[Path, ...]) -> None:
 @db.command("check")
 @db_option
 def db_check(db_path: Path | None) -> None:
-    """Run SQLite's integrity check and report the schema version."""
+    """Check a database: SQLite's integrity, its schema, and that erasures are complete.
+
+    Erasures are complete when no row names an erased session and no erased
+    text can be left in free pages or the write-ahead log.
+    """
     from cjm_interview.store import open_store
 
     store = open_store(db_path, must_exist=True)
     problems = store.integrity_check()
     if problems:
         fail(f"{store.path} is damaged: {problems[0]}", "Restore it from a backup or a kiosk copy.")
+    erased = len(store.erased_sessions())
+    leftovers = store.erasure_leftovers()
+    if leftovers:
+        fail(
+            f"{store.path}: erased sessions still have data: {', '.join(leftovers)}",
+            f"Erase them again with `cjm sessions delete ID --db {store.path}`.",
+        )
+    purge = store.purge_state()
+    if erased and not purge.done:
+        fail(
+            f"{store.path}: erasure not complete: {purge.describe(store.path)}",
+        )
     click.echo(
-        f"{store.path}: ok (schema {store.schema_version()}, {store.count_sessions()} sessions)"
+        f"{store.path}: ok (schema {store.schema_version()}, {store.count_sessions()} sessions"
+        + (f", {erased} erased with nothing left)" if erased else ")")
     )
+
+
+@db.command("purge")
+@db_option
+def db_purge(db_path: Path | None) -> None:
+    """Finish erasures: rewrite the file and empty its log so no erased text stays on disk."""
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    purge = store.purge()
+    if not purge.done:
+        fail(f"{store.path}: {purge.describe(store.path)}")
+    click.echo(f"{store.path}: {purge.describe(store.path)}.")

@@ -137,7 +137,7 @@ def import_file(
     """Import every interview of a file; problems are collected, not raised, per interview."""
     script = load_script(bundled_script(str(script_path)))
     interviews = read_interviews(path)
-    store = store or open_store(db_path)
+    store = store or open_store(db_path, check_schema=True)
     tagger: Tagger | None = None
     if tagger_mode is not None:
         from cjm_interview.nlp.loader import load_tagger
