@@ -251,9 +251,9 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
 @click.option(
     "--script",
     "script_path",
-    default="customer",
-    show_default=True,
-    help="Script file, or the name of a bundled script (customer, staff, diagnostic).",
+    default=None,
+    help="Script file, or the name of a bundled script (customer, staff, diagnostic) "
+    "[default: the bundled script of each interview's perspective, customer or staff].",
 )
 @db_option
 @click.option("--tag/--no-tag", default=False, help="Tag free-text answers while importing.")
@@ -268,7 +268,7 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def import_command(
     answers_file: Path,
-    script_path: str,
+    script_path: str | None,
     db_path: Path | None,
     tag: bool,
     fallback: bool,
@@ -297,6 +297,9 @@ def import_command(
     )
     if not quiet:
         click.echo(result.summary(), err=True)
+    else:  # problems are never silent
+        for error in result.errors:
+            click.echo(f"Error: {error}", err=True)
     for session_id in result.session_ids:
         click.echo(session_id)
     if result.errors:
