@@ -30,7 +30,7 @@ def _limit_memory() -> None:
 
 def cjm(*args: str | Path, stdin: bytes | None = None, timeout: float = 30) -> Run:
     """``cjm ARGS`` in a fresh interpreter; fails the test on a hang (TimeoutExpired)."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "400"}
     proc = subprocess.run(
         [sys.executable, "-m", "cjm_interview", *map(str, args)],
         input=stdin,
