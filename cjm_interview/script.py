@@ -171,7 +171,8 @@ def parse_script(
         reason = exc.problem or exc.context or "invalid YAML"
         raise ScriptError([Problem(path, line, f"invalid YAML: {reason}")]) from None
     except yaml.YAMLError as exc:
-        raise ScriptError([Problem(path, 1, f"invalid YAML: {exc}")]) from None
+        reason = (str(exc).splitlines() or ["unreadable"])[0]  # one line, without the excerpt
+        raise ScriptError([Problem(path, 1, f"invalid YAML: {reason}")]) from None
     except RecursionError:
         raise ScriptError([Problem(path, 1, "invalid YAML: nested too deeply")]) from None
     except ValueError:  # an integer of thousands of digits (Python's conversion limit)
