@@ -10,6 +10,7 @@ import pytest
 
 from ..conftest import PROMPTS
 from ..reliability.hostile import cjm, one_clear_line
+from .test_import import STAFF_INTERVIEW
 
 EXAMPLE = json.loads((PROMPTS / "examples" / "customer_interview.json").read_text())
 
@@ -111,18 +112,7 @@ def test_without_tag_follow_ups_on_tags_are_asked(tmp_path: Path) -> None:
 
 
 def test_staff_interviews_run_against_the_staff_script(tmp_path: Path) -> None:
-    staff = {
-        "session": {"participant": "S1", "perspective": "staff"},
-        "answers": {
-            "consent": True,
-            "role": "Counter clerk at the passport office",
-            "customer_outcome": "A passport before their trip",
-            "steps": [
-                {"action": "Fills in the form online", "channels": ["web"], "customer_grade": 6}
-            ],
-            "overall_grade": 5,
-        },
-    }
+    staff = STAFF_INTERVIEW
     path = write(tmp_path, staff)
     db = tmp_path / "s.db"
     run = cjm("import", path, "--db", db, "-q", timeout=60)

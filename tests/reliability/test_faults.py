@@ -52,31 +52,39 @@ DRIVER = textwrap.dedent(
 )
 
 
+def kill_while_answering(
+    db: Path, script_path: str | Path, rng: random.Random
+) -> tuple[str, list[AnswerKey]]:
+    """Answer in a process, kill -9 it at a random point; the session and what was acknowledged."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(db), str(script_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    assert proc.stdout
+    session_id = proc.stdout.readline().split()[1]
+    # Kill after a random number of acknowledgements plus a random delay,
+    # so that some kills land in the middle of a commit.
+    target = rng.randint(0, 14)
+    acked: list[AnswerKey] = []
+    while len(acked) < target:
+        line = proc.stdout.readline().split()
+        if not line or line[0] == "DONE":
+            break
+        acked.append(AnswerKey(line[1], int(line[2])))
+    time.sleep(rng.random() * 0.004)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return session_id, acked
+
+
 def test_kill_9_at_random_points(tmp_path: Path, quick_script) -> None:
     rng = random.Random(1234)
     lost = 0
     for run in range(KILL_RUNS):
         db = tmp_path / f"kill{run}.db"
-        proc = subprocess.Popen(
-            [sys.executable, "-c", DRIVER, str(db), quick_script.path],
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        assert proc.stdout
-        session_id = proc.stdout.readline().split()[1]
-        # Kill after a random number of acknowledgements plus a random delay,
-        # so that some kills land in the middle of a commit.
-        target = rng.randint(0, 14)
-        acked: list[AnswerKey] = []
-        while len(acked) < target:
-            line = proc.stdout.readline().split()
-            if not line or line[0] == "DONE":
-                break
-            acked.append(AnswerKey(line[1], int(line[2])))
-        time.sleep(rng.random() * 0.004)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        session_id, acked = kill_while_answering(db, quick_script.path, rng)
         store = Store(db)
         assert store.integrity_check() == [], f"run {run}"
         resumed = InterviewSession.resume(store, session_id, quick_script)
