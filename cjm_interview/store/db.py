@@ -1019,7 +1019,7 @@ def _scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
     ).fetchall()
     if not edits or not texts:
         return 0
-    from cjm_interview.composite import normalise, slug
+    from cjm_interview.map.labels import normalise, slug
 
     theirs = {normalise(t) for t in texts} - {""}
     anchored = set()
