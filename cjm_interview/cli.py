@@ -8,7 +8,6 @@ their own modules and are imported only when invoked, so ``cjm --help`` and
 from __future__ import annotations
 
 import importlib
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -71,12 +70,19 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+def say(text: str, err: bool = False) -> None:
+    """Print text that may hold stored or given fields, without escape sequences."""
+    from cjm_interview.printable import clean_field
+
+    click.echo(clean_field(text, one_line=False), err=err)
+
+
 def fail(message: str, hint: str = "") -> None:
     """Print a one-line error (and what to do) and exit with status 2."""
     text = f"Error: {message}"
     if hint:
         text += f"\n  {hint}"
-    click.echo(text, err=True)
+    say(text, err=True)
     sys.exit(2)
 
 
@@ -140,10 +146,10 @@ def script_check(files: tuple[Path, ...]) -> None:
         except ScriptError as exc:
             bad += 1
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                say(str(problem), err=True)
             continue
         n_questions = len(loaded.questions_by_id)
-        click.echo(
+        say(
             f"{path}: ok — {loaded.id} v{loaded.version}, {len(loaded.sections)} sections, "
             f"{n_questions} questions, languages {', '.join(loaded.languages)}"
         )
@@ -161,9 +167,9 @@ def script_list() -> None:
         try:
             loaded = load_script(path)
         except ScriptError:
-            click.echo(f"{path.stem:<12} (invalid: run `cjm script check {path}`)")
+            say(f"{path.stem:<12} (invalid: run `cjm script check {path}`)")
             continue
-        click.echo(f"{path.stem:<12} {loaded.title.get('en')} [{loaded.perspective}]")
+        say(f"{path.stem:<12} {loaded.title.get('en')} [{loaded.perspective}]")
 
 
 # -------------------------------------------------------------------- sessions
@@ -185,25 +191,32 @@ def sessions_list(db_path: Path | None, as_json: bool, status: str | None) -> No
     store = open_store(db_path, must_exist=True)
     rows = store.list_sessions(status=status)
     if as_json:
+        from cjm_interview.printable import safe_json
+
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(safe_json(row))
         return
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=f"Sessions in {store.path}", show_lines=False)
+    from cjm_interview.printable import clean_field
+
+    table = Table(title=Text(f"Sessions in {clean_field(store.path)}"), show_lines=False)
     for col in ("id", "participant", "perspective", "segment", "status", "answers", "started"):
         table.add_column(col)
     for row in rows:
-        table.add_row(
+        cells = (
             row["id"][:8],
-            row["participant"] or "",
+            row["participant"],
             row["perspective"],
-            row["segment"] or "",
+            row["segment"],
             row["status"],
-            str(row["answers"]),
+            row["answers"],
             (row["started_at"] or "")[:16],
         )
+        # Text cells are never read as Rich markup; clean_field drops escape sequences.
+        table.add_row(*(Text(clean_field(c)) for c in cells))
     Console().print(table)
 
 
@@ -218,7 +231,9 @@ def sessions_show(session_id: str, db_path: Path | None, as_json: bool) -> None:
     store = open_store(db_path, must_exist=True)
     detail = store.session_detail(store.resolve_session_id(session_id))
     if as_json:
-        click.echo(json.dumps(detail, ensure_ascii=False, indent=2))
+        from cjm_interview.printable import safe_json
+
+        click.echo(safe_json(detail, indent=2))
         return
     from cjm_interview.report import print_session
 
@@ -239,7 +254,10 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
         click.confirm(f"Erase session {full_id} and everything recorded in it?", abort=True)
     counts = store.delete_session(full_id)
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
-    click.echo(f"Erased session {full_id} ({summary}); database vacuumed.")
+    purge = store.purge()
+    say(f"Erased session {full_id} ({summary}); {purge.describe(store.path)}.")
+    if not purge.done:
+        sys.exit(3)
 
 
 # ---------------------------------------------------------------------- import
@@ -248,9 +266,9 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
 @click.option(
     "--script",
     "script_path",
-    default="customer",
-    show_default=True,
-    help="Script file, or the name of a bundled script (customer, staff, diagnostic).",
+    default=None,
+    help="Script file, or the name of a bundled script (customer, staff, diagnostic) "
+    "[default: the bundled script of each interview's perspective, customer or staff].",
 )
 @db_option
 @click.option("--tag/--no-tag", default=False, help="Tag free-text answers while importing.")
@@ -265,7 +283,7 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")
 def import_command(
     answers_file: Path,
-    script_path: str,
+    script_path: str | None,
     db_path: Path | None,
     tag: bool,
     fallback: bool,
@@ -293,7 +311,10 @@ def import_command(
         redact=kinds,
     )
     if not quiet:
-        click.echo(result.summary(), err=True)
+        say(result.summary(), err=True)
+    else:  # problems are never silent
+        for error in result.errors:
+            say(f"Error: {error}", err=True)
     for session_id in result.session_ids:
         click.echo(session_id)
     if result.errors:
@@ -317,19 +338,49 @@ def db_merge(out: Path, inputs: tuple[Path, ...]) -> None:
     from cjm_interview.merge import merge_databases
 
     report = merge_databases(out, list(inputs))
-    click.echo(report.summary())
+    say(report.summary())
 
 
 @db.command("check")
 @db_option
 def db_check(db_path: Path | None) -> None:
-    """Run SQLite's integrity check and report the schema version."""
+    """Check a database: SQLite's integrity, its schema, and that erasures are complete.
+
+    Erasures are complete when no row names an erased session and no erased
+    text can be left in free pages or the write-ahead log.
+    """
     from cjm_interview.store import open_store
 
     store = open_store(db_path, must_exist=True)
     problems = store.integrity_check()
     if problems:
         fail(f"{store.path} is damaged: {problems[0]}", "Restore it from a backup or a kiosk copy.")
-    click.echo(
-        f"{store.path}: ok (schema {store.schema_version()}, {store.count_sessions()} sessions)"
+    erased = len(store.erased_sessions())
+    leftovers = store.erasure_leftovers()
+    if leftovers:
+        fail(
+            f"{store.path}: erased sessions still have data: {', '.join(leftovers)}",
+            f"Erase them again with `cjm sessions delete ID --db {store.path}`.",
+        )
+    purge = store.purge_state()
+    if erased and not purge.done:
+        fail(
+            f"{store.path}: erasure not complete: {purge.describe(store.path)}",
+        )
+    say(
+        f"{store.path}: ok (schema {store.schema_version()}, {store.count_sessions()} sessions"
+        + (f", {erased} erased with nothing left)" if erased else ")")
     )
+
+
+@db.command("purge")
+@db_option
+def db_purge(db_path: Path | None) -> None:
+    """Finish erasures: rewrite the file and empty its log so no erased text stays on disk."""
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    purge = store.purge()
+    if not purge.done:
+        fail(f"{store.path}: {purge.describe(store.path)}")
+    say(f"{store.path}: {purge.describe(store.path)}.")

@@ -178,10 +178,25 @@ def _tokenize(source: str) -> list[_Token]:
     return tokens
 
 
+# A condition is a line or two of logic: these bounds keep a hostile script from
+# exhausting the parser's (recursive) descent or Python's integer conversion.
+MAX_TOKENS = 400
+MAX_DEPTH = 50
+MAX_NUMBER_DIGITS = 30
+
+
 class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = _tokenize(source)
+        if len(self.tokens) > MAX_TOKENS:
+            raise ExpressionError(f"expression too long (more than {MAX_TOKENS:,} terms)", 1)
         self.pos = 0
+        self.depth = 0
+
+    def nested(self, column: int) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise ExpressionError(f"expression nested more than {MAX_DEPTH} deep", column)
 
     def peek(self) -> _Token:
         return self.tokens[self.pos]
@@ -225,7 +240,10 @@ class _Parser:
 
     def not_(self) -> Node:
         if self.accept("not"):
-            return Unary("not", self.not_())
+            self.nested(self.peek().column)
+            node = Unary("not", self.not_())
+            self.depth -= 1
+            return node
         return self.compare()
 
     def compare(self) -> Node:
@@ -246,6 +264,8 @@ class _Parser:
     def operand(self) -> Node:
         token = self.take()
         if token.kind == "number":
+            if len(token.text) > MAX_NUMBER_DIGITS:
+                raise ExpressionError("number too long", token.column)
             return Literal(float(token.text) if "." in token.text else int(token.text))
         if token.kind == "string":
             return Literal(_unquote(token.text))
@@ -254,11 +274,15 @@ class _Parser:
         if token.kind == "keyword" and token.text in ("true", "false", "null"):
             return Literal({"true": True, "false": False, "null": None}[token.text])
         if token.kind == "op" and token.text == "(":
+            self.nested(token.column)
             node = self.or_()
             self.expect(")")
+            self.depth -= 1
             return node
         if token.kind == "op" and token.text == "[":
+            self.nested(token.column)
             items = self.items("]")
+            self.depth -= 1
             return ListOf(items)
         if token.kind == "name":
             if token.text not in FUNCTIONS:
@@ -269,7 +293,9 @@ class _Parser:
                     token.column,
                 )
             self.expect("(")
+            self.nested(token.column)
             args = self.items(")")
+            self.depth -= 1
             arity = FUNCTIONS[token.text]
             if len(args) != arity:
                 raise ExpressionError(

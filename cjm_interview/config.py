@@ -9,12 +9,17 @@ _PACKAGE = Path(__file__).resolve().parent
 
 
 def _data_dir(name: str) -> Path:
-    # A source checkout keeps prompts/ and models/ beside the package; a wheel
-    # carries them inside it under _data/.
-    beside = _PACKAGE.parent / name
-    if beside.is_dir():
-        return beside
-    return _PACKAGE / "_data" / name
+    # A wheel carries prompts/ and models/ inside the package under _data/; a
+    # source checkout keeps them beside the package. Beside is used only in a
+    # checkout (pyproject.toml next to it): installed, the package's parent is
+    # site-packages, where another distribution's prompts/ or models/ may sit.
+    inside = _PACKAGE / "_data" / name
+    if inside.is_dir():
+        return inside
+    root = _PACKAGE.parent
+    if (root / "pyproject.toml").is_file() and (root / name).is_dir():
+        return root / name
+    return inside
 
 
 def prompts_dir() -> Path:

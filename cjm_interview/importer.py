@@ -19,20 +19,30 @@ interview, which stays in the database as in progress.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cjm_interview.answers import clean_text
 from cjm_interview.conditions import evaluate, parse_expression, truthy
 from cjm_interview.config import bundled_script
-from cjm_interview.domain import AnswerKey, QuestionType, Script, SessionInfo
+from cjm_interview.domain import AnswerKey, Question, QuestionType, Script, SessionInfo
 from cjm_interview.engine import AwaitingTags, Engine, Prompt, Rejected, _Context
 from cjm_interview.errors import CjmError
+from cjm_interview.files import InputFileError, read_limited
 from cjm_interview.nlp.base import Tagger, TagResult
 from cjm_interview.script import load_script
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store, open_store
+
+MAX_ANSWERS_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 8  # interviews > answers > steps > step > a list of channels, with room to spare
+MAX_DIGITS = 30
+PERSPECTIVES = ("customer", "staff")
+# The bundled script for each perspective, when no --script is given.
+SCRIPT_FOR = {"customer": "customer", "staff": "staff"}
 
 _SESSION_KEYS = {
     "participant",
@@ -58,12 +68,20 @@ class ImportResult:
     """What an import did."""
 
     session_ids: list[str] = field(default_factory=list)
+    """Interviews imported whole."""
+    failed_ids: list[str] = field(default_factory=list)
+    """Interviews stopped by a bad answer: kept in the database, in progress."""
     answers: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = f"Imported {len(self.session_ids)} interview(s), {self.answers} answers."
+        if self.failed_ids:
+            text += (
+                f" {len(self.failed_ids)} interview(s) stopped at a bad answer and were kept "
+                "as in progress: " + ", ".join(self.failed_ids) + "."
+            )
         if self.warnings:
             text += f" {len(self.warnings)} warning(s):\n  " + "\n  ".join(self.warnings)
         if self.errors:
@@ -71,73 +89,145 @@ class ImportResult:
         return text
 
 
-def read_interviews(path: Path) -> list[dict[str, Any]]:
-    """The interviews in an answers file, checked for shape."""
+class _HugeNumber(str):
+    """A number of more digits than any answer needs (kept as text to be reported)."""
+
+
+def _number(text: str) -> Any:
+    if len(text) > MAX_DIGITS:
+        return _HugeNumber(text)
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
+def read_interviews(path: Path) -> list[Any]:
+    """The interviews in an answers file; each one's shape is checked when it is imported."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ImportFileError(f"{path}: no such file") from None
+        raw = read_limited(path, MAX_ANSWERS_BYTES, "answers file")
+    except InputFileError as exc:
+        raise ImportFileError(str(exc), exc.hint) from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ImportFileError(f"{path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise ImportFileError(f"{path}: cannot read ({exc.strerror})") from None
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_int=_number, parse_float=_number)
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})",
             "See the README for the answers file format.",
         ) from None
+    except RecursionError:
+        raise ImportFileError(
+            f"{path}: JSON nested too deeply to be an answers file",
+            "See the README for the answers file format.",
+        ) from None
     if isinstance(data, dict) and "interviews" in data:
         data = data["interviews"]
-    interviews = data if isinstance(data, list) else [data]
-    for number, item in enumerate(interviews, 1):
-        if not isinstance(item, dict) or not isinstance(item.get("answers"), dict):
-            raise ImportFileError(
-                f'{path}: interview {number} must be an object with an "answers" object',
-                "See the README for the answers file format.",
-            )
-        session = item.get("session", {})
-        if not isinstance(session, dict):
-            raise ImportFileError(f'{path}: interview {number}: "session" must be an object')
-        unknown = set(session) - _SESSION_KEYS
-        if unknown:
-            raise ImportFileError(
-                f"{path}: interview {number}: unknown session field(s) "
-                f"{', '.join(sorted(unknown))}",
-                f"Known fields: {', '.join(sorted(_SESSION_KEYS))}.",
-            )
-    return interviews
+    return data if isinstance(data, list) else [data]
+
+
+def check_interview(item: Any) -> None:
+    """Raise InterviewImportError unless ``item`` has the shape of one interview."""
+    if not isinstance(item, dict) or not isinstance(item.get("answers"), dict):
+        raise InterviewImportError('must be an object with an "answers" object')
+    session = item.get("session", {})
+    if not isinstance(session, dict):
+        raise InterviewImportError('"session" must be an object')
+    unknown = set(session) - _SESSION_KEYS
+    if unknown:
+        raise InterviewImportError(
+            f"unknown session field(s) {', '.join(sorted(map(_shown, unknown)))} "
+            f"(known: {', '.join(sorted(_SESSION_KEYS))})"
+        )
+    for key, value in session.items():
+        if value is not None and not isinstance(value, str | int | float):
+            raise InterviewImportError(f"session field {key!r} must be text")
+    perspective = session.get("perspective")
+    if perspective is not None and perspective not in PERSPECTIVES:
+        raise InterviewImportError(
+            f"perspective {_shown(perspective)} is not one of {', '.join(PERSPECTIVES)}"
+        )
+    problem = _bad_value(item, 0)
+    if problem:
+        raise InterviewImportError(problem)
+
+
+def _bad_value(value: Any, depth: int) -> str:
+    if isinstance(value, _HugeNumber):
+        return f"a number of {len(value):,} digits"
+    if depth > MAX_DEPTH:
+        return "values nested too deeply"
+    children = value.values() if isinstance(value, dict) else value
+    if isinstance(value, dict | list):
+        for child in children:
+            problem = _bad_value(child, depth + 1)
+            if problem:
+                return problem
+    return ""
+
+
+def _shown(value: Any) -> str:
+    """A value from the file as it can be printed: cleaned and cut short."""
+    return repr(clean_text(str(value))[:40])
 
 
 def session_info(data: dict[str, Any], script: Script) -> SessionInfo:
     """SessionInfo from the "session" object of an interview."""
-    extra = {k: data[k] for k in ("started_at", "device") if data.get(k)}
+
+    def text(key: str, default: str = "") -> str:
+        # Control characters and lone surrogates (not storable as UTF-8) are removed.
+        value = data.get(key)
+        return clean_text(str(value)).strip() if value not in (None, "") else default
+
+    extra = {k: text(k) for k in ("started_at", "device") if text(k)}
     return SessionInfo(
-        perspective=str(data.get("perspective") or script.perspective),
-        participant=str(data.get("participant") or ""),
-        segment=str(data.get("segment") or ""),
-        persona=str(data.get("persona") or ""),
-        language=str(data.get("language") or script.languages[0]),
-        interviewer=str(data.get("interviewer") or ""),
-        kiosk=str(data.get("kiosk") or ""),
+        perspective=text("perspective", script.perspective),
+        participant=text("participant"),
+        segment=text("segment"),
+        persona=text("persona"),
+        language=text("language", script.languages[0]),
+        interviewer=text("interviewer"),
+        kiosk=text("kiosk"),
         extra=extra,
     )
 
 
 def import_file(
     path: Path,
-    script_path: str | Path = "customer",
+    script_path: str | Path | None = None,
     db_path: Path | None = None,
     tagger_mode: str | None = None,
     progress: bool = True,
     store: Store | None = None,
     redact: Sequence[str] | None = None,
 ) -> ImportResult:
-    """Import every interview of a file; problems are collected, not raised, per interview."""
-    script = load_script(bundled_script(str(script_path)))
+    """Import every interview of a file; problems are collected, not raised, per interview.
+
+    Without ``script_path`` each interview runs the bundled script of its
+    perspective (customer or staff); with one, interviews of another
+    perspective are refused.
+    """
+    scripts: dict[str, Script] = {}
+    chosen = load_script(bundled_script(str(script_path))) if script_path is not None else None
+
+    def script_for(data: dict[str, Any]) -> Script:
+        """The script an interview runs: the one given, else its perspective's."""
+        perspective = (data.get("session") or {}).get("perspective")
+        if chosen is None:
+            name = SCRIPT_FOR[perspective or "customer"]
+            if name not in scripts:
+                scripts[name] = load_script(bundled_script(name))
+            return scripts[name]
+        if perspective and perspective != chosen.perspective:
+            raise InterviewImportError(
+                f"a {perspective} interview, but script {chosen.id} is for "
+                f"{chosen.perspective}s; leave --script out to use the bundled "
+                f"{perspective} script, or give a {perspective} script"
+            )
+        return chosen
+
     interviews = read_interviews(path)
-    store = store or open_store(db_path)
+    store = store or open_store(db_path, check_schema=True)
     tagger: Tagger | None = None
     prefetch: PrefetchTagger | None = None
     if tagger_mode is not None:
@@ -146,18 +236,19 @@ def import_file(
 
         limit_threads(threads())  # before the model's libraries load
         tagger = prefetch = PrefetchTagger(load_tagger(tagger_mode))
-    kinds = tuple(script.redact if redact is None else redact)
     result = ImportResult()
     for number, data in _progress(interviews, progress):
         if prefetch is not None and (number - 1) % PREFETCH_INTERVIEWS == 0:
             ahead = interviews[number - 1 : number - 1 + PREFETCH_INTERVIEWS]
-            prefetch.prefetch(_free_texts(ahead, kinds))
+            prefetch.prefetch(_free_texts(ahead, script_for, redact))
         try:
+            check_interview(data)
+            script = script_for(data)
             session = run_interview(store, script, data, tagger, redact)
         except InterviewImportError as exc:
             result.errors.append(f"interview {number}: {exc}")
             if exc.session_id:
-                result.session_ids.append(exc.session_id)
+                result.failed_ids.append(exc.session_id)
             result.answers += exc.answers
             continue
         result.session_ids.append(session.id)
@@ -202,19 +293,30 @@ class PrefetchTagger:
         return [self._ready[t] for t in texts]
 
 
-def _free_texts(interviews: Sequence[dict[str, Any]], kinds: Sequence[str]) -> list[str]:
-    """Every string answer of these interviews, as the engine will store it."""
-    from cjm_interview.answers import clean_text
-    from cjm_interview.privacy import redact
+def _free_texts(
+    interviews: Sequence[Any],
+    script_for: Callable[[dict[str, Any]], Script],
+    redact: Sequence[str] | None,
+) -> list[str]:
+    """Every string answer of these interviews, as the engine will store it.
+
+    Interviews the import will refuse are left out: their texts never reach the tagger.
+    """
+    from cjm_interview.privacy import redact as redacted
 
     texts = []
     for data in interviews:
-        answers = data.get("answers")
-        stack: list[Any] = [answers] if isinstance(answers, dict) else []
+        try:
+            check_interview(data)
+            script = script_for(data)
+        except InterviewImportError:
+            continue
+        kinds = tuple(script.redact if redact is None else redact)
+        stack: list[Any] = [data["answers"]]
         while stack:  # no recursion: a file may nest deeply
             value = stack.pop()
             if isinstance(value, str):
-                texts.append(clean_text(redact(value, kinds) if kinds else value))
+                texts.append(clean_text(redacted(value, kinds) if kinds else value))
             elif isinstance(value, list):
                 stack.extend(reversed(value))
             elif isinstance(value, dict):
@@ -270,10 +372,15 @@ def run_interview(
     redact: Sequence[str] | None = None,
 ) -> InterviewSession:
     """Drive one interview through the engine and store from its answers."""
+    check_interview(data)
     answers = data["answers"]
     _check_known(script, answers)
     info = session_info(data.get("session", {}), script)
-    session = InterviewSession.start(store, script, info, tagger=tagger, redact=redact)
+    # Without a tagger, conditions that read tags are still decided: the lexicon
+    # tagger (no model) tags just the answers they read.
+    session = InterviewSession.start(
+        store, script, info, tagger=tagger, redact=redact, expect_tags=True
+    )
     engine = session.engine
     guard = 0
     while True:
@@ -284,9 +391,14 @@ def run_interview(
         if state is None:
             break
         if isinstance(state, AwaitingTags):
-            session.tag(list(state.keys))
+            if session.tagger is not None:
+                session.tag(list(state.keys))
+            else:
+                _tag_for_conditions(session, state.keys)
             continue
         raw = _answer_for(engine, state, answers)
+        if raw is not _MISSING:
+            raw = _checked(state.question, raw, script, session.id, len(engine.answers))
         result = session.skip() if raw is _MISSING else session.submit(raw)
         if isinstance(result, Rejected):
             where = state.question.id
@@ -303,6 +415,64 @@ def run_interview(
 
 
 _MISSING = object()
+
+
+def _tag_for_conditions(session: InterviewSession, keys: Sequence[AnswerKey]) -> None:
+    from cjm_interview.nlp.lexicon import LexiconTagger
+
+    lexicon = LexiconTagger()
+    for key in keys:
+        answer = session.engine.answers[key]
+        if answer.skipped or not answer.raw.strip():
+            session.engine.set_tags(key, ())
+        else:
+            session.apply_tags(key, lexicon.tag_batch([answer.raw])[0])
+
+
+def _checked(question: Question, raw: Any, script: Script, session_id: str, answers: int) -> Any:
+    """The answer as the engine takes it, or InterviewImportError for a value of the wrong kind."""
+    where = question.id
+
+    def refuse(message: str) -> InterviewImportError:
+        return InterviewImportError(f"{where}: {message}", session_id, answers)
+
+    if isinstance(raw, dict):
+        raise refuse("an object where an answer belongs")
+    multi = question.type in (QuestionType.MULTI_CHOICE, QuestionType.TOUCHPOINTS)
+    if isinstance(raw, list):
+        if not multi:
+            raise refuse("a list where one answer belongs")
+        if any(isinstance(item, dict | list) for item in raw):
+            raise refuse("a list of lists or objects where options belong")
+    if question.type is QuestionType.TOUCHPOINTS:
+        return _channels(raw, script, refuse)
+    return raw
+
+
+def _channels(raw: Any, script: Script, refuse: Any) -> list[str]:
+    """Channel ids from ids, labels or the taxonomy's aliases; anything else is refused."""
+    from cjm_interview.taxonomy import default_taxonomy
+
+    parts = raw if isinstance(raw, list) else re.split(r"[,;\n]", str(raw))
+    names = [clean_text(str(p)).strip() for p in parts if clean_text(str(p)).strip()]
+    by_name = {alias: tp for alias, tp in default_taxonomy().aliases.items()}
+    for touchpoint in script.touchpoints:
+        by_name[touchpoint.id.lower()] = touchpoint.id
+        by_name[touchpoint.label.lower()] = touchpoint.id
+    ids: list[str] = []
+    for name in names:
+        found = by_name.get(name.lower())
+        if found is None and name.lower().startswith("other:") and name[6:].strip():
+            found = f"other: {name[6:].strip()}"
+        if found is None:
+            valid = ", ".join(t.id for t in script.touchpoints)
+            raise refuse(
+                f"unknown channel {_shown(name)} (valid: {valid}; their labels and the "
+                'aliases in models/taxonomy.yaml are accepted, or "other: ..." for another)'
+            )
+        if found not in ids:
+            ids.append(found)
+    return ids
 
 
 def _check_known(script: Script, answers: dict[str, Any]) -> None:

@@ -10,6 +10,15 @@ script id and version are reported. Every merged session records the file
 and device it came from (``session_sources``), and researchers' edits of the
 composite map's step groups travel too.
 
+Files from elsewhere are not trusted: the output's schema is always built by
+the project's own migrations, every input's schema is checked against what
+those migrations build (``store/check.py``) before anything is read, and only
+the rows of known tables are copied, column by column.
+
+Erased sessions stay erased: a file's tombstones (``erased_sessions``) travel
+with it, a session erased in any merged file is taken from none, and one
+already in the output is erased there too.
+
 Each input is attached to the output and copied with a few ``INSERT ...
 SELECT`` statements in one transaction, so 10,000 sessions merge in seconds
 and a failed input leaves the output as it was.
@@ -18,12 +27,16 @@ and a failed input leaves the output as it was.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from cjm_interview.errors import CjmError
 from cjm_interview.store import Store, utc_now
+from cjm_interview.store.check import applied_migrations, check_schema
+from cjm_interview.store.db import Purge, fsync_path
 from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 _SESSION_COLUMNS = (
@@ -94,6 +107,11 @@ class MergeReport:
     skipped: dict[str, int] = field(default_factory=dict)
     replaced: dict[str, int] = field(default_factory=dict)
     edits: dict[str, int] = field(default_factory=dict)
+    erased: dict[str, int] = field(default_factory=dict)
+    """Sessions of each input left out because they were erased (here or in any input)."""
+    erased_here: int = 0
+    """Sessions already in the output erased because an input's tombstone says so."""
+    purge: Purge | None = None
     scripts: set[str] = field(default_factory=set)
     conflicts: list[str] = field(default_factory=list)
     """Scripts published twice under one id and version with different texts."""
@@ -107,7 +125,16 @@ class MergeReport:
             )
             if self.edits.get(source):
                 line += f", {self.edits[source]} step-group edit(s)"
+            if self.erased.get(source):
+                line += f", {self.erased[source]} skipped because they were erased"
             lines.append(line)
+        if self.erased_here:
+            lines.append(
+                f"  Erased from {self.out}: {self.erased_here} session(s) that were erased "
+                "on another device"
+            )
+        if self.purge is not None and not self.purge.done:
+            lines.append(f"  Warning: {self.purge.describe(self.out)}.")
         if len(self.scripts) > 1:
             lines.append(
                 f"  Scripts: {', '.join(sorted(self.scripts))}. Sessions keep their own script; "
@@ -135,72 +162,74 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     inputs = list(unique.values())
     for source in inputs:
         _check_input(source)
-    # Into a new file, the first input is copied whole, page by page (SQLite's
-    # backup), which is much faster than row by row and amounts to the same.
-    copied = None
-    if inputs and not out.exists():
-        _copy_whole(inputs[0], out)
-        copied = inputs[0]
-    target = Store(out)
+    if out.exists() or os.path.islink(out):
+        report = _merge_into(out, inputs, fresh=False)
+    else:
+        # A new study is built under a temporary name and moved in place when
+        # whole: a failed or killed merge leaves no half study behind.
+        building = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.merging")
+        try:
+            report = _merge_into(building, inputs, fresh=True)
+            report.out = out
+            fsync_path(building)
+            try:
+                os.link(building, out)
+            except FileExistsError:
+                raise CjmError(
+                    f"{out} was created by another program during the merge",
+                    "Merge again into a new file.",
+                ) from None
+            fsync_path(out.parent)
+        finally:
+            for leftover in (building, *(Path(f"{building}{s}") for s in ("-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
+    return report
+
+
+def _merge_into(out: Path, inputs: list[Path], fresh: bool) -> MergeReport:
+    # The output is built by the migrations, never copied from an input.
+    target = Store(out, check_schema=True)
     report = MergeReport(out)
+    conn = target.conn
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
+    conn.execute("PRAGMA secure_delete = ON")  # erased or replaced rows leave no text
     # Bulk copies go straight into the file: in WAL mode every page would be
     # written twice (log, then checkpoint). Only possible while no one else has
     # the file open; otherwise the merge simply stays in WAL mode.
-    wal = _leave_wal(target.conn)
-    target.conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
+    wal = _leave_wal(conn)
+    rebuild: list[str] = []
+    if fresh:
+        # Nobody else can see a file being built: no journal, and the indexes
+        # that only reading needs are built once at the end (much faster than
+        # row by row); the file is synced before it is moved in place.
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        rebuild = _drop_bulk_indexes(conn)
     try:
         for source in inputs:
-            if source is copied:
-                _record_copy(target, source, report)
-            else:
-                _merge_one(target, source, report)
+            _merge_one(target, source, report)
+        for sql in rebuild:
+            conn.execute(sql)
+        if report.erased_here:
+            report.purge = target.purge()
     finally:
-        if wal:
+        if wal or fresh:
             with contextlib.suppress(sqlite3.Error):
-                target.conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA journal_mode = WAL")
         target.close()
     return report
 
 
-def _copy_whole(source: Path, out: Path) -> None:
-    try:
-        origin = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            copy = sqlite3.connect(out)
-            try:
-                origin.backup(copy)
-            finally:
-                copy.close()
-        finally:
-            origin.close()
-    except sqlite3.Error as exc:
-        with contextlib.suppress(OSError):
-            out.unlink()
-        raise CjmError(f"cannot copy {source} into {out} ({exc})") from None
-
-
-def _record_copy(target: Store, source: Path, report: MergeReport) -> None:
-    """Report and provenance of the input that was copied whole into the new file."""
-    name = str(source)
-    conn = target.conn
-    now = utc_now()
-
-    def action(c: sqlite3.Connection) -> tuple[int, int]:
-        c.execute(
-            "INSERT OR REPLACE INTO session_sources (session_id, source_file, device, merged_at) "
-            "SELECT id, ?, coalesce(device, kiosk, ''), ? FROM sessions",
-            (str(source.resolve()), now),
-        )
-        sessions = c.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        edits = c.execute("SELECT count(*) FROM step_group_edits").fetchone()[0]
-        return sessions, edits
-
-    sessions, edits = target.write(action)
-    report.added[name], report.skipped[name], report.replaced[name] = sessions, 0, 0
-    report.edits[name] = edits
-    for script_id, version in conn.execute("SELECT DISTINCT script_id, version FROM scripts"):
-        report.scripts.add(f"{script_id} v{version}")
-    _conflicts(conn, report)
+def _drop_bulk_indexes(conn: sqlite3.Connection) -> list[str]:
+    """Drop the answers' and tags' secondary indexes; returns the SQL that rebuilds them."""
+    rows = conn.execute(
+        "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        "AND tbl_name IN ('answers', 'tags')"
+    ).fetchall()
+    for name, _ in rows:
+        conn.execute(f"DROP INDEX main.[{name}]")
+    return [sql for _, sql in rows]
 
 
 def _conflicts(conn: sqlite3.Connection, report: MergeReport) -> None:
@@ -237,20 +266,21 @@ def _check_input(source: Path) -> None:
             tables = {
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
+            if app_id not in (0, APPLICATION_ID) or (app_id == 0 and "sessions" not in tables):
+                raise CjmError(
+                    f"{source} is not an interview database", "Give the .db files written by cjm."
+                )
+            if version > SCHEMA_VERSION:
+                raise CjmError(
+                    f"{source} was written by a newer cjm-interview (schema {version}, "
+                    f"this one knows {SCHEMA_VERSION})",
+                    "Upgrade cjm-interview on this machine, then merge again.",
+                )
+            check_schema(conn, source, version or len(applied_migrations(conn) or []))
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise CjmError(f"{source}: not a readable SQLite database ({exc})") from None
-    if app_id not in (0, APPLICATION_ID) or not {"sessions", "answers", "scripts"} <= tables:
-        raise CjmError(
-            f"{source} is not an interview database", "Give the .db files written by cjm."
-        )
-    if version > SCHEMA_VERSION:
-        raise CjmError(
-            f"{source} was written by a newer cjm-interview (schema {version}, "
-            f"this one knows {SCHEMA_VERSION})",
-            "Upgrade cjm-interview on this machine, then merge again.",
-        )
 
 
 def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
@@ -261,15 +291,21 @@ def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
         src_tables = {
             r[0] for r in conn.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")
         }
-        counts = target.write(lambda c: _copy(c, source, src_tables, report))
+        counts = target.write(lambda c: _copy(target, c, source, src_tables, report))
     finally:
         conn.execute("DETACH DATABASE src")
-    report.added[name], report.skipped[name], report.replaced[name], report.edits[name] = counts
+    report.added[name], report.skipped[name], report.replaced[name], report.edits[name] = counts[:4]
+    report.erased[name] = counts[4]
+    report.erased_here += counts[5]
 
 
 def _copy(
-    conn: sqlite3.Connection, source: Path, src_tables: set[str], report: MergeReport
-) -> tuple[int, int, int, int]:
+    target: Store,
+    conn: sqlite3.Connection,
+    source: Path,
+    src_tables: set[str],
+    report: MergeReport,
+) -> tuple[int, int, int, int, int, int]:
     now = utc_now()
     conn.execute(
         "INSERT OR IGNORE INTO main.scripts (sha256, script_id, version, title, perspective, "
@@ -280,15 +316,38 @@ def _copy(
         report.scripts.add(f"{script_id} v{version}")
     _conflicts(conn, report)
 
+    # Tombstones travel first: a session erased anywhere is taken from no file.
+    erased_here = 0
+    if "erased_sessions" in src_tables:
+        conn.execute(
+            "INSERT OR IGNORE INTO main.erased_sessions (session_id, erased_at) "
+            "SELECT session_id, erased_at FROM src.erased_sessions"
+        )
+        doomed = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM main.sessions "
+                "WHERE id IN (SELECT session_id FROM src.erased_sessions)"
+            )
+        ]
+        if doomed:
+            target.erase_in(conn, doomed)
+            erased_here = len(doomed)
+    erased = conn.execute(
+        "SELECT count(*) FROM src.sessions "
+        "WHERE id IN (SELECT session_id FROM main.erased_sessions)"
+    ).fetchone()[0]
+
     # Which sessions to take: new ones, and newer copies of ones already here.
     conn.execute("DROP TABLE IF EXISTS temp.merge_pick")
     conn.execute("CREATE TEMP TABLE merge_pick (id TEXT PRIMARY KEY, replaces INTEGER)")
     conn.execute(
         "INSERT INTO temp.merge_pick SELECT s.id, m.id IS NOT NULL FROM src.sessions s "
         "LEFT JOIN main.sessions m ON m.id = s.id "
-        "WHERE m.id IS NULL OR coalesce(m.updated_at, '') < coalesce(s.updated_at, '')"
+        "WHERE (m.id IS NULL OR coalesce(m.updated_at, '') < coalesce(s.updated_at, '')) "
+        "AND s.id NOT IN (SELECT session_id FROM main.erased_sessions)"
     )
-    total = conn.execute("SELECT count(*) FROM src.sessions").fetchone()[0]
+    total = conn.execute("SELECT count(*) FROM src.sessions").fetchone()[0] - erased
     replaced = conn.execute("SELECT count(*) FROM temp.merge_pick WHERE replaces").fetchone()[0]
     added = conn.execute("SELECT count(*) FROM temp.merge_pick WHERE NOT replaces").fetchone()[0]
 
@@ -393,7 +452,7 @@ def _copy(
             "ORDER BY x.id"
         ).rowcount
     conn.execute("DROP TABLE temp.merge_pick")
-    return added, total - added - replaced, replaced, edits
+    return added, total - added - replaced, replaced, edits, erased, erased_here
 
 
 def _prefixed(alias: str, columns: tuple[str, ...]) -> str:

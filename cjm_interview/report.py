@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from cjm_interview.answers import clean_text
+from cjm_interview.printable import clean_field
 
 
 def print_session(detail: dict[str, Any], console: Console | None = None) -> None:
@@ -33,7 +33,7 @@ def print_session(detail: dict[str, Any], console: Console | None = None) -> Non
     ):
         value = detail.get(field)
         if value not in (None, ""):
-            head.add_row(f"[bold]{field}[/]", escape(clean_text(str(value))))
+            head.add_row(Text(field, style="bold"), Text(clean_field(value)))
     console.print(head)
     table = Table(show_lines=False, expand=True)
     table.add_column("step", justify="right", width=4)
@@ -43,19 +43,25 @@ def print_session(detail: dict[str, Any], console: Console | None = None) -> Non
     for answer in detail["answers"]:
         if answer["question_id"].endswith("#order"):
             continue
-        text = (
-            "[dim]skipped[/]" if answer["skipped"] else escape(clean_text(answer["raw_text"] or ""))
-        )
+        if answer["skipped"]:
+            text = Text("skipped", style="dim")
+        else:
+            text = Text(clean_field(answer["raw_text"], one_line=False))
         if answer["revision"] > 1:
-            text += f" [dim](revision {answer['revision']})[/]"
+            text.append(f" (revision {answer['revision']})", style="dim")
         tags = ", ".join(
             f"{t['kind']}:{t['label']}" + (f" {t['score']:.1f}" if t["kind"] == "grade" else "")
             for t in answer["tags"]
         )
-        table.add_row(str(answer["step"] or ""), answer["question_id"], text, escape(tags))
+        table.add_row(
+            str(answer["step"] or ""),
+            Text(clean_field(answer["question_id"])),
+            text,
+            Text(clean_field(tags)),
+        )
     console.print(table)
     for note in detail.get("notes", []):
         where = f" ({note['question_id']}, step {note['step']})" if note["question_id"] else ""
-        console.print(
-            f"[italic]Note by {escape(note['author'] or '?')}{where}:[/] {escape(note['text'])}"
-        )
+        line = Text(f"Note by {clean_field(note['author'] or '?')}{clean_field(where)}:", "italic")
+        line.append(" " + clean_field(note["text"], one_line=False))
+        console.print(line)

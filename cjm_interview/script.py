@@ -28,6 +28,7 @@ from cjm_interview.domain import (
     Touchpoint,
 )
 from cjm_interview.errors import CjmError
+from cjm_interview.files import InputFileError, read_limited
 
 MAX_SCRIPT_BYTES = 2_000_000
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -63,8 +64,42 @@ class _Node(dict[str, Any]):
     key_lines: dict[str, int]
 
 
+# Anchors and merge keys (``<<: *a``) let a small file expand to billions of
+# entries; a script needs few of them, so their use is bounded.
+MAX_ALIASES = 1_000
+MAX_MERGED_KEYS = 20_000
+
+
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader (no arbitrary objects) that records line numbers."""
+    """SafeLoader (no arbitrary objects) that records line numbers and bounds aliases."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+        self.merged_keys = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_ALIASES:,} aliases (*name)", mark
+                )
+        return super().compose_node(parent, index)
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        merges = any(key.tag == "tag:yaml.org,2002:merge" for key, _ in node.value)
+        super().flatten_mapping(node)
+        if merges:
+            self.merged_keys += len(node.value)
+            if self.merged_keys > MAX_MERGED_KEYS:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"merge keys (<<) expand to more than {MAX_MERGED_KEYS:,} entries",
+                    node.start_mark,
+                )
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
@@ -104,18 +139,12 @@ def load_script(
     path: str | Path, extra_touchpoints: tuple[Touchpoint, ...] | None = None
 ) -> Script:
     """Read and validate a script file; raise ScriptError listing every problem."""
-    path = Path(path)
     shown = str(path)
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ScriptError([Problem(shown, 0, "no such file")]) from None
-    except IsADirectoryError:
-        raise ScriptError([Problem(shown, 0, "is a folder, not a script file")]) from None
-    except OSError as exc:
-        raise ScriptError([Problem(shown, 0, f"cannot read: {exc.strerror}")]) from None
-    if len(raw) > MAX_SCRIPT_BYTES:
-        raise ScriptError([Problem(shown, 1, "file is too large to be an interview script")])
+        raw = read_limited(path, MAX_SCRIPT_BYTES, "script file")
+    except InputFileError as exc:
+        message = str(exc).removeprefix(f"{shown}: ")
+        raise ScriptError([Problem(shown, 0, message)]) from None
     return parse_script(raw, shown, extra_touchpoints)
 
 
@@ -126,6 +155,9 @@ def parse_script(
 ) -> Script:
     """Validate script text (YAML) into a Script."""
     data_bytes = raw.encode("utf-8", "surrogatepass") if isinstance(raw, str) else raw
+    # The same limits wherever a script is parsed: files, and copies kept in databases.
+    if len(data_bytes) > MAX_SCRIPT_BYTES:
+        raise ScriptError([Problem(path, 1, "file is too large to be an interview script")])
     try:
         text = data_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -139,9 +171,12 @@ def parse_script(
         reason = exc.problem or exc.context or "invalid YAML"
         raise ScriptError([Problem(path, line, f"invalid YAML: {reason}")]) from None
     except yaml.YAMLError as exc:
-        raise ScriptError([Problem(path, 1, f"invalid YAML: {exc}")]) from None
+        reason = (str(exc).splitlines() or ["unreadable"])[0]  # one line, without the excerpt
+        raise ScriptError([Problem(path, 1, f"invalid YAML: {reason}")]) from None
     except RecursionError:
         raise ScriptError([Problem(path, 1, "invalid YAML: nested too deeply")]) from None
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit)
+        raise ScriptError([Problem(path, 1, "invalid YAML: a number is too long")]) from None
     sha = hashlib.sha256(data_bytes).hexdigest()
     builder = _Builder(path, extra_touchpoints)
     script = builder.build(data, sha)

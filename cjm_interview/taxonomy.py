@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +26,8 @@ class Taxonomy:
 
     touchpoints: tuple[Touchpoint, ...]
     emotions: tuple[Emotion, ...]
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Other words for a channel (lower case) -> its id."""
 
     @property
     def touchpoint_ids(self) -> tuple[str, ...]:
@@ -60,4 +62,9 @@ def _read(path: Path) -> Taxonomy:
     emotions = tuple(
         Emotion(str(e["id"]), str(e.get("description", ""))) for e in data.get("emotions", [])
     )
-    return Taxonomy(touchpoints, emotions)
+    aliases = {
+        str(alias).strip().lower(): str(t["id"])
+        for t in data.get("touchpoints", [])
+        for alias in t.get("aliases") or ()
+    }
+    return Taxonomy(touchpoints, emotions, aliases)

@@ -85,3 +85,42 @@ def store(tmp_path: Path) -> Store:
     db = Store(tmp_path / "study.db")
     yield db
     db.close()
+
+
+def downgrade(path: Path, version: int) -> None:
+    """Turn a database into what an older release (schema ``version``) would have written.
+
+    A file is built by the first ``version`` migrations and the rows of ``path``
+    copied into the columns it has: a faithful old file, not an edited new one.
+    """
+    import sqlite3
+
+    from sqlite_utils import Database
+
+    from cjm_interview.store.migrations import migrations
+    from cjm_interview.store.schema import APPLICATION_ID
+
+    old = path.with_name(path.name + ".old")
+    names = [m.name for m in migrations._migrations]
+    with sqlite3.connect(old) as conn:
+        migrations.apply(Database(conn), stop_before=names[version])
+        conn.execute(f"PRAGMA user_version = {version}")
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("ATTACH DATABASE ? AS new", (str(path),))
+        conn.execute("INSERT INTO erasure_in_progress VALUES ('downgrade')")
+        tables = [
+            r[0]
+            for r in conn.execute("SELECT name FROM main.sqlite_master WHERE type = 'table'")
+            if r[0] not in ("_sqlite_migrations", "erasure_in_progress")
+        ]
+        for table in tables:
+            have = {r[1] for r in conn.execute(f"PRAGMA main.table_info([{table}])")}
+            cols = ", ".join(
+                r[1] for r in conn.execute(f"PRAGMA new.table_info([{table}])") if r[1] in have
+            )
+            conn.execute(f"INSERT INTO main.[{table}] ({cols}) SELECT {cols} FROM new.[{table}]")
+        conn.execute("DELETE FROM erasure_in_progress")
+    conn.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    old.rename(path)

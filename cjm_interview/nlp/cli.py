@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, BinaryIO
 
 import click
 
@@ -32,12 +32,31 @@ class BadLine(ValueError):
         self.number = number
 
 
+# Input limits: a line holds one text; texts are cut (with a warning) at
+# MAX_TEXT_CHARS, far more than the model reads; a longer line or a larger
+# input stops with its line number, as a malformed line does.
+MAX_TEXT_CHARS = 10_000
+MAX_LINE_BYTES = 1_000_000
+MAX_INPUT_BYTES = 200_000_000
+_MAX_DIGITS = 30
+
+
+def _number(text: str) -> Any:
+    if len(text) > _MAX_DIGITS:
+        raise ValueError("a number of more than 30 digits")
+    return float(text) if any(c in text for c in ".eE") else int(text)
+
+
 def parse_line(number: int, line: str) -> tuple[str, str]:
     """The id and text of one input line, or BadLine saying what is wrong."""
     try:
-        item = json.loads(line)
+        item = json.loads(line, parse_int=_number, parse_float=_number)
     except json.JSONDecodeError as exc:
         raise BadLine(number, f"invalid JSON ({exc.msg}, column {exc.colno})") from None
+    except RecursionError:
+        raise BadLine(number, "JSON nested too deeply") from None
+    except ValueError as exc:
+        raise BadLine(number, str(exc)) from None
     if not isinstance(item, dict):
         raise BadLine(number, 'expected an object like {"id": "1", "text": "..."}')
     item_id, text = item.get("id"), item.get("text")
@@ -45,7 +64,32 @@ def parse_line(number: int, line: str) -> tuple[str, str]:
         raise BadLine(number, '"id" must be a string')
     if not isinstance(text, str):
         raise BadLine(number, '"text" must be a string')
+    if len(text) > MAX_TEXT_CHARS:
+        click.echo(
+            f"Warning: line {number}: text of {len(text):,} characters cut to {MAX_TEXT_CHARS:,}",
+            err=True,
+        )
+        text = text[:MAX_TEXT_CHARS]
     return item_id, text
+
+
+def read_lines(stream: BinaryIO) -> tuple[list[bytes], BadLine | None]:
+    """Input lines up to the limits; the BadLine that stopped reading, if any."""
+    lines: list[bytes] = []
+    total = 0
+    while True:
+        line = stream.readline(MAX_LINE_BYTES + 1)
+        if not line:
+            return lines, None
+        total += len(line)
+        number = len(lines) + 1
+        if len(line) > MAX_LINE_BYTES:
+            return lines, BadLine(number, f"longer than {MAX_LINE_BYTES:,} bytes")
+        if total > MAX_INPUT_BYTES:
+            return lines, BadLine(
+                number, f"input larger than {MAX_INPUT_BYTES // 1_000_000} MB: split it"
+            )
+        lines.append(line.rstrip(b"\r\n"))
 
 
 def _batches(lines: list[bytes]) -> Iterator[tuple[list[tuple[str, str]], BadLine | None]]:
@@ -117,7 +161,7 @@ def _tag_jsonl(fallback: bool) -> int:
 
     from cjm_interview.answers import clean_text
 
-    lines = sys.stdin.buffer.read().splitlines()
+    lines, stopped = read_lines(sys.stdin.buffer)
     out = sys.stdout
     tagger = _tagger(fallback)
     console = Console(stderr=True)
@@ -134,6 +178,9 @@ def _tag_jsonl(fallback: bool) -> int:
             if error is not None:
                 click.echo(f"Error: {error}", err=True)
                 return 2
+    if stopped is not None:
+        click.echo(f"Error: {stopped}", err=True)
+        return 2
     return 0
 
 
@@ -206,12 +253,10 @@ def _request(raw: bytes) -> tuple[str, list[str]] | str:
 
 
 def _dumps(item: dict[str, Any]) -> str:
-    line = json.dumps(item, ensure_ascii=False)
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:  # an id with lone surrogates: escape it
-        line = json.dumps(item)
-    return line
+    from cjm_interview.printable import safe_json
+
+    # Ids are echoed: C1 controls, bidi marks and lone surrogates are escaped.
+    return safe_json(item)
 
 
 @click.group()

@@ -59,19 +59,57 @@ class StoredAnswer:
 
 
 def open_store(
-    path: str | Path | None = None, must_exist: bool = False, clock: Callable[[], str] = utc_now
+    path: str | Path | None = None,
+    must_exist: bool = False,
+    clock: Callable[[], str] = utc_now,
+    check_schema: bool | None = None,
 ) -> Store:
-    """Open (and create or migrate) a database, turning SQLite failures into clear errors."""
+    """Open (and create or migrate) a database, turning SQLite failures into clear errors.
+
+    ``check_schema`` (default: when the file must exist, i.e. it is read, not
+    recorded into) compares the file's schema with what the migrations build.
+    """
     return Store(
-        Path(path) if path is not None else default_db(), must_exist=must_exist, clock=clock
+        Path(path) if path is not None else default_db(),
+        must_exist=must_exist,
+        clock=clock,
+        check_schema=check_schema,
     )
+
+
+@dataclass(frozen=True)
+class Purge:
+    """Whether erased text is gone from the file and its write-ahead log."""
+
+    done: bool
+    wal_bytes: int
+    free_pages: int
+
+    def describe(self, path: Path) -> str:
+        """One sentence for the person who asked for the erasure."""
+        if self.done:
+            return "database vacuumed: no erased text is left in the file or its log"
+        left = []
+        if self.wal_bytes:
+            left.append(f"{path}-wal ({self.wal_bytes:,} bytes)")
+        left.append(f"old pages of {path}")
+        return (
+            "NOT yet purged: another program is reading the database, so erased text is "
+            f"still in {' and '.join(left)}. Close every program using the file, then run "
+            f"`cjm db purge --db {path}` (`cjm db check --db {path}` tells whether anything "
+            "is left)"
+        )
 
 
 class Store:
     """One study database."""
 
     def __init__(
-        self, path: str | Path, must_exist: bool = False, clock: Callable[[], str] = utc_now
+        self,
+        path: str | Path,
+        must_exist: bool = False,
+        clock: Callable[[], str] = utc_now,
+        check_schema: bool | None = None,
     ) -> None:
         path = Path(path)
         self.path = path
@@ -97,6 +135,11 @@ class Store:
                 raise StoreError(f"{path} is a folder, not a database file")
             if not path.exists() and not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
+            _refuse_links(path)
+            if not path.exists():
+                create_database(path)
+        self.check_schema = must_exist if check_schema is None else check_schema
+        """Compare the file's schema with the migrations' before using it."""
         self.read_only = self._cannot_write()
         """True when the file cannot be written (answers cannot be saved)."""
         try:
@@ -125,6 +168,9 @@ class Store:
         app_id = conn.execute("PRAGMA application_id").fetchone()[0]
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if str(self.path) != ":memory:" and app_id == 0 and version == 0 and _half_built(conn):
+            self._rebuild_half_built()
+            return
         if app_id not in (0, APPLICATION_ID) or (
             app_id == 0 and tables and "sessions" not in tables
         ):
@@ -138,6 +184,11 @@ class Store:
                 f"(schema {version}, this version knows {SCHEMA_VERSION})",
                 "Upgrade cjm-interview to open it; the file was not changed.",
             )
+        if self.check_schema and tables:
+            from cjm_interview.store.check import applied_migrations, check_schema
+
+            known = version or len(applied_migrations(conn) or [])
+            check_schema(conn, self.path, known)
         if self.read_only:
             if version < SCHEMA_VERSION:
                 raise StoreError(
@@ -151,6 +202,22 @@ class Store:
         conn.execute("PRAGMA synchronous = FULL")
         if version < SCHEMA_VERSION:
             self._retry(lambda: self._migrate())
+
+    def _rebuild_half_built(self) -> None:
+        # A creation interrupted by an older release left a file with the
+        # migrations' bookkeeping and no data: build it again, whole.
+        if self.read_only:
+            raise StoreError(
+                f"{self.path} holds only the start of a database (its creation was "
+                "interrupted) and no answers",
+                "Delete it, or make it writable so that it can be built again.",
+            )
+        self.conn.close()
+        create_database(self.path, replace=True)
+        self.conn = sqlite3.connect(
+            str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+        )
+        self._prepare()
 
     def _cannot_write(self) -> bool:
         if str(self.path) == ":memory:" or not self.path.exists():
@@ -824,53 +891,102 @@ class Store:
 
     # ------------------------------------------------------------ erasure
     def delete_session(self, session_id: str) -> dict[str, int]:
-        """Right to erasure: remove everything recorded in a session, then VACUUM."""
+        """Right to erasure: remove everything recorded in a session and leave a tombstone.
 
-        def action(conn: sqlite3.Connection) -> dict[str, int]:
+        Answers and their revisions, tags, embeddings, notes, audit entries,
+        provenance, and the participant's phrasings in researchers' map edits go;
+        a tombstone (the uuid and when) keeps the session out of later merges.
+        Call ``purge`` afterwards so no erased text is left in free pages or the log.
+        """
+        self.conn.execute("PRAGMA secure_delete = ON")  # freed cells are zeroed, not kept
+        counts: dict[str, int] = self.write(lambda conn: self.erase_in(conn, [session_id]))
+        return counts
+
+    def erase_in(self, conn: sqlite3.Connection, session_ids: Sequence[str]) -> dict[str, int]:
+        """Erase sessions inside the caller's transaction; counts of what went."""
+        counts = dict.fromkeys(
+            ("answers", "tags", "embeddings", "notes", "audit entries", "map phrasings"), 0
+        )
+        now = self.clock()
+        for session_id in session_ids:
             answer_ids = "SELECT id FROM answers WHERE session_id = ?"
-            counts = {}
-            counts["tags"] = conn.execute(
+            texts = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT raw_text FROM answers WHERE session_id = ? AND raw_text IS NOT NULL",
+                    (session_id,),
+                )
+            ]
+            counts["tags"] += conn.execute(
                 f"DELETE FROM tags WHERE answer_id IN ({answer_ids})", (session_id,)
             ).rowcount
-            counts["embeddings"] = conn.execute(
+            counts["embeddings"] += conn.execute(
                 f"DELETE FROM embeddings WHERE answer_id IN ({answer_ids})", (session_id,)
             ).rowcount
-            counts["answers"] = conn.execute(
+            counts["answers"] += conn.execute(
                 "DELETE FROM answers WHERE session_id = ?", (session_id,)
             ).rowcount
-            counts["notes"] = conn.execute(
+            counts["notes"] += conn.execute(
                 "DELETE FROM notes WHERE session_id = ?", (session_id,)
             ).rowcount
             conn.execute("INSERT INTO erasure_in_progress (session_id) VALUES (?)", (session_id,))
-            counts["audit entries"] = conn.execute(
+            counts["audit entries"] += conn.execute(
                 "DELETE FROM audit_log WHERE session_id = ?", (session_id,)
             ).rowcount
             conn.execute("DELETE FROM erasure_in_progress WHERE session_id = ?", (session_id,))
+            # Rows that point at the session go before it (foreign keys).
+            conn.execute("DELETE FROM session_sources WHERE session_id = ?", (session_id,))
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-            for table in self._extra_session_tables(conn):
-                conn.execute(f"DELETE FROM [{table}] WHERE session_id = ?", (session_id,))
+            counts["map phrasings"] += _scrub_edits(conn, texts)
+            conn.execute(
+                "INSERT OR IGNORE INTO erased_sessions (session_id, erased_at) VALUES (?, ?)",
+                (session_id, now),
+            )
             # The erasure itself is logged, without any of the participant's data.
-            self._audit(conn, None, "", "session.erase", new_value=session_id)
-            return counts
-
-        counts: dict[str, int] = self.write(action)
-        # VACUUM rewrites the file so erased text is not left in free pages.
-        self._retry(lambda: self.conn.execute("VACUUM"))
-        self._retry(lambda: self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)"))
+            self._audit(conn, None, "", "session.erase", new_value=session_id, at=now)
         return counts
 
-    @staticmethod
-    def _extra_session_tables(conn: sqlite3.Connection) -> list[str]:
-        # Tables added by later migrations (merging, step groups) that hold session rows.
-        core = {"sessions", "answers", "notes", "audit_log", "erasure_in_progress"}
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    def erased_sessions(self) -> set[str]:
+        """Uuids of the sessions erased from this file (or from a file merged into it)."""
+        return {r[0] for r in self.conn.execute("SELECT session_id FROM erased_sessions")}
+
+    def purge(self) -> Purge:
+        """Rewrite the file (VACUUM) and empty its log, so erased text is nowhere on disk.
+
+        Another connection's open read keeps old pages in the log and the file:
+        then ``done`` is False and nothing is claimed.
+        """
+        self.conn.execute("PRAGMA secure_delete = ON")
+        self._retry(lambda: self.conn.execute("VACUUM"))
+        return self.purge_state()
+
+    def purge_state(self) -> Purge:
+        """Checkpoint and truncate the log; report whether anything erased can be left."""
+        busy, log, done = self._retry(
+            lambda: self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        )
+        free = int(self.conn.execute("PRAGMA freelist_count").fetchone()[0])
+        wal = Path(f"{self.path}-wal")
+        wal_bytes = wal.stat().st_size if str(self.path) != ":memory:" and wal.exists() else 0
+        purged = not busy and log in (0, -1) and done in (0, -1) and wal_bytes == 0 and free == 0
+        return Purge(purged, wal_bytes, free)
+
+    def erasure_leftovers(self) -> list[str]:
+        """Rows that still name an erased session, table by table (empty when none)."""
         found = []
-        for table in tables:
-            if table in core or table.startswith(("sqlite_", "_")):
-                continue
-            cols = {r[1] for r in conn.execute(f"PRAGMA table_info([{table}])")}
-            if "session_id" in cols:
-                found.append(table)
+        for table, column in (
+            ("sessions", "id"),
+            ("answers", "session_id"),
+            ("notes", "session_id"),
+            ("audit_log", "session_id"),
+            ("session_sources", "session_id"),
+        ):
+            n = self.conn.execute(
+                f"SELECT count(*) FROM {table} WHERE {column} IN "
+                "(SELECT session_id FROM erased_sessions)"
+            ).fetchone()[0]
+            if n:
+                found.append(f"{n} row(s) in {table}")
         return found
 
 
@@ -891,6 +1007,173 @@ def wait_for_write_lock(path: Path, seconds: float) -> bool:
         return False
     finally:
         conn.close()
+
+
+def _scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
+    """Remove a participant's phrasings from researchers' map edits (anchors and keys).
+
+    A phrasing someone else in the study also used stays: it is no longer only theirs.
+    """
+    edits = conn.execute(
+        "SELECT id, group_key, target_key, anchor, target_anchor FROM step_group_edits"
+    ).fetchall()
+    if not edits or not texts:
+        return 0
+    from cjm_interview.map.labels import normalise, slug
+
+    theirs = {normalise(t) for t in texts} - {""}
+    anchored = set()
+    for row in edits:
+        for anchor in row[3:]:
+            anchored.update(_phrasings(anchor))
+    keys = {slug(p): p for p in theirs}
+    candidates = (theirs & anchored) | {keys[k] for row in edits for k in row[1:3] if k in keys}
+    if not candidates:
+        return 0
+    for (raw,) in conn.execute("SELECT raw_text FROM answers WHERE raw_text IS NOT NULL"):
+        candidates.discard(normalise(raw))
+        if not candidates:
+            return 0
+    removed = 0
+    for edit_id, group_key, target_key, anchor, target_anchor in edits:
+        new = []
+        for phrasings in (anchor, target_anchor):
+            kept = [p for p in _phrasings(phrasings) if p not in candidates]
+            removed += len(_phrasings(phrasings)) - len(kept)
+            new.append(json.dumps(kept, ensure_ascii=False) if phrasings is not None else None)
+        # A key made from their words is replaced; the edit then finds its group by anchor.
+        group_key = "erased" if keys.get(group_key) in candidates else group_key
+        target_key = "erased" if keys.get(target_key or "") in candidates else target_key
+        conn.execute(
+            "UPDATE step_group_edits SET group_key = ?, target_key = ?, anchor = ?, "
+            "target_anchor = ? WHERE id = ?",
+            (group_key, target_key, new[0], new[1], edit_id),
+        )
+    return removed
+
+
+def _phrasings(anchor: str | None) -> list[str]:
+    try:
+        value = json.loads(anchor) if anchor else []
+    except ValueError:
+        return []
+    return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
+
+
+def _refuse_links(path: Path) -> None:
+    """A database (or its -wal, -shm) that is a symbolic link could write anywhere."""
+    for name in (str(path), f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        if os.path.islink(name):
+            raise StoreError(
+                f"{name} is a symbolic link; cjm writes databases only as real files",
+                "Give the path of the file itself with --db.",
+            )
+
+
+def create_database(path: Path, replace: bool = False) -> None:
+    """Build a new, fully migrated database beside ``path`` and move it in place at once.
+
+    The file is created owner-only (0600; SQLite gives its -wal and -shm the
+    same mode), written and synced under a temporary name, then linked to
+    ``path``: a kill at any point leaves either no database or a whole one.
+    ``replace`` swaps out an existing file (one whose creation was interrupted).
+    """
+    from sqlite_utils import Database
+
+    from cjm_interview.store.migrations import migrations
+
+    folder = path.parent
+    _remove_stale_builds(path)
+    temp = folder / f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.creating"
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        os.close(os.open(temp, flags, 0o600))
+    except OSError as exc:
+        raise StoreError(
+            f"{path}: cannot create the database ({exc.strerror})",
+            "Check the folder's permissions, or use another --db.",
+        ) from None
+    try:
+        conn = sqlite3.connect(str(temp))
+        try:
+            conn.execute("PRAGMA synchronous = FULL")
+            migrations.apply(Database(conn, execute_plugins=False))
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            conn.commit()
+        finally:
+            conn.close()
+        fsync_path(temp)
+        if replace:
+            os.replace(temp, path)
+        else:
+            try:
+                os.link(temp, path)
+            except FileExistsError:
+                pass  # another process created it first: theirs is whole too
+            except OSError:  # a file system without hard links
+                if not path.exists():
+                    os.rename(temp, path)
+        fsync_path(folder)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot create the database ({exc})") from None
+    except OSError as exc:
+        raise StoreError(f"{path}: cannot create the database ({exc.strerror})") from None
+    finally:
+        for leftover in (temp, Path(f"{temp}-journal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder, so that a new name in it is durable) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_stale_builds(path: Path) -> None:
+    # Builds of processes killed during creation: their pid no longer runs.
+    for temp in path.parent.glob(f".{glob_escape(path.name)}.*.creating"):
+        pid = temp.name[len(path.name) + 2 :].split("-", 1)[0]
+        if not pid.isdigit() or _running(int(pid)):
+            continue
+        for leftover in (temp, Path(f"{temp}-journal")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob wildcards taken literally."""
+    return "".join(f"[{c}]" if c in "*?[]" else c for c in name)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _half_built(conn: sqlite3.Connection) -> bool:
+    """A file with no data whose creation stopped part-way (an older release's crash)."""
+    from cjm_interview.store.check import reference_schema
+
+    rows = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
+    tables = {name for kind, name in rows if kind == "table"}
+    if not tables:
+        return not rows
+    if not tables <= set(reference_schema().tables) or "_sqlite_migrations" not in tables:
+        return False
+    return all(
+        conn.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0] == 0
+        for t in tables - {"_sqlite_migrations"}
+    )
 
 
 def _explain(path: Path, exc: sqlite3.Error) -> StoreError:

@@ -270,6 +270,15 @@ def m007_text_vectors(db: Database) -> None:
     )
 
 
+@migrations()
+def m008_erased_sessions(db: Database) -> None:
+    """Tombstones of erased sessions (the uuid and when, nothing else): they travel with
+    merges and keep an erased participant from coming back with a device's copy."""
+    db.table("erased_sessions").create(
+        {"session_id": str, "erased_at": str}, pk="session_id", not_null={"erased_at"}
+    )
+
+
 if len(migrations._migrations) != SCHEMA_VERSION:
     raise AssertionError("store/schema.py SCHEMA_VERSION must equal the number of migrations")
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "migrations"]

@@ -81,6 +81,11 @@ def interview(
     from cjm_interview.tui.tagging import plan_for_mode
 
     script = _script(script_name, "customer")
+    if resume_id is not None:
+        # Checked before the screen starts: a wrong id or file is one line, and no
+        # database is created for a session that cannot be in it.
+        with open_store(db_path, must_exist=True) as found:
+            resume_id = found.resolve_session_id(resume_id)
     store = open_store(db_path)
     try:
         app = make_app(

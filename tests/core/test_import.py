@@ -106,25 +106,28 @@ def test_malformed_json_names_the_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+STAFF_INTERVIEW = {
+    "session": {"participant": "S1", "perspective": "staff"},
+    "answers": {
+        "consent": True,
+        "role": "Counter clerk at the passport office",
+        "customer_outcome": "A passport before their trip",
+        "steps": [
+            {"action": "Fills in the form online", "channels": ["web"], "customer_grade": 6},
+            {
+                "action": "Comes to the counter with photos",
+                "channels": ["in_person"],
+                "backstage": "Checks by the back-office team",
+                "customer_grade": 4,
+            },
+        ],
+        "overall_grade": 5,
+    },
+}
+
+
 def test_staff_interview_imports(tmp_path: Path) -> None:
-    data = {
-        "session": {"participant": "S1", "perspective": "staff"},
-        "answers": {
-            "consent": True,
-            "role": "Counter clerk at the passport office",
-            "customer_outcome": "A passport before their trip",
-            "steps": [
-                {"action": "Fills in the form online", "channels": ["web"], "customer_grade": 6},
-                {
-                    "action": "Comes to the counter with photos",
-                    "channels": ["in_person"],
-                    "backstage": "Checks by the back-office team",
-                    "customer_grade": 4,
-                },
-            ],
-            "overall_grade": 5,
-        },
-    }
+    data = STAFF_INTERVIEW
     path = tmp_path / "staff.json"
     path.write_text(json.dumps(data))
     result = import_file(path, "staff", tmp_path / "s.db", progress=False)

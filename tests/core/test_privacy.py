@@ -10,10 +10,40 @@ import pytest
 from cjm_interview.domain import AnswerKey
 from cjm_interview.engine import Engine
 from cjm_interview.importer import import_file
-from cjm_interview.privacy import parse_kinds, redact
+from cjm_interview.privacy import KINDS, PLACEHOLDERS, iban_ok, parse_kinds, redact
 from cjm_interview.store import Store
 
 from ..conftest import PROMPTS
+from .redaction_cases import HARMLESS, PERSONAL
+
+
+@pytest.mark.parametrize(("text", "secrets", "placeholder"), PERSONAL)
+def test_personal_data_is_redacted(text: str, secrets: tuple[str, ...], placeholder: str) -> None:
+    out = redact(text)
+    assert placeholder in out, out
+    for secret in secrets:
+        assert secret not in out, out
+
+
+@pytest.mark.parametrize("text", HARMLESS)
+def test_harmless_look_alikes_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_cases_are_many_and_varied() -> None:
+    assert len(PERSONAL) + len(HARMLESS) >= 60
+    assert {p for _, _, p in PERSONAL} == set(PLACEHOLDERS.values())
+
+
+def test_iban_needs_its_checksum() -> None:
+    assert iban_ok("DE90501105170924831547")
+    assert not iban_ok("DE91501105170924831547")
+    assert redact("DE91 5011 0517 0924 8315 47", ["iban"]) == "DE91 5011 0517 0924 8315 47"
+
+
+def test_ssn_is_its_own_kind() -> None:
+    assert redact("SSN 123-45-6789") == "SSN [ssn]"
+    assert redact("SSN 123-45-6789", ["phone"]) == "SSN 123-45-6789"
 
 
 @pytest.mark.parametrize(
@@ -36,7 +66,7 @@ def test_only_chosen_kinds() -> None:
     assert redact(text, ["email"]) == "[email] 4111111111111111"
     with pytest.raises(ValueError):
         parse_kinds("email,passport")
-    assert parse_kinds("all") == ("email", "phone", "card")
+    assert parse_kinds("all") == KINDS
 
 
 def test_engine_redacts_free_text_before_keeping_it(customer_script) -> None:

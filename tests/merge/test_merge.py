@@ -19,7 +19,7 @@ from cjm_interview.script import load_script, parse_script
 from cjm_interview.store import Store
 from cjm_interview.synth import generate
 
-from ..conftest import PROMPTS
+from ..conftest import PROMPTS, downgrade
 
 
 def device_db(path: Path, interviews: list[dict], device: str, script=None) -> list[str]:
@@ -116,10 +116,7 @@ def test_step_group_edits_travel_once(tmp_path: Path) -> None:
                 )
             )
     # b comes from a release that did not record anchors yet (schema 3).
-    with sqlite3.connect(b) as conn:
-        conn.execute("ALTER TABLE step_group_edits DROP COLUMN anchor")
-        conn.execute("ALTER TABLE step_group_edits DROP COLUMN target_anchor")
-        conn.execute("PRAGMA user_version = 3")
+    downgrade(b, 3)
     out = tmp_path / "out.db"
     report = merge_databases(out, [a, b])
     assert report.edits == {str(a): 1, str(b): 0}

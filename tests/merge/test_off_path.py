@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from cjm_interview.domain import AnswerKey, SessionInfo
@@ -10,6 +9,8 @@ from cjm_interview.map import Filters, load_journeys
 from cjm_interview.merge import merge_databases
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
+
+from ..conftest import downgrade
 
 ANSWERS = ["y", "went to the shop", "7", "y", "asked at the desk", "3", "n", "6", "more staff"]
 
@@ -77,11 +78,7 @@ def test_merging_keeps_the_flag_and_takes_older_files(tmp_path: Path, quick_scri
     with Store(b) as store:
         interview(store, quick_script)
     # b comes from a release without the flag (schema 4).
-    with sqlite3.connect(b) as conn:
-        for view in ("current_answers", "answer_tags", "journey_steps", "session_progress"):
-            conn.execute(f"DROP VIEW {view}")
-        conn.execute("ALTER TABLE answers DROP COLUMN applies")
-        conn.execute("PRAGMA user_version = 4")
+    downgrade(b, 4)
     report = merge_databases(out, [a, b])
     assert sum(report.added.values()) == 2
     with Store(out) as merged:

@@ -196,7 +196,10 @@ JSON_VALUES = st.recursive(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Each example creates a database: no per-example deadline.
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(JSON_VALUES)
 def test_import_never_crashes(tmp_path_factory, quick_script, data: object) -> None:
     folder = tmp_path_factory.mktemp("imp")

@@ -52,31 +52,39 @@ DRIVER = textwrap.dedent(
 )
 
 
+def kill_while_answering(
+    db: Path, script_path: str | Path, rng: random.Random
+) -> tuple[str, list[AnswerKey]]:
+    """Answer in a process, kill -9 it at a random point; the session and what was acknowledged."""
+    proc = subprocess.Popen(
+        [sys.executable, "-c", DRIVER, str(db), str(script_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
+    assert proc.stdout
+    session_id = proc.stdout.readline().split()[1]
+    # Kill after a random number of acknowledgements plus a random delay,
+    # so that some kills land in the middle of a commit.
+    target = rng.randint(0, 14)
+    acked: list[AnswerKey] = []
+    while len(acked) < target:
+        line = proc.stdout.readline().split()
+        if not line or line[0] == "DONE":
+            break
+        acked.append(AnswerKey(line[1], int(line[2])))
+    time.sleep(rng.random() * 0.004)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return session_id, acked
+
+
 def test_kill_9_at_random_points(tmp_path: Path, quick_script) -> None:
     rng = random.Random(1234)
     lost = 0
     for run in range(KILL_RUNS):
         db = tmp_path / f"kill{run}.db"
-        proc = subprocess.Popen(
-            [sys.executable, "-c", DRIVER, str(db), quick_script.path],
-            stdout=subprocess.PIPE,
-            text=True,
-            bufsize=1,
-        )
-        assert proc.stdout
-        session_id = proc.stdout.readline().split()[1]
-        # Kill after a random number of acknowledgements plus a random delay,
-        # so that some kills land in the middle of a commit.
-        target = rng.randint(0, 14)
-        acked: list[AnswerKey] = []
-        while len(acked) < target:
-            line = proc.stdout.readline().split()
-            if not line or line[0] == "DONE":
-                break
-            acked.append(AnswerKey(line[1], int(line[2])))
-        time.sleep(rng.random() * 0.004)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+        session_id, acked = kill_while_answering(db, quick_script.path, rng)
         store = Store(db)
         assert store.integrity_check() == [], f"run {run}"
         resumed = InterviewSession.resume(store, session_id, quick_script)
@@ -88,6 +96,58 @@ def test_kill_9_at_random_points(tmp_path: Path, quick_script) -> None:
             assert prompt.key not in stored
         store.close()
     assert lost == 0
+
+
+# Creates a database and nothing else: kills land while it is being built.
+CREATOR = "import sys; from cjm_interview.store import Store; Store(sys.argv[1]).close()"
+CREATION_KILLS = int(os.environ.get("CJM_CREATION_KILLS", "12"))
+
+
+def kill_during_creation(db: Path, delay: float) -> str:
+    """Start creating ``db``, kill -9 after ``delay`` seconds; what was left: none/whole."""
+    proc = subprocess.Popen([sys.executable, "-c", CREATOR, str(db)])
+    time.sleep(delay)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if not db.exists():
+        return "none"
+    # Whatever is there opens, is sound, passes the schema check and takes answers.
+    with Store(db, check_schema=True) as store:
+        assert store.integrity_check() == []
+        assert store.count_sessions() == 0
+    return "whole"
+
+
+def test_kill_9_during_creation_leaves_no_half_database(tmp_path: Path, quick_script) -> None:
+    rng = random.Random(99)
+    # How long a creation takes here, so that kills spread over all of it.
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", CREATOR, str(tmp_path / "timing.db")], check=True)
+    span = time.perf_counter() - start
+    seen = set()
+    for run in range(CREATION_KILLS):
+        db = tmp_path / f"create{run}.db"
+        seen.add(kill_during_creation(db, rng.uniform(0.3, 1.0) * span))
+        # The next process creates (or opens) it and records an interview.
+        with Store(db) as store:
+            session = InterviewSession.start(store, quick_script, SessionInfo(participant="c"))
+            assert isinstance(session.submit("yes"), Accepted)
+    assert seen  # at least one outcome observed; both are fine, a half file is not
+
+
+def test_a_half_built_file_from_an_older_crash_is_rebuilt(tmp_path: Path, quick_script) -> None:
+    db = tmp_path / "half.db"
+    with sqlite3.connect(db) as conn:  # what an older release left when killed while creating
+        conn.execute(
+            "CREATE TABLE _sqlite_migrations (id INTEGER PRIMARY KEY, migration_set TEXT, "
+            "name TEXT, applied_at TEXT)"
+        )
+    conn.close()
+    with Store(db) as store:
+        session = InterviewSession.start(store, quick_script, SessionInfo(participant="h"))
+        assert isinstance(session.submit("yes"), Accepted)
+    with Store(db, check_schema=True) as store:
+        assert store.count_sessions() == 1
 
 
 def test_disk_full_loses_nothing_already_saved(tmp_path: Path, customer_script) -> None:

@@ -1,0 +1,71 @@
+"""Reading the files people give the command line: regular files only, with a size limit.
+
+Every file the CLI reads (scripts, answers files, JSON Lines) goes through
+``read_limited``, so ``/dev/zero``, ``/dev/urandom``, a FIFO or a folder is one
+clear line instead of a hang or an exhausted memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import BinaryIO
+
+from cjm_interview.errors import CjmError
+
+MB = 1024 * 1024
+
+
+class InputFileError(CjmError):
+    """A file that cannot be read as input; the message names it and says why."""
+
+
+def _size(limit: int) -> str:
+    return f"{limit // MB} MB" if limit >= MB else f"{limit:,} bytes"
+
+
+def read_limited(path: str | Path, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes, else InputFileError.
+
+    The file is opened without blocking (a FIFO would wait for a writer forever)
+    and checked with ``fstat`` on the open descriptor, so what is read is what
+    was checked.
+    """
+    shown = str(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise InputFileError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise InputFileError(f"{shown}: is a folder, not a {what}") from None
+    except OSError as exc:
+        raise InputFileError(f"{shown}: cannot read ({exc.strerror})") from None
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise InputFileError(f"{shown}: is a folder, not a {what}")
+        if not stat.S_ISREG(info.st_mode):
+            raise InputFileError(
+                f"{shown}: not a regular file (a device, pipe or socket), not a {what}",
+                "Save the content to a file and give that file.",
+            )
+        if info.st_size > limit:
+            raise InputFileError(
+                f"{shown}: too large for a {what} ({info.st_size:,} bytes, limit {_size(limit)})"
+            )
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = read_stream(handle, limit, shown, what)
+    except OSError as exc:
+        raise InputFileError(f"{shown}: cannot read ({exc.strerror})") from None
+    finally:
+        os.close(fd)
+    return data
+
+
+def read_stream(stream: BinaryIO, limit: int, shown: str = "<stdin>", what: str = "input") -> bytes:
+    """At most ``limit`` bytes of a stream; InputFileError if it holds more."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputFileError(f"{shown}: too large for a {what} (more than {_size(limit)})")
+    return data

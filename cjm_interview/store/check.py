@@ -1,0 +1,175 @@
+"""Is a database file's schema exactly what this project's migrations build?
+
+A file from elsewhere (a kiosk, a colleague's laptop, a shared drive) may carry
+an added trigger that rewrites every imported answer, a table where erased text
+survives, dropped audit-log triggers, or a view in place of a table that makes
+every query hang. Before such a file is read or merged, its schema is compared
+with a reference built at run time by applying the project's own migrations
+(up to the file's version) to an in-memory database, so migrations added later
+are covered without a list to keep in step.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cjm_interview.errors import CjmError
+from cjm_interview.store.schema import SCHEMA_VERSION
+
+MIGRATION_SET = "cjm_interview"
+
+
+class SchemaError(CjmError):
+    """A database whose schema is not one this project builds."""
+
+
+@dataclass(frozen=True)
+class Schema:
+    """The parts of a schema that decide what reading or merging a file does."""
+
+    tables: dict[str, tuple[tuple[str, int, int], ...]]
+    """Table name -> (column, not null, primary-key position) in order."""
+    foreign_keys: dict[str, frozenset[tuple[str, str, str]]]
+    indexes: dict[str, tuple[str, bool, tuple[str, ...]]]
+    """Index name -> (table, unique, columns)."""
+    views: dict[str, str]
+    """View name -> its SQL, with spacing and quoting normalised."""
+    triggers: dict[str, str]
+
+
+def _normal_sql(sql: str | None) -> str:
+    text = re.sub(r"[\"\[\]`]", "", sql or "")
+    return " ".join(text.split()).lower()
+
+
+def read_schema(conn: sqlite3.Connection, database: str = "main") -> Schema:
+    """The schema of an open database (``database`` names an attached one)."""
+    rows = conn.execute(
+        f"SELECT type, name, tbl_name, sql FROM {database}.sqlite_master "
+        "WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+    ).fetchall()
+    tables: dict[str, tuple[tuple[str, int, int], ...]] = {}
+    foreign_keys: dict[str, frozenset[tuple[str, str, str]]] = {}
+    indexes: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
+    views: dict[str, str] = {}
+    triggers: dict[str, str] = {}
+    for kind, name, table, sql in rows:
+        if kind == "table":
+            columns = conn.execute(f"PRAGMA {database}.table_xinfo([{name}])").fetchall()
+            tables[name] = tuple((c[1], int(c[3]), int(c[5])) for c in columns)
+            fks = conn.execute(f"PRAGMA {database}.foreign_key_list([{name}])").fetchall()
+            foreign_keys[name] = frozenset((f[3], f[2], f[4] or "") for f in fks)
+        elif kind == "index":
+            info = conn.execute(f"PRAGMA {database}.index_xinfo([{name}])").fetchall()
+            keys = tuple(str(c[2]) for c in info if c[5])  # key columns only
+            unique = bool(re.match(r"\s*create\s+unique", sql or "", re.I))
+            indexes[name] = (table, unique, keys)
+        elif kind == "view":
+            views[name] = _normal_sql(sql)
+        elif kind == "trigger":
+            triggers[name] = _normal_sql(sql)
+    return Schema(tables, foreign_keys, indexes, views, triggers)
+
+
+@lru_cache(maxsize=SCHEMA_VERSION + 1)
+def reference_schema(version: int = SCHEMA_VERSION) -> Schema:
+    """The schema the first ``version`` migrations build, in a database in memory."""
+    from sqlite_utils import Database
+
+    from cjm_interview.store.migrations import migrations
+
+    names = [m.name for m in migrations._migrations]
+    conn = sqlite3.connect(":memory:")
+    try:
+        db = Database(conn, execute_plugins=False)
+        stop = names[version] if version < len(names) else None
+        migrations.apply(db, stop_before=stop)
+        return read_schema(conn)
+    finally:
+        conn.close()
+
+
+def migration_names(version: int) -> list[str]:
+    """The names of the first ``version`` migrations."""
+    from cjm_interview.store.migrations import migrations
+
+    return [m.name for m in migrations._migrations[:version]]
+
+
+def schema_problems(found: Schema, expected: Schema) -> list[str]:
+    """What differs between a file's schema and the reference, most telling first."""
+    problems: list[str] = []
+    kinds: dict[str, tuple[Mapping[str, object], Mapping[str, object]]] = {
+        "table": (found.tables, expected.tables),
+        "view": (found.views, expected.views),
+        "trigger": (found.triggers, expected.triggers),
+        "index": (found.indexes, expected.indexes),
+    }
+    kind_of = {name: kind for kind, (have, _) in kinds.items() for name in have}
+    for kind, (have, want) in kinds.items():
+        for name in want:
+            if name in have:
+                continue
+            other = kind_of.get(name)
+            if other:
+                problems.append(f"{name} is a {other}, not a {kind}")
+            elif kind == "trigger":
+                problems.append(f"trigger {name} has been removed")
+            else:
+                problems.append(f"{kind} {name} is missing")
+    known = {name for _, want in kinds.values() for name in want}
+    for kind, (have, _) in kinds.items():
+        problems.extend(f"unknown {kind} {name}" for name in have if name not in known)
+    for name, columns in expected.tables.items():
+        have_columns = found.tables.get(name)
+        if have_columns is not None and have_columns != columns:
+            problems.append(f"table {name} has columns that differ from this version's")
+        elif have_columns is not None and found.foreign_keys[name] != expected.foreign_keys[name]:
+            problems.append(f"table {name} has different foreign keys")
+    for name, sql in expected.views.items():
+        if name in found.views and found.views[name] != sql:
+            problems.append(f"view {name} has been changed")
+    for name, sql in expected.triggers.items():
+        if name in found.triggers and found.triggers[name] != sql:
+            problems.append(f"trigger {name} has been changed")
+    for name, index in expected.indexes.items():
+        if name in found.indexes and found.indexes[name] != index:
+            problems.append(f"index {name} has been changed")
+    return problems
+
+
+def applied_migrations(conn: sqlite3.Connection, database: str = "main") -> list[str] | None:
+    """Names of this project's migrations recorded in a file (None without the table)."""
+    try:
+        rows = conn.execute(
+            f"SELECT name FROM {database}._sqlite_migrations WHERE migration_set = ? "
+            "ORDER BY rowid",
+            (MIGRATION_SET,),
+        ).fetchall()
+    except sqlite3.Error:
+        return None
+    return [str(r[0]) for r in rows]
+
+
+def check_schema(
+    conn: sqlite3.Connection, path: Path | str, version: int, database: str = "main"
+) -> None:
+    """Raise SchemaError (one line naming the file) unless the schema is the reference's."""
+    found = read_schema(conn, database)
+    problems = schema_problems(found, reference_schema(version))
+    if not problems:
+        recorded = applied_migrations(conn, database)
+        if recorded is not None and recorded != migration_names(version):
+            problems.append("its record of applied migrations does not match its version")
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SchemaError(
+            f"{path}: not a database this version of cjm-interview builds: {problems[0]}{more}",
+            "Nothing was read or written. Ask for the original file from the device that "
+            "recorded it, or open it with an SQLite client to see what was changed.",
+        )

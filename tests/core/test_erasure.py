@@ -1,0 +1,148 @@
+"""Right to erasure: on merged files, across later merges, in map edits, and on disk."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cjm_interview.cli import main
+from cjm_interview.importer import import_file
+from cjm_interview.merge import merge_databases
+from cjm_interview.store import Store
+
+from ..conftest import PROMPTS
+
+SECRET = "Asked my neighbour Zebulon Quartermaine about the deal"
+
+
+def run(*args: str | Path):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def device(path: Path, secret: str = SECRET) -> str:
+    """A device file with one interview whose first step carries ``secret``."""
+    data = json.loads((PROMPTS / "examples" / "customer_interview.json").read_text())
+    data["answers"]["steps"][0]["action"] = secret
+    answers = path.with_suffix(".json")
+    answers.write_text(json.dumps(data))
+    result = import_file(answers, db_path=path, progress=False)
+    assert not result.errors, result.errors
+    return result.session_ids[0]
+
+
+def on_disk(path: Path, text: str) -> list[str]:
+    """Files of the database (main, -wal) whose bytes hold ``text``."""
+    needle = text.encode()
+    return [
+        name
+        for name in (str(path), f"{path}-wal")
+        if Path(name).exists() and needle in Path(name).read_bytes()
+    ]
+
+
+def test_delete_works_on_a_merged_database(tmp_path: Path) -> None:
+    a, out = tmp_path / "a.db", tmp_path / "study.db"
+    sid = device(a)
+    merge_databases(out, [a])
+    result = run("sessions", "delete", sid, "--db", out, "--yes")
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(out) as conn:
+        assert conn.execute("SELECT count(*) FROM sessions").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM session_sources").fetchone()[0] == 0
+    assert on_disk(out, "Zebulon") == []
+
+
+def test_erased_sessions_stay_out_of_every_later_merge(tmp_path: Path) -> None:
+    a, b, out, later = (tmp_path / n for n in ("a.db", "b.db", "study.db", "later.db"))
+    erased = device(a)
+    kept = device(b, "Went to the shop")
+    merge_databases(out, [a, b])
+    assert run("sessions", "delete", erased, "--db", out, "--yes").exit_code == 0
+    # The device file still holds the session: merging it again must not bring it back.
+    report = merge_databases(out, [a])
+    assert report.erased[str(a)] == 1 and report.added[str(a)] == 0
+    assert "1 skipped because they were erased" in report.summary()
+    with Store(out) as store:
+        assert [s["id"] for s in store.list_sessions()] == [kept]
+        assert store.erased_sessions() == {erased}
+    # The tombstone travels: a study built from the device file and the erased one
+    # does not take it either, whichever order the files come in.
+    report = merge_databases(later, [a, out])
+    with Store(later) as store:
+        assert [s["id"] for s in store.list_sessions()] == [kept]
+        assert store.erased_sessions() == {erased}
+    assert report.erased_here == 1
+    assert on_disk(later, "Zebulon") == []
+
+
+def test_tombstone_holds_the_uuid_and_when_only(tmp_path: Path) -> None:
+    a = tmp_path / "a.db"
+    sid = device(a)
+    with Store(a) as store:
+        store.delete_session(sid)
+        row = store.conn.execute("SELECT * FROM erased_sessions").fetchall()
+    assert len(row) == 1 and row[0][0] == sid and len(row[0]) == 2
+
+
+def test_erasure_removes_the_participants_words_from_map_edits(tmp_path: Path) -> None:
+    a = tmp_path / "a.db"
+    sid = device(a)
+    device(a, "Compared deals on a comparison website")
+    anchor = ["compared deals on a comparison website", SECRET.lower()]
+    with Store(a) as store:
+        store.write(
+            lambda c: c.execute(
+                "INSERT INTO step_group_edits (action, group_key, label, anchor, created_at) "
+                "VALUES ('rename', ?, 'Research', ?, '2026-01-01T00:00:00Z')",
+                ("asked-my-neighbour-zebulon-quartermaine-about-the-deal", json.dumps(anchor)),
+            )
+        )
+    assert run("sessions", "delete", sid, "--db", a, "--yes").exit_code == 0
+    with Store(a) as store:
+        key, kept = store.conn.execute("SELECT group_key, anchor FROM step_group_edits").fetchone()
+    # Another participant's phrasing stays; theirs goes, from the anchor and the key.
+    assert json.loads(kept) == ["compared deals on a comparison website"]
+    assert "zebulon" not in key
+    assert on_disk(a, "Zebulon") == [] and on_disk(a, "zebulon") == []
+
+
+def test_delete_says_what_is_left_while_another_program_reads(tmp_path: Path) -> None:
+    a = tmp_path / "a.db"
+    sid = device(a)
+    reader = sqlite3.connect(a)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM answers").fetchone()  # holds a read snapshot
+    try:
+        result = run("sessions", "delete", sid, "--db", a, "--yes")
+        assert "vacuumed" not in result.output
+        assert "NOT yet purged" in result.output and f"{a}-wal" in result.output
+        assert "cjm db purge" in result.output
+        assert result.exit_code == 3
+        assert on_disk(a, "Zebulon")  # honest: the text is still on disk
+        check = run("db", "check", "--db", a)
+        assert check.exit_code == 2 and "erasure not complete" in check.output
+    finally:
+        reader.close()
+    purge = run("db", "purge", "--db", a)
+    assert purge.exit_code == 0, purge.output
+    assert on_disk(a, "Zebulon") == []
+    check = run("db", "check", "--db", a)
+    assert check.exit_code == 0 and "1 erased with nothing left" in check.output
+
+
+def test_db_check_finds_rows_of_an_erased_session(tmp_path: Path) -> None:
+    a = tmp_path / "a.db"
+    sid = device(a)
+    with Store(a) as store:
+        store.delete_session(sid)
+        store.purge()
+    with sqlite3.connect(a) as conn:  # as an older release's leftover would be
+        conn.execute(
+            "INSERT INTO notes (session_id, text, created_at) VALUES (?, 'x', 'now')", (sid,)
+        )
+    conn.close()
+    check = run("db", "check", "--db", a)
+    assert check.exit_code == 2 and "erased sessions still have data" in check.output

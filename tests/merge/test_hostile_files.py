@@ -1,0 +1,128 @@
+"""Database files from elsewhere: a changed schema is refused in one line, before any read.
+
+The files are real device databases with one change each (an added trigger
+and table, dropped audit triggers, a table replaced by a view that never ends,
+a missing table). Every command that opens a file it was given runs the same
+check, as a real process with a time limit: a hang fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.importer import import_file
+from cjm_interview.merge import merge_databases
+from cjm_interview.store import Store
+from cjm_interview.store.check import read_schema, reference_schema
+
+from ..conftest import PROMPTS
+from ..reliability.hostile import cjm, one_clear_line
+
+EXAMPLE = PROMPTS / "examples" / "customer_interview.json"
+ENDLESS = "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT x FROM n"
+
+CHANGES = {
+    "added_trigger_and_table": [
+        "CREATE TABLE keep (text TEXT)",
+        "CREATE TRIGGER copy_answers AFTER INSERT ON answers BEGIN "
+        "INSERT INTO keep VALUES (new.raw_text); END",
+        "CREATE TRIGGER set_segment AFTER INSERT ON sessions BEGIN "
+        "UPDATE sessions SET segment = 'planted' WHERE id = new.id; END",
+    ],
+    "audit_triggers_dropped": [
+        "DROP TRIGGER audit_log_no_update",
+        "DROP TRIGGER audit_log_no_delete",
+    ],
+    "table_replaced_by_endless_view": [
+        "DROP TABLE tags",
+        "CREATE VIEW tags AS SELECT x AS id, x AS answer_id, 'emotion' AS kind, 'anger' AS label, "
+        "1.0 AS score, '' AS source, '' AS source_version, 'suggested' AS status, "
+        f"NULL AS decided_by, NULL AS decided_at, NULL AS created_at FROM ({ENDLESS})",
+    ],
+    "sessions_replaced_by_endless_view": [
+        "PRAGMA foreign_keys = OFF",
+        "ALTER TABLE sessions RENAME TO old_sessions",
+        f"CREATE VIEW sessions AS SELECT s.* FROM old_sessions s, ({ENDLESS})",
+    ],
+    "missing_table": ["DROP TABLE tags"],
+    "changed_view": ["DROP VIEW current_answers", "CREATE VIEW current_answers AS SELECT 1"],
+    "extra_index": ["CREATE INDEX sneaky ON answers (raw_text)"],
+}
+
+
+def device(path: Path) -> str:
+    result = import_file(EXAMPLE, db_path=path, progress=False)
+    assert not result.errors
+    return result.session_ids[0]
+
+
+def hostile(tmp_path: Path, name: str) -> tuple[Path, str]:
+    path = tmp_path / f"{name}.db"
+    sid = device(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA legacy_alter_table = ON")
+    for statement in CHANGES[name]:
+        conn.execute(statement)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the file: its bytes can be compared
+    conn.close()
+    return path, sid
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_merge_refuses_a_changed_schema(tmp_path: Path, name: str) -> None:
+    path, _ = hostile(tmp_path, name)
+    out = tmp_path / "study.db"
+    run = cjm("db", "merge", out, path, timeout=30)
+    one_clear_line(run)
+    assert str(path) in run.err and "not a database this version" in run.err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["added_trigger_and_table", "sessions_replaced_by_endless_view"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("sessions", "list"),
+        ("sessions", "show", "SID"),
+        ("export", "--format", "json", "-o", "OUT"),
+        ("db", "check"),
+        ("import", str(EXAMPLE)),
+    ],
+)
+def test_every_command_checks_a_file_first(
+    tmp_path: Path, name: str, command: tuple[str, ...]
+) -> None:
+    path, sid = hostile(tmp_path, name)
+    before = path.read_bytes()
+    args = [a.replace("SID", sid[:8]).replace("OUT", str(tmp_path / "map.json")) for a in command]
+    run = cjm(*args, "--db", path, timeout=40)
+    one_clear_line(run)
+    assert "not a database this version" in run.err
+    assert path.read_bytes() == before
+
+
+def test_a_new_output_is_built_by_the_migrations(tmp_path: Path) -> None:
+    a, out = tmp_path / "a.db", tmp_path / "study.db"
+    device(a)
+    merge_databases(out, [a])
+    with sqlite3.connect(out) as conn:
+        assert read_schema(conn) == reference_schema()
+    with Store(out) as store:
+        assert store.count_sessions() == 1
+
+
+def test_merged_rows_are_only_those_of_known_tables_and_columns(tmp_path: Path) -> None:
+    a, out = tmp_path / "a.db", tmp_path / "study.db"
+    device(a)
+    merge_databases(out, [a])
+    b = tmp_path / "b.db"
+    device(b)
+    merge_databases(out, [b])
+    with sqlite3.connect(out) as conn:
+        segments = {r[0] for r in conn.execute("SELECT segment FROM sessions")}
+        detail = json.loads(json.dumps(segments, default=list))
+    assert detail == ["new customer"]
