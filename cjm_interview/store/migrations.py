@@ -261,7 +261,7 @@ def m005_answers_off_path(db: Database) -> None:
 
 
 @migrations()
-def m007_text_vectors(db: Database) -> None:
+def m006_text_vectors(db: Database) -> None:
     """Sentence vectors of texts that are not answers (a script's stage names and
     descriptions), cached so that a map loads the encoder for them once."""
     db.table("text_vectors").create(
@@ -271,7 +271,7 @@ def m007_text_vectors(db: Database) -> None:
 
 
 @migrations()
-def m008_erased_sessions(db: Database) -> None:
+def m007_erased_sessions(db: Database) -> None:
     """Tombstones of erased sessions (the uuid and when, nothing else): they travel with
     merges and keep an erased participant from coming back with a device's copy."""
     db.table("erased_sessions").create(
