@@ -411,6 +411,14 @@ def run_interview(
     status = data.get("session", {}).get("status")
     if status in ("abandoned", "ended_early"):
         session.end(status)
+    if not session.catch_up():  # the answers are stored, but what follows them is not
+        left = ", ".join(what for what, _ in session.behind)
+        raise InterviewImportError(
+            f"answers stored, but its {left} could not be written ({session.behind_error}); "
+            "import the file again to finish it",
+            session.id,
+            len(engine.answers),
+        )
     return session
 
 

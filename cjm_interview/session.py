@@ -53,6 +53,8 @@ class InterviewSession:
         """Tagging failures (the answers themselves were saved)."""
         self.behind: list[tuple[str, Callable[[], None]]] = []
         """Writes that follow a stored answer (consent, status) and failed: retried later."""
+        self.behind_error: StoreError | None = None
+        """Why the first write in ``behind`` last failed."""
         self._off_path: set[AnswerKey] | None = None  # as last written to the store
 
     # ------------------------------------------------------------ lifecycle
@@ -206,9 +208,11 @@ class InterviewSession:
             _, write = self.behind[0]
             try:
                 write()
-            except StoreError:
+            except StoreError as exc:
+                self.behind_error = exc
                 return False
             self.behind.pop(0)
+        self.behind_error = None
         return True
 
     def _maps_to(self, key: AnswerKey) -> str | None:

@@ -66,3 +66,27 @@ def test_kiosk_answers_are_audited_as_the_participant(tmp_path: Path, quick_scri
     assert actors == {"participant@hall-2"}
     resumed = InterviewSession.resume(store, session.id, quick_script)
     assert resumed.actor == "participant@hall-2"
+
+
+def test_an_import_whose_finished_status_cannot_be_written_is_not_counted_as_imported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cjm_interview.importer import import_file
+
+    from ..conftest import PROMPTS
+
+    store = Store(tmp_path / "s.db")
+    real = store.set_status
+
+    def locked(*args, **kwargs):  # every try fails, as a file locked throughout would
+        raise StoreError("database is locked (fault put in by the test)")
+
+    monkeypatch.setattr(store, "set_status", locked)
+    example = PROMPTS / "examples" / "customer_interview.json"
+    result = import_file(example, store=store, progress=False)
+    assert not result.session_ids  # not reported as imported
+    assert len(result.errors) == 1 and "status" in result.errors[0]
+    assert "database is locked" in result.errors[0]
+    monkeypatch.setattr(store, "set_status", real)
+    (row,) = store.conn.execute("SELECT status FROM sessions").fetchall()
+    assert row[0] == "in_progress"  # what the file holds agrees with what was said
