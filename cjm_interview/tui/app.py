@@ -237,6 +237,15 @@ class CjmApp(App[None]):
         self.log.warning(f"tagger {message.label} not loaded: {message.reason}")
         self._tell_screens()
 
+    def tagger_renamed(self) -> None:
+        """Show and record the tagger's name again: a model process that fails hands over
+        to the lexicon tagger and says so in its name, with no message of its own."""
+        status = self._status_text()
+        if status != self.tagger_status:
+            self.tagger_status = status
+            if self.session is not None:
+                self._record_tagger(self.session)
+
     def _tell_screens(self) -> None:
         from cjm_interview.tui.screens.interview import InterviewScreen
 

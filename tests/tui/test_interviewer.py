@@ -191,3 +191,28 @@ async def test_interviewer_checks_tags_in_the_panel(
         )
     ]
     assert actions == ["tag.accepted", "tag.removed", "tag.corrected", "tag.added", "tag.added"]
+
+
+async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(
+    tmp_path: Path, customer_script, fake_tagger
+) -> None:
+    """A model process that fails mid-interview renames its tagger; the screen and row follow."""
+
+    class HandsOver:
+        name, version = "minilm-heads", "2"
+
+        def tag_batch(self, texts):
+            self.name = "lexicon (model process failed: it stopped answering)"
+            return fake_tagger.tag_batch(texts)
+
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, customer_script, "interviewer", HandsOver(), cursor_blink=False)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await start(app, pilot)
+        status = app.screen.query_one("#tagger-status")
+        assert "minilm-heads" in str(status.render())
+        await to_first_action(app, pilot, "Called the helpline")
+        await pilot.pause(0.3)
+        assert "model process failed" in str(status.render())
+        (tagger,) = store.conn.execute("SELECT tagger FROM sessions").fetchone()
+        assert tagger.startswith("lexicon (model process failed")

@@ -466,6 +466,7 @@ class InterviewScreen(Screen[None]):
     async def on_tags_ready(self, message: TagsReady) -> None:
         if message.session_id != self.session.id:
             return
+        self.cjm.tagger_renamed()
         for key, raw, result in message.results:
             self.in_flight.discard(key)
             try:
@@ -498,6 +499,7 @@ class InterviewScreen(Screen[None]):
     async def on_tagging_failed(self, message: TaggingFailed) -> None:
         if message.session_id != self.session.id:
             return
+        self.cjm.tagger_renamed()
         for key in message.keys:
             self.in_flight.discard(key)
             self.deferred.add(key)
