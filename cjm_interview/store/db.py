@@ -66,8 +66,9 @@ def open_store(
 ) -> Store:
     """Open (and create or migrate) a database, turning SQLite failures into clear errors.
 
-    ``check_schema`` (default: when the file must exist, i.e. it is read, not
-    recorded into) compares the file's schema with what the migrations build.
+    ``check_schema`` (default: whenever the file was there before, whether it
+    is read or recorded into) compares the file's schema with what the
+    migrations build.
     """
     return Store(
         Path(path) if path is not None else default_db(),
@@ -114,6 +115,7 @@ class Store:
         path = Path(path)
         self.path = path
         """The database file."""
+        existed = False
         self.clock = clock
         """Source of timestamps (frozen in tests)."""
         self.write_retries = WRITE_RETRIES
@@ -136,9 +138,13 @@ class Store:
             if not path.exists() and not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
             _refuse_links(path)
-            if not path.exists():
+            existed = path.exists()
+            if not existed:
                 create_database(path)
-        self.check_schema = must_exist if check_schema is None else check_schema
+        # A file that was there before may come from elsewhere: a trigger planted
+        # in it would copy or rewrite every answer recorded into it, and a view in
+        # place of a table would hang the screen, so it is checked (about 20 ms).
+        self.check_schema = existed if check_schema is None else check_schema
         """Compare the file's schema with the migrations' before using it."""
         self.read_only = self._cannot_write()
         """True when the file cannot be written (answers cannot be saved)."""

@@ -91,11 +91,18 @@ def test_merge_refuses_a_changed_schema(tmp_path: Path, name: str) -> None:
         ("export", "--format", "json", "-o", "OUT"),
         ("db", "check"),
         ("import", str(EXAMPLE)),
+        ("interview",),
+        ("interview", "--resume", "SID"),
+        ("kiosk",),
     ],
+    ids=["list", "show", "export", "check", "import", "interview", "resume", "kiosk"],
 )
 def test_every_command_checks_a_file_first(
-    tmp_path: Path, name: str, command: tuple[str, ...]
+    tmp_path: Path, name: str, command: tuple[str, ...], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The interview and the kiosk record into the file: a trigger planted in it
+    # would copy or rewrite every answer, so they refuse it before the screen starts.
+    monkeypatch.setenv("CJM_KIOSK_PIN", "4321")
     path, sid = hostile(tmp_path, name)
     before = path.read_bytes()
     args = [a.replace("SID", sid[:8]).replace("OUT", str(tmp_path / "map.json")) for a in command]
