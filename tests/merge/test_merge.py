@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -142,6 +143,24 @@ def test_different_script_versions_sit_side_by_side(tmp_path: Path) -> None:
     assert "Warning: script customer" in report.summary()
     cmap = build_map(Store(out), encode_missing=False)
     assert cmap.data["sessions"] == 2
+
+
+@pytest.mark.parametrize("name", ["customer", "staff"])
+def test_the_bundled_scripts_with_stages_are_a_new_version(tmp_path: Path, name: str) -> None:
+    source = (PROMPTS / f"{name}.yaml").read_text(encoding="utf-8")
+    # The script as it was published before it declared stages: 1.0, without its stages.
+    before = re.sub(r"^stages:\n(?:[ \t]+.*\n|\n)*", "", source, flags=re.MULTILINE)
+    before = re.sub(r'^version: ".*"$', 'version: "1.0"', before, flags=re.MULTILINE)
+    old = parse_script(before, f"{name}-1.0.yaml")
+    assert not old.stages and load_script(PROMPTS / f"{name}.yaml").stages
+    staff = name == "staff"
+    study = generate(customers=0 if staff else 2, staff=2 if staff else 0, steps=2, seed=6)
+    a, b = tmp_path / "old.db", tmp_path / "new.db"
+    device_db(a, study.interviews[:1], "a", script=old)
+    device_db(b, study.interviews[1:], "b", script=load_script(PROMPTS / f"{name}.yaml"))
+    report = merge_databases(tmp_path / "out.db", [a, b])
+    assert sum(report.added.values()) == 2
+    assert report.conflicts == [], report.conflicts
 
 
 def test_refuses_what_it_cannot_merge(tmp_path: Path) -> None:
