@@ -7,9 +7,11 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from cjm_interview.map import prototypes
 from cjm_interview.map.journeys import Step
 from cjm_interview.map.labels import content_words
 from cjm_interview.store import Store
@@ -123,38 +125,50 @@ def _cache_vectors(store: Store, rows: Sequence[tuple[int, np.ndarray]]) -> None
 def text_vectors(
     store: Store, texts: Sequence[str], representation: str, encode_missing: bool
 ) -> np.ndarray | None:
-    """Vectors of texts that are not answers (stage names and descriptions), in the steps'
-    representation: cached in ``text_vectors``, encoded when allowed, else None."""
+    """Vectors of texts that are not answers (stage names and descriptions, the roles'
+    sentences), in the steps' representation, or None when any is missing."""
     if not texts:
         return None
     if representation == "lexical":
         return lexical(texts)
-    keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
-    cached: dict[str, bytes] = {}
-    with contextlib.suppress(Exception):  # a file from before the cache: nothing cached
-        cached = dict(
-            store.conn.execute(
+    vectors, have = cached_vectors(store, texts, representation, encode_missing)
+    return vectors if bool(have.all()) else None
+
+
+def cached_vectors(
+    store: Store,
+    texts: Sequence[str],
+    representation: str,
+    encode_missing: bool,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sentence vectors of texts, and which were found: shipped with the package
+    (``prototypes``), cached in ``text_vectors``, else encoded when allowed (and cached).
+    Rows not found are zero."""
+    keys = [prototypes.key(t) for t in texts]
+    found: dict[str, np.ndarray] = prototypes.shipped(texts, representation)
+    wanted = sorted(set(keys) - set(found))
+    if wanted:
+        with contextlib.suppress(Exception):  # a file from before the cache: nothing cached
+            for sha, blob in store.conn.execute(
                 "SELECT v.sha256, v.vector FROM text_vectors v JOIN json_each(?) k "
                 "ON k.value = v.sha256 WHERE v.model = ?",
-                (json.dumps(keys), representation),
-            ).fetchall()
-        )
-    missing = [i for i, k in enumerate(keys) if k not in cached]
-    if missing:
-        if not encode_missing:
-            return None
-        try:
+                (json.dumps(wanted), representation),
+            ):
+                found[sha] = np.frombuffer(blob, dtype="<f4")
+    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
+    if missing and encode_missing:
+        with contextlib.suppress(Exception):  # no model here: the caller does without
             from cjm_interview.nlp.embedding import encode
 
-            encoded = encode([texts[i] for i in missing])
-        except Exception:  # no model here: the caller places without meaning
-            return None
-        rows = []
-        for i, vector in zip(missing, encoded, strict=True):
-            cached[keys[i]] = vector.astype("<f4").tobytes()
-            rows.append((keys[i], representation, len(vector), cached[keys[i]], store.clock()))
-        if not store.read_only:
-            with contextlib.suppress(Exception):  # a cache: a busy database must not stop the map
+            encoded = encode(missing, progress=progress)
+            now = store.clock()
+            rows = []
+            for text, vector in zip(missing, encoded, strict=True):
+                found[prototypes.key(text)] = vector
+                blob = vector.astype("<f4").tobytes()
+                rows.append((prototypes.key(text), representation, len(vector), blob, now))
+            if not store.read_only:
                 store.write(
                     lambda conn: conn.executemany(
                         "INSERT OR IGNORE INTO text_vectors (sha256, model, dim, vector, "
@@ -162,4 +176,60 @@ def text_vectors(
                         rows,
                     )
                 )
-    return np.stack([np.frombuffer(cached[k], dtype="<f4") for k in keys]).astype(np.float32)
+    sizes = {len(v) for v in found.values()}
+    dim = sizes.pop() if len(sizes) == 1 else 0
+    out = np.zeros((len(texts), max(dim, 1)), dtype=np.float32)
+    have = np.zeros(len(texts), dtype=bool)
+    if dim:
+        for i, k in enumerate(keys):
+            if k in found:
+                out[i] = found[k]
+                have[i] = True
+    return out, have
+
+
+@dataclass
+class Parts:
+    """Vectors of what a step says first and of each of its clauses."""
+
+    opening: np.ndarray  # each step's opening words (its whole vector when short or missing)
+    clause_step: np.ndarray  # the step of each clause below
+    clauses: np.ndarray  # the clauses of steps told in two or more
+
+
+def part_vectors(
+    store: Store,
+    steps: Sequence[Step],
+    whole: np.ndarray,
+    representation: str,
+    encode_missing: bool,
+    progress: bool = False,
+) -> Parts:
+    """Opening and clause vectors of the steps (``acts.opening``, ``acts.parts``), read
+    like the roles' sentences: cached, else encoded when allowed; with words only, none."""
+    from cjm_interview.map.acts import MAX_PARTS, opening, parts
+
+    opening_vectors = whole
+    none = Parts(whole, np.zeros(0, dtype=np.int64), np.zeros((0, whole.shape[1]), np.float32))
+    if representation != ENCODER or not steps:
+        return none
+    # A step of a few words is its own opening: its vector serves.
+    opened = {i: o for i, s in enumerate(steps) if (o := opening(s.action)) != s.action.strip()}
+    told = {i: parts(s.action)[:MAX_PARTS] for i, s in enumerate(steps)}
+    told = {i: p for i, p in told.items() if len(p) > 1}
+    texts = list(dict.fromkeys([*opened.values(), *(c for p in told.values() for c in p)]))
+    if not texts:
+        return none
+    vectors, have = cached_vectors(store, texts, representation, encode_missing, progress)
+    if vectors.shape[1] != whole.shape[1]:
+        return none
+    row = {t: i for i, t in enumerate(texts)}
+    if opened:
+        opening_vectors = whole.copy()
+        for i, text in opened.items():
+            if have[row[text]]:
+                opening_vectors[i] = vectors[row[text]]
+    pairs = [(i, row[c]) for i, p in told.items() for c in p if have[row[c]]]
+    clause_step = np.asarray([i for i, _ in pairs], dtype=np.int64)
+    rows = np.asarray([r for _, r in pairs], dtype=np.int64)
+    return Parts(opening_vectors, clause_step, vectors[rows])
