@@ -35,6 +35,7 @@ class AlignOptions:
     threshold: float | None = None
     position_weight: float | None = None
     centre: float | None = None
+    act_weight: float | None = None  # weight of what kind of act a step is (None: ``act_share``)
     columns: tuple[int, int] = (8, 15)  # fewest and most moments drawn as columns
     min_share: float = 0.04  # moments reached by fewer journeys fold into their stage
     micro: int = 64
@@ -43,12 +44,15 @@ class AlignOptions:
     stages: tuple[int, int] = (3, 7)  # fewest and most stages found when none are declared
 
 
-# (threshold, position weight, centre) per representation, tuned on the dev half of the
-# complaint study and the generated studies (docs/composite-map.md).
-DEFAULTS: dict[str, tuple[float, float, float]] = {
-    "lexical": (0.08, 0.0, 0.0),
-    ENCODER: (0.30, 0.25, 0.5),
+# (threshold, position weight, centre, most act weight) per representation, tuned on the
+# dev half of the complaint study and the generated studies (docs/composite-map.md).
+DEFAULTS: dict[str, tuple[float, float, float, float]] = {
+    "lexical": (0.08, 0.0, 0.0, 0.0),
+    ENCODER: (0.20, 0.25, 0.5, 2.0),
 }
+# How much of where steps happen their topic alone explains, below which the act counts in
+# full and above which it does not count at all (``act_share``).
+ORDER_BOUNDS = (0.1, 0.4)
 
 
 def features(
@@ -57,11 +61,16 @@ def features(
     relative: np.ndarray,
     centre: float,
     position_weight: float,
+    act: np.ndarray | None = None,
+    act_weight: float = 0.0,
 ) -> np.ndarray:
-    """Unit rows: each step's vector less ``centre`` times its journey's mean, and its place."""
+    """Unit rows: what each step is about (its vector less ``centre`` times its journey's
+    mean), what kind of act it is (``act``, unit rows, times ``act_weight``) and its place
+    (times ``position_weight``)."""
     x = np.asarray(vectors, dtype=np.float32)
-    out = np.empty((len(x), x.shape[1] + 1), dtype=np.float32)
-    body = out[:, :-1]
+    width = act.shape[1] if act is not None and act_weight else 0
+    out = np.empty((len(x), x.shape[1] + width + 1), dtype=np.float32)
+    body = out[:, : x.shape[1]]
     body[...] = x
     if centre and len(x):
         sums = group_sums(x, journey, int(journey.max()) + 1)
@@ -71,9 +80,53 @@ def features(
         body -= (sums * scale[:, None]).astype(np.float32)[journey]
     # In place: two arrays of every step's vector are enough for 100,000 steps.
     body /= np.maximum(np.sqrt(np.einsum("ij,ij->i", body, body)), 1e-9)[:, None]
+    if width and act is not None:
+        out[:, x.shape[1] : -1] = act_weight * act
     out[:, -1] = position_weight * relative
     out /= np.maximum(np.sqrt(np.einsum("ij,ij->i", out, out)), 1e-9)[:, None]
     return out
+
+
+def topic_order(
+    x: np.ndarray, keys: list[str], relative: np.ndarray, dims: int, k: int = 15,
+    sample: int = 8_000,
+) -> float:  # fmt: skip
+    """How much of where steps happen in their journeys (relative place) is explained by
+    what they are about: the share of its variance between ``k`` topic clusters (eta
+    squared, less what ``k`` random clusters explain), from the first ``dims`` columns.
+
+    Booking, check-in, the seat, the meal and the verdict follow each other: a review's
+    topics tell its time. Every step of a complaint is about the same account: its topics
+    tell nothing of time, what kind of act a step is does.
+    """
+    of, px, pw = points(keys, x)
+    if len(px) <= k:
+        return 1.0
+    body = _unit(px[:, :dims])
+    group = kmeans(body, pw, k, sample=sample)[of]
+    where = np.asarray(relative, dtype=np.float64)
+    total = float(((where - where.mean()) ** 2).sum())
+    if total <= 0:
+        return 1.0
+    counts = np.bincount(group, minlength=k).astype(np.float64)
+    means = np.bincount(group, weights=where, minlength=k) / np.maximum(counts, 1)
+    between = float((counts * (means - where.mean()) ** 2).sum()) / total
+    chance = (k - 1) / max(len(px) - 1, 1)
+    return max(0.0, (between - chance) / (1 - chance)) if chance < 1 else 0.0
+
+
+def act_share(order: float, most: float) -> float:
+    """The act's weight: ``most`` when topics tell nothing of time, none when they tell it."""
+    low, high = ORDER_BOUNDS
+    return most * float(np.clip((high - order) / (high - low), 0.0, 1.0))
+
+
+def reweigh(x: np.ndarray, columns: slice, factor: float) -> None:
+    """Scale some columns of unit rows by ``factor`` and make the rows unit again, in place."""
+    if factor == 1.0:
+        return
+    x[:, columns] *= factor
+    x /= np.maximum(np.sqrt(np.einsum("ij,ij->i", x, x)), 1e-9)[:, None]
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -32,7 +32,7 @@ from cjm_interview.map.themes import themes
 from cjm_interview.map.vectors import ENCODER, step_vectors
 from cjm_interview.store import Store
 
-SCHEMA_VERSION = "2.0"
+SCHEMA_VERSION = "2.1"
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _build_map(
     journeys = load_journeys(store, filters)
     steps = [s for j in journeys for s in j.steps]
     vectors, representation, fallback = step_vectors(store, steps, encode_missing, progress)
-    threshold, weight, centre = DEFAULTS.get(representation, DEFAULTS[ENCODER])
+    threshold, weight, centre, act = DEFAULTS.get(representation, DEFAULTS[ENCODER])
     options = dataclasses.replace(
         options,
         threshold=options.threshold if options.threshold is not None else threshold,
@@ -115,18 +115,20 @@ def _build_map(
     )
     scripts = session_scripts(store, journeys) if journeys else []
     moments = form_moments(store, steps, journeys, vectors, representation, scripts, options,
-                           encode_missing)  # fmt: skip
+                           encode_missing, progress, act)  # fmt: skip
+    options = dataclasses.replace(options, act_weight=round(moments.act_weight, 3))
     groups, stages, unmatched = apply_edits(
         moments.groups, moments.stages, steps, load_edits(store)
     )
     for group in groups:
         group.position = float(np.median([steps[i].relative for i in group.members]))
+        group.also = sorted(set(group.also) - set(group.members))
     stage_rank = {s.key: rank for rank, s in enumerate(sorted(stages, key=lambda s: s.order))}
     groups.sort(key=lambda g: (stage_rank.get(g.stage, len(stage_rank)), g.position, g.key))
     used = {g.stage for g in groups}
     stages = [s for s in sorted(stages, key=lambda s: s.order) if s.key in used]
     return summarise_map(store, filters, journeys, steps, groups, stages, unmatched,
-                         representation, fallback, options)  # fmt: skip
+                         representation, fallback, options, moments.topic_order)  # fmt: skip
 
 
 def summarise_map(
@@ -140,6 +142,7 @@ def summarise_map(
     representation: str,
     fallback: str,
     options: AlignOptions,
+    topic_order: float = 0.0,
 ) -> CompositeMap:
     """The map's JSON: stages, moments and what each holds, paths, themes and gaps."""
     n_sessions = len(journeys)
@@ -221,6 +224,10 @@ def summarise_map(
             }
         )
     participant = {j.session["id"]: j.session.get("participant") or "" for j in journeys}
+    also: dict[int, list[dict[str, str]]] = {}
+    for group in groups:
+        for i in group.also:
+            also.setdefault(i, []).append({"step": group.key, "stage": group.stage})
     placements = [
         {
             "session_id": steps[i].session_id,
@@ -229,6 +236,7 @@ def summarise_map(
             "iteration": steps[i].iteration,
             "step": group.key,
             "stage": group.stage,
+            **({"also": also[i]} if i in also else {}),
         }
         for group in groups
         for i in group.members
@@ -268,6 +276,8 @@ def summarise_map(
             "threshold": options.threshold,
             "position_weight": options.position_weight,
             "centre": options.centre,
+            "act_weight": options.act_weight,
+            "topic_order": round(topic_order, 3),
             "min_share": options.min_share,
             "steps_told": len(steps),
             "groups": len(groups),

@@ -101,6 +101,7 @@ def apply_edits(
                 unmatched.append(edit)
             elif target is not group:
                 target.members += group.members
+                target.also += group.also
                 target.aliases += [group.key, *group.aliases]
                 target.edited = True
                 del by_key[group.key]

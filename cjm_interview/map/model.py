@@ -17,6 +17,9 @@ class StepGroup:
     stage: str = ""  # key of its stage
     outcome: str = ""  # "went well" / "went badly" when a step was split by its grades
     aliases: list[str] = field(default_factory=list)  # keys it had before a rename
+    # Steps placed in another moment whose other clause tells this one, of another stage
+    # ("check-in was quick, the lounge was packed"): counted here too.
+    also: list[int] = field(default_factory=list)
 
 
 @dataclass

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,16 +21,26 @@ from dataclasses import dataclass
 import numpy as np
 
 from cjm_interview.domain import Script
+from cjm_interview.map import acts
 from cjm_interview.map import stages as stage_rules
-from cjm_interview.map.align import AlignOptions, align, centres, features
+from cjm_interview.map.align import (
+    AlignOptions,
+    act_share,
+    align,
+    centres,
+    features,
+    reweigh,
+    topic_order,
+)
 from cjm_interview.map.edits import unique_key
 from cjm_interview.map.journeys import Journey, Step
 from cjm_interview.map.labels import moment_label, normalise, step_grade
 from cjm_interview.map.model import Stage, StepGroup
-from cjm_interview.map.vectors import text_vectors
+from cjm_interview.map.vectors import ENCODER, Parts, part_vectors, text_vectors
 from cjm_interview.store import Store
 
 STAGE_THRESHOLD = 0.25  # found stages: moments at least this alike (less distance) join
+ROLE_MARGIN = 0.3  # a group is named by its role when it stands this far above the next
 
 
 @dataclass
@@ -38,6 +49,8 @@ class Moments:
 
     groups: list[StepGroup]
     stages: list[Stage]
+    act_weight: float = 0.0  # the weight the act was given
+    topic_order: float = 0.0  # how much of where steps happen their topics explain
 
 
 def form_moments(
@@ -49,14 +62,25 @@ def form_moments(
     scripts: Sequence[Script],
     options: AlignOptions,
     encode_missing: bool,
+    progress: bool = False,
+    most_act: float = 0.0,
 ) -> Moments:
-    """The moments (columns) and stages of the steps told."""
+    """The moments (columns) and stages of the steps told; ``most_act`` is the act's weight
+    when topics tell nothing of where steps happen (``align.act_share``)."""
     if not steps:
         return Moments([], stage_rules.declared(scripts))
     journey = np.repeat(np.arange(len(journeys)), [len(j.steps) for j in journeys])
     relative = np.asarray([s.relative for s in steps], dtype=np.float32)
-    x = features(vectors, journey, relative, options.centre or 0.0, options.position_weight or 0.0)
+    told = part_vectors(store, steps, vectors, representation, encode_missing, progress)
+    act = act_profile(store, steps, vectors, told.opening, representation, encode_missing)
     keys = [f"{normalise(s.action)}|{round(s.relative * 4)}" for s in steps]
+    # Built with the act at weight 1, then weighed by how little topics tell of time.
+    x = features(vectors, journey, relative, options.centre or 0.0, options.position_weight or 0.0,
+                 act.rows, 1.0)  # fmt: skip
+    dims = vectors.shape[1]
+    order = topic_order(x, keys, relative, dims, options.columns[1])
+    weight = options.act_weight if options.act_weight is not None else act_share(order, most_act)
+    reweigh(x, slice(dims, dims + act.rows.shape[1]), weight)
     assign = align(x, keys, options, options.threshold or 0.0, len(journeys))
     grades = [step_grade(s)[0] for s in steps]
     assign, outcome = split_by_grade(assign, grades, options.grade_gap, len(journeys))
@@ -66,7 +90,7 @@ def form_moments(
     )
     stage_of, stages = assign_stages(
         store, steps, vectors, x, assign, position, representation, scripts, options,
-        encode_missing,
+        encode_missing, act.roles if weight >= 0.5 * most_act > 0 else None,
     )  # fmt: skip
     target = fold_small(x, assign, stage_of, journey, len(journeys), options.min_share)
     kept, renumber = np.unique(target, return_inverse=True)
@@ -76,18 +100,51 @@ def form_moments(
     members: dict[int, list[int]] = defaultdict(list)
     for i, g in enumerate(assign):
         members[int(g)].append(i)
+    also = counted_twice(told, vectors, assign, stage_of)
     groups: list[StepGroup] = []
     taken: set[str] = set()
+    c = centres(x, assign, int(assign.max()) + 1)
+    closeness = np.einsum("ij,ij->i", x, c[assign])
+    # Roles name groups only where the act weighed in their making.
+    roles = act.roles if weight >= 0.5 * most_act > 0 else None
     for g in sorted(members):
-        label = moment_label([steps[i] for i in members[g]])
+        role, margin = acts.role_of(roles, members[g])
+        named = role.name if role is not None and margin >= ROLE_MARGIN else ""
+        label = moment_label(
+            [steps[i] for i in members[g]],
+            fallback=named,
+            said=[acts.main_clause(steps[i].action) for i in members[g]],
+            closeness=closeness[members[g]],
+        )
         if outcome.get(g):
             label = f"{label} ({outcome[g]})"
         key = unique_key(label, taken)
         taken.add(key)
         group = StepGroup(key, label, members[g], stage=stages[stage_of[g]].key if stages else "")
         group.outcome = outcome.get(g, "")
+        group.also = also.get(g, [])
         groups.append(group)
-    return Moments(groups, stages)
+    return Moments(groups, stages, weight, order)
+
+
+def act_profile(
+    store: Store,
+    steps: Sequence[Step],
+    vectors: np.ndarray,
+    opened: np.ndarray,
+    representation: str,
+    encode_missing: bool,
+) -> acts.Profile:
+    """What kind of act each step is (``acts.profile``): its likeness to the roles' sentences
+    when the steps have sentence vectors, and the cues of its main clause."""
+    texts = [s.action for s in steps]
+    if representation != ENCODER:
+        return acts.profile(texts)
+    sentences = [s for role in acts.ROLES for s in role.sentences]
+    found = text_vectors(store, sentences, representation, encode_missing)
+    if found is None or found.shape[1] != vectors.shape[1]:
+        return acts.profile(texts)
+    return acts.profile(texts, vectors, opened, found)
 
 
 def split_by_grade(
@@ -132,20 +189,20 @@ def assign_stages(
     scripts: Sequence[Script],
     options: AlignOptions,
     encode_missing: bool,
+    roles: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[Stage]]:
     """The stage (index into the stages) of each moment, and the stages in journey order."""
     k = len(position)
     declared = stage_rules.declared(scripts)
     if declared:
-        texts = [f"{s.label}. {s.description}" for s in declared]
-        found = text_vectors(store, texts, representation, encode_missing)
+        texts = [stage_rules.stage_texts(s) for s in declared]
+        found = text_vectors(store, [t for ts in texts for t in ts], representation,
+                             encode_missing)  # fmt: skip
         if found is not None and found.shape[1] == vectors.shape[1]:
-            raw = centres(vectors, assign, k)
-            return stage_rules.place(
-                raw,
-                position,
-                found / np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-9),
-            ), declared
+            found = found / np.maximum(np.linalg.norm(found, axis=1, keepdims=True), 1e-9)
+            bounds = np.cumsum([0, *(len(ts) for ts in texts)])
+            blocks = [found[a:b] for a, b in itertools.pairwise(bounds)]
+            return stage_rules.place(centres(vectors, assign, k), position, blocks), declared
         # No vectors for the descriptions here: the stage expected at each moment's place.
         index = np.minimum((position * len(declared)).astype(np.int64), len(declared) - 1)
         return index, declared
@@ -154,9 +211,47 @@ def assign_stages(
     stage_of = stage_rules.discover(c, mass, position, options.stages, STAGE_THRESHOLD)
     count = int(stage_of.max()) + 1
     of_step = stage_of[assign]
-    said = [[steps[int(i)].action for i in np.flatnonzero(of_step == s)] for s in range(count)]
+    middle = centres(x, of_step, count)
+    names = []
+    for s in range(count):
+        inside = [int(i) for i in np.flatnonzero(of_step == s)]
+        role, margin = acts.role_of(roles, inside)
+        near = x[inside] @ middle[s]
+        clause = moment_label([steps[i] for i in inside],
+                              said=[acts.main_clause(steps[i].action) for i in inside],
+                              closeness=near)  # fmt: skip
+        names.append((role.name if role is not None and margin >= ROLE_MARGIN else "", clause))
     orders = [float(np.median(position[stage_of == s])) for s in range(count)]
-    return stage_of, stage_rules.named(said, orders)
+    return stage_of, stage_rules.named(names, orders)
+
+
+def counted_twice(
+    told: Parts, vectors: np.ndarray, assign: np.ndarray, stage_of: np.ndarray
+) -> dict[int, list[int]]:
+    """Steps whose other clause tells a moment of another stage: the moment -> those steps.
+
+    A clause counts there when that moment is the one it is most alike, closer to it than
+    to its own step's moment, and as close as the moment's own members typically are.
+    """
+    if len(told.clause_step) == 0 or len(assign) == 0:
+        return {}
+    k = int(assign.max()) + 1
+    c = centres(vectors, assign, k)
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    own = np.einsum("ij,ij->i", unit, c[assign])
+    typical = np.asarray([np.median(own[assign == g]) if (assign == g).any() else 1.0
+                          for g in range(k)])  # fmt: skip
+    clauses = told.clauses / np.maximum(np.linalg.norm(told.clauses, axis=1, keepdims=True), 1e-9)
+    sims = clauses @ c.T
+    best = np.argmax(sims, axis=1)
+    found: dict[int, set[int]] = defaultdict(set)
+    for row, (i, g) in enumerate(zip(told.clause_step, best, strict=True)):
+        home = assign[i]
+        if stage_of[g] == stage_of[home] or sims[row, g] < typical[g]:
+            continue
+        if sims[row, g] > sims[row, home]:
+            found[int(g)].add(int(i))
+    return {g: sorted(steps) for g, steps in found.items()}
 
 
 def fold_small(

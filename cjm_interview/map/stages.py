@@ -11,16 +11,18 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
 from cjm_interview.domain import Script
 from cjm_interview.map.align import linkage
-from cjm_interview.map.labels import key_phrases, slug
+from cjm_interview.map.labels import slug
 from cjm_interview.map.model import Stage
 
-POSITION_PULL = 0.15  # declared stages: weight of the expected place against meaning
+POSITION_PULL = 0.1  # declared stages: weight of the expected place against meaning
 WARD = True  # balanced stages: average linkage lets one stage swallow the rest
 POSITION_PENALTY = 1.0  # found stages: similarity lost per whole journey between moments
 
@@ -40,12 +42,32 @@ def declared(scripts: Sequence[Script], language: str = "en") -> list[Stage]:
     return sorted(found.values(), key=lambda s: s.order)
 
 
-def place(centres: np.ndarray, positions: np.ndarray, stage_vectors: np.ndarray) -> np.ndarray:
-    """The declared stage of each moment (index into the stages)."""
-    if len(centres) == 0 or len(stage_vectors) == 0:
+def stage_texts(stage: Stage) -> list[str]:
+    """What a declared stage is compared with: its name and description as one text, then
+    its name and each phrase of its description on their own ("asking friends or family")."""
+    phrases = [p.strip() for p in _PHRASE.split(stage.description or "") if len(p.strip()) > 2]
+    whole = f"{stage.label}. {stage.description}" if stage.description else stage.label
+    return list(dict.fromkeys([whole, stage.label, *phrases]))
+
+
+_PHRASE = re.compile(r"[,;.]\s*|\s+or\s+")
+
+
+def place(centres: np.ndarray, positions: np.ndarray, texts: Sequence[np.ndarray]) -> np.ndarray:
+    """The declared stage of each moment (index into the stages).
+
+    ``texts`` holds, per stage, the unit vectors of its ``stage_texts``. A moment's
+    likeness to a stage is the mean of its likeness to the whole description and to the
+    closest of its phrases (one phrase alone matches too eagerly, the whole text too
+    vaguely), less a pull towards the stage expected at the moment's place.
+    """
+    if len(centres) == 0 or len(texts) == 0:
         return np.zeros(len(centres), dtype=np.int64)
-    sims = centres @ stage_vectors.T
-    expected = (np.arange(len(stage_vectors)) + 0.5) / len(stage_vectors)
+    sims = np.stack(
+        [0.5 * (centres @ block[0]) + 0.5 * (centres @ block.T).max(axis=1) for block in texts],
+        axis=1,
+    )
+    expected = (np.arange(len(texts)) + 0.5) / len(texts)
     pull = -POSITION_PULL * np.abs(positions[:, None] - expected[None, :])
     return np.asarray(np.argmax(sims + pull, axis=1), dtype=np.int64)
 
@@ -72,13 +94,17 @@ def discover(
     return np.asarray(rank[group], dtype=np.int64)
 
 
-def named(texts_per_stage: Sequence[Sequence[str]], orders: Sequence[float]) -> list[Stage]:
-    """Stages found in the data, named by the words that set each apart."""
-    names = key_phrases(texts_per_stage)
+def named(names: Sequence[tuple[str, str]], orders: Sequence[float]) -> list[Stage]:
+    """Stages found in the data, named by what their members did: the role their steps
+    play when one stands out and no other stage has it, else their most central clause.
+
+    ``names`` holds, per stage, (its role's name or "", its members' central clause).
+    """
+    roles = Counter(role for role, _ in names if role)
     stages = []
     taken: set[str] = set()
-    for i, (name, order) in enumerate(zip(names, orders, strict=True)):
-        label = name or f"Stage {i + 1}"
+    for i, ((role, clause), order) in enumerate(zip(names, orders, strict=True)):
+        label = role if role and roles[role] == 1 else clause or role or f"Stage {i + 1}"
         key = slug(label)
         while key in taken:
             key += "-2"

@@ -134,7 +134,9 @@ def summarise(
     pains_of: dict[int, list[tuple[int, str]]],
 ) -> dict[str, Any]:
     """Everything one moment holds; headline figures from the ``primary`` perspective."""
-    members = [steps[i] for i in group.members]
+    # A step whose other clause tells this moment counts here too (``StepGroup.also``).
+    counted = [*group.members, *group.also]
+    members = [steps[i] for i in counted]
     reached: dict[str, set[str]] = defaultdict(set)
     grades: list[float] = []
     predicted_primary: list[float] = []
@@ -148,7 +150,7 @@ def summarise(
     emotions: Counter[str] = Counter()
     predicted: list[float] = []
     mot: list[bool] = []
-    for i in group.members:
+    for i in counted:
         pains += [text for _, text in pains_of.get(i, ())]
     for s in members:
         reached[s.perspective].add(s.session_id)
@@ -216,6 +218,7 @@ def summarise(
         "share": round(people / reach_of[primary], 3) if reach_of.get(primary) else 0.0,
         "reach": {p: len(v) for p, v in sorted(reached.items())},
         "mentions": len(members),
+        "also_counted": len(group.also),
         "phrasings": phrases((s.action for s in members), 5),
         "grade": distribution(grades),
         "curve": curve,
