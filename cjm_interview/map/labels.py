@@ -31,9 +31,11 @@ STOPWORDS = frozenset(
         was we were what when where which while who why will with would yet you your xxxx xx""",
     )
 )
-_LEAD_IN = re.compile(
+LEAD_IN = re.compile(
     r"^(?:(?:and|so|then|next|after that|afterwards|eventually|finally|first of all|first|"
-    r"also|well|but|later|after which|at that point|in the end)\b[\s,]*)+",
+    r"also|well|but|later|after which|at that point|in the end|additionally|furthermore|"
+    r"moreover|in addition|secondly|thirdly|lastly|firstly|meanwhile|however|therefore|"
+    r"as a result|basically|unfortunately|\(?\d{1,2}\s?[.)]|\(?[a-h]\))(?![\w'])[\s,]*)+",
     re.IGNORECASE,
 )
 # A date taken out ("On XX/XX/XXXX I called") leaves its preposition behind.
@@ -44,9 +46,32 @@ _DANGLING = re.compile(
 _CLAUSE = re.compile(
     r"[.;!?]+\s+|\s*[;:]\s*|,\s+(?:but|and then|then|so|because|which)\s+|\s+but\s+"
 )
+_DANGLING_END = frozenset(
+    [
+        "on",
+        "in",
+        "at",
+        "of",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "about",
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "as",
+        "of",
+    ]
+)
 _PUNCTUATION = re.compile(r"^[^\w“\"']+|[\s#:(,]+$")
-_PLACEHOLDER = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$?[\d.,]+\}")
+PLACEHOLDER = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$?[\d.,]+\}")
 MAX_WORDS = 7
+ACTING = 0.2  # label score of a clause that tells an act, over one that names a thing
+PRIOR = 0.2  # label score of the clause closest to its group's centre, over the farthest
 
 
 def slug(text: str) -> str:
@@ -77,16 +102,24 @@ def _stem(word: str) -> str:
 def clauses(text: str) -> list[str]:
     """Short clauses of a step as people told it: lead-ins off, at most ``MAX_WORDS`` words."""
     found = []
-    for part in _CLAUSE.split(" ".join(_PLACEHOLDER.sub(" ", text).split())):
-        part = _LEAD_IN.sub("", _DANGLING.sub("", part.strip(" ,-–"))).strip(" ,-–")
+    for part in _CLAUSE.split(" ".join(PLACEHOLDER.sub(" ", text).split())):
+        part = LEAD_IN.sub("", _DANGLING.sub("", part.strip(" ,-–"))).strip(" ,-–")
         part = _PUNCTUATION.sub("", part)  # "), ( Original creditor" -> "Original creditor"
         words = part.split()
         if len(words) < 2 or not content_words(part):
             continue
         if len(words) > MAX_WORDS:
-            cut = " ".join(words[:MAX_WORDS])
+            kept = words[:MAX_WORDS]
+            # "I contacted them with a question about the…" -> "... a question…"
+            while len(kept) > 3 and kept[-1].lower().strip(",") in STOPWORDS:
+                kept.pop()
+            cut = " ".join(kept)
             comma = cut.rfind(",")
             part = (cut[:comma] if comma > 15 else cut.rstrip(",")) + "…"
+        else:  # "I paid on" (a date taken out) -> "I paid"
+            while len(words) > 2 and words[-1].lower().rstrip(".,") in _DANGLING_END:
+                words.pop()
+            part = " ".join(words)
         found.append(part.rstrip("."))
     return found
 
@@ -119,28 +152,81 @@ def majority_band(members: Sequence[Step]) -> str | None:
     return min(counts, key=lambda b: (-counts[b], b or "")) if counts else None
 
 
-def moment_label(members: Sequence[Step], sample: int = 300) -> str:
-    """The most central short clause said by members on the majority's side of the scale."""
+def moment_label(
+    members: Sequence[Step],
+    fallback: str = "",
+    said: Sequence[str] | None = None,
+    closeness: Sequence[float] | None = None,
+    sample: int = 300,
+) -> str:
+    """What members did, in a few words: a short clause that tells an act (a verb, a
+    subject acting), said by members on the majority's side of the scale.
+
+    ``said`` is what each member said (its main clause; default its action) and
+    ``closeness`` how close each member is to the moment's centre: the clause shares most
+    words with the others, and comes from a member close to the centre. When it tells no
+    act ("Original creditor", "Date of inquiry"), ``fallback`` (the moment's role) comes
+    before it.
+    """
+    texts = list(said) if said is not None else [s.action for s in members]
+    near = list(closeness) if closeness is not None else [0.0] * len(members)
     side = majority_band(members)
-    agree = [s for s in members if side is None or band(step_grade(s)[0]) in (side, None)]
-    pool = agree or list(members)
+    chosen = [
+        i for i, s in enumerate(members) if side is None or band(step_grade(s)[0]) in (side, None)
+    ]
+    # Each phrasing once, at its closest: the same candidates whatever the sessions' order,
+    # and for a study told twice over.
+    closest: dict[str, float] = {}
+    for i in chosen or range(len(members)):
+        closest[texts[i]] = max(closest.get(texts[i], float("-inf")), round(near[i], 6))
+    pool = sorted(closest, key=lambda t: (normalise(t), t))
     if len(pool) > sample:  # evenly spread, independent of session ids
-        pool = sorted(pool, key=lambda s: normalise(s.action))[:: len(pool) // sample + 1]
-    return central_clause([s.action for s in pool])
+        pool = pool[:: len(pool) // sample + 1]
+    # Closeness as a rank from 0 (farthest) to 1 (closest), so that its scale never matters.
+    order = sorted(pool, key=lambda t: (closest[t], t))
+    rank = {t: r / max(len(order) - 1, 1) for r, t in enumerate(order)}
+    label = central_clause(pool, acts=True, prior=rank if closeness is not None else None)
+    if fallback and not tells_act(label):
+        return f"{fallback}: {label[:1].lower()}{label[1:]}"
+    return label
 
 
-def central_clause(texts: Sequence[str]) -> str:
-    """The short clause that shares most words with the others, preferring ones said often."""
+# Words that make a clause tell an act: a subject that acts, a verb or an auxiliary.
+_ACTING = frozenset(
+    """i we they he she you it nobody someone was were is are am be been had has have did do
+    does got get gets go went gone came come comes said says told tell sent send made make
+    paid pay took take gave give kept keep left leave found find saw see asked ask called
+    call can could would will won't didn't don't doesn't wasn't weren't never please bought
+    buy booked book ordered order moved move lost closed opened received wrote write""".split()  # noqa: SIM905
+)
+
+
+def tells_act(clause: str) -> bool:
+    """Whether a clause tells something done or happening, not only names a thing."""
+    words = re.findall(r"[a-z']+", clause.lower())
+    return any(w in _ACTING or (len(w) > 4 and w.endswith(("ed", "ing", "n't"))) for w in words)
+
+
+def central_clause(
+    texts: Sequence[str], acts: bool = False, prior: dict[str, float] | None = None
+) -> str:
+    """The short clause that shares most words with the others, preferring ones said often
+    (with ``acts``, ones that tell an act over ones that only name a thing; with ``prior``,
+    ones from texts that score higher there, 0 to 1)."""
     candidates: list[tuple[str, list[str]]] = []
+    boost: dict[str, float] = {}
     for text in texts:
         for clause in clauses(text):
             candidates.append((clause, content_words(clause)))
+            if prior is not None:
+                boost[clause] = max(boost.get(clause, 0.0), PRIOR * prior.get(text, 0.0))
     if not candidates:
         first = texts[0] if texts else "step"
         return _capital(" ".join(first.split()[:MAX_WORDS]))
     weight = Counter(w for _, words in candidates for w in set(words))
     shown: Counter[str] = Counter(normalise(c) for c, _ in candidates)
     n = len(candidates)
+    acting = {c: tells_act(c) for c, _ in candidates} if acts else {}
 
     def score(item: tuple[str, list[str]]) -> tuple[float, str]:
         clause, words = item
@@ -148,7 +234,9 @@ def central_clause(texts: Sequence[str]) -> str:
             return (-1.0, clause)
         # Centrality: how many other clauses share its words, per word; said often; short.
         central = sum(weight[w] for w in set(words)) / n / math.sqrt(len(set(words)))
-        return (central + 0.05 * min(shown[normalise(clause)], 5) - 0.01 * len(words), clause)
+        bonus = (ACTING if acting.get(clause) else 0.0) + boost.get(clause, 0.0)
+        return (central + bonus + 0.05 * min(shown[normalise(clause)], 5) - 0.01 * len(words),
+                clause)  # fmt: skip
 
     return _capital(max(candidates, key=score)[0])
 
