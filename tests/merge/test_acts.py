@@ -138,3 +138,27 @@ def test_a_step_whose_other_clause_tells_another_stage_counts_there_too() -> Non
     assert found == {1: [0]}
     # Within one stage a clause never counts twice.
     assert counted_twice(told, vectors, assign, np.asarray([0, 0])) == {}
+
+
+@pytest.mark.slow
+def test_a_step_that_names_its_stage_goes_there_wherever_it_was_told() -> None:
+    from cjm_interview.config import bundled_script
+    from cjm_interview.map.stages import declared, place, stage_texts
+    from cjm_interview.nlp.embedding import encode
+    from cjm_interview.script import load_script
+
+    stages = declared([load_script(bundled_script("customer"))])
+    texts = [stage_texts(s) for s in stages]
+    found = prototypes.shipped([t for group in texts for t in group], ENCODER)
+    blocks = [np.stack([found[prototypes.key(t)] for t in group]) for group in texts]
+    told = {
+        "talked to colleagues": "Get help",
+        "posted on a forum asking for help": "Get help",
+        "compared deals online": "Find out and choose",
+        "paid the first bill": "Pay",
+        "cancelled my contract": "Leave or renew",
+    }
+    vectors = encode(list(told))
+    for where in (0.1, 0.5, 0.9):  # the first, middle or last step of a journey
+        got = place(vectors, np.full(len(told), where), blocks)
+        assert [stages[g].label for g in got] == list(told.values()), where
