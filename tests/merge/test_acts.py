@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cjm_interview.map import acts, prototypes
-from cjm_interview.map.align import act_share, topic_order
+from cjm_interview.map.align import act_share, group_sums, topic_order
 from cjm_interview.map.moments import counted_twice
 from cjm_interview.map.vectors import ENCODER, Parts
 
@@ -162,3 +162,18 @@ def test_a_step_that_names_its_stage_goes_there_wherever_it_was_told() -> None:
     for where in (0.1, 0.5, 0.9):  # the first, middle or last step of a journey
         got = place(vectors, np.full(len(told), where), blocks)
         assert [stages[g].label for g in got] == list(told.values()), where
+
+
+def test_exact_sums_are_the_bits_of_a_float64_sum_in_row_order() -> None:
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3000, 24)).astype(np.float32)
+    # Runs of very different lengths, one of them long, and groups that hold no row.
+    assign = np.sort(np.r_[np.zeros(900, np.int64), rng.integers(2, 400, 2100)])
+    w = rng.random(3000)
+    for weights in (None, w):
+        rows = x if weights is None else x * weights.astype(np.float32)[:, None]
+        expected = np.zeros((400, 24))
+        for g in range(400):
+            for row in rows[assign == g]:
+                expected[g] += row  # one row after the other, in float64
+        assert np.array_equal(group_sums(x, assign, 400, weights, exact=True), expected)
