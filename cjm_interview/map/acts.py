@@ -289,7 +289,11 @@ def _cue_row(text: str) -> tuple[float, ...]:
 
 def cues(texts: Sequence[str]) -> np.ndarray:
     """The main-clause cues of each text (``CUES``), one row each."""
-    return np.asarray([_cue_row(t) for t in texts], dtype=np.float32).reshape(len(texts), -1)
+    index: dict[str, int] = {}
+    of = np.fromiter((index.setdefault(t, len(index)) for t in texts), np.int64, len(texts))
+    # Each distinct text once: a large study repeats its short steps many times.
+    rows = np.asarray([_cue_row(t) for t in index], dtype=np.float32).reshape(-1, len(CUES))
+    return rows[of]
 
 
 def role_scores(vectors: np.ndarray, prototypes: np.ndarray, top: int = 2) -> np.ndarray:
