@@ -46,7 +46,9 @@ def distribution(values: list[float]) -> dict[str, Any]:
 
 
 def top_counts(counter: Counter[str], n: int = 8) -> list[dict[str, Any]]:
-    return [{"label": k, "count": v} for k, v in counter.most_common(n)]
+    """The ``n`` commonest, ties by label: the same list whatever order the answers came in."""
+    ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
+    return [{"label": k, "count": v} for k, v in ranked]
 
 
 def phrases(texts: Iterable[str], n: int = 6) -> list[dict[str, Any]]:

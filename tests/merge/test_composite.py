@@ -553,3 +553,12 @@ def test_customer_figures_come_from_customers(study_db) -> None:
     for step in cmap.data["steps"]:
         assert not {q["session_id"] for q in step["quotes"]} & staff
         assert step["grade"]["n"] == step["by_perspective"].get("customer", {}).get("n", 0)
+
+
+def test_counts_that_tie_are_listed_the_same_whatever_order_answers_came_in() -> None:
+    from cjm_interview.map.summary import top_counts
+
+    told = ["phone", "web", "mail", "web", "mail", "phone", "chat"]
+    first = top_counts(Counter(told), 3)
+    assert first == top_counts(Counter(told[::-1]), 3)
+    assert [c["label"] for c in first] == ["mail", "phone", "web"]
