@@ -213,10 +213,13 @@ def part_vectors(
     none = Parts(whole, np.zeros(0, dtype=np.int64), np.zeros((0, whole.shape[1]), np.float32))
     if representation != ENCODER or not steps:
         return none
+    # Each distinct action once: a large study repeats its short steps many times.
+    actions = [s.action for s in steps]
+    index: dict[str, int] = {}
+    of = np.fromiter((index.setdefault(a, len(index)) for a in actions), np.int64, len(actions))
     # A step of a few words is its own opening: its vector serves.
-    opened = {i: o for i, s in enumerate(steps) if (o := opening(s.action)) != s.action.strip()}
-    told = {i: parts(s.action)[:MAX_PARTS] for i, s in enumerate(steps)}
-    told = {i: p for i, p in told.items() if len(p) > 1}
+    opened = {a: o for a in index if (o := opening(a)) != a.strip()}
+    told = {a: p for a in index if len(p := parts(a)[:MAX_PARTS]) > 1}
     texts = list(dict.fromkeys([*opened.values(), *(c for p in told.values() for c in p)]))
     if not texts:
         return none
@@ -225,11 +228,17 @@ def part_vectors(
         return none
     row = {t: i for i, t in enumerate(texts)}
     if opened:
-        opening_vectors = whole.copy()
-        for i, text in opened.items():
+        opening_row = np.full(len(index), -1, dtype=np.int64)
+        for a, text in opened.items():
             if have[row[text]]:
-                opening_vectors[i] = vectors[row[text]]
-    pairs = [(i, row[c]) for i, p in told.items() for c in p if have[row[c]]]
-    clause_step = np.asarray([i for i, _ in pairs], dtype=np.int64)
-    rows = np.asarray([r for _, r in pairs], dtype=np.int64)
+                opening_row[index[a]] = row[text]
+        at = opening_row[of]
+        opening_vectors = whole.copy()
+        opening_vectors[at >= 0] = vectors[at[at >= 0]]
+    clause_rows = [np.zeros(0, dtype=np.int64)] * len(index)
+    for a, p in told.items():
+        clause_rows[index[a]] = np.asarray([row[c] for c in p if have[row[c]]], dtype=np.int64)
+    counts = np.asarray([len(r) for r in clause_rows], dtype=np.int64)[of]
+    clause_step = np.repeat(np.arange(len(steps), dtype=np.int64), counts)
+    rows = np.concatenate([clause_rows[u] for u in of[counts > 0]] or [np.zeros(0, np.int64)])
     return Parts(opening_vectors, clause_step, vectors[rows])
