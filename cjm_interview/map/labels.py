@@ -46,29 +46,16 @@ _DANGLING = re.compile(
 _CLAUSE = re.compile(
     r"[.;!?]+\s+|\s*[;:]\s*|,\s+(?:but|and then|then|so|because|which)\s+|\s+but\s+"
 )
+# Words a clause cannot end on: "I paid on" and "My name is" once a date or a masked
+# name ("XXXX") is taken out.
 _DANGLING_END = frozenset(
-    [
-        "on",
-        "in",
-        "at",
-        "of",
-        "to",
-        "for",
-        "from",
-        "by",
-        "with",
-        "about",
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "as",
-        "of",
-    ]
+    """on in at of to for from by with about the a an and or as is are was were am be been my
+    our your their his her its""".split()  # noqa: SIM905
 )
 _PUNCTUATION = re.compile(r"^[^\w“\"']+|[\s#:(,]+$")
 PLACEHOLDER = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$?[\d.,]+\}")
+# A date masked in part ("XX/XX/2019"): out of labels whole, not leaving "/2019".
+_MASKED_DATE = re.compile(r"\bX{2,}(?:/(?:X{2,}|\d{2,4}))+\b")
 MAX_WORDS = 7
 ACTING = 0.2  # label score of a clause that tells an act, over one that names a thing
 PRIOR = 0.2  # label score of the clause closest to its group's centre, over the farthest
@@ -102,10 +89,11 @@ def _stem(word: str) -> str:
 def clauses(text: str) -> list[str]:
     """Short clauses of a step as people told it: lead-ins off, at most ``MAX_WORDS`` words."""
     found = []
-    for part in _CLAUSE.split(" ".join(PLACEHOLDER.sub(" ", text).split())):
+    text = PLACEHOLDER.sub(" ", _MASKED_DATE.sub(" ", text))
+    for part in _CLAUSE.split(" ".join(text.split())):
         part = LEAD_IN.sub("", _DANGLING.sub("", part.strip(" ,-–"))).strip(" ,-–")
         part = _PUNCTUATION.sub("", part)  # "), ( Original creditor" -> "Original creditor"
-        words = part.split()
+        words = part.rstrip(" .").split()  # "My name is ." once the name is masked out
         if len(words) < 2 or not content_words(part):
             continue
         if len(words) > MAX_WORDS:

@@ -562,3 +562,18 @@ def test_counts_that_tie_are_listed_the_same_whatever_order_answers_came_in() ->
     first = top_counts(Counter(told), 3)
     assert first == top_counts(Counter(told[::-1]), 3)
     assert [c["label"] for c in first] == ["mail", "phone", "web"]
+
+
+@pytest.mark.parametrize(
+    ("told", "clause"),
+    [
+        ("My name is XXXX XXXX.", "My name"),
+        ("The account was opened on XX/XX/2019", "The account was opened"),
+        ("I paid on XX/XX/XXXX", "I paid"),
+        ("My account number is XXXX", "My account number"),
+    ],
+)
+def test_a_label_never_ends_where_masked_words_were_taken_out(told: str, clause: str) -> None:
+    from cjm_interview.map.labels import clauses
+
+    assert clauses(told) == [clause]
