@@ -129,7 +129,13 @@ class CjmApp(App[None]):
             return SafeLinuxDriver
         return driver
 
-    def on_mount(self) -> None:
+    def begin(self) -> None:
+        """What both modes do once mounted: the theme, and the taggers' loading.
+
+        Called by each mode's ``on_mount``. Not an ``on_mount`` itself: Textual calls
+        the handler of every class in the hierarchy, so the taggers (the model's child
+        process) would be loaded twice.
+        """
         self.register_theme(HIGH_CONTRAST)
         self.theme = self._theme_name
         if self.plan.loaders:
@@ -310,7 +316,7 @@ class InterviewerApp(CjmApp):
         """A session to reopen at once (``--resume``)."""
 
     def on_mount(self) -> None:
-        super().on_mount()
+        self.begin()
         from cjm_interview.tui.screens.start import StartScreen
 
         if self.resume_id:
@@ -411,7 +417,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
         self._resetting = False
 
     def on_mount(self) -> None:
-        super().on_mount()
+        self.begin()
         from cjm_interview.tui.screens.welcome import WelcomeScreen
 
         self.push_screen(WelcomeScreen())

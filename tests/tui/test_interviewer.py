@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from cjm_interview.domain import AnswerKey
+from cjm_interview.pin import PinGuard
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
+from ..conftest import FakeTagger
 from .helpers import keys_for, to_first_action
 
 ACTIONS = [
@@ -216,3 +220,22 @@ async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(
         assert "model process failed" in str(status.render())
         (tagger,) = store.conn.execute("SELECT tagger FROM sessions").fetchone()
         assert tagger.startswith("lexicon (model process failed")
+
+
+@pytest.mark.parametrize("mode", ["interviewer", "kiosk"])
+async def test_each_tagger_is_loaded_once(tmp_path: Path, quick_script, mode) -> None:
+    # Textual calls every class's on_mount: a subclass that also called super().on_mount()
+    # started the model's child process twice and left the first one running.
+    loaded: list[FakeTagger] = []
+
+    def load() -> FakeTagger:
+        loaded.append(FakeTagger())
+        return loaded[-1]
+
+    store = Store(tmp_path / "s.db")
+    options = {"pin_guard": PinGuard.from_pin("4821")} if mode == "kiosk" else {}
+    app = make_app(store, quick_script, mode, load, cursor_blink=False, **options)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause(0.5)
+        assert app.tagger is loaded[0]
+    assert len(loaded) == 1
