@@ -11,7 +11,7 @@ import pytest
 
 from cjm_interview.store import Store
 
-from .helpers import begin_with_consent, kiosk
+from .helpers import begin_with_consent, keys_for, kiosk
 from .test_kiosk import answer_all
 
 SECRET = "secret-first-person"
@@ -142,3 +142,28 @@ async def test_the_thank_you_clears_itself_after_the_stated_delay(
         seen = await wait_for_screen(app, pilot, "WelcomeScreen", 4)
         assert seen[-1] == "WelcomeScreen" and "IdleScreen" not in seen, seen
     assert store.list_sessions()[0]["status"] == "finished"
+
+
+async def test_an_enter_typed_ahead_does_not_dismiss_the_thank_you_unseen(
+    tmp_path: Path, quick_script
+) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        for _ in range(30):
+            prompt = app.screen.current
+            if prompt.question.id == "improvement":
+                break
+            await pilot.press(*keys_for(prompt, SECRET, yes=prompt.question.id != "more_steps"))
+            await pilot.pause(0.1)
+        # The last answer, and one Enter too many: the thank-you stays to be read.
+        await pilot.press(*"more staff", "enter", "enter")
+        await pilot.pause(0.2)
+        assert type(app.screen).__name__ == "KioskInterviewScreen" and app.screen.finished
+        await pilot.pause(0.5)
+        await pilot.press("enter")  # once it has been seen, a key finishes
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "WelcomeScreen"

@@ -865,6 +865,9 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
     async def on_key(self, event: Any) -> None:
         if self.finished:
             event.stop()
+            # Not the interviewer's handler too (Textual calls each class's on_key):
+            # its Enter would close at once what the grace below keeps.
+            event.prevent_default()
             # Keys typed before the thank-you appeared do not dismiss it unseen.
             if time.monotonic() - self._finished_at >= FINISH_GRACE:
                 self.app.call_later(self.cjm.interview_closed, self)
