@@ -57,3 +57,15 @@ def test_the_thank_you_clears_and_cannot_be_reopened(tmp_path: Path) -> None:
         assert SECRET not in shown
     (session,) = Store(db).list_sessions()
     assert session["status"] == "finished"
+
+
+def test_a_triple_click_on_the_welcome_screen_begins_one_session(tmp_path: Path) -> None:
+    db = tmp_path / "kiosk.db"
+    with Pane(kiosk_command(db, "none", report_exit=True), ROOT) as pane:
+        pane.wait_for("Press Enter to begin")
+        click = b"\x1b[<0;50;15M\x1b[<0;50;15m"  # SGR mouse: press and release
+        pane.send_bytes(click * 3)
+        pane.wait_for("Do you agree to take part?")
+        time.sleep(0.5)
+    (session,) = Store(db).list_sessions()
+    assert session["status"] == "in_progress"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from cjm_interview.errors import CjmError
 from cjm_interview.store import Store
@@ -144,3 +146,41 @@ async def test_kiosk_answers_are_audited_as_the_participant(
         await begin_with_consent(pilot)
     rows = store.conn.execute("SELECT actor FROM audit_log WHERE action = 'answer'").fetchall()
     assert rows and {r[0] for r in rows} == {actor}
+
+
+async def test_a_double_click_on_the_welcome_screen_begins_one_interview(
+    tmp_path: Path, quick_script
+) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        # A touch screen's double tap, or a participant clicking again when nothing seems
+        # to happen: each click began a session, and all but the last stayed in progress.
+        welcome = app.screen
+        for _ in range(3):
+            welcome.post_message(events.Click(welcome, 40, 12, 0, 0, 1, False, False, False))
+        await pilot.pause(0.5)
+        assert type(app.screen).__name__ == "KioskInterviewScreen"
+        (row,) = store.list_sessions()
+        assert row["id"] == app.screen.session.id
+
+
+async def test_the_welcome_screen_begins_once_the_database_is_free(
+    tmp_path: Path, quick_script
+) -> None:
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        other = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another program writes for a while
+        await pilot.press("enter")
+        await pilot.pause(1.0)
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        other.execute("ROLLBACK")
+        other.close()
+        await pilot.pause(1.0)  # (keys typed within 1.5 s of the first Enter wait for a question)
+        await pilot.press("enter")
+        await pilot.pause(2.0)
+        assert type(app.screen).__name__ == "KioskInterviewScreen"

@@ -24,6 +24,8 @@ class WelcomeScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(classes="welcome")
+        self.begun = False
+        """True once Enter or a click began the interview: a second one begins no other."""
 
     @property
     def cjm(self) -> CjmApp:
@@ -49,8 +51,17 @@ class WelcomeScreen(Screen[None]):
                 yield Static(Text(notice, style="italic"), id="welcome-notice")
 
     async def action_begin(self) -> None:
+        # A double tap sends its clicks before the interview replaces this screen:
+        # each would begin a session, and all but the last would stay in progress.
+        if self.begun:
+            return
+        self.begun = True
         self.cjm.typeahead.hold()  # keys typed from now on answer the first question
-        self.app.call_later(self.cjm.start_interview, None)
+        self.app.call_later(self._begin)
+
+    async def _begin(self) -> None:
+        await self.cjm.start_interview(None)
+        self.begun = False  # still here: it could not begin (a locked database), try again
 
     async def on_click(self) -> None:
         await self.action_begin()
