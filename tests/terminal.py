@@ -48,6 +48,10 @@ HOSTILE: dict[str, bytes] = {
     "x10 mouse": b"\x1b[M\xff\xff\xff",
     "in-band resize of zero": b"\x1b[48;0;0;0;0t\x1b[<0;5;5M",
     "in-band resize huge": b"\x1b[48;99999;99999;1;1t",
+    # A claim that the terminal reports its size in-band, then a size: the kiosk drew in a
+    # corner (or a 3999-cell square, 16 s a frame) and no longer heard real resizes.
+    "in-band resize claimed": b"\x1b[?2048;1$y\x1b[48;6;20;0;0t",
+    "in-band resize large": b"\x1b[48;3999;3999;0;0t",
     "cursor report huge": b"\x1b[99999999;99999999R",
     "mode report": b"\x1b[?2048;9$y",
     "c1 csi": b"\x9b31m",
@@ -136,6 +140,10 @@ class Pane:
         source.write_bytes(data)
         self._tmux("load-buffer", "-b", "paste", str(source))
         self._tmux("paste-buffer", "-p", "-d", "-b", "paste", "-t", "pane")
+
+    def resize(self, width: int, height: int) -> None:
+        """Resize the pane's window, as a person dragging the terminal's corner would."""
+        self._tmux("resize-window", "-t", "pane", "-x", str(width), "-y", str(height))
 
     def screen(self) -> str:
         """What the pane shows now, as text."""

@@ -26,6 +26,7 @@ from textual._xterm_parser import XTermParser
 from textual.drivers.linux_driver import LinuxDriver
 from textual.keys import Keys
 from textual.message import Message
+from textual.messages import InBandWindowResize
 
 INPUT_ERRORS = "cjm-terminal-input"
 """Codec error handler for bytes that are not UTF-8 (registered below)."""
@@ -34,7 +35,7 @@ LONGEST_NUMBER = 7
 """Digits a number in an escape sequence may have (the largest code point, 1114111, has 7)."""
 
 LARGEST_SCREEN = 4_000
-"""Cells a terminal size or a mouse position may reach; anything larger is a lie."""
+"""Cells a mouse or cursor position may reach; anything larger is a lie."""
 
 PASTE_LIMIT = 2_000_000
 """Characters after which a paste ends, whether or not its end marker came."""
@@ -88,6 +89,10 @@ class SafeXTermParser(XTermParser):
     # ------------------------------------------------------------ tokens
     def parse(self, token_callback: TokenCallback[Message]) -> Generator[Read1 | Peek1, str, None]:
         def keep(token: Message) -> None:
+            if isinstance(token, events.Resize):
+                # A size typed or pasted in: the parser has already switched its mouse
+                # to pixels on it, and must not (the size comes from the terminal).
+                self.mouse_pixels = False
             if _acceptable(token):
                 token_callback(token)
 
@@ -206,12 +211,19 @@ def _is_parameter(character: str) -> bool:
 
 
 def _acceptable(token: Message) -> bool:
-    """Whether a parsed event is one a real terminal could send."""
+    """Whether a parsed event is one to act on: one a real terminal could send, and no size.
+
+    The screen's size comes from the terminal (SIGWINCH), never from input: an
+    in-band size report (``ESC [ 48 ; rows ; cols ...t``) or a mode report that
+    claims support for them (``ESC [ ? 2048 ; 1 $ y``) can be typed or pasted,
+    and would shrink the screen to a corner that leaves the previous
+    participant's answers on the rest of it, make it thousands of cells wide
+    (seconds a frame), and stop real resizes from being heard.
+    """
     if isinstance(token, events.Key):
         return token.key != Keys.Ignore.value
-    if isinstance(token, events.Resize):
-        width, height = token.size
-        return 0 < width <= LARGEST_SCREEN and 0 < height <= LARGEST_SCREEN
+    if isinstance(token, events.Resize | InBandWindowResize):
+        return False
     if isinstance(token, events.MouseEvent):
         return 0 <= token.x <= LARGEST_SCREEN and 0 <= token.y <= LARGEST_SCREEN
     if isinstance(token, events.CursorPosition):
@@ -249,6 +261,10 @@ class TerminalInput:
 
 class SafeLinuxDriver(LinuxDriver):
     """Textual's Linux driver with input decoded and parsed so that no byte ends the app."""
+
+    def _query_in_band_window_resize(self) -> None:
+        """Sizes come from SIGWINCH only: their in-band reports are not asked for (see
+        ``_acceptable``)."""
 
     def run_input_thread(self) -> None:
         selector = selectors.SelectSelector()

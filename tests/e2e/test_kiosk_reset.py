@@ -69,3 +69,24 @@ def test_a_triple_click_on_the_welcome_screen_begins_one_session(tmp_path: Path)
         time.sleep(0.5)
     (session,) = Store(db).list_sessions()
     assert session["status"] == "in_progress"
+
+
+def test_a_size_typed_in_leaves_nothing_of_the_last_participant_on_screen(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "kiosk.db"
+    command = kiosk_command(db, "none", "--idle", "2", "--countdown", "1", report_exit=True)
+    with Pane(command, ROOT) as pane:
+        first_answer(pane)
+        # A claim that the terminal reports its size in-band, then a size of 20×6: the
+        # kiosk drew in that corner, and stopped hearing the terminal's real resizes.
+        pane.send_bytes(b"\x1b[?2048;1$y\x1b[48;6;20;0;0t")
+        time.sleep(0.5)
+        pane.resize(90, 28)
+        time.sleep(0.5)
+        pane.resize(100, 30)
+        pane.wait_for("Press Enter to begin", timeout=15)  # the idle reset, for participant B
+        time.sleep(0.5)
+        shown = pane.screen()
+        assert SECRET not in flat(shown), shown
+        assert "What was the first thing you did?" not in flat(shown), shown

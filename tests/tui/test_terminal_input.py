@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import pytest
 from textual import constants, events
 from textual.message import Message
+from textual.messages import InBandWindowResize
 
 from cjm_interview.tui.terminal_input import (
     INPUT_ERRORS,
@@ -77,8 +78,7 @@ def test_a_hostile_sequence_is_dropped_and_keys_still_work(name: str) -> None:
     terminal = TerminalInput()
     tokens = send(terminal, HOSTILE[name])
     for token in tokens:
-        if isinstance(token, events.Resize):
-            assert 0 < token.size.width <= 4000 and 0 < token.size.height <= 4000
+        assert not isinstance(token, events.Resize | InBandWindowResize)
         if isinstance(token, events.MouseEvent):
             assert 0 <= token.x <= 4000 and 0 <= token.y <= 4000
     assert typed(send(terminal, b"still here")) == "still here"
@@ -114,3 +114,14 @@ def test_a_megabyte_paste_is_read_whole() -> None:
     pastes = [t for t in tokens if isinstance(t, events.Paste)]
     assert len(pastes) == 1 and len(pastes[0].text) == len(text)
     assert typed(drain(parser, "then keys")) == "then keys"
+
+
+def test_the_screen_size_never_comes_from_input() -> None:
+    # Typed or pasted, a size report would shrink the kiosk to a corner that leaves the
+    # last participant's answers on the rest of the screen, and the mode report would
+    # stop it hearing the terminal's real resizes.
+    terminal = TerminalInput()
+    tokens = send(terminal, b"\x1b[?2048;1$y\x1b[48;6;20;60;200t\x1b[<0;50;10M")
+    assert not [t for t in tokens if isinstance(t, events.Resize | InBandWindowResize)]
+    (press,) = [t for t in tokens if isinstance(t, events.MouseDown)]
+    assert (press.x, press.y) == (49, 9)  # cells, not pixels scaled by the claimed size
