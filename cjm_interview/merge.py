@@ -27,6 +27,7 @@ and a failed input leaves the output as it was.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import uuid
@@ -36,7 +37,7 @@ from pathlib import Path
 from cjm_interview.errors import CjmError
 from cjm_interview.store import Store, utc_now
 from cjm_interview.store.check import applied_migrations, check_schema
-from cjm_interview.store.db import Purge, fsync_path
+from cjm_interview.store.db import Purge, fsync_path, scrub_edits
 from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 _SESSION_COLUMNS = (
@@ -318,6 +319,7 @@ def _copy(
 
     # Tombstones travel first: a session erased anywhere is taken from no file.
     erased_here = 0
+    erased_texts: list[str] = []  # their words, kept out of the map edits copied below
     if "erased_sessions" in src_tables:
         conn.execute(
             "INSERT OR IGNORE INTO main.erased_sessions (session_id, erased_at) "
@@ -331,6 +333,7 @@ def _copy(
             )
         ]
         if doomed:
+            erased_texts += _texts(conn, "main", doomed)
             target.erase_in(conn, doomed)
             erased_here = len(doomed)
     erased = conn.execute(
@@ -451,8 +454,30 @@ def _copy(
             f"WHERE NOT EXISTS (SELECT 1 FROM main.step_group_edits m WHERE {same}) "
             "ORDER BY x.id"
         ).rowcount
+        # An edit made on this file before a session was erased (here, or in a file
+        # merged earlier) holds its words: they stay out with the session.
+        erased_texts += [
+            r[0]
+            for r in conn.execute(
+                "SELECT raw_text FROM src.answers WHERE raw_text IS NOT NULL "
+                "AND session_id IN (SELECT session_id FROM main.erased_sessions)"
+            )
+        ]
+        scrub_edits(conn, erased_texts)
     conn.execute("DROP TABLE temp.merge_pick")
     return added, total - added - replaced, replaced, edits, erased, erased_here
+
+
+def _texts(conn: sqlite3.Connection, database: str, session_ids: list[str]) -> list[str]:
+    """Every text the sessions' answers hold, revisions included."""
+    return [
+        r[0]
+        for r in conn.execute(
+            f"SELECT raw_text FROM {database}.answers WHERE raw_text IS NOT NULL "
+            "AND session_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(session_ids),),
+        )
+    ]
 
 
 def _prefixed(alias: str, columns: tuple[str, ...]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import time
 import urllib.parse
@@ -943,7 +944,7 @@ class Store:
             # Rows that point at the session go before it (foreign keys).
             conn.execute("DELETE FROM session_sources WHERE session_id = ?", (session_id,))
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-            counts["map phrasings"] += _scrub_edits(conn, texts)
+            counts["map phrasings"] += scrub_edits(conn, texts)
             conn.execute(
                 "INSERT OR IGNORE INTO erased_sessions (session_id, erased_at) VALUES (?, ?)",
                 (session_id, now),
@@ -1015,47 +1016,62 @@ def wait_for_write_lock(path: Path, seconds: float) -> bool:
         conn.close()
 
 
-def _scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
+def scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
     """Remove a participant's phrasings from researchers' map edits (anchors and keys).
 
-    A phrasing someone else in the study also used stays: it is no longer only theirs.
+    A phrasing or key someone else in the study also said stays: it is no longer only theirs.
     """
     edits = conn.execute(
         "SELECT id, group_key, target_key, anchor, target_anchor FROM step_group_edits"
     ).fetchall()
     if not edits or not texts:
         return 0
-    from cjm_interview.map.labels import normalise, slug
+    from cjm_interview.map.labels import normalise
 
-    theirs = {normalise(t) for t in texts} - {""}
-    anchored = set()
-    for row in edits:
-        for anchor in row[3:]:
-            anchored.update(_phrasings(anchor))
-    keys = {slug(p): p for p in theirs}
-    candidates = (theirs & anchored) | {keys[k] for row in edits for k in row[1:3] if k in keys}
-    if not candidates:
+    anchored = {p for row in edits for anchor in row[3:] for p in _phrasings(anchor)}
+    phrasings = {normalise(t) for t in texts} & anchored
+    theirs = set().union(*map(_keys_said, texts))
+    keys = {k for row in edits for k in row[1:3] if k and _key_base(k) & theirs}
+    if not phrasings and not keys:
         return 0
     for (raw,) in conn.execute("SELECT raw_text FROM answers WHERE raw_text IS NOT NULL"):
-        candidates.discard(normalise(raw))
-        if not candidates:
+        phrasings.discard(normalise(raw))
+        if keys:
+            said = _keys_said(raw)
+            keys = {k for k in keys if not _key_base(k) & said}
+        if not phrasings and not keys:
             return 0
     removed = 0
     for edit_id, group_key, target_key, anchor, target_anchor in edits:
         new = []
-        for phrasings in (anchor, target_anchor):
-            kept = [p for p in _phrasings(phrasings) if p not in candidates]
-            removed += len(_phrasings(phrasings)) - len(kept)
-            new.append(json.dumps(kept, ensure_ascii=False) if phrasings is not None else None)
+        for found in (anchor, target_anchor):
+            kept = [p for p in _phrasings(found) if p not in phrasings]
+            removed += len(_phrasings(found)) - len(kept)
+            new.append(json.dumps(kept, ensure_ascii=False) if found is not None else None)
         # A key made from their words is replaced; the edit then finds its group by anchor.
-        group_key = "erased" if keys.get(group_key) in candidates else group_key
-        target_key = "erased" if keys.get(target_key or "") in candidates else target_key
+        group_key = "erased" if group_key in keys else group_key
+        target_key = "erased" if target_key in keys else target_key
         conn.execute(
             "UPDATE step_group_edits SET group_key = ?, target_key = ?, anchor = ?, "
             "target_anchor = ? WHERE id = ?",
             (group_key, target_key, new[0], new[1], edit_id),
         )
     return removed
+
+
+def _keys_said(text: str) -> set[str]:
+    """The map keys a step told in these words could get: its label is one of its short
+    clauses (or its first words), and a key is the slug of a label."""
+    from cjm_interview.map.labels import MAX_WORDS, clauses, normalise, slug
+
+    said = {slug(normalise(text)), slug(" ".join(text.split()[:MAX_WORDS]))}
+    said.update(slug(c) for c in clauses(text))
+    return said - {"step"}
+
+
+def _key_base(key: str) -> set[str]:
+    """A key, and the key it was numbered from when two groups had one label ("x-2")."""
+    return {key, re.sub(r"-\d+$", "", key)}
 
 
 def _phrasings(anchor: str | None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -107,6 +108,45 @@ def test_erasure_removes_the_participants_words_from_map_edits(tmp_path: Path) -
     assert json.loads(kept) == ["compared deals on a comparison website"]
     assert "zebulon" not in key
     assert on_disk(a, "Zebulon") == [] and on_disk(a, "zebulon") == []
+
+
+def test_erasure_removes_a_map_key_made_from_a_clause_of_their_words(tmp_path: Path) -> None:
+    # A moment's key is the slug of its label, and its label a short clause of what a
+    # member said ("Then I asked ...; she laughed" -> "I asked my neighbour Zebulon ...").
+    a = tmp_path / "a.db"
+    sid = device(a, f"Then I {SECRET.lower()}; she laughed")
+    device(a, "Went to the shop")
+    listed = run("map", "groups", "--db", a, "--no-encode")
+    (key,) = [k for k in re.findall(r"key: (\S+)", listed.output) if "zebulon" in k]
+    assert run("map", "rename", key, "Asked around", "--db", a, "--no-encode").exit_code == 0
+    assert run("sessions", "delete", sid, "--db", a, "--yes").exit_code == 0
+    with Store(a) as store:
+        (edit,) = store.conn.execute("SELECT group_key, anchor FROM step_group_edits").fetchall()
+    assert "zebulon" not in json.dumps(edit).lower()
+    assert on_disk(a, "Zebulon") == [] and on_disk(a, "zebulon") == []
+
+
+def test_merging_an_older_copy_brings_no_erased_words_back_into_map_edits(
+    tmp_path: Path,
+) -> None:
+    a, study = tmp_path / "a.db", tmp_path / "study.db"
+    sid = device(a)
+    device(a, "Went to the shop")
+    listed = run("map", "groups", "--db", a, "--no-encode")
+    (key,) = [k for k in re.findall(r"key: (\S+)", listed.output) if "zebulon" in k]
+    assert run("map", "rename", key, "Asked around", "--db", a, "--no-encode").exit_code == 0
+    merge_databases(study, [a])
+    assert run("sessions", "delete", sid, "--db", study, "--yes").exit_code == 0
+    # The device's copy still holds the session and the edit made on its words: the
+    # session stays out, and so do its words, however the files are merged again.
+    later = tmp_path / "later.db"
+    merge_databases(study, [a])
+    merge_databases(later, [study, a])
+    for path in (study, later):
+        with Store(path) as store:
+            edits = store.conn.execute("SELECT group_key, anchor FROM step_group_edits").fetchall()
+        assert edits and "zebulon" not in json.dumps(edits).lower(), path
+        assert on_disk(path, "Zebulon") == [] and on_disk(path, "zebulon") == [], path
 
 
 def test_delete_says_what_is_left_while_another_program_reads(tmp_path: Path) -> None:
