@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,6 +40,8 @@ class Schema:
     views: dict[str, str]
     """View name -> its SQL, with spacing and quoting normalised."""
     triggers: dict[str, str]
+    types: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+    """Table name -> each column's declared type (the reference's tell what rows may hold)."""
 
 
 def _normal_sql(sql: str | None) -> str:
@@ -58,10 +60,12 @@ def read_schema(conn: sqlite3.Connection, database: str = "main") -> Schema:
     indexes: dict[str, tuple[str, bool, tuple[str, ...]]] = {}
     views: dict[str, str] = {}
     triggers: dict[str, str] = {}
+    types: dict[str, tuple[str, ...]] = {}
     for kind, name, table, sql in rows:
         if kind == "table":
             columns = conn.execute(f"PRAGMA {database}.table_xinfo([{name}])").fetchall()
             tables[name] = tuple((c[1], int(c[3]), int(c[5])) for c in columns)
+            types[name] = tuple(str(c[2]).upper() for c in columns)
             fks = conn.execute(f"PRAGMA {database}.foreign_key_list([{name}])").fetchall()
             foreign_keys[name] = frozenset((f[3], f[2], f[4] or "") for f in fks)
         elif kind == "index":
@@ -73,7 +77,7 @@ def read_schema(conn: sqlite3.Connection, database: str = "main") -> Schema:
             views[name] = _normal_sql(sql)
         elif kind == "trigger":
             triggers[name] = _normal_sql(sql)
-    return Schema(tables, foreign_keys, indexes, views, triggers)
+    return Schema(tables, foreign_keys, indexes, views, triggers, types)
 
 
 @lru_cache(maxsize=SCHEMA_VERSION + 1)
@@ -173,3 +177,82 @@ def check_schema(
             "Nothing was read or written. Ask for the original file from the device that "
             "recorded it, or open it with an SQLite client to see what was changed.",
         )
+    problem = row_problem(conn, reference_schema(version), database)
+    if problem:
+        raise SchemaError(
+            f"{path}: holds values this version of cjm-interview never writes: {problem}",
+            "Nothing was read or written. Ask for the original file from the device that "
+            "recorded it, or open it with an SQLite client to see what was changed.",
+        )
+
+
+# What each declared type may hold (SQLite keeps any value in any column).
+_KINDS = {"TEXT": "'text'", "INTEGER": "'integer'", "REAL": "'real', 'integer'", "BLOB": "'blob'"}
+MAX_JSON_DEPTH = 32
+"""Deeper than any answer this project stores (a review is two levels), far below what
+Python's decoder can take."""
+_GRADES = "('step.grade', 'overall.grade')"
+
+
+def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "main") -> str:
+    """The first stored value the project's own code could never have written ("" if none).
+
+    Read code trusts what the migrations and the store write: text where text
+    belongs, answers' values as shallow JSON, grades on the 0-10 scale. A value
+    of another kind from a file made elsewhere would stop every export of a study
+    it were merged into. One scan of each table, in SQLite.
+    """
+    for table, columns in expected.tables.items():
+        checks = [
+            f"WHEN typeof([{name}]) NOT IN ({_KINDS[kind]}, 'null') THEN '{name}'"
+            for (name, _, _), kind in zip(columns, expected.types[table], strict=True)
+            if kind in _KINDS
+        ]
+        if table == "answers":
+            checks += [
+                "WHEN value_json IS NOT NULL AND NOT json_valid(value_json) THEN 'value_json'",
+                f"WHEN maps_to IN {_GRADES} AND value_json NOT IN ('null') AND NOT ("
+                "json_type(value_json) IN ('integer', 'real') "
+                "AND json_extract(value_json, '$') BETWEEN 0 AND 10) THEN 'value_json (a grade)'",
+            ]
+        if not checks:
+            continue
+        found = conn.execute(
+            f"SELECT bad, rowid FROM (SELECT CASE {' '.join(checks)} END AS bad, rowid "
+            f"FROM {database}.[{table}]) WHERE bad IS NOT NULL LIMIT 1"
+        ).fetchone()
+        if found:
+            return (
+                f"table {table}, row {found[1]}: column {found[0]} holds a value of the wrong kind"
+            )
+    # Nesting is not bounded by json_valid: only values with many brackets are scanned.
+    for rowid, value in conn.execute(
+        f"SELECT rowid, value_json FROM {database}.answers WHERE "
+        "length(value_json) - length(replace(replace(value_json, '[', ''), '{', '')) "
+        f"> {MAX_JSON_DEPTH}"
+    ):
+        if _json_depth(value) > MAX_JSON_DEPTH:
+            return f"table answers, row {rowid}: column value_json is nested too deeply"
+    return ""
+
+
+def _json_depth(text: str) -> int:
+    """How deeply JSON text nests, read without recursion (brackets in strings do not count)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest

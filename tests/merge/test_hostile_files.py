@@ -133,3 +133,52 @@ def test_merged_rows_are_only_those_of_known_tables_and_columns(tmp_path: Path) 
         segments = {r[0] for r in conn.execute("SELECT segment FROM sessions")}
         detail = json.loads(json.dumps(segments, default=list))
     assert detail == ["new customer"]
+
+
+# Rows a file from elsewhere can hold under an unchanged schema: each made `export`
+# print a traceback, and merge copied them into the study, so that every later export
+# of the whole study failed.
+ROW_CHANGES = {
+    "answer_not_json": "UPDATE answers SET value_json = '{not json' WHERE maps_to = 'step.grade'",
+    "answer_nested_5000_deep": (
+        f"UPDATE answers SET value_json = '{'[' * 5000}{']' * 5000}' "
+        "WHERE maps_to = 'step.touchpoints'"
+    ),
+    "answer_text_as_bytes": "UPDATE answers SET raw_text = x'ff00fe' WHERE maps_to = 'step.action'",
+    "grade_past_any_scale": "UPDATE answers SET value_json = '1e308' WHERE maps_to = 'step.grade'",
+    "grade_below_the_scale": "UPDATE answers SET value_json = '-7' WHERE maps_to = 'step.grade'",
+    "participant_as_bytes": "UPDATE sessions SET participant = x'1b5d303b'",
+}
+
+
+def row_hostile(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.db"
+    device(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute(ROW_CHANGES[name])
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(ROW_CHANGES))
+def test_rows_of_the_wrong_kind_are_refused_in_one_line(tmp_path: Path, name: str) -> None:
+    path = row_hostile(tmp_path, name)
+    run = cjm("export", "--format", "json", "-o", tmp_path / "map.json", "--db", path)
+    one_clear_line(run)
+    assert str(path) in run.err
+    out = tmp_path / "study.db"
+    run = cjm("db", "merge", out, path)
+    one_clear_line(run)
+    assert str(path) in run.err
+    assert not out.exists()
+
+
+def test_the_rows_of_a_real_device_pass_the_check(tmp_path: Path) -> None:
+    a, out = tmp_path / "a.db", tmp_path / "study.db"
+    device(a)
+    run = cjm("export", "--format", "json", "-o", tmp_path / "map.json", "--db", a)
+    assert run.code == 0, run.err
+    merge_databases(out, [a])
+    with Store(out) as store:
+        assert store.count_sessions() == 1
