@@ -214,6 +214,9 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 f"WHEN maps_to IN {_GRADES} AND value_json NOT IN ('null') AND NOT ("
                 "json_type(value_json) IN ('integer', 'real') "
                 "AND json_extract(value_json, '$') BETWEEN 0 AND 10) THEN 'value_json (a grade)'",
+                "WHEN maps_to = 'step.touchpoints' AND value_json NOT IN ('null') AND ("
+                "json_type(value_json) != 'array' OR EXISTS (SELECT 1 FROM json_each(value_json) "
+                "WHERE type != 'text')) THEN 'value_json (channels)'",
             ]
         if not checks:
             continue
@@ -233,6 +236,15 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
     ):
         if _json_depth(value) > MAX_JSON_DEPTH:
             return f"table answers, row {rowid}: column value_json is nested too deeply"
+    # A split's pattern is compiled when the map is built: one that is not a pattern
+    # stopped every map of the study.
+    for rowid, pattern in conn.execute(
+        f"SELECT rowid, pattern FROM {database}.step_group_edits WHERE pattern IS NOT NULL"
+    ):
+        try:
+            re.compile(pattern, re.IGNORECASE)
+        except (re.error, RecursionError, OverflowError):
+            return f"table step_group_edits, row {rowid}: column pattern is not a pattern"
     return ""
 
 

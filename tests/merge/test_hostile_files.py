@@ -148,6 +148,13 @@ ROW_CHANGES = {
     "grade_past_any_scale": "UPDATE answers SET value_json = '1e308' WHERE maps_to = 'step.grade'",
     "grade_below_the_scale": "UPDATE answers SET value_json = '-7' WHERE maps_to = 'step.grade'",
     "participant_as_bytes": "UPDATE sessions SET participant = x'1b5d303b'",
+    "channels_not_names": (
+        "UPDATE answers SET value_json = '[1, null, [2]]' WHERE maps_to = 'step.touchpoints'"
+    ),
+    "split_pattern_not_a_pattern": (
+        "INSERT INTO step_group_edits (action, group_key, label, pattern, created_at) "
+        "VALUES ('split', 'any', 'Any', '(((', '2026-01-01T00:00:00Z')"
+    ),
 }
 
 
