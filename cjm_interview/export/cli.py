@@ -294,10 +294,12 @@ def map_merge(key: str, into: str, db_path: Path | None, **kw: Any) -> None:
 @filter_options
 def map_split(key: str, pattern: str, label: str, db_path: Path | None, **kw: Any) -> None:
     """Move the steps of KEY whose words match PATTERN (a regular expression) to a new group."""
+    from cjm_interview.store.check import split_pattern
+
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        fail(f"pattern {pattern!r} is not a valid regular expression ({exc})")
+        split_pattern(pattern)
+    except ValueError as exc:
+        fail(f"pattern {pattern[:80]!r} is not a valid regular expression ({exc})")
     from cjm_interview.map import slug
 
     _edit(

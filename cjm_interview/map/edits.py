@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -12,6 +11,7 @@ from cjm_interview.map.journeys import Step
 from cjm_interview.map.labels import normalise, slug
 from cjm_interview.map.model import Stage, StepGroup
 from cjm_interview.store import Store
+from cjm_interview.store.check import split_pattern
 
 
 def anchor_of(group: StepGroup, steps: Sequence[Step], n: int = 20) -> list[str]:
@@ -106,7 +106,7 @@ def apply_edits(
                 target.edited = True
                 del by_key[group.key]
         elif action == "split" and edit["pattern"]:
-            pattern = re.compile(edit["pattern"], re.IGNORECASE)
+            pattern = split_pattern(edit["pattern"])
             moved = [i for i in group.members if pattern.search(steps[i].action)]
             if not moved or len(moved) == len(group.members):
                 continue

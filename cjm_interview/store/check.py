@@ -242,10 +242,22 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
         f"SELECT rowid, pattern FROM {database}.step_group_edits WHERE pattern IS NOT NULL"
     ):
         try:
-            re.compile(pattern, re.IGNORECASE)
-        except (re.error, RecursionError, OverflowError):
+            split_pattern(pattern)
+        except ValueError:
             return f"table step_group_edits, row {rowid}: column pattern is not a pattern"
     return ""
+
+
+def split_pattern(pattern: str) -> re.Pattern[str]:
+    """A map split's pattern, compiled as the map applies it; ValueError saying why not.
+
+    Python's parser raises more than ``re.error``: OverflowError for a repeat count past
+    its limit, RecursionError for thousands of nested groups.
+    """
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except (re.error, OverflowError, RecursionError) as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _json_depth(text: str) -> int:

@@ -23,6 +23,7 @@ from cjm_interview.store import Store
 from cjm_interview.synth import generate
 
 from ..conftest import PROMPTS, ROOT
+from ..reliability.hostile import cjm, one_clear_line
 from .conftest import EVIL, FORMULA
 from .schema_check import problems
 
@@ -253,6 +254,19 @@ def test_cli_map_edits(study: Path, tmp_path: Path) -> None:
     assert run("map", "forget", "999", "--db", str(db)).exit_code == 2
     again = build_map(Store(db), encode_missing=False)
     assert "looks-around" not in {s["key"] for s in again.data["steps"]}
+
+
+@pytest.mark.parametrize(
+    "pattern", ["x{99999999999}", "(" * 5000 + ")" * 5000], ids=["huge repeat", "deep groups"]
+)
+def test_a_split_pattern_python_cannot_compile_is_one_line(
+    study: Path, tmp_path: Path, pattern: str
+) -> None:
+    # Python's parser raises OverflowError and RecursionError, not only re.error.
+    key = build_map(Store(study), encode_missing=False).data["steps"][0]["key"]
+    run = cjm("map", "split", key, pattern, "--label", "X", "--db", study, "--no-encode")
+    one_clear_line(run)
+    assert "not a valid regular expression" in run.err
 
 
 def test_csv_leaves_out_whom_the_map_leaves_out(study: Path, tmp_path: Path) -> None:
