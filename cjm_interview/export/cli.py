@@ -389,7 +389,8 @@ def map_edits(db_path: Path | None) -> None:
         what = {
             "rename": f"rename {edit['group_key']} to “{edit['label']}”",
             "merge": f"merge {edit['group_key']} into {edit['target_key']}",
-            "split": f"split /{edit['pattern']}/ off {edit['group_key']} as “{edit['label']}”",
+            "split": f"split /{edit['pattern'] or '(erased)'}/ off {edit['group_key']} "
+            f"as “{edit['label']}”",
             "stage-rename": f"rename stage {edit['group_key']} to “{edit['label']}”",
             "stage-merge": f"merge stage {edit['group_key']} into {edit['target_key']}",
             "stage-move": f"move {edit['group_key']} into stage {edit['target_key']}",

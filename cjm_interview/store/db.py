@@ -1017,32 +1017,43 @@ def wait_for_write_lock(path: Path, seconds: float) -> bool:
 
 
 def scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
-    """Remove a participant's phrasings from researchers' map edits (anchors and keys).
+    """Remove a participant's phrasings from researchers' map edits (anchors, keys and
+    split patterns).
 
-    A phrasing or key someone else in the study also said stays: it is no longer only theirs.
+    A phrasing or key someone else in the study also said stays, and so does a pattern
+    someone else's words match: it is no longer only theirs.
     """
     edits = conn.execute(
-        "SELECT id, group_key, target_key, anchor, target_anchor FROM step_group_edits"
+        "SELECT id, group_key, target_key, anchor, target_anchor, pattern FROM step_group_edits"
     ).fetchall()
     if not edits or not texts:
         return 0
     from cjm_interview.map.labels import normalise
+    from cjm_interview.store.check import split_pattern
 
-    anchored = {p for row in edits for anchor in row[3:] for p in _phrasings(anchor)}
+    anchored = {p for row in edits for anchor in row[3:5] for p in _phrasings(anchor)}
     phrasings = {normalise(t) for t in texts} & anchored
     theirs = set().union(*map(_keys_said, texts))
     keys = {k for row in edits for k in row[1:3] if k and _key_base(k) & theirs}
-    if not phrasings and not keys:
+    # A split's pattern can be their name ("Quartermaine"): it goes when only they match it.
+    patterns = {}
+    for edit_id, *_, pattern in edits:
+        with contextlib.suppress(ValueError):
+            compiled = split_pattern(pattern) if pattern else None
+            if compiled and any(compiled.search(t) for t in texts):
+                patterns[edit_id] = compiled
+    if not phrasings and not keys and not patterns:
         return 0
     for (raw,) in conn.execute("SELECT raw_text FROM answers WHERE raw_text IS NOT NULL"):
         phrasings.discard(normalise(raw))
         if keys:
             said = _keys_said(raw)
             keys = {k for k in keys if not _key_base(k) & said}
-        if not phrasings and not keys:
+        patterns = {i: p for i, p in patterns.items() if not p.search(raw)}
+        if not phrasings and not keys and not patterns:
             return 0
-    removed = 0
-    for edit_id, group_key, target_key, anchor, target_anchor in edits:
+    removed = len(patterns)
+    for edit_id, group_key, target_key, anchor, target_anchor, pattern in edits:
         new = []
         for found in (anchor, target_anchor):
             kept = [p for p in _phrasings(found) if p not in phrasings]
@@ -1053,8 +1064,15 @@ def scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
         target_key = "erased" if target_key in keys else target_key
         conn.execute(
             "UPDATE step_group_edits SET group_key = ?, target_key = ?, anchor = ?, "
-            "target_anchor = ? WHERE id = ?",
-            (group_key, target_key, new[0], new[1], edit_id),
+            "target_anchor = ?, pattern = ? WHERE id = ?",
+            (
+                group_key,
+                target_key,
+                new[0],
+                new[1],
+                None if edit_id in patterns else pattern,
+                edit_id,
+            ),
         )
     return removed
 

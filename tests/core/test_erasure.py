@@ -149,6 +149,30 @@ def test_merging_an_older_copy_brings_no_erased_words_back_into_map_edits(
         assert on_disk(path, "Zebulon") == [] and on_disk(path, "zebulon") == [], path
 
 
+def test_erasure_removes_a_split_pattern_only_their_words_match(tmp_path: Path) -> None:
+    # A researcher splits the steps that name someone into a group of their own: the
+    # pattern is that participant's name, and it moves nobody else's steps.
+    a, study = tmp_path / "a.db", tmp_path / "study.db"
+    sid = device(a)
+    device(a, "Asked my neighbour about the deal")
+    listed = run("map", "groups", "--db", a, "--no-encode")
+    (key,) = [k for k in re.findall(r"key: (\S+)", listed.output) if "neighbour" in k][:1]
+    for pattern in ("Quartermaine", "neighbour"):
+        split = run("map", "split", key, pattern, "--label", "Asked", "--db", a, "--no-encode")
+        assert split.exit_code == 0, split.output
+    merge_databases(study, [a])
+    for path in (a, study):
+        assert run("sessions", "delete", sid, "--db", path, "--yes").exit_code == 0
+        with Store(path) as store:
+            patterns = [r[0] for r in store.conn.execute("SELECT pattern FROM step_group_edits")]
+        # The pattern someone else's words also match stays; the one only theirs match goes.
+        assert "neighbour" in patterns and "Quartermaine" not in patterns, (path, patterns)
+        assert on_disk(path, "Quartermaine") == [], path
+    later = tmp_path / "later.db"
+    merge_databases(later, [study, a])
+    assert on_disk(later, "Quartermaine") == []
+
+
 def test_delete_says_what_is_left_while_another_program_reads(tmp_path: Path) -> None:
     a = tmp_path / "a.db"
     sid = device(a)
