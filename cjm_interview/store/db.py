@@ -117,6 +117,8 @@ class Store:
         self.path = path
         """The database file."""
         existed = False
+        self.must_exist = must_exist
+        """Opened to be read (a command given the file), not to record into."""
         self.clock = clock
         """Source of timestamps (frozen in tests)."""
         self.write_retries = WRITE_RETRIES
@@ -195,7 +197,9 @@ class Store:
             from cjm_interview.store.check import applied_migrations, check_schema
 
             known = version or len(applied_migrations(conn) or [])
-            check_schema(conn, self.path, known)
+            # Rows are read and merged, not recorded into: their scan (a second for a
+            # thousand sessions) is for the commands that read a file they are given.
+            check_schema(conn, self.path, known, rows=self.must_exist)
         if self.read_only:
             if version < SCHEMA_VERSION:
                 raise StoreError(
