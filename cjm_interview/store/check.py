@@ -224,6 +224,8 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 "json_type(value_json) != 'array' OR EXISTS (SELECT 1 FROM json_each(value_json) "
                 "WHERE type != 'text')) THEN 'value_json (channels)'",
             ]
+        if table in ("embeddings", "text_vectors"):  # 4-byte floats, ``dim`` of them
+            checks.append("WHEN vector IS NULL OR length(vector) != 4 * dim THEN 'vector'")
         if not checks:
             continue
         found = conn.execute(

@@ -151,6 +151,10 @@ ROW_CHANGES = {
     "channels_not_names": (
         "UPDATE answers SET value_json = '[1, null, [2]]' WHERE maps_to = 'step.touchpoints'"
     ),
+    # The stages' cached vectors (filled by a first export): a cut one stopped every map.
+    "stage_vector_missing": "UPDATE text_vectors SET vector = NULL",
+    "stage_vector_cut": "UPDATE text_vectors SET vector = x'0000'",
+    "answer_vector_cut": "UPDATE embeddings SET vector = x'00'",
     "split_pattern_not_a_pattern": (
         "INSERT INTO step_group_edits (action, group_key, label, pattern, created_at) "
         "VALUES ('split', 'any', 'Any', '(((', '2026-01-01T00:00:00Z')"
@@ -161,8 +165,11 @@ ROW_CHANGES = {
 def row_hostile(tmp_path: Path, name: str) -> Path:
     path = tmp_path / f"{name}.db"
     device(path)
+    if "vector" in name:
+        run = cjm("export", "--format", "json", "-o", tmp_path / "first.json", "--db", path)
+        assert run.code == 0, run.err
     conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute(ROW_CHANGES[name])
+    assert conn.execute(ROW_CHANGES[name]).rowcount > 0, name
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
     return path
