@@ -271,6 +271,12 @@ def _check_input(source: Path) -> None:
                 raise CjmError(
                     f"{source} is not an interview database", "Give the .db files written by cjm."
                 )
+            encoding = conn.execute("PRAGMA encoding").fetchone()[0]
+            if encoding != "UTF-8":  # SQLite attaches only files of the study's encoding
+                raise CjmError(
+                    f"{source}: its text is stored as {encoding}; a study is UTF-8",
+                    "Copy it into a UTF-8 file first: sqlite3 OLD .dump | sqlite3 NEW.",
+                )
             if version > SCHEMA_VERSION:
                 raise CjmError(
                     f"{source} was written by a newer cjm-interview (schema {version}, "
@@ -287,7 +293,10 @@ def _check_input(source: Path) -> None:
 def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
     name = str(source)
     conn = target.conn
-    conn.execute("ATTACH DATABASE ? AS src", (str(source.resolve()),))
+    try:
+        conn.execute("ATTACH DATABASE ? AS src", (str(source.resolve()),))
+    except sqlite3.Error as exc:  # changed since it was checked, or not attachable
+        raise CjmError(f"{source}: cannot be read for merging ({exc})") from None
     try:
         src_tables = {
             r[0] for r in conn.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")

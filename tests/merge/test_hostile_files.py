@@ -196,3 +196,29 @@ def test_the_rows_of_a_real_device_pass_the_check(tmp_path: Path) -> None:
     merge_databases(out, [a])
     with Store(out) as store:
         assert store.count_sessions() == 1
+
+
+def test_a_database_of_utf16_text_is_refused_in_one_line(tmp_path: Path) -> None:
+    # Another SQLite tool may store text as UTF-16: SQLite cannot attach it to a UTF-8
+    # study, and merge printed that error as a traceback.
+    a = tmp_path / "a.db"
+    device(a)
+    utf16 = tmp_path / "utf16.db"
+    with sqlite3.connect(a) as source:
+        dump = list(source.iterdump())
+        version = source.execute("PRAGMA user_version").fetchone()[0]
+        app = source.execute("PRAGMA application_id").fetchone()[0]
+    source.close()
+    copy = sqlite3.connect(utf16, isolation_level=None)
+    copy.execute("PRAGMA encoding = 'UTF-16le'")
+    copy.executescript("\n".join(dump))
+    copy.execute(f"PRAGMA user_version = {version}")
+    copy.execute(f"PRAGMA application_id = {app}")
+    copy.close()
+    study = tmp_path / "study.db"
+    merge_databases(study, [a])
+    for out in (tmp_path / "new.db", study):
+        run = cjm("db", "merge", out, utf16)
+        one_clear_line(run)
+        assert str(utf16) in run.err and "UTF-16" in run.err
+    assert not (tmp_path / "new.db").exists()
