@@ -21,6 +21,20 @@ class InputFileError(CjmError):
     """A file that cannot be read as input; the message names it and says why."""
 
 
+def not_a_regular_file(path: Path, what: str) -> str:
+    """Why an existing ``path`` cannot be used as a ``what`` ("" when it is a regular file).
+
+    Only a stat: opening a FIFO would wait for a writer, and SQLite reads
+    ``/dev/null`` as an empty database and "migrates" it.
+    """
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        return f"{path}: is a folder, not a {what}"
+    if not stat.S_ISREG(mode):
+        return f"{path}: not a regular file (a device, pipe or socket), not a {what}"
+    return ""
+
+
 def _size(limit: int) -> str:
     return f"{limit // MB} MB" if limit >= MB else f"{limit:,} bytes"
 

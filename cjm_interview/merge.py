@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cjm_interview.errors import CjmError
+from cjm_interview.files import not_a_regular_file
 from cjm_interview.store import Store, utc_now
 from cjm_interview.store.check import applied_migrations, check_schema
 from cjm_interview.store.db import Purge, fsync_path, scrub_edits
@@ -152,8 +153,8 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     for source in inputs:
         if not source.exists():
             raise CjmError(f"{source}: no such database", "Check the path of each input file.")
-        if source.is_dir():
-            raise CjmError(f"{source} is a folder, not a database file")
+        if why := not_a_regular_file(source, "database"):
+            raise CjmError(why, "Give the .db files written by cjm.")
         if source.resolve() == out_resolved:
             raise CjmError(f"{source} is also the output", "Choose a new file for OUT.")
     # The same file named twice is merged once.

@@ -26,6 +26,7 @@ from typing import Any
 from cjm_interview.config import default_db
 from cjm_interview.domain import Answer, AnswerKey, Script, SessionInfo, Tag
 from cjm_interview.errors import CjmError
+from cjm_interview.files import not_a_regular_file
 from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 # How long a writer waits for another kiosk's transaction (CJM_BUSY_TIMEOUT_MS overrides).
@@ -136,8 +137,8 @@ class Store:
                     f"{path}: no such database",
                     "Check the path, or run an interview first to create it.",
                 )
-            if path.exists() and path.is_dir():
-                raise StoreError(f"{path} is a folder, not a database file")
+            if path.exists() and (why := not_a_regular_file(path, "database")):
+                raise StoreError(why, "Give the path of a database file with --db.")
             if not path.exists() and not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
             _refuse_links(path)

@@ -51,3 +51,35 @@ def test_a_symbolic_link_is_never_followed(tmp_path: Path, suffix: str) -> None:
     with pytest.raises(StoreError, match="symbolic link"):
         Store(db)
     assert not target.exists()
+
+
+@pytest.mark.parametrize("device", ["fifo", "character device"])
+@pytest.mark.parametrize(
+    "command",
+    [("sessions", "list", "--db", "X"), ("db", "check", "--db", "X"), ("db", "merge", "OUT", "X")],
+    ids=["sessions list", "db check", "db merge input"],
+)
+def test_a_device_or_pipe_is_never_opened_as_a_database(
+    tmp_path: Path, device: str, command: tuple[str, ...]
+) -> None:
+    # An empty database is taken for one whose creation was cut short and rebuilt in
+    # place: given /dev/null by root, that replaced the system's /dev/null with a
+    # database file. Merge opened a FIFO and waited for a writer for ever. (The device
+    # here is a copy of /dev/null made in the test's folder, never the real one.)
+    from ..reliability.hostile import cjm, one_clear_line
+
+    path = tmp_path / device.replace(" ", "_")
+    if device == "fifo":
+        os.mkfifo(path)
+    else:
+        try:
+            os.mknod(path, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        except PermissionError:
+            pytest.skip("making a device needs root")
+    out = tmp_path / "study.db"
+    args = [str(path) if a == "X" else str(out) if a == "OUT" else a for a in command]
+    run = cjm(*args, timeout=20)
+    one_clear_line(run)
+    assert "not a regular file" in run.err
+    assert not out.exists()
+    assert (stat.S_ISFIFO if device == "fifo" else stat.S_ISCHR)(os.stat(path).st_mode)
