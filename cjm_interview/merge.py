@@ -38,7 +38,7 @@ from cjm_interview.errors import CjmError
 from cjm_interview.files import not_a_regular_file
 from cjm_interview.store import Store, utc_now
 from cjm_interview.store.check import applied_migrations, check_schema
-from cjm_interview.store.db import Purge, fsync_path, scrub_edits
+from cjm_interview.store.db import Purge, fsync_path, remove_stale_builds, scrub_edits
 from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 _SESSION_COLUMNS = (
@@ -164,6 +164,7 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     inputs = list(unique.values())
     for source in inputs:
         _check_input(source)
+    remove_stale_builds(out)
     if out.exists() or os.path.islink(out):
         report = _merge_into(out, inputs, fresh=False)
     else:

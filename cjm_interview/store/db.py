@@ -970,6 +970,8 @@ class Store:
         """
         self.conn.execute("PRAGMA secure_delete = ON")
         self._retry(lambda: self.conn.execute("VACUUM"))
+        if str(self.path) != ":memory:":
+            remove_stale_builds(self.path)
         return self.purge_state()
 
     def purge_state(self) -> Purge:
@@ -1128,7 +1130,7 @@ def create_database(path: Path, replace: bool = False) -> None:
     from cjm_interview.store.migrations import migrations
 
     folder = path.parent
-    _remove_stale_builds(path)
+    remove_stale_builds(path)
     temp = folder / f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.creating"
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
@@ -1179,15 +1181,18 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
-def _remove_stale_builds(path: Path) -> None:
-    # Builds of processes killed during creation: their pid no longer runs.
-    for temp in path.parent.glob(f".{glob_escape(path.name)}.*.creating"):
-        pid = temp.name[len(path.name) + 2 :].split("-", 1)[0]
-        if not pid.isdigit() or _running(int(pid)):
-            continue
-        for leftover in (temp, Path(f"{temp}-journal")):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+def remove_stale_builds(path: Path) -> None:
+    """Remove the files of processes killed while building ``path`` (a new database's
+    ``.creating`` or a new study's ``.merging``): a study's copy holds everyone's answers,
+    where no erasure would reach them. Builds of a process still running are left."""
+    for suffix in ("creating", "merging"):
+        for temp in path.parent.glob(f".{glob_escape(path.name)}.*.{suffix}"):
+            pid = temp.name[len(path.name) + 2 :].split("-", 1)[0]
+            if not pid.isdigit() or _running(int(pid)):
+                continue
+            for leftover in (temp, *(Path(f"{temp}{s}") for s in ("-journal", "-wal", "-shm"))):
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
 
 def glob_escape(name: str) -> str:

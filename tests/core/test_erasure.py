@@ -210,3 +210,22 @@ def test_db_check_finds_rows_of_an_erased_session(tmp_path: Path) -> None:
     conn.close()
     check = run("db", "check", "--db", a)
     assert check.exit_code == 2 and "erased sessions still have data" in check.output
+
+
+def test_a_merge_killed_part_way_leaves_no_copy_of_anyone_behind(tmp_path: Path) -> None:
+    # A new study is built under a hidden name; a merge killed before it was moved in
+    # place left that file, with every participant's answers, beside the study for ever:
+    # an erasure in the study could not reach it.
+    a, study = tmp_path / "a.db", tmp_path / "study.db"
+    sid = device(a)
+    dead = 2**22 + 12345  # a pid no process has
+    leftover = tmp_path / f".study.db.{dead}-0badc0de.merging"
+    merge_databases(leftover, [a])  # what the killed merge had written so far
+    assert on_disk(leftover, "Zebulon")
+    merge_databases(study, [a])
+    assert not leftover.exists()
+    merge_databases(leftover, [a])  # killed again, after the study was made
+    assert run("sessions", "delete", sid, "--db", study, "--yes").exit_code == 0
+    # Only the device's own files (its answers file, database and log) still hold them.
+    holding = [p.name for p in tmp_path.iterdir() if b"Zebulon" in p.read_bytes()]
+    assert holding and all(name.startswith("a.") for name in holding), holding
