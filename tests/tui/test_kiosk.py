@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -148,13 +150,20 @@ async def test_kiosk_answers_are_audited_as_the_participant(
     assert rows and {r[0] for r in rows} == {actor}
 
 
+@contextlib.asynccontextmanager
+async def on_the_welcome_screen(tmp_path: Path, script) -> AsyncIterator[tuple]:
+    """A kiosk on a database of its own, showing its welcome screen."""
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        yield store, app, pilot
+
+
 async def test_a_double_click_on_the_welcome_screen_begins_one_interview(
     tmp_path: Path, quick_script
 ) -> None:
-    store = Store(tmp_path / "s.db")
-    app = kiosk(store, quick_script)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+    async with on_the_welcome_screen(tmp_path, quick_script) as (store, app, pilot):
         # A touch screen's double tap, or a participant clicking again when nothing seems
         # to happen: each click began a session, and all but the last stayed in progress.
         welcome = app.screen
@@ -169,10 +178,7 @@ async def test_a_double_click_on_the_welcome_screen_begins_one_interview(
 async def test_the_welcome_screen_begins_once_the_database_is_free(
     tmp_path: Path, quick_script
 ) -> None:
-    store = Store(tmp_path / "s.db")
-    app = kiosk(store, quick_script)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+    async with on_the_welcome_screen(tmp_path, quick_script) as (_, app, pilot):
         other = sqlite3.connect(tmp_path / "s.db", isolation_level=None)
         other.execute("BEGIN IMMEDIATE")  # another program writes for a while
         await pilot.press("enter")
