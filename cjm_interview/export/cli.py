@@ -8,11 +8,14 @@ import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from cjm_interview.cli import db_option, fail
+
+if TYPE_CHECKING:
+    from cjm_interview.map import CompositeMap
 
 FORMATS = ("html", "json", "csv", "md", "mermaid")
 
@@ -130,7 +133,7 @@ def export(
             "Check the filters with `cjm sessions list`.",
         )
     if kinds:
-        cmap.data = _redacted(cmap.data, lambda t: redact_text(t, kinds))
+        _redact_map(cmap, lambda t: redact_text(t, kinds))
     suffix = {"mermaid": "mmd"}.get(fmt, fmt)
     output = output or Path(f"composite-map.{suffix}")
     if fmt == "csv":
@@ -174,13 +177,50 @@ def _warn(cmap: Any) -> None:
         )
 
 
+def _redact_map(cmap: CompositeMap, fn: Callable[[str], str]) -> None:
+    """Redact every text of the map, its step keys too.
+
+    A step's key is the slug of its label, told in a participant's words
+    ("emailed-zoe-example-com-..."): a key whose label the redaction changes is made
+    again from the redacted label, everywhere the map and the CSV name it.
+    """
+    from cjm_interview.map import slug
+
+    taken = {step["key"] for step in cmap.data["steps"]}
+    renamed: dict[str, str] = {}
+    for step in cmap.data["steps"]:
+        redacted = fn(step["label"])
+        if redacted == step["label"]:
+            continue
+        base = key = slug(redacted)
+        number = 1
+        while key in taken:
+            number += 1
+            key = f"{base}-{number}"
+        taken.add(key)
+        renamed[step["key"]] = key
+
+    def rekeyed(value: Any) -> Any:
+        if isinstance(value, str):
+            return renamed.get(value, value)
+        if isinstance(value, list):
+            return [rekeyed(v) for v in value]
+        if isinstance(value, dict):
+            return {rekeyed(k): rekeyed(v) for k, v in value.items()}
+        return value
+
+    placed = {at: (position, renamed.get(key, key)) for at, (position, key) in cmap.placed.items()}
+    cmap.data = _redacted(rekeyed(cmap.data), fn)
+    cmap.placed = placed
+
+
 def _redacted(value: Any, fn: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return fn(value)
     if isinstance(value, list):
         return [_redacted(v, fn) for v in value]
-    if isinstance(value, dict):
-        return {k: _redacted(v, fn) for k, v in value.items()}
+    if isinstance(value, dict):  # keys too: the map counts by segment, whose names are text
+        return {(fn(k) if isinstance(k, str) else k): _redacted(v, fn) for k, v in value.items()}
     return value
 
 

@@ -117,8 +117,9 @@ def write_csv(
         writer.writerow(header)
         matrix.writerow(["answer_id", "session_id", "question_id", "step", *labels])
         for row in rows:
-            # The first ten columns are copied as they are; text and value may be redacted.
-            answer_id, session_id, participant, perspective, segment, persona = row[:6]
+            # Ids and positions are copied as they are; whatever a person wrote may be redacted.
+            answer_id, session_id, perspective = row[0], row[1], row[3]
+            participant, segment, persona = private(row[2]), private(row[4]), private(row[5])
             question_id, step, maps_to = row[7], row[8], row[9]
             raw, value_json = row[10], row[11]
             answer_tags = tags.get(answer_id, [])
@@ -127,14 +128,26 @@ def write_csv(
             touch = ";".join(label for kind, label, _ in answer_tags if kind == "touchpoint")
             emotions = ";".join(label for kind, label, _ in answer_tags if kind == "emotion")
             value = json.loads(value_json) if value_json else None
-            shown_value = ";".join(map(str, value)) if isinstance(value, list) else value
+            shown_value = (
+                ";".join(map(str, value))
+                if isinstance(value, list)
+                else json.dumps(value, ensure_ascii=False)  # a review: JSON, never a repr
+                if isinstance(value, dict)
+                else value
+            )
             position, composite = placed.get((session_id, step), (None, "")) if step else (None, "")
             if composite and maps_to == "step.grade" and isinstance(value, int | float):
                 step_grades[session_id][composite].append(float(value))
             if isinstance(shown_value, str):
                 shown_value = private(shown_value)
             cells = (
-                *row[:10],
+                answer_id,
+                session_id,
+                participant,
+                perspective,
+                segment,
+                persona,
+                *row[6:10],
                 private(raw),
                 shown_value,
                 *row[12:],

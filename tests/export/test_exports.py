@@ -210,6 +210,32 @@ def test_cli_formats_and_filters(study: Path, tmp_path: Path, fmt: str) -> None:
     assert out.stat().st_size > 200
 
 
+def test_redacted_exports_hold_no_personal_data_anywhere(tmp_path: Path) -> None:
+    # The participant and segment columns were copied as they were, the review answer
+    # was written as Python's repr of it, and the JSON map's keys (segments) were kept.
+    data = json.loads((PROMPTS / "examples" / "customer_interview.json").read_text())
+    data["session"].update(participant="zoe@example.com", segment="on +44 7700 900123")
+    data["answers"]["steps"][0]["action"] = "Emailed zoe@example.com and called +44 7700 900123"
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(data))
+    db = tmp_path / "pii.db"
+    assert run("import", str(answers), "--db", str(db)).exit_code == 0
+    for fmt in ("csv", "json", "md", "html", "mermaid"):
+        out = tmp_path / "out" / f"map.{fmt}"
+        out.parent.mkdir(exist_ok=True)
+        result = run(
+            "export", "--db", str(db), "--format", fmt, "-o", str(out), "--no-encode",
+            "--redact", "all",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+    written = sorted((tmp_path / "out").iterdir())
+    assert len(written) == 8  # four CSV files, one of each other format
+    for path in written:
+        text = path.read_text(encoding="utf-8")
+        assert "zoe@example" not in text and "7700" not in text, path.name
+    assert "[email]" in (tmp_path / "out" / "map.csv").read_text(encoding="utf-8")
+
+
 def test_cli_stdout_and_bad_input(study: Path, tmp_path: Path) -> None:
     result = run("export", "--db", str(study), "--format", "json", "--no-encode", "-o", "-")
     assert result.exit_code == 0 and json.loads(result.stdout)["sessions"] == 27
