@@ -1,10 +1,23 @@
-"""Channel (touchpoint) detection by negation-aware keyword rules.
+"""Channel (touchpoint) detection by cue rules that read each sentence in context.
 
-A product that happens to be a phone or a website is not a channel use:
-"my phone broke" is not a call. Rules therefore look for the verbs and
-phrases of *using* a channel ("called", "on their website", "at the
-counter"), and a negation just before the cue ("couldn't find a phone
-number", "never got an e-mail") cancels it.
+A channel counts only when the text shows it was used, tried, or that
+something came through it (``../shared/benchmarks/complaints/README.md`` sets
+the conventions). A cue is a phrase of *using* a channel ("called", "on their
+website", "sent me a letter", "at the branch"); each is checked against what
+cancels it in its sentence:
+
+- negation just before it ("never received a letter", "no one called");
+- a channel only offered, asked for, promised or hypothetical ("told me to
+  call", "you can apply online", "they will email me", "if I had called");
+- a third party's channel (the police, a court, a regulator, a scammer);
+- the text itself ("this letter", "the attached letter");
+- a product or an object that shares a word ("my phone broke", "their phone
+  number", "email address", "the transfer is on hold").
+
+Cues carry a strength: strong ones (0.9) settle the channel alone, medium ones
+(0.7) count alone too, weak ones (0.4, a bare "letter" or "website") are
+reported for the model to weigh (``nlp/longtext.py``) but do not count on
+their own. English and French cues are kept apart: in French "mail" is an e-mail.
 """
 
 from __future__ import annotations
@@ -12,135 +25,502 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# Words that, within a few words before a cue, mean the channel was not used.
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|without|couldn'?t|could not|can'?t|cannot|didn'?t|did not|"
-    r"wouldn'?t|won'?t|wasn'?t|weren'?t|isn'?t|unable to|failed to|no way to|nobody|"
-    r"none|lack of|instead of|rather than)\b[^.;,!?]{0,30}$",
-    re.IGNORECASE,
-)
+from cjm_interview.nlp.sentences import split_sentences
+
+STRONG, MEDIUM, WEAK = 0.9, 0.7, 0.4
+# A channel counts on the rules alone from this strength.
+RULE_THRESHOLD = 0.6
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One phrase of a text that names a channel, and whether its context cancels it."""
+
+    channel: str
+    start: int
+    end: int
+    strength: float
+    blocked: str | None = None  # "negated", "hypothetical", "third_party", "self", "object"
+    sentence: int = 0
 
 
 @dataclass(frozen=True)
 class _Rule:
     channel: str
     pattern: re.Pattern[str]
-    weight: float = 0.9
+    strength: float
 
 
-def _rule(channel: str, words: str, weight: float = 0.9) -> _Rule:
-    return _Rule(channel, re.compile(words, re.IGNORECASE), weight)
+def _r(channel: str, words: str, strength: float) -> _Rule:
+    return _Rule(channel, re.compile(words, re.IGNORECASE), strength)
 
 
-RULES: tuple[_Rule, ...] = (
-    # web
-    _rule(
-        "web",
-        r"\b(?:on|via|through|from|at|using|visited|checked|browsed|searched)\s+"
-        r"(?:the\s+|their\s+|its\s+|a\s+|our\s+|my\s+|your\s+)?(?:web\s?site|site|web\s?page|portal)\b",
-    ),
-    _rule(
-        "web",
-        r"\b(?:web\s?site|web\s?page|online (?:form|account|portal|banking|booking|chat)?|"
-        r"log(?:ged)?\s?in(?:to)?|sign(?:ed)?\s?up online|booked online|ordered online|"
-        r"applied online|paid online|online|google[d]?|searched|comparison site|"
-        # The internet as the way in, not as the product ("needed internet set up").
-        r"(?:on|over|via|through|from|searched|browsed) the internet|"
-        r"internet (?:banking|search(?:ed|es)?|page|form|account|site)|"
-        r"webform|web form|portal|my account page|browser)\b",
-        0.75,
-    ),
-    # app
-    _rule(
-        "app",
-        r"\b(?:(?:their|the|an?|mobile|banking|bank'?s?|airline'?s?|their own)\s+app|"
-        r"app\s+(?:store|notification|update|crashed|froze)|in[- ]app|the app|apps?)\b",
-    ),
-    # phone
-    _rule(
+_ART = r"(?:the|a|an|their|its|his|her|our|my|your|one of (?:their|the|its)|[A-Z][\w&.']*(?:'s)?)"
+
+RULES_EN: tuple[_Rule, ...] = (
+    # ---------------------------------------------------------------- phone
+    _r(
         "phone",
-        r"\b(?:call(?:ed|ing|s)?|phon(?:ed|ing)|rang|ring(?:ing)?|dial(?:l?ed|l?ing)?|"
-        r"helpline|hotline|call (?:centre|center)|on hold|hold music|held for|"
-        r"on the (?:tele)?phone|by (?:tele)?phone|over the phone|phone call|"
-        r"customer service line|switchboard|press(?:ed)? \d|automated (?:menu|voice)|ivr|"
-        r"call ?back|voicemail)\b",
+        r"\b(?:tele)?phon(?:ed|ing)\b|\brang\b|\b(?:phone|ring)(?:ing|s)? (?:them|him|her|back|"
+        r"up|round|around|again|customer|the|their|a|my)\b|\bput through to\b|"
+        r"\b(?:on|over|by|via|through) (?:the |a )?(?:tele)?phone\b|"
+        r"\b(?:tele)?phone (?:calls?|conversations?|lines?|reps?|representatives?|agents?|"
+        r"system|menu|payments?|support|banking|queue|operator|interview|appointment)\b|"
+        r"\b(?:hotline|helpline|call ?(?:centre|center)|switchboard|ivr|voice ?mails?|"
+        r"voice messages?|answering (?:machine|device|service)|robo-?calls?|hold music|"
+        r"hung up|hang(?:s|ing)? up|(?:picked up|answered) the phone|dial(?:l?ed|l?ing)|"
+        r"toll[- ]free)\b|"
+        r"(?<![\d$.,{])\b1-?800\b(?![\d.,])|"
+        r"\bautomated (?:phone|telephone|line|system|voice|message|menu|calls?)\b",
+        STRONG,
     ),
-    # email
-    _rule("email", r"\b(?:e-?mail(?:s|ed|ing)?|inbox|mail ?box|newsletter|confirmation mail)\b"),
-    # chat
-    _rule(
-        "chat",
-        r"\b(?:live chat|web ?chat|chat ?bot|bot|chat(?:ted|ting)?|messag(?:ed|ing)|"
-        r"texts?|texted|sms|whats ?app|messenger|dm(?:'?d|ed)?|direct message)\b",
+    # "call" as a verb or a noun of use; not "so-called", "called X" (a name),
+    # "call for/upon" (demand), "calls for" (requires).
+    _r(
+        "phone",
+        r"(?<!so-)(?<!so )\b(?:call(?:ed|ing|s)?|call-?backs?)\b"
+        r"(?! (?:for|upon)\b)(?! on (?:you|your|the \w+ to|them to)\b)",
+        STRONG,
     ),
-    # social
-    _rule(
-        "social",
-        r"\b(?:twitter|tweet(?:ed)?|facebook|instagram|tiktok|linkedin|reddit|"
-        r"social media|trustpilot|review sites?|google reviews?|yelp|tripadvisor|"
-        r"posted (?:a )?(?:review|about it)|left a review|forum)\b",
+    _r(
+        "phone",
+        r"\bon hold\b|\bhold times?\b|\bheld (?:on the line|for (?:over |about |nearly |almost )?"
+        r"(?:an? |\d+ |two |three |four |five |ten |twenty |forty )(?:min|hour))",
+        STRONG,
     ),
-    # in person
-    _rule(
-        "in_person",
-        r"\b(?:(?:at|in|into|to|from|inside|visited)\s+(?:the|a|their|our|my|your|one of "
-        r"their)\s+(?:local\s+)?(?:store|shop|office|centre|center|station)|"
-        r"branch|counter|desk|front desk|reception|"
-        r"face[- ]to[- ]face|in person|in-person|went (?:in|into|down|to the)|walked in|"
-        r"queue[d]?|queuing|gate|check-?in desk|showroom|pharmacy|clinic|surgery|"
-        r"waiting room|the staff there|cashier|till)\b",
-        0.8,
+    _r("phone", r"\b(?:cell|mobile|home|work)? ?(?:tele)?phone\b", WEAK),
+    # ---------------------------------------------------------------- e-mail
+    _r(
+        "email",
+        r"\be-?mail(?:ed|ing|s)?\b(?! address)(?! account)(?! addresses)|\binbox\b|"
+        r"\bnewsletters?\b",
+        STRONG,
     ),
-    # mail
-    _rule(
+    _r("email", r"\be-?mail (?:address(?:es)?|account)\b", WEAK),
+    # ---------------------------------------------------------------- letter / post
+    _r(
         "mail",
-        r"\b(?:letters?|by post|in the post|through the post|posted (?:it|them|the form|"
-        r"the forms|my|a letter|off)|paper form|"
-        r"paper form|envelope|mailed|snail mail|leaflet|brochure|postcard|recorded delivery)\b",
-        0.85,
+        r"\bcertified (?:mail|letters?)\b|\bregistered (?:mail|letters?|post)\b|"
+        r"\b(?:by|via|through|thru|in|from|with) (?:the )?(?:regular |us |u\.s\. |postal |"
+        r"certified |first[- ]class |snail |standard )?(?:mail|post)\b|"
+        r"(?<!e-)(?<!e)\bmail(?:ed|ing)\b(?! address)(?! list)|\bsnail mail\b|"
+        r"\b(?:usps|u\.?s\.? postal|postal service|post office|return receipt|"
+        r"recorded delivery|postmarked|envelopes?|postcards?|leaflets?|brochures?)\b|"
+        r"\b(?:sent|send|sends|sending|wrote|write|writes|writing|received|receive|receiving|"
+        r"got|get|gets|getting|mailed|issued|dated|reply|replied|responded)\b"
+        r"(?:(?!\band\b)[^.;!?]){0,25}?\bletters?\b|"
+        r"\bletters? (?:\([^)]{0,40}\) )?(?:that |which )?(?:i|we) (?:had )?"
+        r"(?:sent|mailed|wrote)\b|"
+        r"\bletters? (?:from|dated|stating|saying|that (?:said|stated|says)|informing|"
+        r"telling|in the mail|which (?:said|stated))\b|\bdispute letters?\b|"
+        r"\b(?:validation|verification|demand|denial|cease and desist|collection|dunning|"
+        r"approval|decline|rejection|confirmation|acknowledg(?:e)?ment) letters?\b",
+        STRONG,
     ),
-    # field
-    _rule(
+    _r("mail", r"(?<!e-)(?<!e)\bmail\b(?! (?:fraud|address|list|box|order))", MEDIUM),
+    _r(
+        "mail",
+        r"\bletters?\b(?! of (?:credit|intent|recommendation|the law))|"
+        r"\bpaper (?:forms?|bills?|copy|copies|statements?|applications?|letters?)\b|"
+        r"\bpost(?:ed|ing)? (?:(?:it|them)(?! on)|off|back|(?:the|my|a|an) (?:\w+ )?(?:forms?|"
+        r"letters?|cheques?|checks?|applications?|documents?|papers?|cards?|parcels?|packages?|"
+        r"renewal|claim|return|payslips?|passport))\b",
+        MEDIUM,
+    ),
+    # ---------------------------------------------------------------- web
+    _r(
+        "web",
+        rf"\b(?:on|onto|via|through|thru|from|at|using|visited|checked|browsed|searched|"
+        rf"went to|go to|log(?:ged)? (?:in|on)to) (?:{_ART} ?(?:own )?(?:web ?site|site|web ?page|"
+        rf"portal|online (?:account|portal|system))|(?:web ?site|web ?page|portal))\b|"
+        r"\b(?:web ?site|web ?page|site|portal) (?:said|says|states|stated|showed|shows|listed|"
+        r"lists|would not|wouldn'?t|won'?t|kept|keeps|crashed|froze|was|is|has|had|did not|"
+        r"didn'?t|does not|doesn'?t|asked|asks|told|tells|let me|lets you|gave|gives)\b|"
+        r"\bonline (?:account|portal|banking|form|application|payment|dispute|request|system|"
+        r"profile|access|statement|bill pay|checkout|booking|order|questionnaire|check-?in|"
+        r"quote|tracker|tracking|claim|service|shop|store|purchase|transfer)s?\b|"
+        r"\b(?:\w+ed|applying|paying|filing|did|do|done|paid|pay|made|make|bought|buy|sent|"
+        r"send|got|get|went|go|fill|book|check|renew|order|apply|file|submit|register|report|"
+        r"change|complete|sign up|cancel|request|dispute)\b(?:(?!\band\b)[^.;!?]){0,25}?"
+        r"\bonline\b|"
+        r"\blog(?:ged|ging)? ?(?:in|on)(?:to)?\b(?! (?:the |their |my )?(?:\w+ )?app\b)|"
+        r"\bsign(?:ed)? (?:in|into)\b(?! (?:the |their |my )?(?:\w+ )?app\b)|"
+        r"\b(?:logins?|log-ins?|passwords?|usernames?)\b|"
+        r"\b(?:internet|online) banking\b|\b(?:on|over|via|through|searched) the internet\b|"
+        r"\b(?:web ?form|web portal|account dashboard|dashboard|browser|drop-?down|"
+        r"click(?:ed|ing)?(?! and collect)|download(?:ed|ing)?(?! (?:the|their|an?) \w* ?app)|"
+        r"upload(?:ed|ing)?|www\.\w+|\w+\.(?:com|org|gov)\b)",
+        STRONG,
+    ),
+    _r("web", r"\b(?:web ?sites?|web ?pages?|portal|online)\b", WEAK),
+    # ---------------------------------------------------------------- app
+    _r(
+        "app",
+        r"\b(?:mobile|banking|their|the|an?|my|its|bank'?s|phone|iphone|android)\s+apps?\b|"
+        r"\bapps?\s+(?:store|notifications?|updates?|crashed|froze|said|says|showed|shows|"
+        r"would not|wouldn'?t|kept)\b|\bin[- ]app\b|\bmobile (?:banking|deposits?)\b",
+        STRONG,
+    ),
+    _r("app", r"\bapps?\b", MEDIUM),
+    # ---------------------------------------------------------------- chat / text
+    _r(
+        "chat",
+        r"\b(?:live|online|web) ?chat\b|\bchat ?bots?\b|\bchat(?:ted|ting)?\b|"
+        r"\btext(?:ed|ing)? (?:me|us|them|him|her|back)\b|\btext messages?\b|\btexts\b|"
+        r"\btexted\b|\bsms\b|\bwhats ?app\b|\bmessenger\b|\bdirect messages?\b|"
+        r"\bdm(?:'?d|ed)?\b|\bmessag(?:ed|ing) (?:them|me|us|him|her)\b"
+        r"(?! on (?:twitter|facebook|instagram|x|social))",
+        STRONG,
+    ),
+    _r("chat", r"\btext\b|\bmessaged\b", WEAK),
+    # ---------------------------------------------------------------- social media, reviews
+    _r(
+        "social",
+        r"\b(?:twitter|tweet(?:s|ed)?|facebook|instagram|tiktok|linkedin|reddit|youtube|"
+        r"social media|trustpilot|yelp|tripadvisor|google reviews?|review sites?|"
+        r"posted (?:a )?(?:review|about it)|left (?:a )?review|@\w+)\b",
+        STRONG,
+    ),
+    # ---------------------------------------------------------------- in person
+    _r(
+        "in_person",
+        r"\bin person\b|\bin-person\b|\bface[- ]to[- ]face\b|\btellers?\b|\bwalk(?:ed)?[- ]in\b|"
+        r"\bin[- ]store\b|\bin the (?:store|branch|shop|office)\b|"
+        r"\b(?:front|check-?in|service) desk\b|"
+        r"\b(?:went|go|going|goes|came|come|walked|drove|stopped|stop|showed up|returned|"
+        r"visited|visit|visiting|entered|popped)\b(?: (?:in|into|to|down to|by|over to|back to|at))? "
+        rf"(?:{_ART} )?(?:\w+ ){{0,2}}(?:branch|branches|office|store|location|dealership|dealer|"
+        r"bank|counter|desk|shop|showroom|pharmacy|clinic|surgery|gate|"
+        r"reception|headquarters)\b|"
+        r"\bat (?:the|a|my|our|their|your|one of their|its|local) (?:\w+ ){0,2}(?:branch|store|"
+        r"counter|dealership|desk|shop|showroom|reception|gate|till|checkout|ticket office)\b|"
+        r"\b(?:branch|store|office) (?:manager|employee|staff|clerk|associate|teller)s?\b|"
+        r"\b(?:branch|store|office|location|shop) (?:that |which )?(?:i|we) (?:had |have )?"
+        r"(?:\w+ )?(?:went|go|visited|walked|called in)\b|"
+        r"\b(?:asked|inquired|enquired|spoke|talked|signed|paid|complained|waited|queued)\b"
+        r"(?: \w+){0,3} at (?:the|their|a|my|our|your) (?:\w+ )?(?:office|branch|store|desk|"
+        r"counter)\b|"
+        r"\b(?:cashier|receptionist|banker|queue[d]?|queuing)\b|\bcheck-?in desk\b",
+        STRONG,
+    ),
+    _r("in_person", r"\b(?:branch|branches|store|office|dealership|desk)\b", WEAK),
+    # ---------------------------------------------------------------- letter / post (French
+    # words for post are in the French rules)
+    # ---------------------------------------------------------------- field visit
+    _r(
         "field",
-        r"\b(?:engineer|technician|installer|fitter|plumber|electrician|"
-        r"home visit|visited (?:me|us|my home|the house)|came (?:round|over|to (?:my|our|the) "
-        r"(?:house|home|flat|door))|courier|delivery (?:driver|man|guy)|driver|"
-        r"at (?:my|the|our) door|doorstep|on site|site visit|meter reader)\b",
-        0.85,
+        r"\b(?:technicians?|installers?|fitters?|plumbers?|electricians?|inspectors?|"
+        r"appraisers?|surveyors?|meter readers?|home visits?|site visits?|house calls?|"
+        r"(?:came|come|comes|showed up|turned up|arrived|stopped by|knocked|visited|sent "
+        r"(?:someone|a man|an agent|a tech)) (?:to|at|on|round to)? ?(?:my|our|the) "
+        r"(?:house|home|door|property|apartment|flat|residence|place|driveway)|"
+        r"came (?:round|over|out)|knock(?:ed|ing)? on (?:my|our|the) door|at (?:my|our) door|"
+        r"doorstep|repo(?:ssession)? (?:man|men|agents?|company came)|tow truck|couriers?)\b",
+        MEDIUM,
     ),
-    # self-service
-    _rule(
+    _r("field", r"(?<!software )(?<!civil )(?<!network )\bengineers?\b", MEDIUM),
+    # ---------------------------------------------------------------- self-service machines
+    _r(
         "self_service",
-        r"\b(?:kiosk|atm|cash machine|cashpoint|ticket machine|"
-        r"self[- ]?(?:check[- ]?(?:in|out)|service|scan|checkout)|machine|"
-        r"bag drop|parcel locker|locker|vending)\b",
-        0.85,
+        r"\b(?:atms?|cash machines?|cashpoints?|kiosks?|ticket machines?|"
+        r"self[- ]?(?:check[- ]?(?:in|out)s?|service (?:machine|kiosk|terminal|checkout|till)s?|"
+        r"scan(?:ners?)?|checkouts?)|bag drop|parcel lockers?|vending machines?)\b"
+        r"(?! cards?\b)(?! fees?\b)",
+        STRONG,
+    ),
+    _r("self_service", r"\b(?:machines?|lockers?)\b", WEAK),
+)
+
+RULES_FR: tuple[_Rule, ...] = (
+    _r(
+        "phone",
+        r"\b(?:t[ée]l[ée]phon\w*|appel(?:é|ée|és|ées|er|ais|ait|ions|iez|aient|ant)?|"
+        r"appelle[rz]?|appellent|rappel\w*|(?:mis|laissé|resté)e? en attente|en attente "
+        r"(?:pendant|depuis)|standard|hotline|numéro (?:vert|surtaxé)|"
+        r"serveur vocal|messagerie vocale|répondeur|raccroch\w*|au bout du fil|coup de fil)\b",
+        STRONG,
+    ),
+    _r(
+        "email",
+        r"\b(?:e-?mails?|courriels?|mails?|mél|boîte (?:mail|de réception)|"
+        r"(?:envoy|reçu|écrit)\w* (?:un |par )?(?:e-?)?mail)\b",
+        STRONG,
+    ),
+    _r(
+        "mail",
+        r"\b(?:courriers?|lettres?(?: recommandée)?|recommandée?s?|par la poste|par voie postale|"
+        r"avis de passage|enveloppes?|reçu (?:un |une )?(?:courrier|lettre)|"
+        r"dans (?:ma |la )?boîte aux lettres)\b",
+        STRONG,
+    ),
+    _r(
+        "web",
+        r"\b(?:site(?: web| internet)?|sur (?:le |leur |votre )?site|en ligne|sur internet|"
+        r"espace client|mon compte en ligne|formulaire (?:en ligne|web)|page web|portail|"
+        r"(?:me |se )?connect(?:er|é|ée)|identifiants?|mot de passe)\b",
+        STRONG,
+    ),
+    _r("app", r"\b(?:appli|applis|application(?: mobile)?s?|l'appli)\b", STRONG),
+    _r(
+        "chat",
+        r"\b(?:t?chat(?:té)?|messagerie (?:instantanée|en ligne)|sms|textos?|whats ?app|"
+        r"messenger|message privé|chatbot|agent conversationnel)\b",
+        STRONG,
+    ),
+    _r(
+        "social",
+        r"\b(?:twitter|tweet(?:é)?|facebook|instagram|tiktok|linkedin|réseaux sociaux|"
+        r"avis (?:google|en ligne)|trustpilot)\b",
+        STRONG,
+    ),
+    _r(
+        "in_person",
+        r"\b(?:agences?|guichets?|en personne|au comptoir|sur place|à l'accueil|"
+        r"(?:je suis |on est |nous sommes )?(?:allée?s?|passée?s?|rendue?s?) (?:à|en|au|dans)"
+        r" (?:l'|la |le |une |un |mon |ma )?(?:agence|boutique|magasin|bureau|guichet|gare|"
+        r"pharmacie|mairie|caisse)|en boutique|en magasin|face à face|rendez-vous en agence|"
+        r"conseill(?:er|ère) (?:en agence|bancaire)|file d'attente)\b",
+        STRONG,
+    ),
+    _r("in_person", r"\b(?:boutique|magasin|bureau)\b", WEAK),
+    _r(
+        "field",
+        r"\b(?:technicien(?:ne)?s?|installateurs?|plombiers?|électriciens?|livreurs?|"
+        r"(?:est |sont )?venue?s? (?:chez moi|chez nous|à domicile|à la maison)|"
+        r"à domicile|visite à domicile)\b",
+        STRONG,
+    ),
+    _r(
+        "self_service",
+        r"\b(?:bornes?|distributeurs?(?: automatiques?| de billets)?|automates?|"
+        r"caisses? automatiques?|caisses? libre-service|libre-service|dab)\b",
+        STRONG,
     ),
 )
 
-# Mentions of a channel as a product or an object, not its use.
-_PRODUCT = re.compile(
-    r"\b(?:my|new|a|the|old|broken|cracked|lost|stolen)\s+(?:(?:mobile|smart)\s?)?phone\s+"
-    r"(?:screen|broke|died|was (?:broken|stolen|lost|cracked)|contract|bill|battery|case)|"
-    r"\b(?:bought|ordered|got|upgraded|replaced|repaired|fixed)\s+(?:a|my|the)\s+(?:new\s+)?"
-    r"(?:(?:mobile|smart)\s?)?phone\b|"
-    r"\b(?:built|designed|made|launched)\s+(?:me\s+)?(?:a|my|our|the)\s+web\s?site\b",
+# ------------------------------------------------------------------ what cancels a cue
+_NEGATION_EN = re.compile(
+    r"\b(?:no|not|never|without|didn'?t|did not|doesn'?t|does not|don'?t|do not|"
+    r"haven'?t|have not|hasn'?t|has not|hadn'?t|had not|wasn'?t|was not|weren'?t|were not|"
+    r"isn'?t|is not|nor|neither|none|nobody|no one|nothing|lack of|instead of|rather than|"
+    r"refus\w+ to)\b"
+    r"(?:[\s,]+[\w'/-]+){0,4}[\s,]*$",
+    re.IGNORECASE,
+)
+_NEGATION_FR = re.compile(
+    r"\b(?:ne|n'|pas|jamais|aucun\w*|sans|ni|personne|rien|plus)\b"
+    r"(?:\s*[\w'’-]+){0,4}\s*$",
+    re.IGNORECASE,
+)
+# A channel offered, asked for, required, promised or imagined, not used.
+_HYPOTHETICAL_EN = re.compile(
+    r"\b(?:if|unless|whether|please|should|shall|could|can|may|might|must|ought to|"
+    r"would like|would have|will|'ll|going to|gonna|supposed to|promis\w+|"
+    r"option(?:s)? (?:to|of)|(?:ask|told|tell|instruct|advis|direct|referr?|recommend|"
+    r"suggest|encourag|invit|offer|requir|request|urg|want|expect|order)\w*\b"
+    r"(?: (?:me|us|him|her|them|you|that|i|we))* (?:to|that|i|we)|"
+    r"(?:said|says|stated|states|saying|informed|explained)\b[^.;!?]{0,25}\b"
+    r"(?:will|would|could|can|should|need(?:ed)? to|ha(?:ve|d) to|must)|"
+    r"need(?:ed|s)? to|in order to|how to|way to|able to|hop(?:e|ed|ing) to|wish\w*|rather|"
+    r"'d be|would be|(?:ask|asked|asking|request\w*|wait\w*|waiting) for an?|"
+    r"plan(?:ned|ning)? to|request\w*)\b[^.;!?]{0,25}$|"
+    r"\b(?:if|unless|should(?: have)?|would have|could have)\b[^.;!?]{0,70}$",
+    re.IGNORECASE,
+)
+_HYPOTHETICAL_FR = re.compile(
+    r"\b(?:si|pourrai[st]?|pourrions|devrai[st]?|faudrait|il faut|on m'a dit de|"
+    r"m'a demandé de|conseillé de|propos\w* de|voudrais|vais|va|allais)\b[^.;!?]{0,25}$",
+    re.IGNORECASE,
+)
+# Channels used by someone outside the service: police, courts, regulators, scammers.
+_THIRD_PARTY = re.compile(
+    r"\b(?:police|detective|sheriff|fbi|ftc|cfpb|consumer financial protection|"
+    r"attorney general|better business bureau|bbb|court|judge|my (?:attorney|lawyer)|"
+    r"the (?:attorney|lawyer)|scam\w*|fraudster|hacker|thief|thieves|congress\w*|senator|"
+    r"ombudsman|regulator|the irs|internal revenue|social security administration|"
+    r"consumerfinance|\w+\.gov|(?:our|the|my) (?:town|county|city|township)|"
+    r"\w+ county|state (?:tax|agency|department)|tax (?:office|department|collector)|"
+    r"a stranger|a man|a woman|a guy)\b",
+    re.IGNORECASE,
+)
+_THIRD_PARTY_AFTER = re.compile(
+    r"^\W{0,3}(?:(?:\w+\s+){0,2}?(?:to|with|from|by|at)\s+)?(?:the\s+|my\s+|a\s+)?(?:local\s+)?"
+    + _THIRD_PARTY.pattern,
+    re.IGNORECASE,
+)
+_SELF = re.compile(r"\b(?:this|these)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_SELF_AFTER = re.compile(r"^\s*(?:is|are|serves)\b", re.IGNORECASE)
+# A promise reported ("she said he would call me"): not a use until it happens.
+_FUTURE = re.compile(r"\b(?:will|would|'ll|going to|gonna)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_REPORTED = re.compile(
+    r"\b(?:said|says|told|tell|tells|assured|promised|stated|states|informed|advised)\b",
+    re.IGNORECASE,
+)
+# "stop calling me", "kept calling": the calls happened, whatever negation comes before.
+_HAPPENED = re.compile(
+    r"\b(?:stop|stopped|stops|quit|keep|keeps|kept|continue[sd]?|start(?:ed|s)?|began|"
+    r"my|our|their)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+# A video call is not the phone channel ("on video calls all day").
+_VIDEO = re.compile(r"\b(?:video|zoom|teams|facetime|skype|conference)[\s-]*$", re.IGNORECASE)
+# A name, not a call: "a company called XXXX", "they called it a limited exam".
+_NAMING_BEFORE = re.compile(
+    r"\b(?:is|are|was|were|company|business|firm|place|program|lender|agency|bank|"
+    r"something|account|thing|app|site)\s+$",
+    re.IGNORECASE,
+)
+_NAMING_AFTER = re.compile(
+    r"^\s+(?:(?:it|this|that)\s+(?:a|an|the)|(?:my|your|his|her|their|our)\s+(?:name|number))\b",
+    re.IGNORECASE,
+)
+_NAME_CALLED = re.compile(
+    r"\b(?:name|number)\s+(?:to be\s+|was\s+|being\s+|is\s+)?$", re.IGNORECASE
+)
+# Objects that share a word with a channel, just before or after the cue.
+_OBJECT_AFTER = re.compile(
+    r"^\W{0,2}(?:numbers?|bills?|records?|contracts?|plans?|screens?|company|companies|"
+    r"carriers?|provider|broke|died|was (?:stolen|lost|broken|cracked)|stolen|lost|case|"
+    r"battery|charger|insurance|address|accounts? (?:number|he|she|they)|line of credit)\b",
+    re.IGNORECASE,
+)
+_OBJECT_BEFORE = re.compile(
+    r"\b(?:broken|cracked|lost|stolen|new|old|bought|ordered|upgraded|replaced|repaired|"
+    r"fixed|built|designed|made|launched|charged|pay for|paid for|my cell|cell|dropped|"
+    r"personal|his|her|own)\s+"
+    r"(?:(?:a|my|the|our|their|new|mobile|smart|cell)\s+){0,2}$",
+    re.IGNORECASE,
+)
+# "the transfer is on hold", "put my account on hold": an account, not a call.
+_HOLD_OBJECT = re.compile(
+    r"\b(?:account|card|transfer|payment|request|order|funds|application|loan|wire|check|"
+    r"deposit|withdrawal|process|mortgage|file|case)s?\b[^.;!?]{0,20}$",
+    re.IGNORECASE,
+)
+# Met online: the other party, not the service's website.
+_THIRD_ONLINE = re.compile(
+    r"\b(?:met|meet|meeting|dating|scammed|romance|online (?:reviews?|press|scam|dating))\b",
+    re.IGNORECASE,
+)
+_LIST_TAIL = re.compile(
+    r"(?:(?:by|via|through)\s+)?(?:(?:tele)?phone|calls?|texts?|e-?mails?|mail|letters?|post|"
+    r"fax|chat|online|in person)\s*(?:,|\bor\b|\band\b|/)\s*$",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(
+    r"[.;!?:()\n]|,\s+(?:and|but|so|then|because|when|after|before)\b|"
+    r"\b(?:but|however|although|though|because|so|then|after|before|until|when|while|"
+    r"which|who|and then|except|besides|other than|apart from|mais|puis|ensuite|quand|"
+    r"lorsque|sauf)\b",
     re.IGNORECASE,
 )
 
 
-def detect_channels(text: str) -> dict[str, float]:
-    """Channel ids used in ``text`` with a confidence in 0..1."""
+def _clause_before(sentence: str, start: int) -> str:
+    """The part of the sentence's clause that comes before ``start``."""
+    before = sentence[:start]
+    cut = 0
+    for match in _CLAUSE.finditer(before):
+        cut = match.end()
+    return before[cut:]
+
+
+def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -> str | None:
+    """Why the cue at ``start:end`` of ``sentence`` does not show the channel used, or None."""
+    clause = _clause_before(sentence, start)
+    after = sentence[end : end + 40]
+    near = sentence[max(0, start - 60) : end + 30]
+    stripped = clause
+    while True:  # "never by phone, text or e-mail": the negation reaches every item of the list
+        shorter = _LIST_TAIL.sub("", stripped)
+        if shorter == stripped:
+            break
+        stripped = shorter
+    if language == "fr":
+        if _NEGATION_FR.search(stripped[-50:]):
+            return "negated"
+        if _HYPOTHETICAL_FR.search(clause):
+            return "hypothetical"
+        return None
+    happened = bool(_HAPPENED.search(sentence[max(0, start - 30) : start]))
+    if not happened and _NEGATION_EN.search(stripped[-45:]):
+        return "negated"
+    if not happened and _HYPOTHETICAL_EN.search(clause):
+        return "hypothetical"
+    if _FUTURE.search(clause) and _REPORTED.search(sentence[:start]):
+        return "hypothetical"
+    if channel == "phone" and _VIDEO.search(sentence[max(0, start - 20) : start]):
+        return "object"
+    if (
+        channel == "phone"
+        and sentence[start:end].lower() == "called"
+        and (
+            _NAMING_BEFORE.search(sentence[max(0, start - 20) : start])
+            or _NAME_CALLED.search(sentence[max(0, start - 20) : start])
+            or _NAMING_AFTER.search(sentence[end : end + 20])
+        )
+    ):
+        return "object"
+    if channel == "mail" and (
+        _SELF.search(sentence[max(0, start - 30) : start]) or (_SELF_AFTER.search(after))
+    ):
+        return "self"
+    if _OBJECT_AFTER.search(after) and channel in ("phone", "email", "web", "mail", "app"):
+        return "object"
+    if _OBJECT_BEFORE.search(sentence[max(0, start - 40) : start]) and channel in (
+        "phone",
+        "web",
+        "app",
+    ):
+        return "object"
+    if (
+        channel == "phone"
+        and "hold" in sentence[start:end].lower()
+        and _HOLD_OBJECT.search(sentence[max(0, start - 40) : start])
+    ):
+        return "object"
+    if channel == "web" and _THIRD_ONLINE.search(near):
+        return "third_party"
+    if _THIRD_PARTY.search(_words_before(sentence, start, 3)) or _THIRD_PARTY_AFTER.search(after):
+        return "third_party"
+    return None
+
+
+def _words_before(sentence: str, start: int, count: int) -> str:
+    return " ".join(sentence[max(0, start - 60) : start].split()[-count:])
+
+
+def channel_cues(text: str, language: str = "en") -> list[Cue]:
+    """Every channel cue in ``text``, sentence by sentence, with what cancels it."""
+    rules = RULES_FR if language == "fr" else RULES_EN
+    cues: list[Cue] = []
+    for number, sentence in enumerate(split_sentences(text)):
+        taken: list[tuple[int, int, str]] = []
+        for rule in rules:
+            for match in rule.pattern.finditer(sentence.text):
+                start, end = match.span()
+                # A weaker rule does not report a span a stronger one of the same channel took.
+                if end == start or any(a <= start < b and c == rule.channel for a, b, c in taken):
+                    continue
+                taken.append((start, end, rule.channel))
+                why = _blocked(rule.channel, sentence.text, start, end, language)
+                cues.append(
+                    Cue(
+                        rule.channel,
+                        sentence.start + start,
+                        sentence.start + end,
+                        rule.strength,
+                        why,
+                        number,
+                    )
+                )
+    return cues
+
+
+def detect_channels(text: str, language: str = "en") -> dict[str, float]:
+    """Channel ids the rules alone find used in ``text``, with a confidence in 0..1."""
     found: dict[str, float] = {}
-    product_spans = [m.span() for m in _PRODUCT.finditer(text)]
-    for rule in RULES:
-        for match in rule.pattern.finditer(text):
-            start = match.start()
-            if any(a <= start < b for a, b in product_spans):
-                continue
-            before = text[max(0, start - 40) : start]
-            if _NEGATION.search(before):
-                continue
-            score = rule.weight
-            found[rule.channel] = max(found.get(rule.channel, 0.0), score)
+    for cue in channel_cues(text, language):
+        if cue.blocked is None and cue.strength >= RULE_THRESHOLD:
+            found[cue.channel] = max(found.get(cue.channel, 0.0), cue.strength)
     return found
