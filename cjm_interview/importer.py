@@ -279,32 +279,37 @@ class PrefetchTagger:
         self.tagger = tagger
         self.name = tagger.name
         self.version = tagger.version
-        self._ready: dict[str, TagResult] = {}
+        # By text and the session language it was read in.
+        self._ready: dict[tuple[str, str | None], TagResult] = {}
 
-    def prefetch(self, texts: Sequence[str]) -> None:
-        """Tag these texts now (the ones from before are dropped)."""
-        unique = list(dict.fromkeys(t for t in texts if t.strip()))
-        self._ready = dict(zip(unique, self.tagger.tag_batch(unique), strict=True))
+    def prefetch(self, texts: dict[str, list[str]]) -> None:
+        """Tag these texts now, by the language they are read in; drop the ones from before."""
+        self._ready = {}
+        for language, batch in texts.items():
+            unique = list(dict.fromkeys(t for t in batch if t.strip()))
+            results = self.tagger.tag_batch(unique, language)
+            self._ready.update(((t, language), r) for t, r in zip(unique, results, strict=True))
 
-    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._ready]
+    def tag_batch(self, texts: Sequence[str], language: str | None = None) -> list[TagResult]:
+        missing = [t for t in dict.fromkeys(texts) if (t, language) not in self._ready]
         if missing:
-            self._ready.update(zip(missing, self.tagger.tag_batch(missing), strict=True))
-        return [self._ready[t] for t in texts]
+            results = self.tagger.tag_batch(missing, language)
+            self._ready.update(((t, language), r) for t, r in zip(missing, results, strict=True))
+        return [self._ready[(t, language)] for t in texts]
 
 
 def _free_texts(
     interviews: Sequence[Any],
     script_for: Callable[[dict[str, Any]], Script],
     redact: Sequence[str] | None,
-) -> list[str]:
-    """Every string answer of these interviews, as the engine will store it.
+) -> dict[str, list[str]]:
+    """Every string answer of these interviews, as the engine will store it, by language.
 
     Interviews the import will refuse are left out: their texts never reach the tagger.
     """
     from cjm_interview.privacy import redact as redacted
 
-    texts = []
+    by_language: dict[str, list[str]] = {}
     for data in interviews:
         try:
             check_interview(data)
@@ -312,6 +317,11 @@ def _free_texts(
         except InterviewImportError:
             continue
         kinds = tuple(script.redact if redact is None else redact)
+        # The session's language as the engine sets it.
+        language = session_info(data.get("session", {}), script).language
+        texts = by_language.setdefault(
+            language if language in script.languages else script.languages[0], []
+        )
         stack: list[Any] = [data["answers"]]
         while stack:  # no recursion: a file may nest deeply
             value = stack.pop()
@@ -321,7 +331,7 @@ def _free_texts(
                 stack.extend(reversed(value))
             elif isinstance(value, dict):
                 stack.extend(reversed(list(value.values())))
-    return texts
+    return by_language
 
 
 def unasked_answers(session: InterviewSession, answers: dict[str, Any]) -> list[str]:

@@ -284,7 +284,7 @@ class InterviewSession:
                 self.engine.set_tags(key, ())
             return
         texts = [self.engine.answers[k].raw for k in todo]
-        results = self.tagger.tag_batch(texts)
+        results = self.tagger.tag_batch(texts, language=self.engine.language)
         for key, result in zip(todo, results, strict=True):
             self.apply_tags(key, result)
 

@@ -44,7 +44,7 @@ class FakeTagger:
     def __init__(self) -> None:
         self.calls: list[list[str]] = []
 
-    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
+    def tag_batch(self, texts: Sequence[str], language: str | None = None) -> list[TagResult]:
         self.calls.append(list(texts))
         return [self._one(t) for t in texts]
 

@@ -31,8 +31,38 @@ class TagResult:
     embedding_model: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def unavailable(
+        cls,
+        reason: str,
+        extra: dict[str, Any] | None = None,
+        embedding: bytes | None = None,
+        embedding_model: str | None = None,
+    ) -> TagResult:
+        """No tags, and why (a language no tagger reads): nothing is guessed."""
+        return cls(
+            sentiment="",
+            sentiment_scores={},
+            grade=0.0,
+            touchpoints={},
+            emotions={},
+            model="none",
+            version="",
+            embedding=embedding,
+            embedding_model=embedding_model,
+            extra={**(extra or {}), "unavailable": reason},
+        )
+
+    @property
+    def unavailable_reason(self) -> str | None:
+        """Why this text has no tags, or None when it has them."""
+        reason = self.extra.get("unavailable")
+        return str(reason) if reason else None
+
     def to_tags(self) -> list[Tag]:
-        """The result as tags to store with the answer."""
+        """The result as tags to store with the answer (none when unavailable)."""
+        if self.unavailable_reason:
+            return []
         src, ver = self.model, self.version
         tags = [
             Tag(
@@ -49,11 +79,17 @@ class TagResult:
         return tags
 
     def to_json(self, item_id: str) -> dict[str, Any]:
-        """One output line of ``cjm tag --jsonl``."""
-        return {
+        """One output line of ``cjm tag --jsonl``.
+
+        ``language``, ``evidence`` (the sentence behind each touchpoint and
+        emotion) and ``unavailable`` (why there are no tags: then sentiment
+        and grade are null) come after the older keys.
+        """
+        reason = self.unavailable_reason
+        line: dict[str, Any] = {
             "id": item_id,
-            "sentiment": self.sentiment,
-            "grade": round(float(self.grade), 2),
+            "sentiment": None if reason else self.sentiment,
+            "grade": None if reason else round(float(self.grade), 2),
             "touchpoints": list(self.touchpoints),
             "emotions": list(self.emotions),
             "sentiment_scores": {k: round(v, 4) for k, v in self.sentiment_scores.items()},
@@ -62,6 +98,36 @@ class TagResult:
             "model": self.model,
             "version": self.version,
         }
+        for key in ("language", "language_expected", "sentences", "evidence", "unavailable"):
+            if key in self.extra:
+                line[key] = self.extra[key]
+        return line
+
+    @classmethod
+    def from_json(cls, line: dict[str, Any]) -> TagResult:
+        """A result back from ``to_json`` (the child process's replies), extra fields kept.
+
+        Raises KeyError, TypeError or ValueError on a line that is not one.
+        """
+        extra: dict[str, Any] = {
+            k: line[k]
+            for k in ("language", "language_expected", "sentences", "evidence", "unavailable")
+            if k in line
+        }
+
+        def scores(key: str) -> dict[str, float]:
+            return {str(k): float(v) for k, v in (line.get(key) or {}).items()}
+
+        return cls(
+            sentiment=str(line["sentiment"] or ""),
+            sentiment_scores=scores("sentiment_scores"),
+            grade=float(line["grade"] or 0.0),
+            touchpoints=scores("touchpoint_scores"),
+            emotions=scores("emotion_scores"),
+            model=str(line["model"]),
+            version=str(line["version"]),
+            extra=extra,
+        )
 
 
 @runtime_checkable
@@ -71,6 +137,10 @@ class Tagger(Protocol):
     name: str
     version: str
 
-    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
-        """Tag each text; the result list has the same length and order."""
+    def tag_batch(self, texts: Sequence[str], language: str | None = None) -> list[TagResult]:
+        """Tag each text; the result list has the same length and order.
+
+        ``language`` is the session's (``sessions.language``), if known: a text
+        is read in it unless its own words clearly say another language.
+        """
         ...

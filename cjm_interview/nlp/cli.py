@@ -47,8 +47,8 @@ def _number(text: str) -> Any:
     return float(text) if any(c in text for c in ".eE") else int(text)
 
 
-def parse_line(number: int, line: str) -> tuple[str, str]:
-    """The id and text of one input line, or BadLine saying what is wrong."""
+def parse_line(number: int, line: str) -> tuple[str, str, str | None]:
+    """The id, text and language (if given) of one input line, or BadLine saying what is wrong."""
     try:
         item = json.loads(line, parse_int=_number, parse_float=_number)
     except json.JSONDecodeError as exc:
@@ -70,7 +70,10 @@ def parse_line(number: int, line: str) -> tuple[str, str]:
             err=True,
         )
         text = text[:MAX_TEXT_CHARS]
-    return item_id, text
+    language = item.get("language")
+    if language is not None and not isinstance(language, str):
+        raise BadLine(number, '"language" must be a string like "en" or "fr"')
+    return item_id, text, language
 
 
 def read_lines(stream: BinaryIO) -> tuple[list[bytes], BadLine | None]:
@@ -92,8 +95,14 @@ def read_lines(stream: BinaryIO) -> tuple[list[bytes], BadLine | None]:
         lines.append(line.rstrip(b"\r\n"))
 
 
-def _batches(lines: list[bytes]) -> Iterator[tuple[list[tuple[str, str]], BadLine | None]]:
-    batch: list[tuple[str, str]] = []
+Item = tuple[str, str, str | None]
+
+
+def _batches(
+    lines: list[bytes], language: str | None
+) -> Iterator[tuple[list[Item], BadLine | None]]:
+    """Batches of lines of one language each (a line's own, else ``language``)."""
+    batch: list[Item] = []
     for number, raw in enumerate(lines, 1):
         if not raw.strip():
             continue
@@ -102,10 +111,15 @@ def _batches(lines: list[bytes]) -> Iterator[tuple[list[tuple[str, str]], BadLin
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise BadLine(number, "not valid UTF-8") from None
-            batch.append(parse_line(number, line))
+            item_id, text, own = parse_line(number, line)
         except BadLine as exc:
             yield batch, exc
             return
+        item = (item_id, text, own or language)
+        if batch and batch[-1][2] != item[2]:
+            yield batch, None
+            batch = []
+        batch.append(item)
         if len(batch) >= BATCH:
             yield batch, None
             batch = []
@@ -122,12 +136,19 @@ def _batches(lines: list[bytes]) -> Iterator[tuple[list[tuple[str, str]], BadLin
 )
 @click.option("--fallback", is_flag=True, help="Use the lexicon tagger (no model).")
 @click.option(
+    "--language",
+    help="The answers' language (en, fr), as a session's; a text clearly in another "
+    'language is read in that one. JSON Lines may give a "language" per line.',
+)
+@click.option(
     "--serve",
     is_flag=True,
     hidden=True,
     help="Internal: answer one batch per line, with embeddings, after a ready line.",
 )
-def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool, serve: bool) -> None:
+def tag(
+    texts: tuple[str, ...], jsonl: bool, fallback: bool, language: str | None, serve: bool
+) -> None:
     """Tag free text: touchpoints, sentiment, a 0-10 grade and emotions.
 
     \b
@@ -140,14 +161,20 @@ def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool, serve: bool) -> Non
     if serve:
         sys.exit(_serve(fallback))
     if jsonl:
-        sys.exit(_tag_jsonl(fallback))
+        sys.exit(_tag_jsonl(fallback, language))
     if not texts:
         raise click.UsageError("give some text to tag, or --jsonl to read JSON Lines on stdin")
     tagger = _tagger(fallback)
-    for text, result in zip(texts, tagger.tag_batch(list(texts)), strict=True):
+    for text, result in zip(texts, tagger.tag_batch(list(texts), language), strict=True):
+        click.echo(text)
+        if result.unavailable_reason:
+            click.echo(f"  no tags: {result.unavailable_reason}")
+            continue
         channels = ", ".join(f"{c} {s:.2f}" for c, s in result.touchpoints.items()) or "none"
         emotions = ", ".join(f"{e} {s:.2f}" for e, s in result.emotions.items()) or "none"
-        click.echo(text)
+        read_as = result.extra.get("language")
+        if read_as and read_as != "en":
+            click.echo(f"  read as {read_as}")
         click.echo(
             f"  sentiment {result.sentiment} ({result.sentiment_scores[result.sentiment]:.2f}), "
             f"grade {result.grade:.1f}/10\n  touchpoints: {channels}\n  emotions: {emotions}\n"
@@ -155,7 +182,7 @@ def tag(texts: tuple[str, ...], jsonl: bool, fallback: bool, serve: bool) -> Non
         )
 
 
-def _tag_jsonl(fallback: bool) -> int:
+def _tag_jsonl(fallback: bool, language: str | None) -> int:
     from rich.console import Console
     from rich.progress import Progress
 
@@ -168,10 +195,10 @@ def _tag_jsonl(fallback: bool) -> int:
     show = len(lines) > 200 and console.is_terminal
     with Progress(console=console, transient=True, disable=not show) as bar:
         task = bar.add_task("Tagging", total=len(lines))
-        for batch, error in _batches(lines):
+        for batch, error in _batches(lines, language):
             if batch:
-                results = tagger.tag_batch([clean_text(t) for _, t in batch])
-                for (item_id, _), result in zip(batch, results, strict=True):
+                results = tagger.tag_batch([clean_text(t) for _, t, _ in batch], batch[0][2])
+                for (item_id, _, _), result in zip(batch, results, strict=True):
                     out.write(_dumps(result.to_json(item_id)) + "\n")
                 out.flush()
                 bar.advance(task, len(batch))
@@ -216,9 +243,9 @@ def _serve(fallback: bool) -> int:
             replies.write(json.dumps({"error": request}) + "\n")
             replies.flush()
             continue
-        request_id, texts = request
+        request_id, texts, language = request
         try:
-            results = tagger.tag_batch([clean_text(t) for t in texts])
+            results = tagger.tag_batch([clean_text(t) for t in texts], language)
         except Exception as exc:  # one batch that breaks the model must not end the process
             print(f"tagging failed: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
             error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
@@ -240,8 +267,8 @@ def _serve(fallback: bool) -> int:
     return 0
 
 
-def _request(raw: bytes) -> tuple[str, list[str]] | str:
-    """The id and texts of one request line to ``--serve``, or what is wrong with it."""
+def _request(raw: bytes) -> tuple[str, list[str], str | None] | str:
+    """The id, texts and language of one request line to ``--serve``, or what is wrong."""
     try:
         item = json.loads(raw.decode("utf-8", errors="replace"))
     except json.JSONDecodeError as exc:
@@ -249,7 +276,10 @@ def _request(raw: bytes) -> tuple[str, list[str]] | str:
     texts = item.get("texts") if isinstance(item, dict) else None
     if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
         return 'expected {"id": "1", "texts": ["..."]}'
-    return str(item.get("id", "")), texts
+    language = item.get("language")
+    if language is not None and not isinstance(language, str):
+        return '"language" must be a string like "en" or "fr"'
+    return str(item.get("id", "")), texts, language
 
 
 def _dumps(item: dict[str, Any]) -> str:

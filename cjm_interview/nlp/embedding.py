@@ -21,11 +21,14 @@ import numpy as np
 
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.base import SENTIMENTS, TagResult
+from cjm_interview.nlp.longtext import ChannelThresholds, Reading, other_language, reading_extra
 
 if TYPE_CHECKING:
     from cjm_interview.nlp.runtime import Encoder
 
 ENCODER_NAME = "all-MiniLM-L6-v2"
+# Columns of rule evidence per channel the touchpoint head reads (``longtext.channel_state``).
+CHANNEL_FEATURES = 3
 NAME = "minilm-heads"
 _LOCK = threading.Lock()
 _ENCODER: Any = None
@@ -132,12 +135,29 @@ class Heads:
         meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
         with np.load(folder / "heads.npz", allow_pickle=False) as data:
             arrays = {k: np.asarray(data[k]) for k in data.files}
+        if int(meta.get("channel_features", 1)) != CHANNEL_FEATURES:
+            raise ValueError(
+                f"the heads in {folder} were trained by an older version; run cjm model train"
+            )
         return cls(arrays, meta)
 
     @property
     def has_adapter(self) -> bool:
         """Whether the sentiment and grade heads read the adapter's vector (``nlp/adapter.py``)."""
         return any(k.startswith("lora.") for k in self.arrays)
+
+    @property
+    def channel_thresholds(self) -> ChannelThresholds:
+        """When a channel counts (``nlp/longtext.py``), as calibrated when training."""
+        chosen = self.meta.get("channel_thresholds")
+        if chosen is None:  # not calibrated: the cross-validated thresholds
+            thr = tuple(float(t) for t in self.arrays["tp_thr"])
+            return ChannelThresholds(0.0, thr, thr)
+        return ChannelThresholds(
+            float(chosen["counted"]),
+            tuple(float(t) for t in chosen["weak"]),
+            tuple(float(t) for t in chosen["alone"]),
+        )
 
     @property
     def word_dim(self) -> int:
@@ -176,9 +196,12 @@ class Heads:
             grade = weight * grade + (1.0 - weight) * (sentiment @ a["grade_means"])
         grade = np.clip(grade, 0.0, 10.0)
         emotions = _sigmoid(x @ a["emo_W"] + a["emo_b"])
-        xt = np.hstack([x, channels])
-        touch = _sigmoid(xt @ a["tp_W"] + a["tp_b"])
+        touch = self.touchpoint_probs(x, channels)
         return {"sentiment": sentiment, "grade": grade, "emotions": emotions, "touchpoints": touch}
+
+    def touchpoint_probs(self, x: np.ndarray, channels: np.ndarray) -> np.ndarray:
+        """The touchpoint head's probabilities from ``features`` and the rules' state."""
+        return _sigmoid(np.hstack([x, channels]) @ self.arrays["tp_W"] + self.arrays["tp_b"])
 
 
 class EmbeddingTagger:
@@ -194,6 +217,7 @@ class EmbeddingTagger:
         self.embedding_model = ENCODER_NAME
         # Which runtime encodes is part of the name the tags carry.
         self.name = f"{NAME}/{encoder.runtime}"
+        self.channel_thresholds = heads.channel_thresholds
 
     @classmethod
     def load(cls, folder: Path | None = None) -> EmbeddingTagger:
@@ -203,8 +227,33 @@ class EmbeddingTagger:
         heads = Heads.load(folder)
         return cls(heads, load_runtime(adapter_arrays(heads.arrays)))
 
-    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
-        """Tag texts in one batch."""
+    def tag_batch(self, texts: Sequence[str], language: str | None = None) -> list[TagResult]:
+        """Tag texts in one batch; ``language`` is the session's, if known.
+
+        Each text is read as ``nlp/longtext.py`` decides: short ones whole, long
+        ones sentence by sentence (one encoder batch for every unit of every
+        text); French ones by the French reader, with the encoder's vector kept
+        for alignment; others get no tags and say why.
+        """
+        from cjm_interview.nlp.longtext import read
+
+        readings = [read(text, language) for text in texts]
+        if not readings:
+            return []
+        units = [u.text for r in readings for u in r.units]
+        languages = [r.language for r in readings for _ in r.units]
+        out, emb = self._predict_units(units, languages)
+        results, first = [], 0
+        for reading in readings:
+            rows = slice(first, first + len(reading.units))
+            first += len(reading.units)
+            results.append(self._result(reading, {k: v[rows] for k, v in out.items()}, emb[rows]))
+        return results
+
+    def _predict_units(
+        self, units: list[str], languages: list[str]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        """Every head's output for every unit, and the units' encoder vectors."""
         from cjm_interview.nlp.features import (
             channel_features,
             lexicon_features,
@@ -212,48 +261,64 @@ class EmbeddingTagger:
             word_features,
         )
 
-        texts = list(texts)
-        if not texts:
-            return []
-        emb, adapted = self.encoder.encode_both(texts)
+        emb, adapted = self.encoder.encode_both(units)
         out = self.heads.predict(
             emb,
-            lexicon_features(texts),
-            channel_features(texts),
-            word_features(texts, self.heads.word_dim),
+            lexicon_features(units),
+            channel_features(units, languages),
+            word_features(units, self.heads.word_dim),
             adapted,
         )
         weight = float(self.heads.meta.get("lexicon_weight", 0.5))
-        sentiment_probs = out["sentiment"]
         if weight:  # the lexicon tagger is run only when its share counts
-            sentiment_probs = blend_sentiment(sentiment_probs, lexicon_sentiment(texts), weight)
-        thresholds_e = self.heads.arrays["emo_thr"]
-        thresholds_t = self.heads.arrays["tp_thr"]
-        results = []
-        for i in range(len(texts)):
-            probs = {s: float(sentiment_probs[i, j]) for j, s in enumerate(SENTIMENTS)}
-            sentiment = max(probs, key=lambda s: probs[s])
-            emotions = {
-                e: round(float(out["emotions"][i, j]), 4)
-                for j, e in enumerate(self.heads.emotions)
-                if out["emotions"][i, j] >= thresholds_e[j]
-            }
-            touchpoints = {
-                t: round(float(out["touchpoints"][i, j]), 4)
-                for j, t in enumerate(self.heads.touchpoints)
-                if out["touchpoints"][i, j] >= thresholds_t[j]
-            }
-            results.append(
-                TagResult(
-                    sentiment=sentiment,
-                    sentiment_scores=probs,
-                    grade=round(float(out["grade"][i]), 2),
-                    touchpoints=dict(sorted(touchpoints.items(), key=lambda kv: -kv[1])),
-                    emotions=dict(sorted(emotions.items(), key=lambda kv: -kv[1])),
-                    model=self.name,
-                    version=self.version,
-                    embedding=emb[i].astype("<f4").tobytes(),
-                    embedding_model=ENCODER_NAME,
-                )
-            )
-        return results
+            out["sentiment"] = blend_sentiment(out["sentiment"], lexicon_sentiment(units), weight)
+        out["channels"] = channel_features(units, languages).reshape(
+            len(units), len(self.heads.touchpoints), 3
+        )
+        return out, emb
+
+    def _result(self, reading: Reading, out: dict[str, np.ndarray], emb: np.ndarray) -> TagResult:
+        """One text's result from its units' outputs."""
+        from cjm_interview.nlp.longtext import (
+            combine_emotions,
+            combine_feelings,
+            decide_channels,
+            mean_vector,
+        )
+
+        vector = emb[0] if reading.whole else mean_vector(emb)
+        embedding = vector.astype("<f4").tobytes()
+        if reading.unavailable or reading.language == "fr":
+            return other_language(reading, embedding, ENCODER_NAME)
+        if reading.whole:
+            probs, grade = out["sentiment"][0], float(out["grade"][0])
+        else:
+            texts = [u.text for u in reading.units]
+            probs, grade = combine_feelings(out["sentiment"], out["grade"], texts)
+        sentiment_probs = {s: float(probs[j]) for j, s in enumerate(SENTIMENTS)}
+        emotions = combine_emotions(
+            out["emotions"], self.heads.arrays["emo_thr"], 3 if not reading.whole else 99
+        )
+        channels = decide_channels(out["channels"], out["touchpoints"], self.channel_thresholds)
+        return TagResult(
+            sentiment=max(sentiment_probs, key=lambda s: sentiment_probs[s]),
+            sentiment_scores=sentiment_probs,
+            grade=round(grade, 2),
+            touchpoints={
+                self.heads.touchpoints[j]: round(score, 4)
+                for j, (score, _) in sorted(channels.items(), key=lambda kv: -kv[1][0])
+            },
+            emotions={
+                self.heads.emotions[j]: round(score, 4)
+                for j, (score, _) in sorted(emotions.items(), key=lambda kv: -kv[1][0])
+            },
+            model=self.name,
+            version=self.version,
+            extra=reading_extra(
+                reading,
+                {self.heads.touchpoints[j]: u for j, (_, u) in channels.items()},
+                {self.heads.emotions[j]: u for j, (_, u) in emotions.items()},
+            ),
+            embedding=embedding,
+            embedding_model=ENCODER_NAME,
+        )

@@ -16,7 +16,6 @@ from collections.abc import Sequence
 import numpy as np
 
 from cjm_interview.nlp.base import SENTIMENTS
-from cjm_interview.nlp.channels import detect_channels
 from cjm_interview.nlp.lexicon import (
     _DOMAIN_NEGATIVE,
     _DOMAIN_POSITIVE,
@@ -24,8 +23,10 @@ from cjm_interview.nlp.lexicon import (
     _NEGATED_POSITIVE,
     _SARCASM,
     LexiconTagger,
+    duration_cues,
     vader_scores,
 )
+from cjm_interview.nlp.longtext import channel_state
 from cjm_interview.taxonomy import default_taxonomy
 
 LEXICON_FEATURES = [
@@ -52,6 +53,7 @@ def lexicon_features(texts: Sequence[str]) -> np.ndarray:
     for text in texts:
         vader = vader_scores(text)
         lex = _LEXICON.tag_one(text)
+        waits = duration_cues(text)
         rows.append(
             [
                 vader["neg"],
@@ -59,8 +61,8 @@ def lexicon_features(texts: Sequence[str]) -> np.ndarray:
                 vader["pos"],
                 vader["compound"],
                 (lex.grade - 5.5) / 4.5,
-                min(3, len(_DOMAIN_NEGATIVE.findall(text))),
-                min(3, len(_DOMAIN_POSITIVE.findall(text))),
+                min(3, len(_DOMAIN_NEGATIVE.findall(text)) + waits[0]),
+                min(3, len(_DOMAIN_POSITIVE.findall(text)) + waits[1]),
                 float(bool(_SARCASM.search(text))),
                 float(bool(_NEGATED_POSITIVE.search(text))),
                 math.log1p(len(text.split())),
@@ -102,11 +104,9 @@ def word_features(texts: Sequence[str], dim: int) -> np.ndarray:
     return out
 
 
-def channel_features(texts: Sequence[str]) -> np.ndarray:
-    """The keyword rules' score for each channel id, per text."""
+def channel_features(texts: Sequence[str], languages: Sequence[str] | None = None) -> np.ndarray:
+    """What the rules found in each text, per channel (``channel_state``), flattened."""
     ids = default_taxonomy().touchpoint_ids
-    rows = []
-    for text in texts:
-        found = detect_channels(text)
-        rows.append([found.get(c, 0.0) for c in ids])
-    return np.asarray(rows, dtype=np.float32)
+    langs = languages or ["en"] * len(texts)
+    rows = [channel_state(t, ids, lang).reshape(-1) for t, lang in zip(texts, langs, strict=True)]
+    return np.asarray(rows, dtype=np.float32).reshape(len(texts), 3 * len(ids))

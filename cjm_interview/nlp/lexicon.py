@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
 from cjm_interview.nlp.base import TagResult
-from cjm_interview.nlp.channels import detect_channels
+from cjm_interview.nlp.channels import RULE_THRESHOLD, channel_cues, detect_channels
+from cjm_interview.nlp.longtext import other_language, read, reading_extra
 
 NAME = "lexicon"
 NEUTRAL_BAND = 0.15
@@ -21,7 +23,8 @@ VERSION = "1.0"
 EMOTION_WORDS: dict[str, str] = {
     "frustration": r"frustrat\w*|annoy\w*|irritat\w*|fed up|sick of|tired of|hassle|pain in|"
     r"ridiculous|waste of time|again and again|kept (?:me )?waiting|round in circles|"
-    r"going in circles|pointless|useless|nightmare",
+    r"going in circles|pointless|useless|nightmare|waited (?:for )?ages|waiting (?:for )?ages|"
+    r"took (?:ages|forever)|on hold for (?:ages|hours|an hour)",
     "anxiety": r"worr\w*|anxious|anxiety|nervous|stress\w*|scared|afraid|panic\w*|uneasy|"
     r"uncertain|not sure (?:if|whether)|on edge|dread\w*|fear\w*",
     "confusion": r"confus\w*|didn'?t understand|did not understand|no idea|unclear|"
@@ -29,7 +32,8 @@ EMOTION_WORDS: dict[str, str] = {
     r"couldn'?t figure|could not figure|complicated|jargon",
     "disappointment": r"disappoint\w*|let down|expected (?:more|better)|shame|pity|"
     r"not what i expected|underwhelm\w*|hoped for more|meh",
-    "anger": r"angry|anger|furious|livid|outrag\w*|fuming|disgust\w*|appall\w*|unacceptable|"
+    "anger": r"angry|anger|furious|livid|outrag\w*|fuming|infuriat\w*|maddening|seething|"
+    r"incensed|raging|disgust\w*|appall\w*|unacceptable|"
     r"disgrace\w*|rude|insult\w*|never again|scam|rip-?off",
     "relief": r"relie(?:f|ved)|finally|at last|phew|thank god|thankfully|weight off|"
     r"sorted(?: out)? in the end|glad it(?:'s| was) over",
@@ -67,6 +71,49 @@ _DOMAIN_POSITIVE = re.compile(
     re.IGNORECASE,
 )
 
+# How long something took: a long wait reads as negative even when told flatly ("the wait
+# was 45 minutes"), a short one as good ("done in five minutes").
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "forty-five": 45, "fifty": 50, "sixty": 60, "ninety": 90,
+    "half an": 0.5, "a couple of": 2, "a few": 3, "several": 4,
+}  # fmt: skip
+_UNIT_MINUTES = {"sec": 1 / 60, "min": 1, "hour": 60, "hr": 60, "day": 1440, "week": 10080,
+                 "month": 43200}  # fmt: skip
+_DURATION = re.compile(
+    r"\b(?P<lead>only|just|under|less than|within|in|after|over|more than|nearly|almost|"
+    r"about|around)?\s*(?P<n>\d+(?:\.\d+)?|"
+    + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
+    + r")[\s-]*(?P<unit>sec|min|hour|hr|day|week|month)\w*",
+    re.IGNORECASE,
+)
+_WAITING = re.compile(
+    r"\b(?:wait\w*|queue\w*|hold|held|delay\w*|took|take[ns]?|taking|late|stuck|sat|stood|"
+    r"standing|sitting|done|sorted|fixed|seen|served|through|ready|arrived|came|back)\b",
+    re.IGNORECASE,
+)
+
+
+def duration_cues(text: str) -> tuple[int, int]:
+    """(long waits, short ones) told in ``text``: 30 minutes or more, or ten or less."""
+    long = short = 0
+    for match in _DURATION.finditer(text):
+        near = text[max(0, match.start() - 30) : match.end() + 30]
+        if not _WAITING.search(near):
+            continue
+        raw = match.group("n").lower()
+        number = float(raw) if raw[0].isdigit() else _NUMBER_WORDS[raw]
+        minutes = number * _UNIT_MINUTES[match.group("unit").lower()]
+        lead = (match.group("lead") or "").lower()
+        quick = lead in ("only", "just", "under", "less than", "within", "in") and minutes <= 15
+        if quick or (minutes <= 10 and lead not in ("over", "more than", "after")):
+            short += 1
+        elif minutes >= 30 and lead not in ("only", "just", "under", "less than", "within"):
+            long += 1
+    return long, short
+
+
 # Sarcasm markers: praise next to an obviously bad event.
 _SARCASM = re.compile(
     r"\b(?:oh\s+)?(?:great|brilliant|fantastic|wonderful|perfect|just what i needed|love it when|"
@@ -95,16 +142,34 @@ class LexiconTagger:
     name = NAME
     version = VERSION
 
-    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
-        """Tag each text."""
-        return [self.tag_one(text) for text in texts]
+    def tag_batch(self, texts: Sequence[str], language: str | None = None) -> list[TagResult]:
+        """Tag each text; ``language`` is the session's, if known."""
+        return [self.tag_text(text, language) for text in texts]
+
+    def tag_text(self, text: str, language: str | None = None) -> TagResult:
+        """Tag one text as ``nlp/longtext.py`` reads it: whole, or sentence by sentence."""
+        reading = read(text, language)
+        if reading.unavailable or reading.language == "fr":
+            return other_language(reading)
+        cues = [c for c in channel_cues(text) if c.blocked is None and c.strength >= RULE_THRESHOLD]
+        channel_units = {c.channel: c.sentence for c in sorted(cues, key=lambda c: c.strength)}
+        # VADER reads a whole text without cutting it, so sentiment and grade come
+        # from the whole; each emotion is kept with the first sentence that shows it.
+        result = self.tag_one(text)
+        emotion_units: dict[str, int] = {}
+        for unit, sentence in enumerate(reading.units):
+            for emotion in result.emotions:
+                if _EMOTIONS[emotion].search(sentence.text):
+                    emotion_units.setdefault(emotion, unit)
+        return replace(result, extra=reading_extra(reading, channel_units, emotion_units))
 
     def tag_one(self, text: str) -> TagResult:
         """Tag one text."""
         scores = vader_scores(text)
         compound = scores["compound"]
-        bad = len(_DOMAIN_NEGATIVE.findall(text))
-        good = len(_DOMAIN_POSITIVE.findall(text))
+        long, short = duration_cues(text)
+        bad = len(_DOMAIN_NEGATIVE.findall(text)) + long
+        good = len(_DOMAIN_POSITIVE.findall(text)) + short
         compound = max(-1.0, min(1.0, compound + 0.3 * good - 0.35 * bad))
         if _SARCASM.search(text) or _NEGATED_POSITIVE.search(text):
             compound = min(compound, -0.3)

@@ -27,6 +27,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from cjm_interview.nlp.base import TagResult
@@ -229,39 +230,43 @@ class RemoteTagger:
             raise
         return child, ready
 
-    def tag_batch(self, texts: Sequence[str]) -> list[TagResult]:
+    def tag_batch(self, texts: Sequence[str], language: str | None = None) -> list[TagResult]:
         """Tag texts in batches through the pipe; the lexicon tagger if the child fails twice."""
         texts = list(texts)
         results: list[TagResult] = []
         for start in range(0, len(texts), MAX_BATCH):
-            results += self._tag_chunk(texts[start : start + MAX_BATCH])
+            results += self._tag_chunk(texts[start : start + MAX_BATCH], language)
         return results
 
-    def _tag_chunk(self, texts: list[str]) -> list[TagResult]:
+    def _tag_chunk(self, texts: list[str], language: str | None) -> list[TagResult]:
         if not texts:
             return []
         with self._lock:
             while self._lexicon is None:
                 try:
-                    return self._ask(texts)
+                    return self._ask(texts, language)
                 except BatchFailed as exc:  # the model is fine; these texts broke it
                     from cjm_interview.nlp.lexicon import LexiconTagger
 
                     log.warning("tagger process could not tag a batch: %s", exc)
                     label = f"lexicon ({_short(str(exc))})"
-                    return [_labelled(r, label) for r in LexiconTagger().tag_batch(texts)]
+                    results = LexiconTagger().tag_batch(texts, language)
+                    return [_labelled(r, label) for r in results]
                 except RemoteUnavailable as exc:
                     self._failed(str(exc))
             lexicon = self._lexicon
-        return [_labelled(r, self.name) for r in lexicon.tag_batch(texts)]
+        return [_labelled(r, self.name) for r in lexicon.tag_batch(texts, language)]
 
-    def _ask(self, texts: list[str]) -> list[TagResult]:
+    def _ask(self, texts: list[str], language: str | None) -> list[TagResult]:
         child = self._child
         if child is None:
             raise RemoteUnavailable("the tagger process is closed")
         self._next += 1
         request_id = str(self._next)
-        request = json.dumps({"id": request_id, "texts": texts}) + "\n"
+        item: dict[str, Any] = {"id": request_id, "texts": texts}
+        if language:
+            item["language"] = language
+        request = json.dumps(item) + "\n"
         deadline = time.monotonic() + self.reply_timeout + PER_TEXT * len(texts)
         child.send(request.encode("utf-8", errors="surrogatepass"), deadline)
         line = child.read_line(deadline)
@@ -338,14 +343,6 @@ def _maybe_json(line: bytes) -> Any:
 
 def _result(item: dict[str, Any]) -> TagResult:
     embedding = base64.b64decode(item["embedding"]) if "embedding" in item else None
-    return TagResult(
-        sentiment=str(item["sentiment"]),
-        sentiment_scores={str(k): float(v) for k, v in item["sentiment_scores"].items()},
-        grade=float(item["grade"]),
-        touchpoints={str(k): float(v) for k, v in item.get("touchpoint_scores", {}).items()},
-        emotions={str(k): float(v) for k, v in item.get("emotion_scores", {}).items()},
-        model=str(item["model"]),
-        version=str(item["version"]),
-        embedding=embedding,
-        embedding_model=item.get("embedding_model"),
+    return replace(
+        TagResult.from_json(item), embedding=embedding, embedding_model=item.get("embedding_model")
     )

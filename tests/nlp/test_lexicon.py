@@ -79,3 +79,31 @@ def test_loader_falls_back_with_a_reason(monkeypatch, tmp_path) -> None:
     with pytest.raises(ModelUnavailable):
         load_tagger("model")
     assert load_tagger("fallback").name == "lexicon"
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        # A long wait told flatly is a complaint; a short one is praise.
+        ("The wait was 45 minutes.", "negative"),
+        ("we queued for two hours", "negative"),
+        ("it took three weeks to hear back", "negative"),
+        ("done in five minutes", "positive"),
+        ("only a 5 minute wait", "positive"),
+        ("I called them 5 times", "neutral"),  # a count, not a duration
+    ],
+)
+def test_waits_by_their_length(text: str, sentiment: str) -> None:
+    assert LexiconTagger().tag_one(text).sentiment == sentiment
+
+
+@pytest.mark.parametrize(
+    ("text", "emotion"),
+    [
+        ("furious and stressed, it was infuriating", "anger"),
+        ("I rang the helpline and waited ages", "frustration"),
+        ("only 5 minutes wait, pleasantly surprised", "delight"),
+    ],
+)
+def test_named_feelings(text: str, emotion: str) -> None:
+    assert emotion in LexiconTagger().tag_one(text).emotions

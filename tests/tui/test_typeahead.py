@@ -128,9 +128,9 @@ async def test_keys_after_an_enter_that_opens_the_other_box_go_into_it_at_once(
 class SlowTagger(LexiconTagger):
     """Tags as a model still warming up might: a second per batch."""
 
-    def tag_batch(self, texts):
+    def tag_batch(self, texts, language=None):
         time.sleep(1.0)
-        return super().tag_batch(texts)
+        return super().tag_batch(texts, language)
 
 
 async def test_keys_typed_while_the_next_question_waits_for_tags_answer_it(

@@ -448,14 +448,18 @@ class InterviewScreen(Screen[None]):
             self.deferred.discard(key)
             if key in self.bubbles:
                 self.bubbles[key].set_tags(None, pending=True)
-        self._tag_in_worker(tagger, self.session.id, tuple(todo))
+        self._tag_in_worker(tagger, self.session.id, tuple(todo), engine.language)
 
     @work(thread=True, exit_on_error=False, group="tagging")
     def _tag_in_worker(
-        self, tagger: Tagger, session_id: str, todo: tuple[tuple[AnswerKey, str], ...]
+        self,
+        tagger: Tagger,
+        session_id: str,
+        todo: tuple[tuple[AnswerKey, str], ...],
+        language: str,
     ) -> None:
         try:
-            results = tagger.tag_batch([raw for _, raw in todo])
+            results = tagger.tag_batch([raw for _, raw in todo], language=language)
         except Exception as exc:  # a tagger failing must never stop an interview
             self.post_message(TaggingFailed(session_id, tuple(k for k, _ in todo), str(exc)))
             return

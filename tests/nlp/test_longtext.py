@@ -1,0 +1,143 @@
+"""Long answers read sentence by sentence, languages, and how the units' tags combine."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cjm_interview.nlp.base import TagResult
+from cjm_interview.nlp.lexicon import LexiconTagger
+from cjm_interview.nlp.longtext import (
+    LONG_WORDS,
+    ChannelThresholds,
+    combine_emotions,
+    combine_feelings,
+    decide_channels,
+    is_courtesy,
+    mean_vector,
+    read,
+)
+from cjm_interview.nlp.sentences import detect_language, split_sentences
+
+STORY = (
+    "In March I opened an account with them and everything seemed fine at first. "
+    "Two months later a fee appeared on my statement that nobody had mentioned. "
+    "I called the bank twice and each time the person said it would be refunded. "
+    "Nothing happened, so in June I went to the branch with my statements. "
+    "The manager there was polite but could not explain it either. "
+    "Eventually they sent me a letter saying the fee was correct after all. "
+    "I am still out of pocket and I feel completely ignored. "
+    "Thank you for your help."
+)
+
+
+def test_sentences_keep_abbreviations_and_offsets() -> None:
+    text = "Mr. Smith called on 3 May. I said no! Then the U.S. branch wrote back."
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "Mr. Smith called on 3 May.",
+        "I said no!",
+        "Then the U.S. branch wrote back.",
+    ]
+    assert all(text[s.start : s.start + len(s.text)] == s.text for s in sentences)
+
+
+def test_short_answers_are_read_whole_and_long_ones_by_sentence() -> None:
+    assert read("I rang them. Waited ages.").whole
+    long = read(STORY)
+    assert len(STORY.split()) > LONG_WORDS
+    assert len(long.units) == 8 and not long.whole
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("I rang the helpline and waited ages", "en"),
+        ("J'ai appelé le service client et j'ai attendu une heure", "fr"),
+        ("Super service, merci beaucoup pour votre aide", "fr"),
+        ("Ich habe die Bank angerufen und es war nicht gut", "de"),
+        ("ok", None),
+    ],
+)
+def test_language_by_function_words(text: str, language: str | None) -> None:
+    assert detect_language(text) == language
+
+
+def test_the_session_language_decides_unless_the_text_says_otherwise() -> None:
+    assert read("téléphone", "fr").language == "fr"  # too short to tell: the session's
+    assert read("ok", None).language == "en"
+    mismatch = read("J'ai appelé l'agence, personne ne répond", "en")
+    assert mismatch.language == "fr" and mismatch.mismatch
+
+
+def test_channels_come_from_any_sentence_that_shows_one() -> None:
+    result = LexiconTagger().tag_text(STORY)
+    assert set(result.touchpoints) == {"phone", "in_person", "mail"}
+    evidence = result.extra["evidence"]
+    assert evidence["touchpoint:phone"].startswith("I called the bank twice")
+    assert evidence["touchpoint:mail"].startswith("Eventually they sent me a letter")
+    assert result.extra["sentences"] == 8
+
+
+def test_decide_channels_combines_rules_and_model() -> None:
+    # Units x channels x [counted cue, weak cue, cancelled cue].
+    state = np.zeros((3, 4, 3), dtype=np.float32)
+    state[0, 0, 0] = 0.9  # a counted cue
+    state[1, 1, 1] = 0.4  # a weak cue only
+    state[2, 2, 2] = 1.0  # a cancelled cue ("never called")
+    probs = np.asarray(
+        [[0.2, 0.1, 0.1, 0.1], [0.1, 0.8, 0.1, 0.1], [0.1, 0.1, 0.99, 0.97]], dtype=np.float32
+    )
+    thresholds = ChannelThresholds(0.05, (0.9, 0.7, 0.5, 0.9), (0.95, 0.95, 0.5, 0.95))
+    found = decide_channels(state, probs, thresholds)
+    # Counted cue: kept; weak cue and the model agreeing: kept; cancelled cue: never, however
+    # sure the model; no cue and the model sure: kept.
+    assert {j: unit for j, (_, unit) in found.items()} == {0: 0, 1: 1, 3: 2}
+    assert decide_channels(state, None, ChannelThresholds.rules_only(4)).keys() == {0}
+
+
+def test_sentiment_leans_on_evaluative_sentences_and_the_conclusion() -> None:
+    narrate = [0.1, 0.8, 0.1]
+    units = ["I went in on Monday.", "It was a good chat.", "It was a disaster.", "Thanks."]
+    sentiment = np.asarray([narrate, [0.05, 0.15, 0.8], [0.8, 0.15, 0.05], [0.05, 0.1, 0.85]])
+    grades = np.asarray([5.0, 8.0, 2.0, 8.5])
+    probs, grade = combine_feelings(sentiment, grades, units)
+    # The verdict, not the polite closing or the narration, carries it.
+    assert probs.argmax() == 0 and grade < 5
+    assert is_courtesy("Thank you for your help.") and not is_courtesy("Thank you for nothing.")
+    # The same sentences the other way round end on praise.
+    probs, grade = combine_feelings(sentiment[[0, 2, 1]], grades[[0, 2, 1]], units[:3])
+    assert probs.argmax() == 2 and grade > 5
+
+
+def test_emotions_keep_the_sentence_that_shows_them() -> None:
+    probs = np.asarray([[0.9, 0.1, 0.2], [0.3, 0.8, 0.1], [0.4, 0.7, 0.6]])
+    found = combine_emotions(probs, np.asarray([0.5, 0.5, 0.5]), limit=2)
+    assert found == {0: (0.9, 0), 1: (0.8, 1)}
+
+
+def test_the_vector_of_a_long_answer_is_the_mean_of_its_sentences() -> None:
+    vectors = np.asarray([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    assert np.allclose(mean_vector(vectors), [2**-0.5, 2**-0.5])
+
+
+def test_a_french_answer_is_never_read_as_english() -> None:
+    result = LexiconTagger().tag_text("J'ai appelé l'agence trois fois, personne ne répond", "en")
+    assert result.model == "lexicon-fr"
+    assert result.extra["language"] == "fr" and result.extra["language_expected"] == "en"
+    assert result.sentiment == "negative" and set(result.touchpoints) == {"phone", "in_person"}
+
+
+def test_a_language_no_tagger_reads_gets_no_tags_and_says_why() -> None:
+    result = LexiconTagger().tag_text("Ich habe die Bank angerufen und es war nicht gut")
+    assert result.to_tags() == []
+    assert "German" in (result.unavailable_reason or "")
+    line = result.to_json("1")
+    assert line["sentiment"] is None and line["unavailable"] == result.unavailable_reason
+
+
+def test_results_round_trip_through_json_with_their_extra_fields() -> None:
+    result = LexiconTagger().tag_text(STORY)
+    back = TagResult.from_json(result.to_json("7"))
+    assert back.sentiment == result.sentiment and back.touchpoints == result.touchpoints
+    assert back.extra["evidence"] == result.extra["evidence"]
