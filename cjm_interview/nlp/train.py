@@ -32,6 +32,7 @@ import numpy as np
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.adapter import RANK, TOP_LAYERS
 from cjm_interview.nlp.base import SENTIMENTS
+from cjm_interview.nlp.longtext import ChannelThresholds
 from cjm_interview.taxonomy import default_taxonomy
 
 VERSION = "2.0"
@@ -386,8 +387,19 @@ def _predict(
 
 
 def _scores(
-    pred: dict[str, np.ndarray], corpus: Corpus, emo_thr: np.ndarray, tp_thr: np.ndarray
+    pred: dict[str, np.ndarray],
+    corpus: Corpus,
+    emo_thr: np.ndarray,
+    channels: ChannelThresholds,
+    state: np.ndarray,
 ) -> dict[str, dict[str, float]]:
+    """Figures of each head; touchpoints as the tagger decides them (rules and head)."""
+    from cjm_interview.nlp.calibrate import Units, scores
+
+    rows = len(corpus.texts)
+    units = Units(
+        state.reshape(rows, -1, 3), pred["touchpoints"], np.arange(rows), corpus.touchpoints
+    )
     sent = pred["sentiment"].argmax(axis=1)
     return {
         "sentiment": {
@@ -400,12 +412,46 @@ def _scores(
                 multilabel_f1(corpus.emotions, (pred["emotions"] >= emo_thr).astype(int)), 3
             )
         },
-        "touchpoints": {
-            "micro_f1": round(
-                multilabel_f1(corpus.touchpoints, (pred["touchpoints"] >= tp_thr).astype(int)), 3
-            )
-        },
+        "touchpoints": {"micro_f1": scores(units, channels)["f1"]},
     }
+
+
+def _calibrate_channels(
+    corpus_units: Any,
+    heads: Any,
+    start: ChannelThresholds,
+    vectors: Callable[[list[str]], np.ndarray],
+) -> dict[str, Any]:
+    """Channel thresholds from the corpus's units and, when found, the dev complaints.
+
+    ``vectors`` gives the encoder's vectors of texts, as the heads read them.
+    """
+    from cjm_interview.nlp.calibrate import Units, calibrate, dev_complaints, scores
+    from cjm_interview.nlp.features import channel_features, lexicon_features, word_features
+    from cjm_interview.nlp.longtext import read
+
+    sets = [corpus_units]
+    dev = dev_complaints(heads.touchpoints)
+    if dev is not None:
+        texts, truth = dev
+        readings = [read(t) for t in texts]
+        units = [u.text for r in readings for u in r.units]
+        owner = np.asarray([i for i, r in enumerate(readings) for _ in r.units])
+        chan = channel_features(units)
+        x = heads.features(
+            vectors(units), lexicon_features(units), word_features(units, heads.word_dim)
+        )
+        sets.append(
+            Units(chan.reshape(len(units), -1, 3), heads.touchpoint_probs(x, chan), owner, truth)
+        )
+    chosen = calibrate(sets, start)
+    figures: dict[str, Any] = {"corpus": scores(corpus_units, chosen)}
+    if dev is not None:
+        figures["dev_complaints"] = {"texts": len(dev[0]), **scores(sets[1], chosen)}
+        figures["dev_complaints_rules_only"] = scores(
+            sets[1], ChannelThresholds.rules_only(len(heads.touchpoints))
+        )
+    return {"thresholds": chosen, "figures": figures}
 
 
 class _Steps:
@@ -455,7 +501,8 @@ def train_all(
     sentiment carries over and to choose the lexicon's share.
     """
     from cjm_interview.nlp.adapter import lower_states
-    from cjm_interview.nlp.embedding import blend_sentiment
+    from cjm_interview.nlp.calibrate import Units
+    from cjm_interview.nlp.embedding import CHANNEL_FEATURES, Heads, blend_sentiment
     from cjm_interview.nlp.features import (
         channel_features,
         lexicon_features,
@@ -501,6 +548,7 @@ def train_all(
         "emotions": list(tax.emotion_ids),
         "touchpoints": list(tax.touchpoint_ids),
         "word_dim": WORD_DIM,
+        "channel_features": CHANNEL_FEATURES,
     }
 
     def fit(rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -534,6 +582,7 @@ def train_all(
     train_corpus = corpus.subset(order)
     emo_thr = best_thresholds(train_corpus.emotions, oof_emo)
     tp_thr = best_thresholds(train_corpus.touchpoints, oof_tp)
+    channels = ChannelThresholds(0.0, tuple(tp_thr.tolist()), tuple(tp_thr.tolist()))
     oof_sent = blend_sentiment(oof_sent, lexicon_probs[order], weight)
     # The regression's grade and the sentiment's expected grade, mixed in the
     # proportion that fits the out-of-fold grades best; it also keeps the grade
@@ -546,20 +595,35 @@ def train_all(
     )
     gw = meta["grade_weight"]
     oof_grade = np.clip(gw * oof_grade + (1 - gw) * oof_expected, 0.0, 10.0)
+    arrays = {**fit(train_idx), **lora}
+    arrays["emo_thr"] = emo_thr
+    arrays["tp_thr"] = tp_thr
+    # When a channel counts: chosen on the corpus's out-of-fold predictions (its
+    # hand-written files: not the templated one) and on real complaint narratives.
+    written = train_corpus.sources != TEMPLATED
+    calibration = _calibrate_channels(
+        Units(
+            chan[order][written].reshape(int(written.sum()), -1, 3),
+            oof_tp[written],
+            np.arange(int(written.sum())),
+            train_corpus.touchpoints[written],
+        ),
+        Heads(arrays, meta),
+        channels,
+        lambda texts: runtime_vectors(texts, lora)[0],
+    )
+    channels = calibration["thresholds"]
     cv = _scores(
         {"sentiment": oof_sent, "grade": oof_grade, "emotions": oof_emo, "touchpoints": oof_tp},
         train_corpus,
         emo_thr,
-        tp_thr,
+        channels,
+        chan[order],
     )
-
-    arrays = {**fit(train_idx), **lora}
-    arrays["emo_thr"] = emo_thr
-    arrays["tp_thr"] = tp_thr
     test = corpus.subset(test_idx)
     pred = predict(arrays, test_idx)
     pred["sentiment"] = blend_sentiment(pred["sentiment"], lexicon_probs[test_idx], weight)
-    heldout = _scores(pred, test, emo_thr, tp_thr)
+    heldout = _scores(pred, test, emo_thr, channels, chan[test_idx])
 
     report = Report(
         sizes={"train": len(train_idx), "held-out": len(test_idx)},
@@ -586,6 +650,12 @@ def train_all(
             # Share of the lexicon tagger in the sentiment, chosen by transfer.
             "lexicon_weight": weight,
             "transfer": transfer_figures,
+            "channel_thresholds": {
+                "counted": channels.counted,
+                "weak": list(channels.weak),
+                "alone": list(channels.alone),
+            },
+            "channel_calibration": calibration["figures"],
             "trained_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
             "report": report.figures,
             "sizes": report.sizes,
@@ -608,14 +678,15 @@ def evaluate_heldout(folder: Path | None = None) -> Report:
     from cjm_interview.nlp.runtime import adapter_arrays, load_runtime
 
     emb, adapted = load_runtime(adapter_arrays(heads.arrays)).encode_both(test.texts)
+    chan = channel_features(test.texts)
     pred = heads.predict(
         emb,
         lexicon_features(test.texts),
-        channel_features(test.texts),
+        chan,
         word_features(test.texts, heads.word_dim),
         adapted,
     )
-    scores = _scores(pred, test, heads.arrays["emo_thr"], heads.arrays["tp_thr"])
+    scores = _scores(pred, test, heads.arrays["emo_thr"], heads.channel_thresholds, chan)
     report = Report(sizes={"held-out": len(idx)})
     for head, figures in scores.items():
         report.figures[head] = {f"heldout:{k}": v for k, v in figures.items()}
