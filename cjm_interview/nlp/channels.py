@@ -201,7 +201,9 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\b(?:asked|inquired|enquired|spoke|talked|signed|paid|complained|waited|queued)\b"
         r"(?: \w+){0,3} at (?:the|their|a|my|our|your) (?:\w+ )?(?:office|branch|store|desk|"
         r"counter)\b|"
-        r"\b(?:cashier|receptionist|banker|queue[d]?|queuing)\b|\bcheck-?in desk\b",
+        r"\b(?:cashier|receptionist|banker|queue[d]?|queuing)\b|\bcheck-?in desk\b|"
+        r"\b(?:i|we)(?: then| finally| just| had to)? (?:went|popped|walked|go) in\b"
+        r"(?! (?:circles|overdraft|debt|the red))",
         STRONG,
     ),
     _r("in_person", r"\b(?:branch|branches|store|office|dealership|desk)\b", WEAK),
@@ -305,7 +307,7 @@ _NEGATION_EN = re.compile(
     r"haven'?t|have not|hasn'?t|has not|hadn'?t|had not|wasn'?t|was not|weren'?t|were not|"
     r"isn'?t|is not|nor|neither|none|nobody|no one|nothing|lack of|instead of|rather than|"
     r"refus\w+ to)\b"
-    r"(?:[\s,]+[\w'/-]+){0,4}[\s,]*$",
+    r"(?:\s+[\w'/-]+){0,4}\s*,?\s*$",
     re.IGNORECASE,
 )
 _NEGATION_FR = re.compile(
@@ -315,8 +317,8 @@ _NEGATION_FR = re.compile(
 )
 # A channel offered, asked for, required, promised or imagined, not used.
 _HYPOTHETICAL_EN = re.compile(
-    r"\b(?:if|unless|whether|please|should|shall|could|can|may|might|must|ought to|"
-    r"would like|would have|will|'ll|going to|gonna|supposed to|promis\w+|"
+    r"\b(?:if|whether|please|should(?!n't)|shall|could(?!n't)|can(?!'t|not)|may|might|must|"
+    r"ought to|would like|would have|will(?! not)|'ll|going to|supposed to|promis\w+|"
     r"option(?:s)? (?:to|of)|(?:ask|told|tell|instruct|advis|direct|referr?|recommend|"
     r"suggest|encourag|invit|offer|requir|request|urg|want|expect|order)\w*\b"
     r"(?: (?:me|us|him|her|them|you|that|i|we))* (?:to|that|i|we)|"
@@ -325,7 +327,7 @@ _HYPOTHETICAL_EN = re.compile(
     r"need(?:ed|s)? to|in order to|how to|way to|able to|hop(?:e|ed|ing) to|wish\w*|rather|"
     r"'d be|would be|(?:ask|asked|asking|request\w*|wait\w*|waiting) for an?|"
     r"plan(?:ned|ning)? to|request\w*)\b[^.;!?]{0,25}$|"
-    r"\b(?:if|unless|should(?: have)?|would have|could have)\b[^.;!?]{0,70}$",
+    r"\b(?:if|should(?: have)?|would have|could have)\b[^.;!?]{0,70}$",
     re.IGNORECASE,
 )
 _HYPOTHETICAL_FR = re.compile(
@@ -341,7 +343,7 @@ _THIRD_PARTY = re.compile(
     r"ombudsman|regulator|the irs|internal revenue|social security administration|"
     r"consumerfinance|\w+\.gov|(?:our|the|my) (?:town|county|city|township)|"
     r"\w+ county|state (?:tax|agency|department)|tax (?:office|department|collector)|"
-    r"a stranger|a man|a woman|a guy)\b",
+    r"a stranger)\b",
     re.IGNORECASE,
 )
 _THIRD_PARTY_AFTER = re.compile(
@@ -360,7 +362,8 @@ _REPORTED = re.compile(
 # "stop calling me", "kept calling": the calls happened, whatever negation comes before.
 _HAPPENED = re.compile(
     r"\b(?:stop|stopped|stops|quit|keep|keeps|kept|continue[sd]?|start(?:ed|s)?|began|"
-    r"my|our|their)\s+(?:\w+\s+)?$",
+    r"my|our|their|(?:nobody|no one|no-one|noone) (?:answered|picked up|returned|was|at))"
+    r"\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 # A video call is not the phone channel ("on video calls all day").
@@ -392,6 +395,8 @@ _OBJECT_BEFORE = re.compile(
     r"(?:(?:a|my|the|our|their|new|mobile|smart|cell)\s+){0,2}$",
     re.IGNORECASE,
 )
+# A website built or bought as a product.
+_BUILT = re.compile(r"\b(?:built|designed|made|launched|bought)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 # "the transfer is on hold", "put my account on hold": an account, not a call.
 _HOLD_OBJECT = re.compile(
     r"\b(?:account|card|transfer|payment|request|order|funds|application|loan|wire|check|"
@@ -468,11 +473,9 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         return "self"
     if _OBJECT_AFTER.search(after) and channel in ("phone", "email", "web", "mail", "app"):
         return "object"
-    if _OBJECT_BEFORE.search(sentence[max(0, start - 40) : start]) and channel in (
-        "phone",
-        "web",
-        "app",
-    ):
+    if _OBJECT_BEFORE.search(sentence[max(0, start - 40) : start]) and channel == "phone":
+        return "object"
+    if channel == "web" and _BUILT.search(sentence[max(0, start - 40) : start]):
         return "object"
     if (
         channel == "phone"
