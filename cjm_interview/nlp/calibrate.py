@@ -16,17 +16,18 @@ import csv
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from cjm_interview.nlp.longtext import ChannelThresholds
+from cjm_interview.nlp.longtext import NEVER, ChannelDecision, ChannelThresholds
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "benchmarks" / "data" / "complaint_channels.jsonl"
 COUNTED_GRID = (0.0, 0.02, 0.05, 0.1)
-GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 2.0)  # 2.0: never
+# Searched from the top: when scores tie, the stricter threshold stays.
+GRID = (NEVER, 0.98, 0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3)
 PASSES = 2
 
 
@@ -60,21 +61,34 @@ class Units:
 
     state: np.ndarray  # (units, channels, 3), see longtext.channel_state
     probs: np.ndarray  # (units, channels)
-    owner: np.ndarray  # the text each unit belongs to, ascending
+    owner: np.ndarray  # the text each unit belongs to
     truth: np.ndarray  # (texts, channels)
+    whole: np.ndarray  # per unit: its text is short (``Reading.long`` false)
 
 
-def _decide(units: Units, j: int, counted: float, weak: float, alone: float) -> np.ndarray:
+def _decide(units: Units, j: int, decision: ChannelDecision) -> np.ndarray:
     """Texts where channel ``j`` counts (vectorised ``longtext.decide_channels``)."""
+    w_, s_ = decision.whole, decision.sentences
+
+    def pick(whole: float, sentences: float) -> np.ndarray:
+        return np.where(units.whole, whole, sentences)
+
     c, w, b = units.state[:, j, 0] > 0, units.state[:, j, 1] > 0, units.state[:, j, 2] > 0
+    hard = units.state[:, j, 2] >= 2
     p = units.probs[:, j]
-    on = (c & (p >= counted)) | (~c & w & (p >= weak)) | (~c & ~w & ~b & (p >= alone))
+    on = (
+        (c & (p >= pick(w_.counted, s_.counted)))
+        | (~c & w & (p >= pick(w_.weak[j], s_.weak[j])))
+        | (~c & ~w & b & ~hard & (p >= pick(w_.cancelled[j], s_.cancelled[j])))
+        | (~c & ~w & ~b & (p >= pick(w_.alone[j], s_.alone[j])))
+    )
     out = np.zeros(units.truth.shape[0], dtype=bool)
     np.logical_or.at(out, units.owner, on)
     return out
 
 
-def _counts(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
+def _counts(units: Units, j: int, decision: ChannelDecision) -> np.ndarray:
+    truth, pred = units.truth[:, j] > 0, _decide(units, j, decision)
     return np.asarray(
         [np.sum(pred & truth), np.sum(pred & ~truth), np.sum(~pred & truth)], dtype=np.int64
     )
@@ -85,55 +99,62 @@ def _f1(counts: np.ndarray) -> float:
     return float(2 * tp / (2 * tp + fp + fn)) if tp else 0.0
 
 
-def calibrate(sets: Sequence[Units], start: ChannelThresholds) -> ChannelThresholds:
-    """Thresholds that maximise the sum of the sets' micro-F1, channel by channel.
+def calibrate(sets: Sequence[Units], decision: ChannelDecision, part: str) -> ChannelThresholds:
+    """The thresholds of ``part`` ("whole" or "sentences") that maximise the sum of the
+    sets' micro-F1.
 
-    Coordinate ascent from ``start``: the shared ``counted`` threshold, then
-    each channel's ``weak`` and ``alone`` in turn, ``PASSES`` times.
+    Coordinate ascent from ``decision``: the shared ``counted`` threshold, then
+    each channel's ``weak`` and ``alone`` together and its ``cancelled``, twice
+    over; a change must raise the F1, so ties keep the stricter threshold the
+    search started from.
     """
     channels = sets[0].state.shape[1]
-    counted = start.counted
-    weak, alone = list(start.weak), list(start.alone)
+    if part not in ("whole", "sentences"):
+        raise ValueError(f"unknown part {part!r}")
+    current: ChannelThresholds = decision.whole if part == "whole" else decision.sentences
 
-    def per_channel(s: Units, j: int, c: float, w: float, a: float) -> np.ndarray:
-        return _counts(s.truth[:, j] > 0, _decide(s, j, c, w, a))
+    def with_part(t: ChannelThresholds) -> ChannelDecision:
+        if part == "whole":
+            return ChannelDecision(t, decision.sentences)
+        return ChannelDecision(decision.whole, t)
 
-    def total(tables: list[list[np.ndarray]]) -> float:
-        return sum(_f1(np.sum(rows, axis=0)) for rows in tables)
+    def total(t: ChannelThresholds) -> float:
+        trial = with_part(t)
+        return sum(
+            _f1(np.sum([_counts(units, j, trial) for j in range(channels)], axis=0))
+            for units in sets
+        )
 
-    tables = [
-        [per_channel(s, j, counted, weak[j], alone[j]) for j in range(channels)] for s in sets
-    ]
+    best = total(current)
     for _ in range(PASSES):
-        best = (total(tables), counted)
         for c in COUNTED_GRID:
-            trial = [
-                [per_channel(s, j, c, weak[j], alone[j]) for j in range(channels)] for s in sets
-            ]
-            if total(trial) > best[0] + 1e-9:
-                best = (total(trial), c)
-        counted = best[1]
-        tables = [
-            [per_channel(s, j, counted, weak[j], alone[j]) for j in range(channels)] for s in sets
-        ]
+            trial = replace(current, counted=c)
+            if (score := total(trial)) > best + 1e-9:
+                current, best = trial, score
         for j in range(channels):
             for w in GRID:
                 for a in GRID:
-                    trial = [
-                        [*rows[:j], per_channel(s, j, counted, w, a), *rows[j + 1 :]]
-                        for s, rows in zip(sets, tables, strict=True)
-                    ]
-                    if total(trial) > total(tables) + 1e-9:
-                        tables, weak[j], alone[j] = trial, w, a
-    return ChannelThresholds(counted, tuple(weak), tuple(alone))
+                    trial = replace(
+                        current,
+                        weak=_set(current.weak, j, w),
+                        alone=_set(current.alone, j, a),
+                    )
+                    if (score := total(trial)) > best + 1e-9:
+                        current, best = trial, score
+            for x in GRID:
+                trial = replace(current, cancelled=_set(current.cancelled, j, x))
+                if (score := total(trial)) > best + 1e-9:
+                    current, best = trial, score
+    return current
 
 
-def scores(units: Units, thresholds: ChannelThresholds) -> dict[str, float]:
-    """Micro precision, recall and F1 of the texts' channels at these thresholds."""
-    counts = np.zeros(3, dtype=np.int64)
-    for j in range(units.state.shape[1]):
-        pred = _decide(units, j, thresholds.counted, thresholds.weak[j], thresholds.alone[j])
-        counts += _counts(units.truth[:, j] > 0, pred)
+def _set(values: tuple[float, ...], j: int, value: float) -> tuple[float, ...]:
+    return (*values[:j], value, *values[j + 1 :])
+
+
+def scores(units: Units, decision: ChannelDecision) -> dict[str, float]:
+    """Micro precision, recall and F1 of the texts' channels under this decision."""
+    counts = np.sum([_counts(units, j, decision) for j in range(units.state.shape[1])], axis=0)
     tp, fp, fn = (int(x) for x in counts)
     return {
         "precision": round(tp / (tp + fp), 3) if tp + fp else 0.0,

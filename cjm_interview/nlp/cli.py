@@ -338,14 +338,24 @@ def model_info() -> None:
     help="Also score each corpus file left out of training, adapter included (slow: about "
     "35 minutes); it chooses the lexicon's share in the sentiment.",
 )
-def model_train(folds: int, transfer: bool) -> None:
+@click.option(
+    "--keep-adapter",
+    is_flag=True,
+    help="Reuse the shipped sentiment adapter instead of training it again (quick; for changes "
+    "that leave the sentiment alone).",
+)
+def model_train(folds: int, transfer: bool, keep_adapter: bool) -> None:
     """Rebuild the heads from models/corpus/*.jsonl and print the report."""
     from cjm_interview.nlp.threads import limit_threads, threads
 
     limit_threads(threads())  # before numpy and torch load
     from cjm_interview.nlp.train import train_all
 
-    report = train_all(folds=folds, progress=True, with_transfer=transfer)
+    if transfer and keep_adapter:
+        raise click.UsageError("--transfer trains an adapter per file: drop --keep-adapter")
+    report = train_all(
+        folds=folds, progress=True, with_transfer=transfer, keep_adapter=keep_adapter
+    )
     click.echo(report.to_markdown())
 
 

@@ -21,7 +21,14 @@ import numpy as np
 
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.base import SENTIMENTS, TagResult
-from cjm_interview.nlp.longtext import ChannelThresholds, Reading, other_language, reading_extra
+from cjm_interview.nlp.longtext import (
+    NEVER,
+    ChannelDecision,
+    ChannelThresholds,
+    Reading,
+    other_language,
+    reading_extra,
+)
 
 if TYPE_CHECKING:
     from cjm_interview.nlp.runtime import Encoder
@@ -129,13 +136,16 @@ class Heads:
         self.touchpoints: list[str] = list(meta["touchpoints"])
 
     @classmethod
-    def load(cls, folder: Path | None = None) -> Heads:
-        """Read heads.npz and heads.json (never pickles)."""
+    def load(cls, folder: Path | None = None, check: bool = True) -> Heads:
+        """Read heads.npz and heads.json (never pickles).
+
+        ``check``: refuse heads an older version trained (their features differ).
+        """
         folder = folder or heads_dir()
         meta = json.loads((folder / "heads.json").read_text(encoding="utf-8"))
         with np.load(folder / "heads.npz", allow_pickle=False) as data:
             arrays = {k: np.asarray(data[k]) for k in data.files}
-        if int(meta.get("channel_features", 1)) != CHANNEL_FEATURES:
+        if check and int(meta.get("channel_features", 1)) != CHANNEL_FEATURES:
             raise ValueError(
                 f"the heads in {folder} were trained by an older version; run cjm model train"
             )
@@ -147,16 +157,18 @@ class Heads:
         return any(k.startswith("lora.") for k in self.arrays)
 
     @property
-    def channel_thresholds(self) -> ChannelThresholds:
+    def channel_decision(self) -> ChannelDecision:
         """When a channel counts (``nlp/longtext.py``), as calibrated when training."""
+        n = len(self.touchpoints)
         chosen = self.meta.get("channel_thresholds")
-        if chosen is None:  # not calibrated: the cross-validated thresholds
+        if not isinstance(chosen, dict) or "whole" not in chosen:
+            # Not calibrated: the cross-validated thresholds, cancelled cues never.
             thr = tuple(float(t) for t in self.arrays["tp_thr"])
-            return ChannelThresholds(0.0, thr, thr)
-        return ChannelThresholds(
-            float(chosen["counted"]),
-            tuple(float(t) for t in chosen["weak"]),
-            tuple(float(t) for t in chosen["alone"]),
+            plain = ChannelThresholds(0.0, thr, thr, (NEVER,) * n)
+            return ChannelDecision(plain, plain)
+        return ChannelDecision(
+            ChannelThresholds.from_json(chosen["whole"], n),
+            ChannelThresholds.from_json(chosen["sentences"], n),
         )
 
     @property
@@ -217,7 +229,7 @@ class EmbeddingTagger:
         self.embedding_model = ENCODER_NAME
         # Which runtime encodes is part of the name the tags carry.
         self.name = f"{NAME}/{encoder.runtime}"
-        self.channel_thresholds = heads.channel_thresholds
+        self.channel_decision = heads.channel_decision
 
     @classmethod
     def load(cls, folder: Path | None = None) -> EmbeddingTagger:
@@ -296,10 +308,17 @@ class EmbeddingTagger:
             texts = [u.text for u in reading.units]
             probs, grade = combine_feelings(out["sentiment"], out["grade"], texts)
         sentiment_probs = {s: float(probs[j]) for j, s in enumerate(SENTIMENTS)}
-        emotions = combine_emotions(
-            out["emotions"], self.heads.arrays["emo_thr"], 3 if not reading.whole else 99
+        from cjm_interview.nlp.lexicon import named_feelings
+
+        named = np.asarray(
+            [[e in named_feelings(u.text) for e in self.heads.emotions] for u in reading.units],
+            dtype=np.float32,
         )
-        channels = decide_channels(out["channels"], out["touchpoints"], self.channel_thresholds)
+        emotions = combine_emotions(
+            out["emotions"], self.heads.arrays["emo_thr"], 99 if reading.whole else 3, named
+        )
+        thresholds = self.channel_decision.of(reading)
+        channels = decide_channels(out["channels"], out["touchpoints"], thresholds)
         return TagResult(
             sentiment=max(sentiment_probs, key=lambda s: sentiment_probs[s]),
             sentiment_scores=sentiment_probs,

@@ -44,6 +44,38 @@ EMOTION_WORDS: dict[str, str] = {
     r"could count on|honest|transparent|kept me (?:informed|updated)|knew what they were doing",
 }
 _EMOTIONS = {k: re.compile(rf"\b(?:{v})\b", re.IGNORECASE) for k, v in EMOTION_WORDS.items()}
+# Feelings named outright ("I was furious"): the speaker says which, and the model's
+# guess gives way. Narrower than EMOTION_WORDS, which also holds hints ("finally", "lost").
+NAMED_FEELINGS: dict[str, str] = {
+    "anger": r"angry|furious|livid|fuming|infuriat\w*|outraged|enraged|seething|incensed|"
+    r"made my blood boil|disgusted",
+    "anxiety": r"worried|anxious|nervous|scared|afraid|stressed|panick(?:ed|ing|y)|on edge|uneasy",
+    "frustration": r"frustrat\w*|annoyed|irritated|fed up|exasperated",
+    "confusion": r"confused|baffled|puzzled|bewildered",
+    "disappointment": r"disappointed|let down|gutted",
+    "relief": r"relieved|(?:a|what a|such a) relief|phew",
+    "delight": r"delighted|thrilled|over the moon|pleasantly surprised|chuffed|overjoyed",
+    "trust": r"reassured|felt (?:safe|in good hands)",
+}
+_NAMED = {k: re.compile(rf"\b(?:{v})\b", re.IGNORECASE) for k, v in NAMED_FEELINGS.items()}
+_NOT_FELT = re.compile(
+    r"\b(?:not|never|no|wasn'?t|weren'?t|isn'?t|didn'?t feel|without|no need to be)\s+"
+    r"(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def named_feelings(text: str) -> set[str]:
+    """The emotions ``text`` names outright and does not deny ("not worried" is not anxiety)."""
+    found = set()
+    for emotion, pattern in _NAMED.items():
+        for match in pattern.finditer(text):
+            if not _NOT_FELT.search(text[max(0, match.start() - 30) : match.start()]):
+                found.add(emotion)
+                break
+    return found
+
+
 _NEGATED_POSITIVE = re.compile(
     r"\b(?:not|never|no|hardly|barely)\s+(?:very\s+|that\s+|so\s+|really\s+)?"
     r"(?:amazing|brilliant|great|good|helpful|easy|clear|reassuring|reliable|impressed)\b",

@@ -65,6 +65,11 @@ class Reading:
         return len(self.units) == 1
 
     @property
+    def long(self) -> bool:
+        """Over ``LONG_WORDS`` words: a story more than an answer, even when one sentence."""
+        return len(self.text.split()) > LONG_WORDS
+
+    @property
     def unavailable(self) -> str | None:
         """Why no tags can be given (a language the taggers do not read), or None."""
         if self.language in READ_LANGUAGES:
@@ -96,7 +101,11 @@ def read(text: str, language: str | None = None) -> Reading:
 
 # ------------------------------------------------------------------ channels
 def channel_state(text: str, channels: Sequence[str], language: str = "en") -> np.ndarray:
-    """Per channel, for one unit: [counted cue's strength, weak cue's strength, any cue cancelled].
+    """Per channel, for one unit: [counted cue's strength, weak cue's strength, cancelled cue].
+
+    The third column is 2 when a cue was only offered or hypothetical, a
+    product or the text itself, 1 when it was cancelled otherwise (negated, a
+    third party's), else 0.
 
     Shape (channels, 3). The heads read it as features; ``decide_channels``
     combines it with their probabilities.
@@ -109,12 +118,21 @@ def channel_state(text: str, channels: Sequence[str], language: str = "en") -> n
             continue
         cell = state[j]
         if cue.blocked is not None:
-            cell[2] = 1.0
+            # Offered, a product or the text itself ("told me to call", "video calls", "this
+            # letter") is no use of the channel at all (2); a negated one might be (1).
+            cell[2] = max(cell[2], 2.0 if cue.blocked in HARD_CANCELS else 1.0)
         elif cue.strength >= RULE_THRESHOLD:
             cell[0] = max(cell[0], cue.strength)
         else:
             cell[1] = max(cell[1], cue.strength)
     return state
+
+
+NEVER = 2.0  # a threshold no probability reaches
+# Cancellations the model may not overrule: a channel only offered, asked for, promised or
+# imagined ("told me to call"), a product or the text itself. A negated cue ("nobody
+# answered the phone") or a third party's may still hide a use, and the head may say so.
+HARD_CANCELS = frozenset({"hypothetical", "object", "self"})
 
 
 @dataclass(frozen=True)
@@ -124,11 +142,53 @@ class ChannelThresholds:
     counted: float = 0.0  # the model's least probability beside a counted cue
     weak: tuple[float, ...] = ()  # per channel, beside a weak cue only
     alone: tuple[float, ...] = ()  # per channel, with no cue at all
+    cancelled: tuple[float, ...] = ()  # per channel, beside cancelled cues only
 
     @classmethod
     def rules_only(cls, n: int) -> ChannelThresholds:
         """The rules alone: counted cues, nothing else."""
-        return cls(0.0, (2.0,) * n, (2.0,) * n)
+        return cls(0.0, (NEVER,) * n, (NEVER,) * n, (NEVER,) * n)
+
+    def to_json(self) -> dict[str, object]:
+        """For ``heads.json``."""
+        return {
+            "counted": self.counted,
+            "weak": list(self.weak),
+            "alone": list(self.alone),
+            "cancelled": list(self.cancelled),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object], n: int) -> ChannelThresholds:
+        """From ``heads.json``."""
+
+        def column(key: str) -> tuple[float, ...]:
+            values = data.get(key)
+            return tuple(float(v) for v in values) if isinstance(values, list) else (NEVER,) * n
+
+        counted = data.get("counted", 0.0)
+        return cls(
+            float(counted) if isinstance(counted, int | float) else 0.0,
+            column("weak"),
+            column("alone"),
+            column("cancelled"),
+        )
+
+
+@dataclass(frozen=True)
+class ChannelDecision:
+    """Thresholds for short answers and for the sentences of long ones (``Reading.long``).
+
+    A short answer is what the head learnt from; a sentence out of a long
+    story is not, and the head alone is less to be trusted there.
+    """
+
+    whole: ChannelThresholds
+    sentences: ChannelThresholds
+
+    def of(self, reading: Reading) -> ChannelThresholds:
+        """The thresholds for this reading."""
+        return self.sentences if reading.long else self.whole
 
 
 def decide_channels(
@@ -142,9 +202,10 @@ def decide_channels(
 
     In a unit, a channel counts when a cue there counts and the model does not
     deny it (probability >= ``counted``); when only a weak cue is there and the
-    model agrees (>= ``weak``); or when there is no cue of it at all and the
-    model is sure (>= ``alone``). A cancelled cue ("never called", "told me to
-    call") and nothing else: never.
+    model agrees (>= ``weak``); when there is no cue of it at all and the model
+    is sure (>= ``alone``); when its only cues were cancelled ("never called",
+    "told me to call") and the model is surer still (>= ``cancelled``, which
+    may be never).
     """
     units, channels, _ = state.shape
     found: dict[int, tuple[float, int]] = {}
@@ -155,9 +216,11 @@ def decide_channels(
             if counted:
                 ok, score = p >= thresholds.counted or probs is None, max(p, float(counted))
             elif weak:
-                ok, score = p >= thresholds.weak[j], p
-            elif blocked:
+                ok, score = probs is not None and p >= thresholds.weak[j], p
+            elif blocked >= 2:  # never a channel, whatever the model says
                 ok, score = False, 0.0
+            elif blocked:
+                ok, score = probs is not None and p >= thresholds.cancelled[j], p
             else:
                 ok, score = probs is not None and p >= thresholds.alone[j], p
             if ok and score > found.get(j, (-1.0, 0))[0]:
@@ -225,10 +288,19 @@ def combine_feelings(
     return np.asarray(probs / probs.sum()), float(weights @ grades)
 
 
+NAMED_SCORE = 0.9  # the score of a feeling the answer names outright
+
+
 def combine_emotions(
-    probs: np.ndarray, thresholds: np.ndarray, limit: int = 3
+    probs: np.ndarray, thresholds: np.ndarray, limit: int = 3, named: np.ndarray | None = None
 ) -> dict[int, tuple[float, int]]:
-    """Emotion index -> (score, unit that shows it most), the ``limit`` strongest over threshold."""
+    """Emotion index -> (score, unit that shows it most), the ``limit`` strongest over threshold.
+
+    ``named`` (units x emotions, 0/1) marks feelings a unit names outright
+    ("furious", "relieved"): they count with at least ``NAMED_SCORE``.
+    """
+    if named is not None:
+        probs = np.maximum(probs, named * NAMED_SCORE)
     best_unit = probs.argmax(axis=0)
     best = probs.max(axis=0)
     found = {

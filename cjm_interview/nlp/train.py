@@ -32,7 +32,7 @@ import numpy as np
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.adapter import RANK, TOP_LAYERS
 from cjm_interview.nlp.base import SENTIMENTS
-from cjm_interview.nlp.longtext import ChannelThresholds
+from cjm_interview.nlp.longtext import NAMED_SCORE, NEVER, ChannelDecision, ChannelThresholds
 from cjm_interview.taxonomy import default_taxonomy
 
 VERSION = "2.0"
@@ -115,6 +115,22 @@ def load_corpus(folder: Path | None = None) -> Corpus:
     )
 
 
+def named_matrix(texts: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
+    """0/1 per text and emotion: the feelings each text names outright (``named_feelings``)."""
+    from cjm_interview.nlp.lexicon import named_feelings
+
+    rows = [named_feelings(t) for t in texts]
+    return np.asarray([[e in row for e in emotions] for row in rows], dtype=np.float32)
+
+
+def _cache_dir(create: bool = False) -> Path:
+    """Scratch files of training (not shipped)."""
+    folder = models_dir() / ".cache"
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 def runtime_vectors(
     texts: Sequence[str], lora: dict[str, np.ndarray], temporary: bool = False
 ) -> tuple[np.ndarray, np.ndarray, str]:
@@ -128,9 +144,40 @@ def runtime_vectors(
     from cjm_interview.nlp.runtime import load_runtime
 
     encoder = load_runtime(lora, temporary=temporary)
-    base, adapted = encoder.encode_both(list(texts))
-    assert adapted is not None
-    return base, adapted, encoder.runtime
+    if temporary:
+        base, adapted = encoder.encode_both(list(texts))
+        assert adapted is not None
+        return base, adapted, encoder.runtime
+    # Retraining with the same adapter (--keep-adapter) need not encode again.
+    digest = hashlib.sha256(encoder.runtime.encode())
+    for key in sorted(lora):
+        digest.update(key.encode() + np.ascontiguousarray(lora[key]).tobytes())
+    path = _cache_dir(create=True) / f"vectors-{digest.hexdigest()[:16]}.npz"
+    known: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if path.exists():
+        with np.load(path, allow_pickle=False) as data:
+            known = {
+                k: (b, a)
+                for k, b, a in zip(data["keys"], data["base"], data["adapted"], strict=True)
+            }
+    keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+    missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in known))
+    if missing:
+        base, adapted = encoder.encode_both(missing)
+        assert adapted is not None
+        for text, b, a in zip(missing, base, adapted, strict=True):
+            known[hashlib.sha1(text.encode("utf-8")).hexdigest()] = (b, a)
+        np.savez(
+            path,
+            keys=np.asarray(list(known)),
+            base=np.stack([v[0] for v in known.values()]),
+            adapted=np.stack([v[1] for v in known.values()]),
+        )
+    return (
+        np.stack([known[k][0] for k in keys]).astype(np.float32),
+        np.stack([known[k][1] for k in keys]).astype(np.float32),
+        encoder.runtime,
+    )
 
 
 # ------------------------------------------------------------------ learners
@@ -390,7 +437,7 @@ def _scores(
     pred: dict[str, np.ndarray],
     corpus: Corpus,
     emo_thr: np.ndarray,
-    channels: ChannelThresholds,
+    channels: ChannelDecision,
     state: np.ndarray,
 ) -> dict[str, dict[str, float]]:
     """Figures of each head; touchpoints as the tagger decides them (rules and head)."""
@@ -398,7 +445,11 @@ def _scores(
 
     rows = len(corpus.texts)
     units = Units(
-        state.reshape(rows, -1, 3), pred["touchpoints"], np.arange(rows), corpus.touchpoints
+        state.reshape(rows, -1, 3),
+        pred["touchpoints"],
+        np.arange(rows),
+        corpus.touchpoints,
+        np.ones(rows, dtype=bool),  # corpus answers are short: read whole
     )
     sent = pred["sentiment"].argmax(axis=1)
     return {
@@ -422,7 +473,9 @@ def _calibrate_channels(
     start: ChannelThresholds,
     vectors: Callable[[list[str]], np.ndarray],
 ) -> dict[str, Any]:
-    """Channel thresholds from the corpus's units and, when found, the dev complaints.
+    """When a channel counts: for short answers, chosen on the corpus's units and the
+    short dev complaints; for the sentences of long answers, on the dev complaints (the
+    rules alone when the complaints are not found).
 
     ``vectors`` gives the encoder's vectors of texts, as the heads read them.
     """
@@ -430,28 +483,47 @@ def _calibrate_channels(
     from cjm_interview.nlp.features import channel_features, lexicon_features, word_features
     from cjm_interview.nlp.longtext import read
 
-    sets = [corpus_units]
+    rules = ChannelThresholds.rules_only(len(heads.touchpoints))
     dev = dev_complaints(heads.touchpoints)
-    if dev is not None:
-        texts, truth = dev
-        readings = [read(t) for t in texts]
-        units = [u.text for r in readings for u in r.units]
-        owner = np.asarray([i for i, r in enumerate(readings) for _ in r.units])
-        chan = channel_features(units)
-        x = heads.features(
-            vectors(units), lexicon_features(units), word_features(units, heads.word_dim)
+    if dev is None:
+        decision = ChannelDecision(
+            calibrate([corpus_units], ChannelDecision(start, rules), "whole"), rules
         )
-        sets.append(
-            Units(chan.reshape(len(units), -1, 3), heads.touchpoint_probs(x, chan), owner, truth)
+        return {"decision": decision, "figures": {"corpus": scores(corpus_units, decision)}}
+    texts, truth = dev
+    readings = [read(t) for t in texts]
+    units = [u.text for r in readings for u in r.units]
+    owner = np.asarray([i for i, r in enumerate(readings) for _ in r.units])
+    chan = channel_features(units)
+    x = heads.features(
+        vectors(units), lexicon_features(units), word_features(units, heads.word_dim)
+    )
+    dev_units = Units(
+        chan.reshape(len(units), -1, 3),
+        heads.touchpoint_probs(x, chan),
+        owner,
+        truth,
+        np.asarray([not r.long for r in readings for _ in r.units]),
+    )
+    np.savez(  # for looking into the choice; models/.cache is not shipped
+        _cache_dir(create=True) / "channel_units.npz",
+        **{f"corpus_{k}": v for k, v in vars(corpus_units).items()},
+        **{f"dev_{k}": v for k, v in vars(dev_units).items()},
+    )
+    # Short answers: the corpus and the short complaints together; the sentences of
+    # long answers: the complaints alone. Twice, as each choice moves the other.
+    decision = ChannelDecision(start, rules)
+    for _ in range(2):
+        decision = ChannelDecision(
+            calibrate([corpus_units, dev_units], decision, "whole"), decision.sentences
         )
-    chosen = calibrate(sets, start)
-    figures: dict[str, Any] = {"corpus": scores(corpus_units, chosen)}
-    if dev is not None:
-        figures["dev_complaints"] = {"texts": len(dev[0]), **scores(sets[1], chosen)}
-        figures["dev_complaints_rules_only"] = scores(
-            sets[1], ChannelThresholds.rules_only(len(heads.touchpoints))
-        )
-    return {"thresholds": chosen, "figures": figures}
+        decision = ChannelDecision(decision.whole, calibrate([dev_units], decision, "sentences"))
+    figures: dict[str, Any] = {
+        "corpus": scores(corpus_units, decision),
+        "dev_complaints": {"texts": len(texts), **scores(dev_units, decision)},
+        "dev_complaints_rules_only": scores(dev_units, ChannelDecision(rules, rules)),
+    }
+    return {"decision": decision, "figures": figures}
 
 
 class _Steps:
@@ -493,8 +565,13 @@ def train_all(
     out: Path | None = None,
     corpus_dir: Path | None = None,
     with_transfer: bool = False,
+    keep_adapter: bool = False,
 ) -> Report:
     """Cross-validate, fit on the training split, score the held-out split, write the heads.
+
+    ``keep_adapter`` reuses the sentiment adapter of the heads in ``out``
+    instead of training it again: a quick loop for changes that leave the
+    sentiment alone (channels, emotions, thresholds).
 
     ``with_transfer`` also leaves each corpus file out in turn, adapter and all
     (one adapter per file: several times the training time), to report how the
@@ -518,7 +595,17 @@ def train_all(
     chan = channel_features(corpus.texts)
     words = word_features(corpus.texts, WORD_DIM)
     lexicon_probs = lexicon_sentiment(corpus.texts)
-    states = lower_states(corpus.texts)
+    if with_transfer and keep_adapter:
+        raise ValueError("transfer trains an adapter per file: it cannot keep the shipped one")
+    kept = None
+    previous: dict[str, Any] = {}
+    if keep_adapter:
+        from cjm_interview.nlp.embedding import Heads
+        from cjm_interview.nlp.runtime import adapter_arrays
+
+        shipped = Heads.load(out, check=False)
+        kept, previous = adapter_arrays(shipped.arrays), shipped.meta
+    states = lower_states(corpus.texts) if kept is None else []
     with _Steps(progress) as steps:
 
         def adapter(label: str, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -526,8 +613,11 @@ def train_all(
             rows = written if len(written) else rows  # a corpus of templates alone
             return steps.adapter(label, [states[i] for i in rows], corpus.sentiment[rows])
 
-        weight = DEFAULT_LEXICON_WEIGHT
-        transfer_figures: dict[str, dict[str, float]] = {}
+        # A kept adapter keeps the transfer figures and lexicon share measured for it
+        # (on the corpus named by transfer_corpus_sha256).
+        weight = float(previous.get("lexicon_weight", DEFAULT_LEXICON_WEIGHT))
+        transfer_figures: dict[str, dict[str, float]] = dict(previous.get("transfer", {}))
+        transfer_corpus = previous.get("transfer_corpus_sha256", previous.get("corpus_sha256"))
         if with_transfer:
             train_texts = [corpus.texts[i] for i in train_idx]
 
@@ -542,7 +632,8 @@ def train_all(
                 lexicon_probs[train_idx],
                 corpus.subset(train_idx),
             )
-        lora = adapter("Sentiment adapter", train_idx)
+            transfer_corpus = corpus.sha256
+        lora = adapter("Sentiment adapter", train_idx) if kept is None else kept
     emb, adapted, runtime = runtime_vectors(corpus.texts, lora)
     meta: dict[str, Any] = {
         "emotions": list(tax.emotion_ids),
@@ -580,9 +671,13 @@ def train_all(
         oof_emo[fold_of == k] = pred["emotions"]
         oof_tp[fold_of == k] = pred["touchpoints"]
     train_corpus = corpus.subset(order)
+    # Feelings an answer names outright count as the tagger counts them (NAMED_SCORE).
+    named = named_matrix(corpus.texts, tax.emotion_ids)
+    oof_emo = np.maximum(oof_emo, named[order] * NAMED_SCORE)
     emo_thr = best_thresholds(train_corpus.emotions, oof_emo)
     tp_thr = best_thresholds(train_corpus.touchpoints, oof_tp)
-    channels = ChannelThresholds(0.0, tuple(tp_thr.tolist()), tuple(tp_thr.tolist()))
+    cv_thr = tuple(tp_thr.tolist())
+    start = ChannelThresholds(0.0, cv_thr, cv_thr, (NEVER,) * len(cv_thr))
     oof_sent = blend_sentiment(oof_sent, lexicon_probs[order], weight)
     # The regression's grade and the sentiment's expected grade, mixed in the
     # proportion that fits the out-of-fold grades best; it also keeps the grade
@@ -598,21 +693,24 @@ def train_all(
     arrays = {**fit(train_idx), **lora}
     arrays["emo_thr"] = emo_thr
     arrays["tp_thr"] = tp_thr
-    # When a channel counts: chosen on the corpus's out-of-fold predictions (its
-    # hand-written files: not the templated one) and on real complaint narratives.
+    # When a channel counts: for short answers chosen on the corpus's out-of-fold
+    # predictions (its hand-written files: not the templated one), for the sentences
+    # of long ones on real complaint narratives.
     written = train_corpus.sources != TEMPLATED
+    count = int(written.sum())
     calibration = _calibrate_channels(
         Units(
-            chan[order][written].reshape(int(written.sum()), -1, 3),
+            chan[order][written].reshape(count, -1, 3),
             oof_tp[written],
-            np.arange(int(written.sum())),
+            np.arange(count),
             train_corpus.touchpoints[written],
+            np.ones(count, dtype=bool),
         ),
         Heads(arrays, meta),
-        channels,
+        start,
         lambda texts: runtime_vectors(texts, lora)[0],
     )
-    channels = calibration["thresholds"]
+    channels = calibration["decision"]
     cv = _scores(
         {"sentiment": oof_sent, "grade": oof_grade, "emotions": oof_emo, "touchpoints": oof_tp},
         train_corpus,
@@ -623,6 +721,7 @@ def train_all(
     test = corpus.subset(test_idx)
     pred = predict(arrays, test_idx)
     pred["sentiment"] = blend_sentiment(pred["sentiment"], lexicon_probs[test_idx], weight)
+    pred["emotions"] = np.maximum(pred["emotions"], named[test_idx] * NAMED_SCORE)
     heldout = _scores(pred, test, emo_thr, channels, chan[test_idx])
 
     report = Report(
@@ -650,10 +749,10 @@ def train_all(
             # Share of the lexicon tagger in the sentiment, chosen by transfer.
             "lexicon_weight": weight,
             "transfer": transfer_figures,
+            "transfer_corpus_sha256": transfer_corpus if transfer_figures else None,
             "channel_thresholds": {
-                "counted": channels.counted,
-                "weak": list(channels.weak),
-                "alone": list(channels.alone),
+                "whole": channels.whole.to_json(),
+                "sentences": channels.sentences.to_json(),
             },
             "channel_calibration": calibration["figures"],
             "trained_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -686,7 +785,10 @@ def evaluate_heldout(folder: Path | None = None) -> Report:
         word_features(test.texts, heads.word_dim),
         adapted,
     )
-    scores = _scores(pred, test, heads.arrays["emo_thr"], heads.channel_thresholds, chan)
+    pred["emotions"] = np.maximum(
+        pred["emotions"], named_matrix(test.texts, heads.emotions) * NAMED_SCORE
+    )
+    scores = _scores(pred, test, heads.arrays["emo_thr"], heads.channel_decision, chan)
     report = Report(sizes={"held-out": len(idx)})
     for head, figures in scores.items():
         report.figures[head] = {f"heldout:{k}": v for k, v in figures.items()}

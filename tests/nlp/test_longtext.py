@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cjm_interview.nlp.base import TagResult
-from cjm_interview.nlp.lexicon import LexiconTagger
+from cjm_interview.nlp.lexicon import LexiconTagger, named_feelings
 from cjm_interview.nlp.longtext import (
     LONG_WORDS,
     ChannelThresholds,
@@ -88,12 +88,18 @@ def test_decide_channels_combines_rules_and_model() -> None:
     probs = np.asarray(
         [[0.2, 0.1, 0.1, 0.1], [0.1, 0.8, 0.1, 0.1], [0.1, 0.1, 0.99, 0.97]], dtype=np.float32
     )
-    thresholds = ChannelThresholds(0.05, (0.9, 0.7, 0.5, 0.9), (0.95, 0.95, 0.5, 0.95))
+    never = (2.0,) * 4
+    thresholds = ChannelThresholds(0.05, (0.9, 0.7, 0.5, 0.9), (0.95, 0.95, 0.5, 0.95), never)
     found = decide_channels(state, probs, thresholds)
-    # Counted cue: kept; weak cue and the model agreeing: kept; cancelled cue: never, however
-    # sure the model; no cue and the model sure: kept.
+    # Counted cue: kept; weak cue and the model agreeing: kept; cancelled cue: not even
+    # when the model is sure; no cue and the model sure: kept.
     assert {j: unit for j, (_, unit) in found.items()} == {0: 0, 1: 1, 3: 2}
     assert decide_channels(state, None, ChannelThresholds.rules_only(4)).keys() == {0}
+    # A model the cue's cancelling may be overruled by, where the thresholds allow it.
+    lenient = ChannelThresholds(0.05, (0.9,) * 4, (0.95,) * 4, (0.9, 0.9, 0.98, 0.9))
+    assert 2 in decide_channels(state, probs, lenient)
+    # The model may veto a counted cue.
+    assert 0 not in decide_channels(state, probs, ChannelThresholds(0.5, never, never, never))
 
 
 def test_sentiment_leans_on_evaluative_sentences_and_the_conclusion() -> None:
@@ -114,6 +120,23 @@ def test_emotions_keep_the_sentence_that_shows_them() -> None:
     probs = np.asarray([[0.9, 0.1, 0.2], [0.3, 0.8, 0.1], [0.4, 0.7, 0.6]])
     found = combine_emotions(probs, np.asarray([0.5, 0.5, 0.5]), limit=2)
     assert found == {0: (0.9, 0), 1: (0.8, 1)}
+    # A feeling a sentence names outright counts, whatever the head made of it.
+    named = np.asarray([[0, 0, 0], [0, 0, 0], [0, 0, 1]], dtype=np.float32)
+    found = combine_emotions(probs * 0.1, np.asarray([0.5, 0.5, 0.5]), named=named)
+    assert list(found) == [2] and found[2][1] == 2 and found[2][0] == pytest.approx(0.9)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Furious and stressed... the whole thing was infuriating", {"anger", "anxiety"}),
+        ("I was not worried at all", set()),
+        ("Curious", set()),
+        ("pleasantly surprised, what a relief", {"delight", "relief"}),
+    ],
+)
+def test_feelings_named_outright(text: str, named: set[str]) -> None:
+    assert named_feelings(text) == named
 
 
 def test_the_vector_of_a_long_answer_is_the_mean_of_its_sentences() -> None:
