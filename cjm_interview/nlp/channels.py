@@ -195,18 +195,24 @@ RULES_EN: tuple[_Rule, ...] = (
         r"reception|headquarters)\b|"
         r"\bat (?:the|a|my|our|their|your|one of their|its|local) (?:\w+ ){0,2}(?:branch|store|"
         r"counter|dealership|desk|shop|showroom|reception|gate|till|checkout|ticket office)\b|"
-        r"\b(?:branch|store|office) (?:manager|employee|staff|clerk|associate|teller)s?\b|"
+        r"\b(?:branch|store) (?:clerk|associate|teller)s?\b|"
         r"\b(?:branch|store|office|location|shop) (?:that |which )?(?:i|we) (?:had |have )?"
         r"(?:\w+ )?(?:went|go|visited|walked|called in)\b|"
         r"\b(?:asked|inquired|enquired|spoke|talked|signed|paid|complained|waited|queued)\b"
         r"(?: \w+){0,3} at (?:the|their|a|my|our|your) (?:\w+ )?(?:office|branch|store|desk|"
         r"counter)\b|"
-        r"\b(?:cashier|receptionist|banker|queue[d]?|queuing)\b|\bcheck-?in desk\b|"
+        r"\b(?:cashier|receptionist)s?\b|\bcheck-?in desk\b|"
         r"\b(?:i|we)(?: then| finally| just| had to)? (?:went|popped|walked|go) in\b"
         r"(?! (?:circles|overdraft|debt|the red))",
         STRONG,
     ),
-    _r("in_person", r"\b(?:branch|branches|store|office|dealership|desk)\b", WEAK),
+    # A staff title places no one ("the branch manager said" may be a call), nor does a
+    # queue (the phone has them too): the head decides.
+    _r(
+        "in_person",
+        r"\b(?:branch|branches|store|office|dealership|desk|banker|queue[ds]?|queuing)\b",
+        WEAK,
+    ),
     # ---------------------------------------------------------------- letter / post (French
     # words for post are in the French rules)
     # ---------------------------------------------------------------- field visit
@@ -366,6 +372,8 @@ _HAPPENED = re.compile(
     r"\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
+_UNANSWERED = re.compile(r"(?:answered|picked up)\b", re.IGNORECASE)
+_NOBODY = re.compile(r"\b(?:nobody|no one|no-one|noone)\s+$", re.IGNORECASE)
 # A video call is not the phone channel ("on video calls all day").
 _VIDEO = re.compile(r"\b(?:video|zoom|teams|facetime|skype|conference)[\s-]*$", re.IGNORECASE)
 # A name, not a call: "a company called XXXX", "they called it a limited exam".
@@ -448,7 +456,11 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         if _HYPOTHETICAL_FR.search(clause):
             return "hypothetical"
         return None
-    happened = bool(_HAPPENED.search(sentence[max(0, start - 30) : start]))
+    happened = bool(_HAPPENED.search(sentence[max(0, start - 30) : start])) or bool(
+        # "nobody answered the phone": someone rang.
+        _UNANSWERED.match(sentence[start:end])
+        and _NOBODY.search(sentence[max(0, start - 12) : start])
+    )
     if not happened and _NEGATION_EN.search(stripped[-45:]):
         return "negated"
     if not happened and _HYPOTHETICAL_EN.search(clause):

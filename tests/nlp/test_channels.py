@@ -54,6 +54,15 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("the crew were serving coffee and biscuits", set()),
         ("I met someone online who asked for money", set()),
         ("my phone screen cracked so I bought a new phone", set()),
+        # A staff title or a queue places no one: it may have been a call.
+        ("the branch manager told me the fee stands", set()),
+        ("my personal banker said it was fixed", set()),
+        ("I queued for an hour on the phone line", {"phone"}),
+        # Cancellers that do not cancel.
+        ("nobody answered the phone for days", {"phone"}),
+        ("I can't log into the website", {"web"}),
+        ("so I went in and asked them", {"in_person"}),
+        ("a man from the bank sent me a letter", {"mail"}),
     ],
 )
 def test_channels_in_context(text: str, channels: set[str]) -> None:
