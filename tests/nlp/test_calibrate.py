@@ -1,0 +1,35 @@
+"""Choosing when a channel counts: the head alone must be sure, more so inside long stories."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from cjm_interview.nlp.calibrate import LEAST_ALONE, Units, calibrate, scores
+from cjm_interview.nlp.longtext import NEVER, ChannelDecision, ChannelThresholds
+
+
+def _units(whole: bool) -> Units:
+    # One channel, no cue anywhere; the head says 0.6 on the four texts that used it
+    # and 0.1 on the four that did not: any threshold up to 0.6 would be perfect here.
+    probs = np.asarray([[0.6]] * 4 + [[0.1]] * 4, dtype=np.float32)
+    return Units(
+        state=np.zeros((8, 1, 3), dtype=np.float32),
+        probs=probs,
+        owner=np.arange(8),
+        truth=np.asarray([[1.0]] * 4 + [[0.0]] * 4, dtype=np.float32),
+        whole=np.full(8, whole),
+    )
+
+
+def test_the_head_alone_needs_a_strong_score() -> None:
+    start = ChannelDecision(
+        ChannelThresholds(0.0, (0.3,), (0.3,), (0.3,)), ChannelThresholds.rules_only(1)
+    )
+    whole = calibrate([_units(True)], start, "whole")
+    assert whole.alone[0] >= LEAST_ALONE["whole"] and whole.cancelled[0] >= LEAST_ALONE["whole"]
+    assert scores(_units(True), ChannelDecision(whole, start.sentences))["f1"] == 1.0
+    # In a sentence of a long story, 0.6 is not enough: the channel is left out.
+    sentences = calibrate([_units(False)], start, "sentences")
+    assert sentences.alone[0] >= LEAST_ALONE["sentences"] > 0.6
+    assert scores(_units(False), ChannelDecision(whole, sentences))["f1"] == 0.0
+    assert sentences.cancelled[0] in (NEVER, 0.98, 0.95, 0.9)
