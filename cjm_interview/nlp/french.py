@@ -14,10 +14,10 @@ import unicodedata
 
 from cjm_interview.nlp.base import TagResult
 from cjm_interview.nlp.channels import detect_channels
+from cjm_interview.nlp.lexicon import banded
 
 NAME = "lexicon-fr"
 VERSION = "1.0"
-NEUTRAL_BAND = 0.15
 
 # Polarity of words and phrases, -3 (very bad) to +3 (very good); stems end in "*".
 # fmt: off
@@ -129,19 +129,11 @@ def tag_french(text: str) -> TagResult:
     """Tag one French answer."""
     compound = french_compound(text)
     emotions = {e: 0.7 for e, pattern in _EMOTIONS.items() if pattern.search(text)}
-    if compound >= NEUTRAL_BAND:
-        sentiment = "positive"
-    elif compound <= -NEUTRAL_BAND:
-        sentiment = "negative"
-    else:
-        sentiment = "neutral"
-    strength = min(1.0, abs(compound) + 0.35)
-    probs = dict.fromkeys(("negative", "neutral", "positive"), (1.0 - strength) / 2)
-    probs[sentiment] = strength
+    sentiment, probs, grade = banded(compound)
     return TagResult(
         sentiment=sentiment,
         sentiment_scores=probs,
-        grade=round(max(0.0, min(10.0, 5.5 + 4.5 * compound)), 2),
+        grade=grade,
         touchpoints=detect_channels(text, "fr"),
         emotions=emotions,
         model=NAME,

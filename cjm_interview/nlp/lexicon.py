@@ -65,6 +65,23 @@ _NOT_FELT = re.compile(
 )
 
 
+def banded(compound: float) -> tuple[str, dict[str, float], float]:
+    """Sentiment, its three probabilities and a 0-10 grade from a compound score in -1..1."""
+    # A wider neutral band than VADER's 0.05: interview answers are full of
+    # factual steps that VADER nudges one way by a single word.
+    if compound >= NEUTRAL_BAND:
+        sentiment = "positive"
+    elif compound <= -NEUTRAL_BAND:
+        sentiment = "negative"
+    else:
+        sentiment = "neutral"
+    # Spread the certainty over the three classes.
+    strength = min(1.0, abs(compound) + 0.35)
+    probs = dict.fromkeys(("negative", "neutral", "positive"), (1.0 - strength) / 2)
+    probs[sentiment] = strength
+    return sentiment, probs, round(max(0.0, min(10.0, 5.5 + 4.5 * compound)), 2)
+
+
 def named_feelings(text: str) -> set[str]:
     """The emotions ``text`` names outright and does not deny ("not worried" is not anxiety)."""
     found = set()
@@ -213,23 +230,7 @@ class LexiconTagger:
             and not (emotions.keys() & {"relief", "delight", "trust"})
         ):
             compound = min(compound, -0.25)
-        # A wider neutral band than VADER's 0.05: interview answers are full of
-        # factual steps that VADER nudges one way by a single word.
-        if compound >= NEUTRAL_BAND:
-            sentiment = "positive"
-        elif compound <= -NEUTRAL_BAND:
-            sentiment = "negative"
-        else:
-            sentiment = "neutral"
-        # Spread VADER's certainty over the three classes.
-        strength = min(1.0, abs(compound) + 0.35)
-        probs = {"negative": 0.0, "neutral": 0.0, "positive": 0.0}
-        probs[sentiment] = strength
-        rest = (1.0 - strength) / 2
-        for key in probs:
-            if key != sentiment:
-                probs[key] = rest
-        grade = round(max(0.0, min(10.0, 5.5 + 4.5 * compound)), 2)
+        sentiment, probs, grade = banded(compound)
         return TagResult(
             sentiment=sentiment,
             sentiment_scores=probs,

@@ -5,18 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests.nlp.test_longtext import STORY as PLAIN_STORY
+
 pytestmark = pytest.mark.slow
 
-STORY = (
-    "In March I opened an account with them and everything seemed fine at first. "
-    "Two months later a fee appeared on my statement that nobody had mentioned. "
-    "I called the bank twice and each time the person said it would be refunded. "
-    "Nothing happened, so in June I went to the branch with my statements. "
-    "The manager there was polite but could not explain it either. "
-    "Their website says the fee only applies to business accounts, which mine is not. "
-    "Eventually they sent me a letter saying the fee was correct after all. "
-    "I am still out of pocket and I feel completely ignored. "
-    "Thank you for your help."
+# The lexicon tests' story with a sentence on the website (a weak cue: the head decides).
+STORY = PLAIN_STORY.replace(
+    "Eventually",
+    "Their website says the fee only applies to business accounts, which mine is not. Eventually",
 )
 
 
