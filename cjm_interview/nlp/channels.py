@@ -139,6 +139,7 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\bonline (?:account|portal|banking|form|application|payment|dispute|request|system|"
         r"profile|access|statement|bill pay|checkout|booking|order|questionnaire|check-?in|"
         r"quote|tracker|tracking|claim|service|shop|store|purchase|transfer)s?\b|"
+        r"\b(?:my|our|the|their|his|her) online (?:\w+ ){1,2}accounts?\b|"
         r"\b(?:\w+ed|applying|paying|filing|did|do|done|paid|pay|made|make|bought|buy|sent|"
         r"send|got|get|went|go|fill|book|check|renew|order|apply|file|submit|register|report|"
         r"change|complete|sign up|cancel|request|dispute)\b(?:(?!\band\b)[^.;!?]){0,25}?"
@@ -313,7 +314,10 @@ _NEGATION_EN = re.compile(
     r"haven'?t|have not|hasn'?t|has not|hadn'?t|had not|wasn'?t|was not|weren'?t|were not|"
     r"isn'?t|is not|nor|neither|none|nobody|no one|nothing|lack of|instead of|rather than|"
     r"refus\w+ to)\b"
-    r"(?:\s+[\w'/-]+){0,4}\s*,?\s*$",
+    # Not across a conjunction that starts a clause of its own ("never got the pictures and
+    # just kept sending letters").
+    r"(?:\s+(?!(?:but|so|then|yet|while|because)\b|and\s+(?!(?:a|an|the|any|no|my|their|our|"
+    r"by|via)\b))[\w'/-]+){0,4}\s*,?\s*$",
     re.IGNORECASE,
 )
 _NEGATION_FR = re.compile(
@@ -323,8 +327,9 @@ _NEGATION_FR = re.compile(
 )
 # A channel offered, asked for, required, promised or imagined, not used.
 _HYPOTHETICAL_EN = re.compile(
-    r"\b(?:if|whether|please|should(?!n't)|shall|could(?!n't)|can(?!'t|not)|may|might|must|"
-    r"ought to|would like|would have|will(?! not)|'ll|going to|supposed to|promis\w+|"
+    r"\b(?:if|whether|please(?! (?:find|see))|should(?!n't)|shall|could(?!n't)|can(?!'t|not)|"
+    r"may|might|must|ought to|would like|would have|will(?! not)|'ll|going to|supposed to|"
+    r"promis\w+|"
     r"option(?:s)? (?:to|of)|(?:ask|told|tell|instruct|advis|direct|referr?|recommend|"
     r"suggest|encourag|invit|offer|requir|request|urg|want|expect|order)\w*\b"
     r"(?: (?:me|us|him|her|them|you|that|i|we))* (?:to|that|i|we)|"

@@ -63,6 +63,9 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("I can't log into the website", {"web"}),
         ("so I went in and asked them", {"in_person"}),
         ("a man from the bank sent me a letter", {"mail"}),
+        ("I never got pictures and just sending letters again", {"mail"}),
+        ("Attached please find the letter I sent to them", {"mail"}),
+        ("I tried to change it in my online SunTrust account", {"web"}),
     ],
 )
 def test_channels_in_context(text: str, channels: set[str]) -> None:
