@@ -205,9 +205,9 @@ async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(
     class HandsOver:
         name, version = "minilm-heads", "2"
 
-        def tag_batch(self, texts):
+        def tag_batch(self, texts, language=None):
             self.name = "lexicon (model process failed: it stopped answering)"
-            return fake_tagger.tag_batch(texts)
+            return fake_tagger.tag_batch(texts, language)
 
     store = Store(tmp_path / "s.db")
     app = make_app(store, customer_script, "interviewer", HandsOver(), cursor_blink=False)
