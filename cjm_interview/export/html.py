@@ -19,6 +19,8 @@ from cjm_interview.map import CompositeMap
 SCREEN = (130, 190)  # lane title column and step column widths, in pixels
 PRINT = (88, 150)
 PRINT_STEPS = 6  # steps per printed grid: A4 landscape
+CHAR = 6.5  # mean width of a character of the 11 px axis labels, in pixels
+ONE_ROW = 12  # characters a column must hold for its label to share one row with the others
 COLOURS = {"g-bad": "#c0392b", "g-mid": "#d68910", "g-good": "#1e8449", "": "#7f8c8d"}
 
 
@@ -60,8 +62,12 @@ def curve(
     """Coordinates of the emotional curve: the primary perspective's mean per step (given or
     predicted), the middle half of its grades, and the staff's estimate as its own line."""
     left, top = (40, 34) if axis else (0, 14)
-    bottom = 40 if axis else 6
-    width = left + width_per_step * len(steps)
+    # Too narrow a column for a label on one row: the labels take turns on two rows, so
+    # each has two columns' width and a reader can still tell the steps apart.
+    rows = 2 if axis and width_per_step / CHAR < ONE_ROW else 1
+    bottom = 26 + 14 * rows if axis else 6
+    # Room on the right for the last label, which may be wider than its column.
+    width = left + width_per_step * (len(steps) + (rows - 1) / 2)
 
     def x(i: int) -> float:
         return round(left + width_per_step * i + width_per_step / 2, 1)
@@ -103,13 +109,21 @@ def curve(
     has_customers = any(s["by_perspective"].get("customer") for s in steps)
     ticks = []
     if axis:
-        room = int(width_per_step / 6.5)
+        room = int(width_per_step * rows / CHAR) - 1  # a character's gap to the next label
         for i, s in enumerate(steps):
-            label = f"{first + i}."
-            if room >= 12:
-                text = s["label"]
-                label += " " + (text if len(text) <= room - 4 else text[: room - 5] + "…")
-            ticks.append({"x": x(i), "text": label})
+            number = f"{first + i}. "
+            text = clean_text(s["label"])
+            words = room - len(number)
+            if len(text) > words:
+                text = text[: max(0, words - 1)].rstrip() + "…" if words >= 2 else ""
+            ticks.append(
+                {
+                    "x": x(i),
+                    "y": top + height + 18 + 14 * (i % rows),
+                    "text": (number + text).rstrip(),
+                    "title": f"{first + i}. {s['label']}",
+                }
+            )
     return {
         "width": round(width),
         "height": top + height + bottom,
@@ -122,7 +136,6 @@ def curve(
         "staff_end": staff[-1] if staff and has_customers else None,
         "ticks": ticks,
         "axis": axis,
-        "baseline": top + height + 18,
     }
 
 

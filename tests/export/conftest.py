@@ -11,7 +11,7 @@ from cjm_interview.script import load_script
 from cjm_interview.store import Store
 from cjm_interview.synth import generate
 
-from ..conftest import PROMPTS, FakeTagger
+from ..conftest import PROMPTS, ROOT, FakeTagger
 
 EVIL = '<script>window.PWNED=1</script><img src=x onerror="window.PWNED=2">'
 FORMULA = '=HYPERLINK("http://evil.example","click")'
@@ -35,4 +35,32 @@ def study(tmp_path_factory) -> Path:
     hostile["answers"]["improvement"] = "-1+2 @SUM(A1) ` backtick"
     run_interview(store, customer, hostile, tagger=tagger)
     store.close()
+    return path
+
+
+# A complaint-like study: every step the generator has, a segment per session and no grade
+# asked (the script has none), so the curve and the figures are the tagger's.
+SEGMENTS = ("Checking or savings account", "Credit reporting", "Debt collection")
+
+
+@pytest.fixture(scope="package")
+def ungraded_study(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("ungraded") / "study.db"
+    script = load_script(ROOT / "benchmarks" / "data" / "complaint_script.yaml")
+    tagger = FakeTagger()
+    generated = generate(customers=30, steps=16, seed=3)
+    with Store(path) as store:
+        for index, told in enumerate(generated.interviews):
+            item = {
+                "session": {
+                    "participant": f"c{index}",
+                    "perspective": "customer",
+                    "segment": SEGMENTS[index % len(SEGMENTS)],
+                },
+                "answers": {
+                    "service": "a bank",
+                    "steps": [{"action": s["action"]} for s in told["answers"]["steps"]],
+                },
+            }
+            run_interview(store, script, item, tagger=tagger)
     return path

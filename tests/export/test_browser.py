@@ -224,3 +224,39 @@ def test_mermaid_reads_no_answer_as_syntax(browser, study: Path, tmp_path: Path)
     names = [t["task"] for t in found["tasks"]]
     for label in HOSTILE_LABELS:
         assert any(label.split()[0].strip(":") in name for name in names), (label, names)
+
+
+# ------------------------------------------------------------------ a map wider than the window
+@pytest.fixture(scope="module")
+def wide_file(ungraded_study: Path, tmp_path_factory) -> tuple[Path, dict]:
+    cmap = build_map(Store(ungraded_study), encode_missing=False)
+    path = tmp_path_factory.mktemp("wide") / "map.html"
+    path.write_text(to_html(cmap), encoding="utf-8")
+    return path, cmap.data
+
+
+def boxes(locator) -> list[dict]:
+    found = [locator.nth(i).bounding_box() for i in range(locator.count())]
+    assert all(found)
+    return found  # type: ignore[return-value]
+
+
+def test_a_wide_curve_names_its_steps_in_labels_that_do_not_overlap(browser, wide_file) -> None:
+    path, data = wide_file
+    errors: list[str] = []
+    page = open_page(browser, path, errors, [])
+    overview = page.locator("svg[aria-label='Emotional curve']")
+    picture = overview.bounding_box()
+    assert picture and picture["x"] + picture["width"] <= 1400
+    ticks = overview.locator("text.tick")
+    assert ticks.count() == len(data["steps"]) >= 15
+    for tick in ticks.all():
+        assert re.search(r"\d+\. \w{3}", tick.text_content() or ""), tick.text_content()
+    found = boxes(ticks)
+    for i, a in enumerate(found):
+        assert picture["x"] <= a["x"] and a["x"] + a["width"] <= picture["x"] + picture["width"]
+        for b in found[i + 1 :]:
+            apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
+            assert apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
+    page.close()
+    assert not errors, errors
