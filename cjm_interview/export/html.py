@@ -186,6 +186,8 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
     compare = [("perspective", p) for p in sorted(d["perspectives"])]
     if len(segments) > 1:
         compare += [("segment", s) for s in segments[:8]]
+    # A column no grade was given in is all dashes: left out, and said so in one line.
+    compare = [(kind, value) for kind, value in compare if graded(d, kind, value)]
     return {
         "d": d,
         "steps": steps,
@@ -198,6 +200,8 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "screen": grid(d, 0, len(steps), SCREEN),
         "printed": [grid(d, i, i + PRINT_STEPS, PRINT) for i in range(0, len(steps), PRINT_STEPS)],
         "compare": compare if len(compare) >= 2 else [],
+        "segments": segments,
+        "overall_predicted": overall_predicted(steps),
         "turns": turning_points(steps),
         "themes": [
             ("Desired outcomes", d["outcomes"]),
@@ -209,6 +213,26 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "has_predicted": any(s["curve"]["source"] == "predicted" for s in steps),
         "has_thin": any(s["curve"]["thin"] and s["curve"]["n"] for s in steps),
     }
+
+
+def graded(d: dict[str, Any], kind: str, value: str) -> bool:
+    """Whether any step (or the overall grade) of a perspective or segment has a mean grade."""
+    if kind == "perspective":
+        overall = d["overall_by_perspective"].get(value) or {}
+        if overall.get("mean") is not None:
+            return True
+    found = "by_perspective" if kind == "perspective" else "by_segment"
+    return any((s[found].get(value) or {}).get("mean") is not None for s in d["steps"])
+
+
+def overall_predicted(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The mean of the tagger's grades of every step told, when no step was graded by hand:
+    what the overall figure shows, marked as predicted, when no overall grade was given."""
+    points = [s["curve"] for s in steps if s["curve"]["mean"] is not None]
+    if not points or any(c["source"] != "predicted" for c in points):
+        return None
+    n = sum(c["n"] for c in points)
+    return {"mean": sum(c["mean"] * c["n"] for c in points) / n, "n": n}
 
 
 def turning_points(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

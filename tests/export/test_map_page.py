@@ -8,14 +8,25 @@ from pathlib import Path
 
 import pytest
 
-from cjm_interview.export.html import context, curve
+from cjm_interview.export.html import context, curve, to_html
 from cjm_interview.map import build_map
 from cjm_interview.store import Store
 
 
 @pytest.fixture(scope="module")
+def cmap(study: Path):
+    return build_map(Store(study), encode_missing=False)
+
+
+@pytest.fixture(scope="module")
 def ungraded(ungraded_study: Path):
     return build_map(Store(ungraded_study), encode_missing=False)
+
+
+def kpi(page: str) -> str:
+    found = re.search(r'<div class="kpi overall">(.*?)</div>', page, re.S)
+    assert found, "no overall figure"
+    return re.sub(r"<[^>]+>", " ", found.group(1))
 
 
 def test_axis_labels_name_the_steps_of_a_wide_curve(ungraded) -> None:
@@ -50,3 +61,42 @@ def test_axis_labels_on_the_same_row_leave_each_other_room(count: int) -> None:
     for row in rows.values():
         for a, b in itertools.pairwise(row):
             assert (len(a["text"]) + len(b["text"])) * 6.5 / 2 < b["x"] - a["x"], (a, b)
+
+
+def test_segments_without_grades_are_one_line_not_a_table_of_dashes(ungraded) -> None:
+    assert len([s for s in ungraded.data["segments"] if s]) == 3
+    page = to_html(ungraded)
+    assert "Segments and perspectives" not in page and 'class="simple compare"' not in page
+    line = re.search(r'<p class="count no-compare">(.*?)</p>', page)
+    assert line and "3 segments" in line.group(1) and "no grades" in line.group(1).lower()
+
+
+def test_a_study_with_grades_keeps_only_the_columns_that_have_any(cmap) -> None:
+    page = to_html(cmap)
+    assert "Segments and perspectives" in page and "no-compare" not in page
+    table = page.split('class="simple compare"', 1)[1].split("</table>", 1)[0]
+    header = table.split("</tr>", 1)[0]
+    for column in re.findall(r"<th>(\w+): ", header):
+        assert column in ("perspective", "segment")
+    assert header.count("<th>") - 1 == len(cmap.data["perspectives"]) + len(
+        [s for s in cmap.data["segments"] if s]
+    )
+
+
+def test_no_overall_grade_shows_the_predicted_figure_marked_as_such(ungraded) -> None:
+    data = ungraded.data
+    assert data["overall_grade"]["n"] == 0
+    points = [s["curve"] for s in data["steps"]]
+    assert points and all(c["source"] == "predicted" for c in points)
+    mean = sum(c["mean"] * c["n"] for c in points) / sum(c["n"] for c in points)
+    shown = kpi(to_html(ungraded))
+    assert "n=0" not in shown and "–" not in shown
+    assert "predicted" in shown and f"{mean:.1f}/10" in shown
+    assert f"{sum(c['n'] for c in points)} steps told" in shown
+
+
+def test_an_overall_grade_given_is_shown_with_its_count(cmap) -> None:
+    shown = kpi(to_html(cmap))
+    overall = cmap.data["overall_grade"]
+    assert overall["n"] > 0 and "predicted" not in shown
+    assert f"{overall['mean']:.1f}/10" in shown and f"n={overall['n']}" in shown
