@@ -198,6 +198,7 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "overview_spans": stage_spans(steps, d["stages"]),
         "overview_step": overview_width,
         "screen": grid(d, 0, len(steps), SCREEN),
+        "screen_fits": (1400 - 2 * 24 - SCREEN[0]) // SCREEN[1],  # steps a 1400 px window shows
         "printed": [grid(d, i, i + PRINT_STEPS, PRINT) for i in range(0, len(steps), PRINT_STEPS)],
         "compare": compare if len(compare) >= 2 else [],
         "segments": segments,

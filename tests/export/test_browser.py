@@ -260,3 +260,51 @@ def test_a_wide_curve_names_its_steps_in_labels_that_do_not_overlap(browser, wid
             assert apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
     page.close()
     assert not errors, errors
+
+
+def test_a_wide_grid_keeps_its_names_in_sight_and_says_it_scrolls(browser, wide_file) -> None:
+    path, _ = wide_file
+    errors: list[str] = []
+    page = open_page(browser, path, errors, [])
+    hint = page.locator(".scroll-hint")
+    assert hint.is_visible() and "scrolls sideways" in hint.inner_text()
+    wrap = page.locator(".grid-wrap")
+    wrap.scroll_into_view_if_needed()
+    outer = wrap.bounding_box()
+    assert outer and outer["height"] <= 900  # its scroll bar is in the window
+    assert wrap.evaluate("e => e.scrollWidth > e.clientWidth + 190")
+    lanes = page.locator(".grid-wrap th.lane")
+    steps = page.locator(".grid-wrap thead th[scope=col]")
+    cell = page.locator(".grid-wrap tbody td").last
+    before, first, low = boxes(lanes), steps.first.bounding_box(), cell.bounding_box()
+    wrap.evaluate("e => { e.scrollLeft = 900; e.scrollTop = e.scrollHeight; }")
+    after, moved, lower = boxes(lanes), steps.first.bounding_box(), cell.bounding_box()
+    assert first and moved and moved["x"] < first["x"] - 800
+    # The body scrolled up under the header...
+    scrolled = wrap.evaluate("e => e.scrollTop")
+    assert scrolled > 0 and low and lower and abs(low["y"] - lower["y"] - scrolled) < 3
+    # ...while the lane names stayed at the left edge and the step headers at the top.
+    assert all(abs(b["x"] - outer["x"]) < 3 for b in after[:2]), after
+    assert abs(moved["y"] - first["y"]) < 3
+    assert len(before) == len(after)
+    page.close()
+    assert not errors, errors
+
+
+def test_a_wide_grid_prints_every_column_within_the_page(browser, wide_file) -> None:
+    path, data = wide_file
+    errors: list[str] = []
+    page = open_page(browser, path, errors, [])
+    # A4 landscape with 10 mm margins is about 1046 CSS pixels wide: the width printed on.
+    page.set_viewport_size({"width": 1046, "height": 740})
+    page.emulate_media(media="print")
+    assert not page.locator(".scroll-hint").is_visible()
+    printed = page.locator(".print-only table.lanes")
+    headers = page.locator(".print-only table.lanes thead th[scope=col]")
+    assert headers.count() == len(data["steps"])
+    # Nothing printed runs past the page's right edge, where the printer would cut it off.
+    for box in boxes(page.locator("table:visible, svg:visible")):
+        assert box["x"] + box["width"] <= 1046 + 1, box
+    assert printed.count() == -(-len(data["steps"]) // 6)
+    page.close()
+    assert not errors, errors
