@@ -24,6 +24,21 @@ ONE_ROW = 12  # characters a column must hold for its label to share one row wit
 COLOURS = {"g-bad": "#c0392b", "g-mid": "#d68910", "g-good": "#1e8449", "": "#7f8c8d"}
 
 
+# The lanes that may hold nothing in a study (a script that asks no feelings, say) and the
+# fields of a step that fill each; a lane empty at every step is left out of the grid.
+LANES = {
+    "Touchpoints": ("touchpoints",),
+    "Front stage": ("front_stage",),
+    "Back stage": ("back_stage",),
+    "Thoughts": ("thoughts",),
+    "Feelings": ("emotions", "sentiment", "feelings"),
+    "Moments of truth": ("moment_of_truth_share",),
+    "Pain points": ("pain_points",),
+    "Opportunities": ("improvements",),
+    "Quotes": ("quotes",),
+}
+
+
 @functools.cache
 def environment() -> jinja2.Environment:
     """The templates, loaded from the package (they ship in the wheel), autoescaped."""
@@ -183,6 +198,11 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
     labels = {s["key"]: s["label"] for s in steps}
     overview_width = max(44.0, min(190.0, 1100 / max(1, len(steps))))
     segments = [s for s in sorted(d["segments"]) if s]
+    filled = {
+        lane
+        for lane, fields in LANES.items()
+        if any(s.get(f) not in (None, [], {}) for s in steps for f in fields)
+    }
     compare = [("perspective", p) for p in sorted(d["perspectives"])]
     if len(segments) > 1:
         compare += [("segment", s) for s in segments[:8]]
@@ -197,6 +217,8 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "overview": curve(steps, overview_width, 200, axis=True),
         "overview_spans": stage_spans(steps, d["stages"]),
         "overview_step": overview_width,
+        "lanes": filled,
+        "empty_lanes": [lane for lane in LANES if lane not in filled],
         "screen": grid(d, 0, len(steps), SCREEN),
         "screen_fits": (1400 - 2 * 24 - SCREEN[0]) // SCREEN[1],  # steps a 1400 px window shows
         "printed": [grid(d, i, i + PRINT_STEPS, PRINT) for i in range(0, len(steps), PRINT_STEPS)],

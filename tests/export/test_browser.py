@@ -82,8 +82,11 @@ def test_renders_steps_curve_and_lanes_without_errors(browser, page_file, tmp_pa
     lanes = grid.locator("th.lane").all_inner_texts()
     for lane in ("Emotional curve", "Actions", "Touchpoints", "Front stage", "Back stage"):
         assert lane in lanes
-    for lane in ("Thoughts", "Feelings", "Moments of truth", "Pain points", "Opportunities"):
+    for lane in ("Feelings", "Moments of truth", "Pain points", "Opportunities"):
         assert lane in lanes
+    # The generated study asks no thoughts: that lane is left out, and said so.
+    assert "Thoughts" not in lanes
+    assert "Thoughts" in page.locator(".empty-lanes").inner_text()
     # Each dot of the curve lane sits over its step's column.
     dots = grid.locator("svg[aria-label='Curve lane'] circle")
     assert dots.count() == len(graded)

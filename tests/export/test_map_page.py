@@ -100,3 +100,37 @@ def test_an_overall_grade_given_is_shown_with_its_count(cmap) -> None:
     overall = cmap.data["overall_grade"]
     assert overall["n"] > 0 and "predicted" not in shown
     assert f"{overall['mean']:.1f}/10" in shown and f"n={overall['n']}" in shown
+
+
+def lane_rows(page: str) -> dict[str, list[str]]:
+    """The on-screen grid's lanes: each lane's name and the text of its cells."""
+    grid = page.split('<div class="grid-wrap', 1)[1].split("</table>", 1)[0]
+    rows = {}
+    for name, cells in re.findall(
+        r'<tr[^>]*><th class="lane" scope="row">([^<]+)</th>(.*?)</tr>', grid
+    ):
+        texts = re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)
+        rows[name] = [re.sub(r"<[^>]+>", "", t).strip() for t in texts]
+    return rows
+
+
+def test_lanes_no_step_has_anything_in_are_left_out_and_named(ungraded, cmap) -> None:
+    page = to_html(ungraded)
+    rows = lane_rows(page)
+    for lane in ("Actions", "Grade", "Then"):
+        assert lane in rows
+    for lane, cells in rows.items():
+        if lane != "Emotional curve":
+            assert any(c not in ("", "–") for c in cells), lane
+    line = re.search(r'<p class="count empty-lanes">(.*?)</p>', page)
+    assert line
+    left_out = line.group(1).split(": ", 1)[1].rstrip(".").split(", ")
+    for lane in ("Front stage", "Back stage", "Thoughts", "Moments of truth", "Opportunities"):
+        assert lane in left_out and lane not in rows
+    # Printed grids leave out the same lanes.
+    printed = page.split('<div class="print-only">', 1)[1]
+    assert all(f'scope="row">{lane}<' not in printed for lane in left_out)
+    # A study with answers in those lanes keeps them.
+    kept = lane_rows(to_html(cmap))
+    for lane in ("Front stage", "Back stage", "Moments of truth", "Opportunities"):
+        assert any(c not in ("", "–") for c in kept[lane]), lane
