@@ -92,7 +92,7 @@ def test_no_overall_grade_shows_the_predicted_figure_marked_as_such(ungraded) ->
     shown = kpi(to_html(ungraded))
     assert "n=0" not in shown and "–" not in shown
     assert "predicted" in shown and f"{mean:.1f}/10" in shown
-    assert f"{sum(c['n'] for c in points)} steps told" in shown
+    assert f"tagger's {sum(c['n'] for c in points)} grades" in shown
 
 
 def test_an_overall_grade_given_is_shown_with_its_count(cmap) -> None:
