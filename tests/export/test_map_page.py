@@ -134,3 +134,11 @@ def test_lanes_no_step_has_anything_in_are_left_out_and_named(ungraded, cmap) ->
     kept = lane_rows(to_html(cmap))
     for lane in ("Front stage", "Back stage", "Moments of truth", "Opportunities"):
         assert any(c not in ("", "–") for c in kept[lane]), lane
+
+
+def test_feelings_heard_by_the_tagger_end_in_no_dash(ungraded) -> None:
+    cells = lane_rows(to_html(ungraded))["Feelings"]
+    heard = [c for c in cells if "neutral" in c or "negative" in c or "positive" in c]
+    assert heard
+    for cell in heard:
+        assert not cell.endswith("–") and "–" not in cell, cell
