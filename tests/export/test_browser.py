@@ -41,12 +41,17 @@ def browser():
         browser.close()
 
 
-@pytest.fixture(scope="module")
-def page_file(study: Path, tmp_path_factory) -> tuple[Path, dict]:
-    cmap = build_map(Store(study), encode_missing=False)
-    path = tmp_path_factory.mktemp("html") / "map.html"
+def map_page(db: Path, folder: Path) -> tuple[Path, dict]:
+    """The study's map written as a page into ``folder``, and the map's data."""
+    cmap = build_map(Store(db), encode_missing=False)
+    path = folder / "map.html"
     path.write_text(to_html(cmap), encoding="utf-8")
     return path, cmap.data
+
+
+@pytest.fixture(scope="module")
+def page_file(study: Path, tmp_path_factory) -> tuple[Path, dict]:
+    return map_page(study, tmp_path_factory.mktemp("html"))
 
 
 def open_page(browser, path: Path, errors: list[str], requests: list[str]):
@@ -232,10 +237,18 @@ def test_mermaid_reads_no_answer_as_syntax(browser, study: Path, tmp_path: Path)
 # ------------------------------------------------------------------ a map wider than the window
 @pytest.fixture(scope="module")
 def wide_file(ungraded_study: Path, tmp_path_factory) -> tuple[Path, dict]:
-    cmap = build_map(Store(ungraded_study), encode_missing=False)
-    path = tmp_path_factory.mktemp("wide") / "map.html"
-    path.write_text(to_html(cmap), encoding="utf-8")
-    return path, cmap.data
+    return map_page(ungraded_study, tmp_path_factory.mktemp("wide"))
+
+
+@pytest.fixture
+def wide_page(browser, wide_file):
+    """The wide map open in a 1400 x 900 window; no console error by the end."""
+    path, data = wide_file
+    errors: list[str] = []
+    page = open_page(browser, path, errors, [])
+    yield page, data
+    page.close()
+    assert not errors, errors
 
 
 def boxes(locator) -> list[dict]:
@@ -244,10 +257,8 @@ def boxes(locator) -> list[dict]:
     return found  # type: ignore[return-value]
 
 
-def test_a_wide_curve_names_its_steps_in_labels_that_do_not_overlap(browser, wide_file) -> None:
-    path, data = wide_file
-    errors: list[str] = []
-    page = open_page(browser, path, errors, [])
+def test_a_wide_curve_names_its_steps_in_labels_that_do_not_overlap(wide_page) -> None:
+    page, data = wide_page
     overview = page.locator("svg[aria-label='Emotional curve']")
     picture = overview.bounding_box()
     assert picture and picture["x"] + picture["width"] <= 1400
@@ -261,14 +272,10 @@ def test_a_wide_curve_names_its_steps_in_labels_that_do_not_overlap(browser, wid
         for b in found[i + 1 :]:
             apart = a["x"] + a["width"] <= b["x"] or b["x"] + b["width"] <= a["x"]
             assert apart or a["y"] + a["height"] <= b["y"] or b["y"] + b["height"] <= a["y"]
-    page.close()
-    assert not errors, errors
 
 
-def test_a_wide_grid_keeps_its_names_in_sight_and_says_it_scrolls(browser, wide_file) -> None:
-    path, _ = wide_file
-    errors: list[str] = []
-    page = open_page(browser, path, errors, [])
+def test_a_wide_grid_keeps_its_names_in_sight_and_says_it_scrolls(wide_page) -> None:
+    page, _ = wide_page
     hint = page.locator(".scroll-hint")
     assert hint.is_visible() and "scrolls sideways" in hint.inner_text()
     wrap = page.locator(".grid-wrap")
@@ -290,14 +297,10 @@ def test_a_wide_grid_keeps_its_names_in_sight_and_says_it_scrolls(browser, wide_
     assert all(abs(b["x"] - outer["x"]) < 3 for b in after[:2]), after
     assert abs(moved["y"] - first["y"]) < 3
     assert len(before) == len(after)
-    page.close()
-    assert not errors, errors
 
 
-def test_a_wide_grid_prints_every_column_within_the_page(browser, wide_file) -> None:
-    path, data = wide_file
-    errors: list[str] = []
-    page = open_page(browser, path, errors, [])
+def test_a_wide_grid_prints_every_column_within_the_page(wide_page) -> None:
+    page, data = wide_page
     # A4 landscape with 10 mm margins is about 1046 CSS pixels wide: the width printed on.
     page.set_viewport_size({"width": 1046, "height": 740})
     page.emulate_media(media="print")
@@ -309,5 +312,3 @@ def test_a_wide_grid_prints_every_column_within_the_page(browser, wide_file) -> 
     for box in boxes(page.locator("table:visible, svg:visible")):
         assert box["x"] + box["width"] <= 1046 + 1, box
     assert printed.count() == -(-len(data["steps"]) // 6)
-    page.close()
-    assert not errors, errors
