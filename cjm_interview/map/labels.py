@@ -57,6 +57,19 @@ PLACEHOLDER = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$?[\d.,]+\}")
 # A date masked in part ("XX/XX/2019"): out of labels whole, not leaving "/2019".
 _MASKED_DATE = re.compile(r"\bX{2,}(?:/(?:X{2,}|\d{2,4}))+\b")
 MAX_WORDS = 7
+# A letter's greeting or closing tells nothing of the journey (complaints written as letters
+# gave a real map's stage the name "To Whom It May Concern").
+_GREETING = re.compile(
+    r"^(?:to whom it may concern|dear\s[^,.:;!?]{0,40}|(?:hello|hi|hey)(?: there| all)?|"
+    r"good (?:morning|afternoon|evening)|greetings|sincerely|regards)(?![\w'])[\s,.:;!-]*",
+    re.IGNORECASE,
+)
+_CLOSING = re.compile(
+    r"(?:(?:kind |best )?regards|sincerely|respectfully|thanks?(?: you)?(?: (?:so|very) much)?"
+    r"(?: (?:for|in) (?:your |the )?(?:time|help|attention|advance|assistance|consideration))?|"
+    r"please help(?: me)?(?: (?:with this|asap|now))?)[\s,.!]*",
+    re.IGNORECASE,
+)
 ACTING = 0.2  # label score of a clause that tells an act, over one that names a thing
 PRIOR = 0.2  # label score of the clause closest to its group's centre, over the farthest
 
@@ -91,6 +104,9 @@ def clauses(text: str) -> list[str]:
     found = []
     text = PLACEHOLDER.sub(" ", _MASKED_DATE.sub(" ", text))
     for part in _CLAUSE.split(" ".join(text.split())):
+        part = _GREETING.sub("", part.strip(" ,-–"))
+        if _CLOSING.fullmatch(part):
+            continue
         part = LEAD_IN.sub("", _DANGLING.sub("", part.strip(" ,-–"))).strip(" ,-–")
         part = _PUNCTUATION.sub("", part)  # "), ( Original creditor" -> "Original creditor"
         words = part.rstrip(" .").split()  # "My name is ." once the name is masked out

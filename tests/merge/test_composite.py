@@ -577,3 +577,21 @@ def test_a_label_never_ends_where_masked_words_were_taken_out(told: str, clause:
     from cjm_interview.map.labels import clauses
 
     assert clauses(told) == [clause]
+
+
+@pytest.mark.parametrize(
+    "told",
+    [
+        "To whom it may concern, I called the bank about the late fee",
+        "Dear Sir or Madam. I called the bank about the late fee",
+        "Hello, I called the bank about the late fee. Thank you",
+        "I called the bank about the late fee. Please help!",
+        "Sincerely, I called the bank about the late fee",
+    ],
+)
+def test_a_letter_s_greeting_or_closing_is_never_a_label(told: str) -> None:
+    # Complaints written as letters opened a real map's stage with "To Whom It May Concern".
+    from cjm_interview.map.labels import central_clause, clauses
+
+    assert clauses(told) == ["I called the bank about the late…"]
+    assert central_clause([told, "To whom it may concern"]) == "I called the bank about the late…"
