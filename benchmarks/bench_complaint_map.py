@@ -200,7 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.build:
         import complaint_study
 
-        print(json.dumps(build(args.build, args.csv or complaint_study.DEFAULT_CSV, args.cache)))
+        source = args.csv or complaint_study.DEFAULT_CSV
+        if not source.is_file():
+            print(f"{source}: no such file (give --csv or set CJM_COMPLAINTS)", file=sys.stderr)
+            return 2
+        print(json.dumps(build(args.build, source, args.cache)))
         return 0
     if args.map_csv is None:
         parser.error("give the map's CSV or JSON, or --build DB")
