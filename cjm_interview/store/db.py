@@ -43,6 +43,10 @@ class StoreBusy(StoreError):
     """Another program held the write lock for longer than this store waits: try again later."""
 
 
+class SessionErased(StoreError):
+    """The session was erased (``sessions delete``) while a screen still had it open."""
+
+
 def utc_now() -> str:
     """Current time as ISO 8601 UTC with milliseconds."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -393,6 +397,7 @@ class Store:
         now = self.clock()
 
         def action(conn: sqlite3.Connection) -> None:
+            self._require_session(conn, session_id)
             old = conn.execute("SELECT status FROM sessions WHERE id = ?", (session_id,)).fetchone()
             finished = now if status != "in_progress" else None
             conn.execute(
@@ -421,6 +426,7 @@ class Store:
         now = self.clock()
 
         def action(conn: sqlite3.Connection) -> None:
+            self._require_session(conn, session_id)
             sets = ", ".join(f"{k} = ?" for k in fields)
             conn.execute(
                 f"UPDATE sessions SET {sets}, updated_at = ? WHERE id = ?",
@@ -428,6 +434,20 @@ class Store:
             )
 
         self.write(action)
+
+    def _require_session(self, conn: sqlite3.Connection, session_id: str) -> None:
+        """Refuse a write to a session that is not in the file (erased since it was opened)."""
+        if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
+            return
+        erased = conn.execute(
+            "SELECT 1 FROM erased_sessions WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        if erased:
+            raise SessionErased(
+                "this interview was erased from the database and can take no more answers",
+                "Nothing more of it is saved; the answers already erased stay erased.",
+            )
+        raise StoreError(f"no session {session_id} in {self.path}")
 
     # ------------------------------------------------------------ answers
     def save_answers(
@@ -447,6 +467,7 @@ class Store:
         now = self.clock()
 
         def action(conn: sqlite3.Connection) -> list[int]:
+            self._require_session(conn, session_id)
             ids = []
             for answer, section_id, maps_to in answers:
                 ids.append(
@@ -700,6 +721,7 @@ class Store:
         now = self.clock()
 
         def action(conn: sqlite3.Connection) -> int:
+            self._require_session(conn, session_id)
             cur = conn.execute(
                 "INSERT INTO notes (session_id, question_id, step, text, author, created_at) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

@@ -177,6 +177,11 @@ class CjmApp(App[None]):
                     continue
                 if screen.session is stored.pending.session:
                     await screen.answer_stored(stored.result)
+        while self.pending.erased:
+            erased = self.pending.erased.pop(0)
+            for screen in self.screen_stack:
+                if isinstance(screen, InterviewScreen) and screen.session is erased:
+                    await screen.erased()
         while self.pending.errors:
             self.notify(
                 f"An answer could not be saved: {self.pending.errors.pop(0)}", severity="error"
@@ -294,6 +299,21 @@ class CjmApp(App[None]):
     async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:
         """The interview screen is done with: finished, paused or ended early."""
 
+    async def interview_erased(self, screen: Screen[None]) -> None:
+        """The screen's session was erased (``sessions delete``) while it was open."""
+
+    def say_erased(self, screen: Screen[None], next_step: str) -> None:
+        """Tell whoever is at the screen, plainly, why the interview stopped."""
+        from cjm_interview.tui.screens.interview import InterviewScreen
+
+        if isinstance(screen, InterviewScreen):
+            self.pending.drop(screen.session)
+        self.notify(
+            f"This interview was erased and can take no more answers. {next_step}",
+            severity="warning",
+            timeout=10,
+        )
+
     async def start_interview(self, info: SessionInfo | None) -> None:
         """Begin a new interview (from the start or welcome screen)."""
 
@@ -354,6 +374,13 @@ class InterviewerApp(CjmApp):
             await self.switch_screen(screen)
         else:
             await self.push_screen(screen)
+
+    async def interview_erased(self, screen: Screen[None]) -> None:
+        from cjm_interview.tui.screens.start import StartScreen
+
+        self.session = None
+        self.say_erased(screen, "Nothing more of it is saved.")
+        await self._show(StartScreen())
 
     async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:
         from cjm_interview.tui.screens.start import StartScreen
@@ -520,6 +547,10 @@ class KioskApp(CjmApp, inherit_bindings=False):
 
     async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:
         await self.reset("finished")
+
+    async def interview_erased(self, screen: Screen[None]) -> None:
+        self.say_erased(screen, "The screen is ready for the next person.")
+        await self.reset("erased")  # nothing to close: the session is gone
 
     def _abandon(self) -> None:
         session = self.session

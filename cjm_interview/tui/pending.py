@@ -18,7 +18,7 @@ from cjm_interview.domain import AnswerKey
 from cjm_interview.engine import Prompt, SubmitResult
 from cjm_interview.errors import CjmError
 from cjm_interview.session import InterviewSession
-from cjm_interview.store.db import StoreBusy
+from cjm_interview.store.db import SessionErased, StoreBusy
 
 UI_BUSY_TIMEOUT_MS = 100
 """How long one write from the screen waits for another writer's lock."""
@@ -58,6 +58,8 @@ class PendingAnswers:
         """Waiting answers, oldest first."""
         self.errors: list[str] = []
         """Answers given up for an error other than the lock (disk full, say)."""
+        self.erased: list[InterviewSession] = []
+        """Sessions found erased (``sessions delete``) while their answer waited."""
 
     def __bool__(self) -> bool:
         return bool(self.items)
@@ -75,6 +77,10 @@ class PendingAnswers:
         item = PendingAnswer(session, key, raw)
         self.items.append(item)
         return item
+
+    def drop(self, session: InterviewSession) -> None:
+        """Forget what waits for a session that can take no more (erased meanwhile)."""
+        self.items = [p for p in self.items if p.session is not session]
 
     def abandon(self, session: InterviewSession) -> bool:
         """Close the session as abandoned once its waiting answer is stored; False if none."""
@@ -96,6 +102,10 @@ class PendingAnswers:
                 result = item.session.submit(item.raw)
             except StoreBusy:
                 break
+            except SessionErased:
+                self.drop(item.session)
+                self.erased.append(item.session)
+                continue
             except CjmError as exc:
                 self.items.pop(0)
                 self.errors.append(f"{item.key.question_id}: {exc}")

@@ -28,7 +28,7 @@ from cjm_interview.engine import AwaitingTags, Prompt, Rejected, SubmitResult
 from cjm_interview.errors import CjmError
 from cjm_interview.nlp.base import SENTIMENTS, Tagger
 from cjm_interview.session import InterviewSession
-from cjm_interview.store.db import StoreBusy
+from cjm_interview.store.db import SessionErased, StoreBusy
 from cjm_interview.taxonomy import default_taxonomy
 from cjm_interview.tui.messages import (
     AnswerGiven,
@@ -317,7 +317,7 @@ class InterviewScreen(Screen[None]):
             self._wait_for_lock(prompt, message.raw)
             return
         except CjmError as exc:
-            self._say_problem(exc)
+            await self._cannot_save(exc)
             return
         await self._taken(prompt, result)
 
@@ -354,6 +354,18 @@ class InterviewScreen(Screen[None]):
         if result.answer.tags is None:
             self.tag_keys([result.answer.key])
         await self.advance()
+
+    async def erased(self) -> None:
+        """The session was erased from the database meanwhile: this screen takes no more."""
+        self.current = None
+        self.app.call_later(self.cjm.interview_erased, self)
+
+    async def _cannot_save(self, exc: CjmError) -> None:
+        """Say why a write failed; a session erased meanwhile closes the screen instead."""
+        if isinstance(exc, SessionErased):
+            await self.erased()
+        else:
+            self._say_problem(exc)
 
     def _say_problem(self, exc: CjmError) -> None:
         text = str(exc) + (f"\n{exc.hint}" if exc.hint else "")
@@ -622,6 +634,9 @@ class InterviewScreen(Screen[None]):
         author = self.session.actor or "interviewer"
         try:
             self.session.store.add_note(self.session.id, message.text, author, self._note_key())
+        except SessionErased:
+            self.app.call_later(self.erased)
+            return
         except CjmError as exc:
             self.notify(f"Note not saved: {exc}", severity="error")
             return
@@ -738,7 +753,7 @@ class InterviewScreen(Screen[None]):
         try:
             result = self.session.skip()
         except CjmError as exc:
-            self._say_problem(exc)
+            await self._cannot_save(exc)
             return
         if isinstance(result, Rejected):
             self.chat.say(result.message, "error")
@@ -791,9 +806,14 @@ class InterviewScreen(Screen[None]):
         from cjm_interview.tui.screens.modals import ConfirmScreen
 
         async def decided(yes: bool | None) -> None:
-            if yes:
+            if not yes:
+                return
+            try:
                 self.session.end("ended_early")
-                self.app.call_later(self.cjm.interview_closed, self)
+            except CjmError as exc:
+                await self._cannot_save(exc)
+                return
+            self.app.call_later(self.cjm.interview_closed, self)
 
         self.app.push_screen(
             ConfirmScreen("End this interview now? It is kept, marked as ended early."), decided
