@@ -11,7 +11,9 @@ An Enter that sends nothing (it opened the "other" box, say) lets the keys go
 at once (``AnswerInput.keep_typing``); otherwise they wait up to
 ``LONGEST_HOLD`` for the answer to be sent. Once it is sent, they wait for the
 screen to take it (the next input has the focus) or refuse it, however long a
-loaded machine needs: let go early, they would land in the input just answered.
+loaded machine needs (up to ``GIVE_UP``): let go early, they would land in the
+input just answered, or, while the answered input is gone and the next one not
+yet focused, nowhere.
 """
 
 from __future__ import annotations
@@ -52,8 +54,9 @@ class Typeahead:
         """Keep typed keys until ``release``, or ``LONGEST_HOLD`` at most.
 
         ``sent_from`` is the input that has just sent an answer: while the focus
-        stays in it, the keys wait for the screen to take or refuse the answer
-        (up to ``GIVE_UP``).
+        stays in it, or it is gone and no other input has the focus yet, the keys
+        wait for the screen to show the next input or refuse the answer (up to
+        ``GIVE_UP``).
         """
         if self._held is None:
             self._held = []
@@ -110,16 +113,22 @@ class Typeahead:
 
     def _expire(self) -> None:
         self._timer = None
-        sent_from = self._sent_from
-        waiting = (
-            sent_from is not None
-            and sent_from.is_attached
-            and _answer_input(self._app.focused) is sent_from
-        )
-        if waiting and monotonic() - self._since < GIVE_UP:
-            self._arm()  # the answer is still on its way to the screen
+        if self._waiting() and monotonic() - self._since < GIVE_UP:
+            self._arm()
         else:
             self.release()
+
+    def _waiting(self) -> bool:
+        """Whether what the keys follow is still on its way to the next input."""
+        sent_from = self._sent_from
+        if sent_from is None:
+            return False
+        focused = _answer_input(self._app.focused)
+        if not sent_from.is_attached:
+            # The input answered is gone and the next one has not the focus yet: the
+            # screen is swapping them, which a loaded machine can make slow.
+            return focused is None
+        return focused is sent_from  # the answer is still on its way to the screen
 
 
 def _answer_input(widget: Widget | None) -> Widget | None:

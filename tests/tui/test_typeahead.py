@@ -82,6 +82,27 @@ async def test_keys_wait_for_an_answer_that_is_slow_to_send(
     assert await _typed_in_one_go(Store(tmp_path / "s.db"), quick_script) == QUICK_STORED
 
 
+async def test_keys_wait_for_a_next_input_that_is_slow_to_come(
+    tmp_path: Path, quick_script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a loaded machine the next question's input can take longer than any fixed wait
+    to appear once the one answered is gone: the keys typed meanwhile wait for it, not
+    for a focus that is nowhere (the first letters of the first step were lost so)."""
+    from cjm_interview.tui import typeahead
+    from cjm_interview.tui.screens.interview import InterviewScreen
+
+    mount = InterviewScreen._mount_input
+
+    async def slow_mount(self, widget, hint=None) -> None:
+        if widget is not None and widget.prompt.question.id == "action":
+            await self.query_one("#answer-slot").remove_children()
+            await asyncio.sleep(typeahead.LONGEST_HOLD + 0.5)
+        await mount(self, widget, hint)
+
+    monkeypatch.setattr(InterviewScreen, "_mount_input", slow_mount)
+    assert await _typed_in_one_go(Store(tmp_path / "s.db"), quick_script) == QUICK_STORED
+
+
 OTHER_SCRIPT = """\
 id: other
 version: "1"
