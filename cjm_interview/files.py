@@ -21,6 +21,11 @@ class InputFileError(CjmError):
     """A file that cannot be read as input; the message names it and says why."""
 
 
+def a(what: str) -> str:
+    """``what`` with its article: "a script file", "an answers file"."""
+    return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"
+
+
 def not_a_regular_file(path: Path, what: str) -> str:
     """Why an existing ``path`` cannot be used as a ``what`` ("" when it is a regular file).
 
@@ -29,9 +34,9 @@ def not_a_regular_file(path: Path, what: str) -> str:
     """
     mode = os.stat(path).st_mode
     if stat.S_ISDIR(mode):
-        return f"{path}: is a folder, not a {what}"
+        return f"{path}: is a folder, not {a(what)}"
     if not stat.S_ISREG(mode):
-        return f"{path}: not a regular file (a device, pipe or socket), not a {what}"
+        return f"{path}: not a regular file (a device, pipe or socket), not {a(what)}"
     return ""
 
 
@@ -52,21 +57,21 @@ def read_limited(path: str | Path, limit: int, what: str = "file") -> bytes:
     except FileNotFoundError:
         raise InputFileError(f"{shown}: no such file") from None
     except IsADirectoryError:
-        raise InputFileError(f"{shown}: is a folder, not a {what}") from None
+        raise InputFileError(f"{shown}: is a folder, not {a(what)}") from None
     except OSError as exc:
         raise InputFileError(f"{shown}: cannot read ({exc.strerror})") from None
     try:
         info = os.fstat(fd)
         if stat.S_ISDIR(info.st_mode):
-            raise InputFileError(f"{shown}: is a folder, not a {what}")
+            raise InputFileError(f"{shown}: is a folder, not {a(what)}")
         if not stat.S_ISREG(info.st_mode):
             raise InputFileError(
-                f"{shown}: not a regular file (a device, pipe or socket), not a {what}",
+                f"{shown}: not a regular file (a device, pipe or socket), not {a(what)}",
                 "Save the content to a file and give that file.",
             )
         if info.st_size > limit:
             raise InputFileError(
-                f"{shown}: too large for a {what} ({info.st_size:,} bytes, limit {_size(limit)})"
+                f"{shown}: too large for {a(what)} ({info.st_size:,} bytes, limit {_size(limit)})"
             )
         with os.fdopen(fd, "rb", closefd=False) as handle:
             data = read_stream(handle, limit, shown, what)
@@ -81,5 +86,5 @@ def read_stream(stream: BinaryIO, limit: int, shown: str = "<stdin>", what: str 
     """At most ``limit`` bytes of a stream; InputFileError if it holds more."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise InputFileError(f"{shown}: too large for a {what} (more than {_size(limit)})")
+        raise InputFileError(f"{shown}: too large for {a(what)} (more than {_size(limit)})")
     return data

@@ -49,6 +49,7 @@ def test_devices_are_refused(tmp_path: Path, name: str) -> None:
     run = cjm("import", name, "--db", tmp_path / "s.db", timeout=30)
     one_clear_line(run)
     assert "not a regular file" in run.err
+    assert "not an answers file" in run.err
     assert not (tmp_path / "s.db").exists()
 
 
