@@ -14,6 +14,11 @@ from typing import Any
 from cjm_interview.domain import Choice, Question, QuestionType, Touchpoint
 
 MAX_ANSWER_CHARS = 20_000
+"""The longest answer text taken when the question's ``max_length`` does not say."""
+
+LONGEST_ANSWER = 100_000
+"""The most a script's ``max_length`` may allow: no answer text is ever stored longer, and a
+file from elsewhere holding one is refused (a 20 MB answer made an export take minutes)."""
 
 _YES = {"y", "yes", "yeah", "yep", "true", "1", "oui", "o", "si", "sí", "ja", "j"}
 _NO = {"n", "no", "nope", "false", "0", "non", "nein"}
@@ -74,6 +79,20 @@ def parse_answer(
     if qtype is QuestionType.JOURNEY_REVIEW:
         return {"confirmed": True}
     raise InvalidAnswer(f"unsupported question type {qtype}")
+
+
+def too_long(question: Question, raw: Any) -> str:
+    """Why ``raw`` is longer than any answer may be ("" if it is not).
+
+    The text is stored as given (spaces, an "other" option's words), so it is
+    bounded as given, before any cleaning, whatever the question's type.
+    """
+    parts = raw if isinstance(raw, list | tuple) else [raw]
+    size = sum(len(p) for p in parts if isinstance(p, str))
+    if size <= LONGEST_ANSWER:
+        return ""
+    limit = question.max_length or MAX_ANSWER_CHARS
+    return f"That answer is {size:,} characters long; please keep it under {limit:,}."
 
 
 def is_blank(raw: Any) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from cjm_interview.answers import InvalidAnswer, clean_text, is_blank, parse_answer
+from cjm_interview.answers import InvalidAnswer, clean_text, is_blank, parse_answer, too_long
 from cjm_interview.conditions import UNKNOWN, evaluate, parse_expression, truthy
 from cjm_interview.domain import (
     FREE_TEXT_TYPES,
@@ -548,6 +548,8 @@ class Engine:
         if prompt is None:
             return Rejected("The interview is already complete.")
         q = prompt.question
+        if why := too_long(q, raw):
+            return Rejected(why)
         if q.type not in (QuestionType.NOTE, QuestionType.JOURNEY_REVIEW) and is_blank(raw):
             if q.required:
                 return Rejected("This question needs an answer.")

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from cjm_interview.answers import LONGEST_ANSWER
 from cjm_interview.conditions import Expression, ExpressionError, parse_expression
 from cjm_interview.domain import (
     MAP_FIELDS,
@@ -593,6 +594,12 @@ class _Builder:
                 _line_of(node, "choices"), f"{what}: choices only apply to choice questions"
             )
         max_length = self.integer(node, "max_length", what, None, low=1)
+        if max_length is not None and max_length > LONGEST_ANSWER:
+            self.problem(
+                _line_of(node, "max_length"),
+                f"{what} max_length must be at most {LONGEST_ANSWER:,} characters",
+            )
+            max_length = None
         question = Question(
             id=qid,
             type=qtype,

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from cjm_interview.answers import LONGEST_ANSWER
 from cjm_interview.errors import CjmError
 from cjm_interview.store.schema import SCHEMA_VERSION
 
@@ -198,6 +199,9 @@ MAX_JSON_DEPTH = 32
 """Deeper than any answer this project stores (a review is two levels), far below what
 Python's decoder can take."""
 _GRADES = "('step.grade', 'overall.grade')"
+_TOO_LONG = " (too long)"
+_LONGEST_JSON = 6 * LONGEST_ANSWER + 2
+"""An answer's text as a JSON string: each character escaped (``\\u0001``) at the very most."""
 
 
 def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "main") -> str:
@@ -220,6 +224,10 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 f"WHEN maps_to IN {_GRADES} AND value_json NOT IN ('null') AND NOT ("
                 "json_type(value_json) IN ('integer', 'real') "
                 "AND json_extract(value_json, '$') BETWEEN 0 AND 10) THEN 'value_json (a grade)'",
+                # Longer than the engine takes: reading it made every export crawl.
+                f"WHEN length(raw_text) > {LONGEST_ANSWER} THEN 'raw_text{_TOO_LONG}'",
+                f"WHEN value_json LIKE '\"%' AND length(value_json) > {_LONGEST_JSON} "
+                f"THEN 'value_json{_TOO_LONG}'",
                 "WHEN maps_to = 'step.touchpoints' AND value_json NOT IN ('null') AND ("
                 "json_type(value_json) != 'array' OR EXISTS (SELECT 1 FROM json_each(value_json) "
                 "WHERE type != 'text')) THEN 'value_json (channels)'",
@@ -232,6 +240,11 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
             f"SELECT bad, rowid FROM (SELECT CASE {' '.join(checks)} END AS bad, rowid "
             f"FROM {database}.[{table}]) WHERE bad IS NOT NULL LIMIT 1"
         ).fetchone()
+        if found and found[0].endswith(_TOO_LONG):
+            return (
+                f"table {table}, row {found[1]}: column {found[0].removesuffix(_TOO_LONG)} "
+                f"holds a text longer than any answer ({LONGEST_ANSWER:,} characters)"
+            )
         if found:
             return (
                 f"table {table}, row {found[1]}: column {found[0]} holds a value of the wrong kind"

@@ -51,6 +51,21 @@ def test_good_grades(customer_script, raw: str, value: int) -> None:
     assert engine.answers[AnswerKey("grade", 1)].value == value
 
 
+@pytest.mark.parametrize("padding", [" ", "\x00"])
+def test_no_answer_is_taken_longer_than_any_answer_may_be(customer_script, padding) -> None:
+    """The text is stored as given: spaces or control characters the answer's own
+    check drops still count, or a file could store megabytes behind a short answer."""
+    from cjm_interview.answers import LONGEST_ANSWER
+
+    engine = Engine(customer_script)
+    drive(engine, ["yes"])
+    assert engine.current().question.id == "service"
+    result = engine.submit("a service" + padding * LONGEST_ANSWER)
+    assert isinstance(result, Rejected)
+    assert "please keep it under" in result.message
+    assert engine.current().question.id == "service"
+
+
 def test_required_answer_cannot_be_empty_or_skipped(customer_script) -> None:
     engine = Engine(customer_script)
     drive(engine, ["yes"])

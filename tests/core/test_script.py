@@ -126,6 +126,11 @@ BROKEN = {
         "unknown key 'typo'",
     ),
     "unknown_maps_to": (GOOD + "        maps_to: step.mood\n", 10, "not a journey-map field"),
+    "max_length_past_any_answer": (
+        GOOD + "        max_length: 20000000\n",
+        10,
+        "max_length must be at most 100,000 characters",
+    ),
     "grade_choices": (
         GOOD + "      - id: g\n        type: grade\n        text: G?\n        choices: [a]\n",
         13,

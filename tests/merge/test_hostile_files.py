@@ -148,6 +148,11 @@ ROW_CHANGES = {
     "grade_past_any_scale": "UPDATE answers SET value_json = '1e308' WHERE maps_to = 'step.grade'",
     "grade_below_the_scale": "UPDATE answers SET value_json = '-7' WHERE maps_to = 'step.grade'",
     "participant_as_bytes": "UPDATE sessions SET participant = x'1b5d303b'",
+    # Longer than any answer a script may allow: export took 77 s over a 20 MB one.
+    "answer_text_past_any_answer": (
+        "UPDATE answers SET raw_text = printf('%.*c', 20000000, 'x'), "
+        "value_json = json_quote(printf('%.*c', 20000000, 'x')) WHERE maps_to = 'step.action'"
+    ),
     "channels_not_names": (
         "UPDATE answers SET value_json = '[1, null, [2]]' WHERE maps_to = 'step.touchpoints'"
     ),
