@@ -578,6 +578,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
             if why == "abandoned":
                 self._abandon()
             self.session = None
+            self.typeahead.drop()  # keys typed ahead were the last participant's
             while len(self.screen_stack) > 2:
                 await self.pop_screen()
             await self.switch_screen(WelcomeScreen())

@@ -65,6 +65,19 @@ class Typeahead:
             self._sent_from = sent_from
         self._arm()
 
+    @property
+    def held_keys(self) -> int:
+        """How many typed keys are being kept for the next input."""
+        return len(self._held or ())
+
+    def drop(self) -> None:
+        """Forget the held keys: the interview they were typed for is over."""
+        self._held = None
+        self._sent_from = None
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
     def take(self, event: events.Event) -> bool:
         """Called with each event the app gets: whether it was held.
 

@@ -161,3 +161,41 @@ async def test_keys_typed_while_the_next_question_waits_for_tags_answer_it(
     while they are computed belong to the question after, not the step just told."""
     stored = await _typed_in_one_go(Store(tmp_path / "s.db"), quick_script, SlowTagger())
     assert stored == QUICK_STORED
+
+
+async def test_keys_held_when_the_kiosk_resets_are_dropped(
+    tmp_path: Path, quick_script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys a participant typed ahead belong to their interview: when the kiosk resets
+    (idle, erasure) while they are held, they are forgotten, not handed to the welcome
+    screen up to eight seconds later, where an Enter could begin an interview for nobody."""
+    from cjm_interview.tui import typeahead
+    from cjm_interview.tui.screens.interview import InterviewScreen
+    from cjm_interview.tui.screens.welcome import WelcomeScreen
+
+    mount = InterviewScreen._mount_input
+
+    async def slow_mount(self, widget, hint=None) -> None:
+        if widget is not None and widget.prompt.question.id == "action":
+            await self.query_one("#answer-slot").remove_children()
+            await asyncio.sleep(1.0)
+        await mount(self, widget, hint)
+
+    monkeypatch.setattr(InterviewScreen, "_mount_input", slow_mount)
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        _type(app, "y\nfirst step\n")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if app.typeahead.held_keys >= len("first step\n"):
+                break
+        assert app.typeahead.held_keys == len("first step\n")
+        await app.reset()
+        assert app.typeahead.held_keys == 0  # nothing of theirs is kept for the next person
+        await pilot.pause(typeahead.GIVE_UP + 0.5)
+        assert isinstance(app.screen, WelcomeScreen)
+        assert len(store.list_sessions()) == 1
