@@ -147,6 +147,8 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\blog(?:ged|ging)? ?(?:in|on)(?:to)?\b(?! (?:the |their |my )?(?:\w+ )?app\b)|"
         r"\bsign(?:ed)? (?:in|into)\b(?! (?:the |their |my )?(?:\w+ )?app\b)|"
         r"\b(?:logins?|log-ins?|passwords?|usernames?)\b|"
+        r"\b(?:submit(?:ted|ting)?|fil(?:ed|ing)|appl(?:ied|ying)|sign(?:ed|ing))\b"
+        r"(?:(?!\band\b)[^.;!?]){0,40}?\belectronically\b|"
         r"\b(?:internet|online) banking\b|\b(?:on|over|via|through|searched) the internet\b|"
         r"\b(?:web ?form|web portal|account dashboard|dashboard|browser|drop-?down|"
         r"click(?:ed|ing)?(?! and collect)|download(?:ed|ing)?(?! (?:the|their|an?) \w* ?app)|"
@@ -207,6 +209,19 @@ RULES_EN: tuple[_Rule, ...] = (
         r"(?! (?:circles|overdraft|debt|the red))",
         STRONG,
     ),
+    # Visits told without a branch or a store: at the merchant or the provider itself (the
+    # car lot, the emergency room), or a named place where someone was spoken to. Not "checked
+    # into the hotel": that is done online, by app or at a kiosk as often as at the desk.
+    _r(
+        "in_person",
+        r"\b(?:emergency room|emergency department|er|urgent care|hospital|doctor'?s?|"
+        r"dentist'?s?|dental|clinic|office) visits?\b|"
+        r"\b(?:went|go|going|drove|came) (?:in )?to (?:buy|purchase|lease|pick up|look at|"
+        r"test drive) (?:a|an|my|the|our) (?:new |used )?(?:car|vehicle|truck|van)\b|"
+        r"\b(?:went|drove|walked) (?:in)?to [A-Z][\w&'.-]+(?: [A-Z][\w&'.-]+){0,2},? and "
+        r"(?:spoke|talked|asked|showed|met)\b",
+        STRONG,
+    ),
     # A staff title places no one ("the branch manager said" may be a call), nor does a
     # queue (the phone has them too): the head decides.
     _r(
@@ -236,6 +251,13 @@ RULES_EN: tuple[_Rule, ...] = (
         r"self[- ]?(?:check[- ]?(?:in|out)s?|service (?:machine|kiosk|terminal|checkout|till)s?|"
         r"scan(?:ners?)?|checkouts?)|bag drop|parcel lockers?|vending machines?)\b"
         r"(?! cards?\b)(?! fees?\b)",
+        STRONG,
+    ),
+    # The fuel pump's card reader at the station.
+    _r(
+        "self_service",
+        r"\b(?:gas|fuel|petrol|diesel) pumps?\b|\bat the pump\b|\bnozzle\b|"
+        r"\bthe pump (?:stopped|shut off|cut off|charged|took|declined|said|read|showed)\b",
         STRONG,
     ),
     _r("self_service", r"\b(?:machines?|lockers?)\b", WEAK),
@@ -363,7 +385,12 @@ _THIRD_PARTY_AFTER = re.compile(
     re.IGNORECASE,
 )
 _SELF = re.compile(r"\b(?:this|these)\s+(?:\w+\s+)?$", re.IGNORECASE)
-_SELF_AFTER = re.compile(r"^\s*(?:is|are|serves)\b", re.IGNORECASE)
+# "my letter that is attached": the complaint's own enclosure.
+_SELF_AFTER = re.compile(
+    r"^\s*(?:is|are|serves|(?:that|which) (?:is|are|i have) (?:attached|enclosed)|"
+    r"(?:is |are )?(?:attached|enclosed))\b",
+    re.IGNORECASE,
+)
 # A promise reported ("she said he would call me"): not a use until it happens.
 _FUTURE = re.compile(r"\b(?:will|would|'ll|going to|gonna)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _REPORTED = re.compile(
@@ -409,6 +436,12 @@ _OBJECT_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # A website built or bought as a product.
+# Mail forwarded to a new address: a move, not a letter from anyone.
+_FORWARDED = re.compile(
+    r"\b(?:forward(?:ed|ing)?|transferr?(?:ed|ing)?|redirect(?:ed|ing)?|held|hold)\s+"
+    r"(?:(?:our|my|the|all|of)\s+){1,2}$",
+    re.IGNORECASE,
+)
 _BUILT = re.compile(r"\b(?:built|designed|made|launched|bought)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 # "the transfer is on hold", "put my account on hold": an account, not a call.
 _HOLD_OBJECT = re.compile(
@@ -488,6 +521,10 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         _SELF.search(sentence[max(0, start - 30) : start]) or (_SELF_AFTER.search(after))
     ):
         return "self"
+    if channel == "mail" and _FORWARDED.search(sentence[max(0, start - 30) : start]):
+        return "object"
+    if channel == "web" and _THIRD_PARTY.fullmatch(sentence[start:end]):
+        return "third_party"
     if _OBJECT_AFTER.search(after) and channel in ("phone", "email", "web", "mail", "app"):
         return "object"
     if _OBJECT_BEFORE.search(sentence[max(0, start - 40) : start]) and channel == "phone":

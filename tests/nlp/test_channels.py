@@ -66,6 +66,18 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("I never got pictures and just sending letters again", {"mail"}),
         ("Attached please find the letter I sent to them", {"mail"}),
         ("I tried to change it in my online SunTrust account", {"web"}),
+        # Visits told without a branch: the merchant or provider itself, a named place.
+        ("the bill is from an emergency room visit last spring", {"in_person"}),
+        ("I went to buy a used car and the dealer ran my credit", {"in_person"}),
+        ("I drove to Walmart and spoke with the manager", {"in_person"}),
+        # The fuel pump's card reader.
+        ("the pump stopped after ten dollars", {"self_service"}),
+        ("I paid at the pump with my debit card", {"self_service"}),
+        ("I submitted the claim form electronically twice", {"web"}),
+        # Not used: the complaint's enclosure, forwarded post, a regulator's site.
+        ("the fees are listed in my letter that is attached", set()),
+        ("we forwarded our mail to the new house", set()),
+        ("I have reported your company to consumerfinance.gov", set()),
     ],
 )
 def test_channels_in_context(text: str, channels: set[str]) -> None:
