@@ -144,6 +144,10 @@ ROW_CHANGES = {
         f"UPDATE answers SET value_json = '{'[' * 5000}{']' * 5000}' "
         "WHERE maps_to = 'step.touchpoints'"
     ),
+    # The shortest value past the limit: 33 levels in 66 characters.
+    "answer_nested_33_deep": (
+        f"UPDATE answers SET value_json = '{'[' * 33}{']' * 33}' WHERE maps_to = 'step.touchpoints'"
+    ),
     "answer_text_as_bytes": "UPDATE answers SET raw_text = x'ff00fe' WHERE maps_to = 'step.action'",
     "grade_past_any_scale": "UPDATE answers SET value_json = '1e308' WHERE maps_to = 'step.grade'",
     "grade_below_the_scale": "UPDATE answers SET value_json = '-7' WHERE maps_to = 'step.grade'",
