@@ -15,6 +15,7 @@ import jinja2
 
 from cjm_interview.answers import clean_text
 from cjm_interview.map import CompositeMap
+from cjm_interview.map.build import gc_paused
 
 SCREEN = (130, 190)  # lane title column and step column widths, in pixels
 PRINT = (88, 150)
@@ -285,5 +286,8 @@ def turning_points(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def to_html(cmap: CompositeMap) -> str:
-    """The page."""
-    return environment().get_template("map.html").render(context(cmap))
+    """The page (rendered with the collector paused, as the map was built: with a large map
+    in memory, the collections it set off took 1.2 of the 1.3 s the page of 10,000 sessions
+    took)."""
+    with gc_paused():
+        return environment().get_template("map.html").render(context(cmap))
