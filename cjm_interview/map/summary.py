@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -98,6 +99,7 @@ _NON_ANSWER = re.compile(
 _NOT_MY_AREA = re.compile(r"\bnot (?:my|our) (?:area|department|job)\b", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)  # a large study repeats its short answers many times
 def is_non_answer(text: str) -> bool:
     """ "None really", "No idea, not my area", "n/a": an answer that says nothing."""
     words = re.findall(r"[a-z']+", text.lower())
