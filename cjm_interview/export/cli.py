@@ -154,9 +154,10 @@ def export(
         click.echo(text, nl=False)
         return
     output.write_text(text, encoding="utf-8")
-    steps = len(cmap.data["steps"])
+    steps, sessions = len(cmap.data["steps"]), cmap.data["sessions"]
     click.echo(
-        f"Wrote {output}: {cmap.data['sessions']} sessions, {steps} composite steps "
+        f"Wrote {output}: {sessions} session{'' if sessions == 1 else 's'}, "
+        f"{steps} composite step{'' if steps == 1 else 's'} "
         f"({cmap.data['alignment']['representation']} alignment).",
         err=True,
     )

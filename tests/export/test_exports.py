@@ -368,3 +368,15 @@ def test_the_wheel_ships_the_page_templates(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = {p.name for p in (ROOT / "cjm_interview" / "export" / "templates").iterdir()}
     assert templates and {f"cjm_interview/export/templates/{n}" for n in templates} <= names
+
+
+def test_the_summary_line_counts_in_words(tmp_path: Path) -> None:
+    from cjm_interview.importer import import_file
+
+    db = tmp_path / "one.db"
+    assert not import_file(
+        PROMPTS / "examples" / "customer_interview.json", db_path=db, progress=False
+    ).errors
+    result = run("export", "--db", str(db), "--no-encode", "-o", str(tmp_path / "map.json"))
+    assert result.exit_code == 0
+    assert re.search(r"Wrote .*map\.json: 1 session, \d+ composite steps", result.stderr)
