@@ -380,3 +380,12 @@ def test_the_summary_line_counts_in_words(tmp_path: Path) -> None:
     result = run("export", "--db", str(db), "--no-encode", "-o", str(tmp_path / "map.json"))
     assert result.exit_code == 0
     assert re.search(r"Wrote .*map\.json: 1 session, \d+ composite steps", result.stderr)
+
+
+def test_a_step_reached_by_one_person_says_so_in_words(tmp_path: Path) -> None:
+    from cjm_interview.importer import import_file
+
+    db = tmp_path / "one.db"
+    import_file(PROMPTS / "examples" / "customer_interview.json", db_path=db, progress=False)
+    page = to_html(build_map(Store(db), encode_missing=False))
+    assert "1 customer ·" in page and "1 customers" not in page
