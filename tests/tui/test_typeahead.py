@@ -35,6 +35,22 @@ async def _stored(pilot, store: Store, count: int) -> list[tuple[str, object]]:
     return [(a.key.question_id, a.raw) for a in answers]
 
 
+def _slow_first_action(monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
+    """The first step's input appears ``seconds`` after the answered one is gone, as on a
+    loaded machine."""
+    from cjm_interview.tui.screens.interview import InterviewScreen
+
+    mount = InterviewScreen._mount_input
+
+    async def slow_mount(self, widget, hint=None) -> None:
+        if widget is not None and widget.prompt.question.id == "action":
+            await self.query_one("#answer-slot").remove_children()
+            await asyncio.sleep(seconds)
+        await mount(self, widget, hint)
+
+    monkeypatch.setattr(InterviewScreen, "_mount_input", slow_mount)
+
+
 async def _typed_in_one_go(store: Store, script, tagger=None) -> list[tuple[str, object]]:
     """Begin, then type every answer of the quick survey at once: what gets stored."""
     app = kiosk(store, script, tagger)
@@ -89,17 +105,8 @@ async def test_keys_wait_for_a_next_input_that_is_slow_to_come(
     to appear once the one answered is gone: the keys typed meanwhile wait for it, not
     for a focus that is nowhere (the first letters of the first step were lost so)."""
     from cjm_interview.tui import typeahead
-    from cjm_interview.tui.screens.interview import InterviewScreen
 
-    mount = InterviewScreen._mount_input
-
-    async def slow_mount(self, widget, hint=None) -> None:
-        if widget is not None and widget.prompt.question.id == "action":
-            await self.query_one("#answer-slot").remove_children()
-            await asyncio.sleep(typeahead.LONGEST_HOLD + 0.5)
-        await mount(self, widget, hint)
-
-    monkeypatch.setattr(InterviewScreen, "_mount_input", slow_mount)
+    _slow_first_action(monkeypatch, typeahead.LONGEST_HOLD + 0.5)
     assert await _typed_in_one_go(Store(tmp_path / "s.db"), quick_script) == QUICK_STORED
 
 
@@ -170,18 +177,9 @@ async def test_keys_held_when_the_kiosk_resets_are_dropped(
     (idle, erasure) while they are held, they are forgotten, not handed to the welcome
     screen up to eight seconds later, where an Enter could begin an interview for nobody."""
     from cjm_interview.tui import typeahead
-    from cjm_interview.tui.screens.interview import InterviewScreen
     from cjm_interview.tui.screens.welcome import WelcomeScreen
 
-    mount = InterviewScreen._mount_input
-
-    async def slow_mount(self, widget, hint=None) -> None:
-        if widget is not None and widget.prompt.question.id == "action":
-            await self.query_one("#answer-slot").remove_children()
-            await asyncio.sleep(1.0)
-        await mount(self, widget, hint)
-
-    monkeypatch.setattr(InterviewScreen, "_mount_input", slow_mount)
+    _slow_first_action(monkeypatch, 1.0)
     store = Store(tmp_path / "s.db")
     app = kiosk(store, quick_script)
     async with app.run_test(size=(100, 30)) as pilot:
