@@ -274,19 +274,18 @@ class EmbeddingTagger:
         )
 
         emb, adapted = self.encoder.encode_both(units)
+        channels = channel_features(units, languages)  # the rules, read once per unit
         out = self.heads.predict(
             emb,
             lexicon_features(units),
-            channel_features(units, languages),
+            channels,
             word_features(units, self.heads.word_dim),
             adapted,
         )
         weight = float(self.heads.meta.get("lexicon_weight", 0.5))
         if weight:  # the lexicon tagger is run only when its share counts
             out["sentiment"] = blend_sentiment(out["sentiment"], lexicon_sentiment(units), weight)
-        out["channels"] = channel_features(units, languages).reshape(
-            len(units), len(self.heads.touchpoints), 3
-        )
+        out["channels"] = channels.reshape(len(units), len(self.heads.touchpoints), 3)
         return out, emb
 
     def _result(self, reading: Reading, out: dict[str, np.ndarray], emb: np.ndarray) -> TagResult:
