@@ -295,6 +295,7 @@ class EmbeddingTagger:
             combine_feelings,
             decide_channels,
             mean_vector,
+            named_matrix,
         )
 
         vector = emb[0] if reading.whole else mean_vector(emb)
@@ -307,12 +308,7 @@ class EmbeddingTagger:
             texts = [u.text for u in reading.units]
             probs, grade = combine_feelings(out["sentiment"], out["grade"], texts)
         sentiment_probs = {s: float(probs[j]) for j, s in enumerate(SENTIMENTS)}
-        from cjm_interview.nlp.lexicon import named_feelings
-
-        named = np.asarray(
-            [[e in named_feelings(u.text) for e in self.heads.emotions] for u in reading.units],
-            dtype=np.float32,
-        )
+        named = named_matrix([u.text for u in reading.units], self.heads.emotions)
         emotions = combine_emotions(
             out["emotions"], self.heads.arrays["emo_thr"], 99 if reading.whole else 3, named
         )

@@ -291,6 +291,14 @@ def combine_feelings(
 NAMED_SCORE = 0.9  # the score of a feeling the answer names outright
 
 
+def named_matrix(texts: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
+    """0/1 per text and emotion: the feelings each text names outright (``named_feelings``)."""
+    from cjm_interview.nlp.lexicon import named_feelings  # lexicon reads this module
+
+    rows = [named_feelings(t) for t in texts]
+    return np.asarray([[e in row for e in emotions] for row in rows], dtype=np.float32)
+
+
 def combine_emotions(
     probs: np.ndarray, thresholds: np.ndarray, limit: int = 3, named: np.ndarray | None = None
 ) -> dict[int, tuple[float, int]]:
@@ -336,21 +344,24 @@ def reading_extra(
     if reading.mismatch:
         extra["language_expected"] = reading.expected
 
-    def quote(unit: int, kind: str, label: str) -> str:
+    # A text read whole: its channel cues, read once, point at the sentence of each channel.
+    cues = (
+        [c for c in channel_cues(reading.text, reading.language) if c.blocked is None]
+        if reading.whole and channel_units
+        else []
+    )
+
+    def quote(unit: int, channel: str | None = None) -> str:
         if not reading.whole:
             return reading.units[unit].text[:EVIDENCE_CHARS]
-        cues = [
-            c
-            for c in channel_cues(reading.text, reading.language)
-            if kind == "touchpoint" and c.channel == label and c.blocked is None
-        ]
-        if cues:  # the sentence of the strongest cue
-            cue = max(cues, key=lambda c: c.strength)
+        shown = [c for c in cues if c.channel == channel]
+        if shown:  # the sentence of the strongest cue
+            cue = max(shown, key=lambda c: c.strength)
             return reading.sentences[cue.sentence].text[:EVIDENCE_CHARS]
         return reading.text[:EVIDENCE_CHARS]
 
-    evidence = {f"touchpoint:{c}": quote(u, "touchpoint", c) for c, u in channel_units.items()}
-    evidence |= {f"emotion:{e}": quote(u, "emotion", e) for e, u in emotion_units.items()}
+    evidence = {f"touchpoint:{c}": quote(u, c) for c, u in channel_units.items()}
+    evidence |= {f"emotion:{e}": quote(u) for e, u in emotion_units.items()}
     if evidence:
         extra["evidence"] = evidence
     return extra

@@ -32,7 +32,13 @@ import numpy as np
 from cjm_interview.config import models_dir
 from cjm_interview.nlp.adapter import RANK, TOP_LAYERS
 from cjm_interview.nlp.base import SENTIMENTS
-from cjm_interview.nlp.longtext import NAMED_SCORE, NEVER, ChannelDecision, ChannelThresholds
+from cjm_interview.nlp.longtext import (
+    NAMED_SCORE,
+    NEVER,
+    ChannelDecision,
+    ChannelThresholds,
+    named_matrix,
+)
 from cjm_interview.taxonomy import default_taxonomy
 
 VERSION = "2.0"
@@ -113,14 +119,6 @@ def load_corpus(folder: Path | None = None) -> Corpus:
         digest.hexdigest(),
         np.asarray(sources, dtype=str),
     )
-
-
-def named_matrix(texts: Sequence[str], emotions: Sequence[str]) -> np.ndarray:
-    """0/1 per text and emotion: the feelings each text names outright (``named_feelings``)."""
-    from cjm_interview.nlp.lexicon import named_feelings
-
-    rows = [named_feelings(t) for t in texts]
-    return np.asarray([[e in row for e in emotions] for row in rows], dtype=np.float32)
 
 
 def _cache_dir(create: bool = False) -> Path:
