@@ -81,13 +81,12 @@ def interview(
     from cjm_interview.tui.tagging import plan_for_mode
 
     script = _script(script_name, "customer")
-    if resume_id is not None:
-        # Checked before the screen starts: a wrong id or file is one line, and no
-        # database is created for a session that cannot be in it.
-        with open_store(db_path, must_exist=True) as found:
-            resume_id = found.resolve_session_id(resume_id)
-    store = open_store(db_path)
+    # A session to resume is looked up before the screen starts: a wrong id or file is
+    # one line, and no database is created for a session that cannot be in it.
+    store = open_store(db_path, must_exist=resume_id is not None)
     try:
+        if resume_id is not None:
+            resume_id = store.resolve_session_id(resume_id)
         app = make_app(
             store,
             script,
