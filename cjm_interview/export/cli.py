@@ -185,7 +185,7 @@ def _redact_map(cmap: CompositeMap, fn: Callable[[str], str]) -> None:
     ("emailed-zoe-example-com-..."): a key whose label the redaction changes is made
     again from the redacted label, everywhere the map and the CSV name it.
     """
-    from cjm_interview.map import slug
+    from cjm_interview.map.edits import unique_key
 
     taken = {step["key"] for step in cmap.data["steps"]}
     renamed: dict[str, str] = {}
@@ -193,11 +193,7 @@ def _redact_map(cmap: CompositeMap, fn: Callable[[str], str]) -> None:
         redacted = fn(step["label"])
         if redacted == step["label"]:
             continue
-        base = key = slug(redacted)
-        number = 1
-        while key in taken:
-            number += 1
-            key = f"{base}-{number}"
+        key = unique_key(redacted, taken)
         taken.add(key)
         renamed[step["key"]] = key
 
