@@ -191,8 +191,9 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
 
 
 def _merge_into(out: Path, inputs: list[Path], fresh: bool) -> MergeReport:
-    # The output is built by the migrations, never copied from an input.
-    target = Store(out, check_schema=True)
+    # The output is built by the migrations, never copied from an input; one that was
+    # there before is schema-checked when opened (Store's default).
+    target = Store(out)
     report = MergeReport(out)
     conn = target.conn
     conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
