@@ -142,16 +142,16 @@ class InterviewSession:
         stored it stays taken: a later write failing (the session's status)
         is kept in ``behind`` and retried, never undone in memory alone.
         """
-        with self._undo_on_failure():
-            result = self.engine.submit(raw, self.actor)
-            if not isinstance(result, Rejected):
-                self._save(result.changes)
-        return self._persist(result)
+        return self._apply(lambda: self.engine.submit(raw, self.actor))
 
     def skip(self) -> SubmitResult:
         """Skip the current question where allowed."""
+        return self._apply(self.engine.skip)
+
+    def _apply(self, step: Callable[[], SubmitResult]) -> SubmitResult:
+        """An engine step that may be refused: stored whole, or undone in memory too."""
         with self._undo_on_failure():
-            result = self.engine.skip()
+            result = step()
             if not isinstance(result, Rejected):
                 self._save(result.changes)
         return self._persist(result)
@@ -266,11 +266,7 @@ class InterviewSession:
 
     def rename_step(self, group_id: str, iteration: int, action: str) -> None:
         """Correct a step's wording."""
-        with self._undo_on_failure():
-            result = self.engine.rename_step(group_id, iteration, action)
-            if not isinstance(result, Rejected):
-                self._save(result.changes)
-        self._persist(result)
+        self._apply(lambda: self.engine.rename_step(group_id, iteration, action))
 
     # ------------------------------------------------------------ tags
     def tag(self, keys: Sequence[AnswerKey] | None = None) -> None:
