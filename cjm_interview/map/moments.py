@@ -88,9 +88,11 @@ def form_moments(
     position = np.asarray(
         [np.median(relative[assign == g]) if (assign == g).any() else 0.5 for g in range(k)]
     )
+    # Roles name groups and stages only where the act weighed in their making.
+    roles = act.roles if weight >= 0.5 * most_act > 0 else None
     stage_of, stages = assign_stages(
         store, steps, vectors, x, assign, position, representation, scripts, options,
-        encode_missing, act.roles if weight >= 0.5 * most_act > 0 else None,
+        encode_missing, roles,
     )  # fmt: skip
     target = fold_small(x, assign, stage_of, journey, len(journeys), options.min_share)
     kept, renumber = np.unique(target, return_inverse=True)
@@ -105,14 +107,10 @@ def form_moments(
     taken: set[str] = set()
     c = centres(x, assign, int(assign.max()) + 1)
     closeness = np.einsum("ij,ij->i", x, c[assign])
-    # Roles name groups only where the act weighed in their making.
-    roles = act.roles if weight >= 0.5 * most_act > 0 else None
     for g in sorted(members):
-        role, margin = acts.role_of(roles, members[g])
-        named = role.name if role is not None and margin >= ROLE_MARGIN else ""
         label = moment_label(
             [steps[i] for i in members[g]],
-            fallback=named,
+            fallback=role_name(roles, members[g]),
             said=[acts.main_clause(steps[i].action) for i in members[g]],
             closeness=closeness[members[g]],
         )
@@ -215,14 +213,19 @@ def assign_stages(
     names = []
     for s in range(count):
         inside = [int(i) for i in np.flatnonzero(of_step == s)]
-        role, margin = acts.role_of(roles, inside)
         near = x[inside] @ middle[s]
         clause = moment_label([steps[i] for i in inside],
                               said=[acts.main_clause(steps[i].action) for i in inside],
                               closeness=near)  # fmt: skip
-        names.append((role.name if role is not None and margin >= ROLE_MARGIN else "", clause))
+        names.append((role_name(roles, inside), clause))
     orders = [float(np.median(position[stage_of == s])) for s in range(count)]
     return stage_of, stage_rules.named(names, orders)
+
+
+def role_name(roles: np.ndarray | None, members: Sequence[int]) -> str:
+    """The name of the role the members' steps play, when it stands out ("" if none)."""
+    role, margin = acts.role_of(roles, members)
+    return role.name if role is not None and margin >= ROLE_MARGIN else ""
 
 
 def counted_twice(
