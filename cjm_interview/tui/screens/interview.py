@@ -862,6 +862,9 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
         # transcript goes, and only the thank-you with its countdown is shown.
         self.finished = True
         self.current = None
+        # Keys typed ahead were meant for a next question there is not: they never
+        # reach the thank-you, however late a loaded machine would hand them over.
+        self.cjm.typeahead.drop()
         self._finished_at = time.monotonic()
         self.clears_at = self._finished_at + getattr(self.cjm, "reset_seconds", 10.0)
         await self.chat.remove_children()
