@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from cjm_interview.store import Store
 
@@ -142,6 +143,28 @@ async def test_the_thank_you_clears_itself_after_the_stated_delay(
         seen = await wait_for_screen(app, pilot, "WelcomeScreen", 4)
         assert seen[-1] == "WelcomeScreen" and "IdleScreen" not in seen, seen
     assert store.list_sessions()[0]["status"] == "finished"
+
+
+async def test_a_key_typed_before_the_thank_you_appeared_is_not_taken_late(
+    tmp_path: Path, quick_script
+) -> None:
+    # On a loaded machine a key pressed with the last answer may be handled only after
+    # the thank-you has been up for longer than its grace: its own time still tells.
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(app, pilot)
+        screen = app.screen
+        assert screen.finished
+        await pilot.pause(0.8)  # longer than the grace
+        late = events.Key("enter", "\r")
+        late.time = screen.clears_at - 30 - 0.05  # pressed just before it was shown
+        app.post_message(late)
+        await pilot.pause(0.3)
+        assert app.screen is screen, "an Enter from before the thank-you dismissed it"
+        await pilot.press("enter")  # a key pressed now finishes
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "WelcomeScreen"
 
 
 async def test_an_enter_typed_ahead_does_not_dismiss_the_thank_you_unseen(

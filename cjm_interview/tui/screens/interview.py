@@ -8,12 +8,13 @@ applied here, in the UI thread that owns the SQLite connection.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -837,7 +838,8 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
         """The last words shown (the script's closing note, when it ends with one)."""
         self.clears_at = 0.0
         """Monotonic time at which the thank-you gives way to the welcome screen."""
-        self._finished_at = 0.0
+        self._shown_at = math.inf
+        """Monotonic time at which the thank-you was on screen."""
 
     async def show_prompt(self, prompt: Prompt, note: str = "") -> None:
         if prompt.question.type is QuestionType.NOTE and prompt.existing is None and not note:
@@ -865,18 +867,26 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
         # Keys typed ahead were meant for a next question there is not: they never
         # reach the thank-you, however late a loaded machine would hand them over.
         self.cjm.typeahead.drop()
-        self._finished_at = time.monotonic()
-        self.clears_at = self._finished_at + getattr(self.cjm, "reset_seconds", 10.0)
         await self.chat.remove_children()
         self.chat.scroll_home(animate=False, immediate=True)
         self.bubbles.clear()
         self.chat.say(self.closing, "question")
         await self._mount_input(None, "")
+        self._shown_at = time.monotonic()
+        self.clears_at = self._shown_at + getattr(self.cjm, "reset_seconds", 10.0)
         self._show_countdown()
         self.set_interval(0.5, self._show_countdown)
         self._show_status()
         self.refresh_bindings()
         self.cjm.interview_finished(self)
+
+    def _seen(self, event: events.InputEvent) -> bool:
+        """Whether an input was given once the thank-you had been on screen a while.
+
+        The event's own time, not the time it is handled: on a loaded machine a key
+        typed before the thank-you appeared may be handled well after it did.
+        """
+        return event.time - self._shown_at >= FINISH_GRACE
 
     def _show_countdown(self) -> None:
         left = max(0, int(self.clears_at - time.monotonic() + 0.999))
@@ -896,11 +906,11 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
             # its Enter would close at once what the grace below keeps.
             event.prevent_default()
             # Keys typed before the thank-you appeared do not dismiss it unseen.
-            if time.monotonic() - self._finished_at >= FINISH_GRACE:
+            if self._seen(event):
                 self.app.call_later(self.cjm.interview_closed, self)
 
-    async def on_click(self) -> None:
-        if self.finished and time.monotonic() - self._finished_at >= FINISH_GRACE:
+    async def on_click(self, event: events.Click) -> None:
+        if self.finished and self._seen(event):
             self.app.call_later(self.cjm.interview_closed, self)
 
     def action_help(self) -> None:
