@@ -218,6 +218,8 @@ class CjmApp(App[None]):
             self.post_message(TaggerReady(tagger, label, final))
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not self.screen_stack:
+            return  # still queued as the app closes: no screen is left to take it
         if self.typeahead.take(event):
             return
         await super().on_event(event)

@@ -166,13 +166,28 @@ async def test_a_double_click_on_the_welcome_screen_begins_one_interview(
     async with on_the_welcome_screen(tmp_path, quick_script) as (store, app, pilot):
         # A touch screen's double tap, or a participant clicking again when nothing seems
         # to happen: each click began a session, and all but the last stayed in progress.
+        # Posted to the app, as a terminal's clicks arrive: the app hands them on.
         welcome = app.screen
         for _ in range(3):
-            welcome.post_message(events.Click(welcome, 40, 12, 0, 0, 1, False, False, False))
+            app.post_message(events.Click(welcome, 40, 12, 0, 0, 1, False, False, False))
         await pilot.pause(0.5)
         assert type(app.screen).__name__ == "KioskInterviewScreen"
         (row,) = store.list_sessions()
         assert row["id"] == app.screen.session.id
+
+
+async def test_input_that_arrives_as_the_kiosk_closes_is_dropped(
+    tmp_path: Path, quick_script
+) -> None:
+    # A click still queued when the screens are gone (the kiosk closing, or restarting
+    # after a crash) has nowhere to go: it must not raise on its way.
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        welcome = app.screen
+    assert not app.screen_stack
+    await app.on_event(events.Click(welcome, 40, 12, 0, 0, 1, False, False, False))
+    await app.on_event(events.Key("x", "x"))
 
 
 async def test_the_welcome_screen_begins_once_the_database_is_free(
