@@ -122,12 +122,25 @@ def calibrate(sets: Sequence[Units], decision: ChannelDecision, part: str) -> Ch
             return ChannelDecision(t, decision.sentences)
         return ChannelDecision(decision.whole, t)
 
-    def total(t: ChannelThresholds) -> float:
+    # Each set's counts per channel (channels, 3): a trial that moves one channel's
+    # thresholds recounts that channel only.
+    Table = list[np.ndarray]
+
+    def table(t: ChannelThresholds) -> Table:
         trial = with_part(t)
-        return sum(
-            _f1(np.sum([_counts(units, j, trial) for j in range(channels)], axis=0))
-            for units in sets
-        )
+        return [np.stack([_counts(units, j, trial) for j in range(channels)]) for units in sets]
+
+    def with_row(tables: Table, t: ChannelThresholds, j: int) -> Table:
+        trial = with_part(t)
+        out = []
+        for units, counts in zip(sets, tables, strict=True):
+            counts = counts.copy()
+            counts[j] = _counts(units, j, trial)
+            out.append(counts)
+        return out
+
+    def total(tables: Table) -> float:
+        return sum(_f1(counts.sum(axis=0)) for counts in tables)
 
     least = LEAST_ALONE[part]
     strong = [t for t in GRID if t >= least]
@@ -136,12 +149,14 @@ def calibrate(sets: Sequence[Units], decision: ChannelDecision, part: str) -> Ch
         alone=tuple(max(t, least) for t in current.alone),
         cancelled=tuple(max(t, least) for t in current.cancelled),
     )
-    best = total(current)
+    tables = table(current)
+    best = total(tables)
     for _ in range(PASSES):
         for c in COUNTED_GRID:
             trial = replace(current, counted=c)
-            if (score := total(trial)) > best + 1e-9:
-                current, best = trial, score
+            trial_tables = table(trial)
+            if (score := total(trial_tables)) > best + 1e-9:
+                current, tables, best = trial, trial_tables, score
         for j in range(channels):
             for w in GRID:
                 for a in strong:
@@ -150,12 +165,14 @@ def calibrate(sets: Sequence[Units], decision: ChannelDecision, part: str) -> Ch
                         weak=_set(current.weak, j, w),
                         alone=_set(current.alone, j, a),
                     )
-                    if (score := total(trial)) > best + 1e-9:
-                        current, best = trial, score
+                    trial_tables = with_row(tables, trial, j)
+                    if (score := total(trial_tables)) > best + 1e-9:
+                        current, tables, best = trial, trial_tables, score
             for x in strong:
                 trial = replace(current, cancelled=_set(current.cancelled, j, x))
-                if (score := total(trial)) > best + 1e-9:
-                    current, best = trial, score
+                trial_tables = with_row(tables, trial, j)
+                if (score := total(trial_tables)) > best + 1e-9:
+                    current, tables, best = trial, trial_tables, score
     return current
 
 
