@@ -176,12 +176,27 @@ def _write(path: Path, rows: list[dict]) -> None:
 
 
 @pytest.fixture
-def quick_adapter(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The adapter trains for a few steps: the code path is the real one, in seconds."""
-    from cjm_interview.nlp import adapter
+def quick_adapter(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The adapter trains for a few steps: the code path is the real one, in seconds.
+
+    Training's scratch files go to the test's folder, not beside the shipped heads.
+    """
+    from cjm_interview.nlp import adapter, calibrate, train
 
     monkeypatch.setattr(adapter, "MIN_STEPS", 12)
     monkeypatch.setattr(adapter, "EPOCHS", 1)
+    scratch = tmp_path / "cache"
+    scratch.mkdir()
+    monkeypatch.setattr(train, "_cache_dir", lambda create=False: scratch)
+    # A dozen of the dev complaints: the thresholds' path is the real one, without
+    # encoding every sentence of 160 long narratives.
+    real = calibrate.dev_complaints
+
+    def a_few_dev_complaints(channels):
+        dev = real(channels)
+        return None if dev is None else (dev[0][:12], dev[1][:12])
+
+    monkeypatch.setattr(calibrate, "dev_complaints", a_few_dev_complaints)
 
 
 def test_train_on_a_small_corpus(tmp_path: Path, model, quick_adapter) -> None:

@@ -43,7 +43,7 @@ async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fa
             text = (
                 ACTIONS[min(prompt.item.step_number, 3) - 1] if q.id == "action" else "fine words"
             )
-            more = not (q.id == "more_steps" and prompt.item.step_number >= 3)
+            more = not (q.id == "more_steps" and prompt.item.step_number >= 2)
             await pilot.press(*keys_for(prompt, text, yes=more))
             await pilot.pause(0.1)
         transcript = app.screen.chat.transcript()
