@@ -16,6 +16,7 @@ import click
 
 from cjm_interview import __version__
 from cjm_interview.errors import CjmError
+from cjm_interview.files import crash_log_of
 
 # name -> "module:attribute" of a click command, imported on first use.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -256,6 +257,13 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
     summary = ", ".join(f"{n} {what}" for what, n in counts.items())
     purge = store.purge()
     say(f"Erased session {full_id} ({summary}); {purge.describe(store.path)}.")
+    log = crash_log_of(store.path)
+    logs = [p for p in (log, log.with_name(log.name + ".1")) if p.exists()]
+    if logs:
+        say(
+            f"Not erased: {' and '.join(map(str, logs))}, a kiosk's crash log beside the "
+            "database, may quote answers; delete it if this session may be in it."
+        )
     if not purge.done:
         sys.exit(3)
 

@@ -21,6 +21,11 @@ class InputFileError(CjmError):
     """A file that cannot be read as input; the message names it and says why."""
 
 
+def crash_log_of(database: Path) -> Path:
+    """Where a kiosk on ``database`` logs its crashes: beside it (and ``.1`` once full)."""
+    return database.with_name(database.name + ".crash.log")
+
+
 def a(what: str) -> str:
     """``what`` with its article: "a script file", "an answers file"."""
     return f"{'an' if what[:1].lower() in 'aeiou' else 'a'} {what}"

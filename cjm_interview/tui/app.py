@@ -13,6 +13,7 @@ import time
 from typing import ClassVar, Literal
 
 from rich.console import Console
+from rich.traceback import Traceback
 from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -523,6 +524,11 @@ class KioskApp(CjmApp, inherit_bindings=False):
         report = io.StringIO()
         console = Console(file=report, width=100, color_system=None)
         for renderable in self._exit_renderables:
+            if isinstance(renderable, Traceback):
+                # Nor does the log keep them: erasing a session cannot reach into it.
+                for stack in renderable.trace.stacks:
+                    for frame in stack.frames:
+                        frame.locals = None
             console.print(renderable)
         self.exit_report = report.getvalue()
         self._exit_renderables.clear()

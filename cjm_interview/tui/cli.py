@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from cjm_interview.cli import db_option
+from cjm_interview.files import crash_log_of
 
 if TYPE_CHECKING:
     from cjm_interview.domain import Script
@@ -206,7 +207,7 @@ def kiosk(
         return app
 
     try:
-        code = run_kiosk(make, store.path.with_name(store.path.name + ".crash.log"))
+        code = run_kiosk(make, crash_log_of(store.path))
     finally:
         store.close()
     if code:

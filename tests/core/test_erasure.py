@@ -234,3 +234,15 @@ def test_a_merge_killed_part_way_leaves_no_copy_of_anyone_behind(tmp_path: Path)
     # Only the device's own files (its answers file, database and log) still hold them.
     holding = [p.name for p in tmp_path.iterdir() if b"Zebulon" in p.read_bytes()]
     assert holding and all(name.startswith("a.") for name in holding), holding
+
+
+def test_delete_names_a_crash_log_it_cannot_erase(tmp_path: Path) -> None:
+    a = tmp_path / "a.db"
+    sid = device(a)
+    result = run("sessions", "delete", sid, "--db", a, "--yes")
+    assert "crash log" not in result.output  # none there: nothing to say
+    (tmp_path / "b.db.crash.log").write_text("another study's log")
+    sid_b = device(tmp_path / "b.db")
+    result = run("sessions", "delete", sid_b, "--db", tmp_path / "b.db", "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Not erased" in result.output and "b.db.crash.log" in result.output
