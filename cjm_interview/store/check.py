@@ -206,7 +206,7 @@ Python's decoder can take."""
 _GRADES = "('step.grade', 'overall.grade')"
 _TOO_LONG = " (too long)"
 _LONGEST_JSON = 6 * LONGEST_ANSWER + 2
-"""An answer's text as a JSON string: each character escaped (``\\u0001``) at the very most."""
+"""An answer's value as JSON: its text with each character escaped (``\\u0001``) at most."""
 
 
 def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "main") -> str:
@@ -235,12 +235,14 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 "AND json_extract(value_json, '$') BETWEEN 0 AND 10) THEN 'value_json (a grade)'",
                 # Longer than the engine takes: reading it made every export crawl.
                 f"WHEN length(raw_text) > {LONGEST_ANSWER} THEN 'raw_text{_TOO_LONG}'",
-                f"WHEN value_json LIKE '\"%' AND length(value_json) > {_LONGEST_JSON} "
-                f"THEN 'value_json{_TOO_LONG}'",
+                # A list (the choices and an "Other" text) is made from one text too.
+                f"WHEN length(value_json) > {_LONGEST_JSON} THEN 'value_json{_TOO_LONG}'",
                 "WHEN maps_to = 'step.touchpoints' AND value_json NOT IN ('null') AND ("
                 "json_type(value_json) != 'array' OR EXISTS (SELECT 1 FROM json_each(value_json) "
                 "WHERE type != 'text')) THEN 'value_json (channels)'",
             ]
+        if table == "notes":  # the note box takes no more than an answer
+            checks.append(f"WHEN length(text) > {LONGEST_ANSWER} THEN 'text{_TOO_LONG}'")
         if table in ("embeddings", "text_vectors"):  # 4-byte floats, ``dim`` of them
             checks.append("WHEN vector IS NULL OR length(vector) != 4 * dim THEN 'vector'")
         if not checks:

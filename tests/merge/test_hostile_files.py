@@ -157,6 +157,15 @@ ROW_CHANGES = {
         "UPDATE answers SET raw_text = printf('%.*c', 20000000, 'x'), "
         "value_json = json_quote(printf('%.*c', 20000000, 'x')) WHERE maps_to = 'step.action'"
     ),
+    # The same through a list's "Other" text, and through an interviewer's note.
+    "list_answer_past_any_answer": (
+        "UPDATE answers SET value_json = json_array(printf('%.*c', 2000000, 'x')) "
+        "WHERE maps_to = 'step.touchpoints'"
+    ),
+    "note_past_any_answer": (
+        "INSERT INTO notes (session_id, text, author, created_at) "
+        "SELECT id, printf('%.*c', 2000000, 'x'), 'ana', '2026-01-01T00:00:00Z' FROM sessions"
+    ),
     "channels_not_names": (
         "UPDATE answers SET value_json = '[1, null, [2]]' WHERE maps_to = 'step.touchpoints'"
     ),

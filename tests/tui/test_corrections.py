@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
+
+from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.domain import AnswerKey
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
@@ -45,6 +48,25 @@ async def test_a_saved_note_or_escape_gives_the_keys_back_to_the_answer(
     assert [n["text"] for n in store.notes(session_id)] == ["seemed nervous"]
     answers = {a.key: a for a in store.load_answers(session_id)}
     assert question in answers
+
+
+async def test_a_pasted_note_is_kept_to_what_a_study_takes(tmp_path: Path, customer_script) -> None:
+    # A study refuses a file whose notes are longer than any answer: the box never
+    # writes one.
+    store = Store(tmp_path / "s.db")
+    app = make_app(
+        store, customer_script, "interviewer", None, interviewer="ana", cursor_blink=False
+    )
+    async with app.run_test(size=(110, 36)) as pilot:
+        await start(app, pilot)
+        await pilot.press("f4")
+        await pilot.pause(0.1)
+        app.focused.post_message(events.Paste("n" * (MAX_ANSWER_CHARS + 5_000)))
+        await pilot.pause(0.2)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+    (note,) = store.notes(store.list_sessions()[0]["id"])
+    assert 0 < len(note["text"]) <= MAX_ANSWER_CHARS
 
 
 async def test_f7_highlights_c_replaces_and_x_is_undone(

@@ -13,9 +13,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.engine import StepView
 from cjm_interview.tui.messages import NoteWritten, TagDecision, TagsDone
-from cjm_interview.tui.safe import one_line, safe_text
+from cjm_interview.tui.safe import clean_paste, one_line, safe_text
 
 CURVE_ROWS = 3
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -263,6 +264,22 @@ class NoteInput(Input):
             event.stop()
             self.post_message(TagsDone())
 
+    def _on_paste(self, event: events.Paste) -> None:
+        # Input refuses a paste past its length whole; a note keeps what fits.
+        event.stop()
+        event.prevent_default()
+        text, shortened = clean_paste(event.text, limit=MAX_ANSWER_CHARS)
+        text = " ".join(text.split())
+        room = max(0, MAX_ANSWER_CHARS - len(self.value) + len(self.selected_text))
+        if len(text) > room:
+            text, shortened = text[:room], True
+        self.replace(text, *sorted(self.selection))
+        if shortened:
+            self.notify(
+                f"The pasted note was shortened to {MAX_ANSWER_CHARS:,} characters.",
+                severity="warning",
+            )
+
 
 class NotesPanel(Vertical):
     """Private notes of the interviewer about the current step (never shown in kiosks)."""
@@ -273,6 +290,7 @@ class NotesPanel(Vertical):
             yield Static(Text("No notes here yet.", style="dim"), id="notes-text")
         yield NoteInput(
             placeholder="Private note (F4), Enter saves, Esc goes back",
+            max_length=MAX_ANSWER_CHARS,  # what a study takes from a file too
             compact=True,
             id="note-input",
         )
