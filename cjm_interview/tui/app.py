@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import io
 import time
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 from rich.console import Console
 from rich.traceback import Traceback
@@ -40,6 +40,9 @@ from cjm_interview.tui.pending import (
 from cjm_interview.tui.supervise import UnexpectedExit
 from cjm_interview.tui.tagging import TaggerLoader, TaggerPlan, as_plan, label_of
 from cjm_interview.tui.typeahead import Typeahead
+
+if TYPE_CHECKING:
+    from cjm_interview.tui.screens.interview import InterviewScreen
 
 HIGH_CONTRAST = Theme(
     name="cjm-high-contrast",
@@ -155,33 +158,36 @@ class CjmApp(App[None]):
                 self.post_message(LockFree())
                 return
 
-    async def on_lock_free(self, message: LockFree) -> None:
+    def _interview_screens(self, closing_too: bool = False) -> list[InterviewScreen]:
+        """The interview screens on the stack: those being closed (hidden) only if asked."""
         from cjm_interview.tui.screens.interview import InterviewScreen
 
+        return [
+            screen
+            for screen in self.screen_stack
+            if isinstance(screen, InterviewScreen) and (closing_too or screen.display)
+        ]
+
+    async def on_lock_free(self, message: LockFree) -> None:
         await self._store_pending()
-        for screen in self.screen_stack:
-            if isinstance(screen, InterviewScreen) and screen.display:  # (not closing)
-                screen.tagger_changed()  # tags that could not be stored are tagged again
+        for screen in self._interview_screens():
+            screen.tagger_changed()  # tags that could not be stored are tagged again
 
     async def _store_pending(self) -> None:
         """Store the answers that waited for the lock; show them on their screens."""
-        from cjm_interview.tui.screens.interview import InterviewScreen
-
         if not self.pending:
             return
         stored_now = self.pending.flush()
         if self.pending:
             self.watch_lock()  # another writer was quicker: wait again
         for stored in stored_now:
-            for screen in self.screen_stack:
-                if not isinstance(screen, InterviewScreen) or not screen.display:  # closing
-                    continue
+            for screen in self._interview_screens():
                 if screen.session is stored.pending.session:
                     await screen.answer_stored(stored.result)
         while self.pending.erased:
             erased = self.pending.erased.pop(0)
-            for screen in self.screen_stack:
-                if isinstance(screen, InterviewScreen) and screen.session is erased:
+            for screen in self._interview_screens(closing_too=True):
+                if screen.session is erased:
                     await screen.erased()
         while self.pending.errors:
             self.notify(
@@ -261,11 +267,8 @@ class CjmApp(App[None]):
                 self._record_tagger(self.session)
 
     def _tell_screens(self) -> None:
-        from cjm_interview.tui.screens.interview import InterviewScreen
-
-        for screen in self.screen_stack:
-            if isinstance(screen, InterviewScreen):
-                screen.tagger_changed()
+        for screen in self._interview_screens(closing_too=True):
+            screen.tagger_changed()
 
     def _record_tagger(self, session: InterviewSession) -> None:
         # The name of the tagger is a detail; the answers are what matter.
