@@ -942,9 +942,10 @@ class Store:
             ("answers", "tags", "embeddings", "notes", "audit entries", "map phrasings"), 0
         )
         now = self.clock()
+        texts: list[str] = []
         for session_id in session_ids:
             answer_ids = "SELECT id FROM answers WHERE session_id = ?"
-            texts = [
+            texts += [
                 r[0]
                 for r in conn.execute(
                     "SELECT raw_text FROM answers WHERE session_id = ? AND raw_text IS NOT NULL",
@@ -971,13 +972,14 @@ class Store:
             # Rows that point at the session go before it (foreign keys).
             conn.execute("DELETE FROM session_sources WHERE session_id = ?", (session_id,))
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
-            counts["map phrasings"] += scrub_edits(conn, texts)
             conn.execute(
                 "INSERT OR IGNORE INTO erased_sessions (session_id, erased_at) VALUES (?, ?)",
                 (session_id, now),
             )
             # The erasure itself is logged, without any of the participant's data.
             self._audit(conn, None, "", "session.erase", new_value=session_id, at=now)
+        # Once for all: each pass reads every answer left in the study.
+        counts["map phrasings"] = scrub_edits(conn, texts)
         return counts
 
     def erased_sessions(self) -> set[str]:
