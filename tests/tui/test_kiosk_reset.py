@@ -182,9 +182,17 @@ async def test_an_enter_typed_ahead_does_not_dismiss_the_thank_you_unseen(
                 break
             await pilot.press(*keys_for(prompt, SECRET, yes=prompt.question.id != "more_steps"))
             await pilot.pause(0.1)
-        # The last answer, and one Enter too many: the thank-you stays to be read.
-        await pilot.press(*"more staff", "enter", "enter")
+        # The last answer, and one Enter too many, typed together (Pilot would send the
+        # second only once the first is handled, on a loaded machine after the grace):
+        # the thank-you stays to be read.
+        await pilot.press(*"more staff")
+        app.post_message(events.Key("enter", "\r"))
+        app.post_message(events.Key("enter", "\r"))
         await pilot.pause(0.2)
+        for _ in range(20):  # however long the last answer takes to store
+            if getattr(app.screen, "finished", False):
+                break
+            await pilot.pause(0.1)
         assert type(app.screen).__name__ == "KioskInterviewScreen" and app.screen.finished
         await pilot.pause(0.5)
         await pilot.press("enter")  # once it has been seen, a key finishes
