@@ -66,8 +66,9 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\b(?:on|over|by|via|through) (?:the |a )?(?:tele)?phone\b|"
         r"\b(?:tele)?phone (?:calls?|conversations?|lines?|reps?|representatives?|agents?|"
         r"system|menu|payments?|support|banking|queue|operator|interview|appointment)\b|"
-        r"\b(?:hotline|helpline|call ?(?:centre|center)|switchboard|ivr|voice ?mails?|"
-        r"voice messages?|answering (?:machine|device|service)|robo-?calls?|hold music|"
+        r"\b(?:hotline|helpline|call ?(?:centre|center)|switchboard|ivr|"
+        r"voice ?mail(?:s|box(?:es)?)?|voice messages?|answering (?:machine|device|service)|"
+        r"robo-?calls?|hold music|"
         r"hung up|hang(?:s|ing)? up|(?:picked up|answered) the phone|dial(?:l?ed|l?ing)|"
         r"toll[- ]free)\b|"
         r"(?<![\d$.,{])\b1-?800\b(?![\d.,])|"
@@ -88,6 +89,20 @@ RULES_EN: tuple[_Rule, ...] = (
         r"(?:an? |\d+ |two |three |four |five |ten |twenty |forty )(?:min|hour))",
         STRONG,
     ),
+    # A call told without the word: passed from agent to agent, messages left (on an
+    # answering machine, unless a site or chat is named), a live person sought.
+    _r(
+        "phone",
+        r"\b(?:i|we|me|us) (?:was|were|got|have been|had been|kept being|keep getting|"
+        r"kept getting) (?:\w+ )?transferred\b|"
+        r"\btransferr(?:ed|ing) (?:me|us) (?:to|around|back|from|over|again|between)\b|"
+        r"\bleft (?:a |an |several |many |multiple |numerous |countless |\d+ |two |three |four |"
+        r"five |six |ten )?(?:(?:detailed|voice) )?messages?\b"
+        r"(?! (?:on|in|through|via|using) (?:the |their |my |a |an )?(?:\w+ )?(?:web ?site|site|"
+        r"portal|app|chat|online|account|form)\b)|"
+        r"\blive (?:person|human|representative|rep|agent)s?\b(?! chat)",
+        MEDIUM,
+    ),
     _r("phone", r"\b(?:cell|mobile|home|work)? ?(?:tele)?phone\b", WEAK),
     # ---------------------------------------------------------------- e-mail
     _r(
@@ -105,7 +120,8 @@ RULES_EN: tuple[_Rule, ...] = (
         r"certified |first[- ]class |snail |standard )?(?:mail|post)\b|"
         r"(?<!e-)(?<!e)\bmail(?:ed|ing)\b(?! address)(?! list)|\bsnail mail\b|"
         r"\b(?:usps|u\.?s\.? postal|postal service|post office|return receipt|"
-        r"recorded delivery|postmarked|envelopes?|postcards?|leaflets?|brochures?)\b|"
+        r"recorded delivery|postmarked|envelopes?|postcards?|leaflets?|brochures?|"
+        r"fed ?ex(?:ed|'d)?|overnighted)\b|"
         r"\b(?:sent|send|sends|sending|wrote|write|writes|writing|received|receive|receiving|"
         r"got|get|gets|getting|mailed|issued|dated|reply|replied|responded)\b"
         r"(?:(?!\band\b)[^.;!?]){0,25}?\bletters?\b|"
@@ -118,6 +134,12 @@ RULES_EN: tuple[_Rule, ...] = (
         STRONG,
     ),
     _r("mail", r"(?<!e-)(?<!e)\bmail\b(?! (?:fraud|address|list|box|order))", MEDIUM),
+    # Post found in the mailbox; a voice mailbox is the phone's.
+    _r(
+        "mail",
+        r"(?<!voice )(?<!voice)(?<!e-)(?<!e)\bmail ?box(?:es)?\b(?! (?:is|was) full)",
+        MEDIUM,
+    ),
     _r(
         "mail",
         r"\bletters?\b(?! of (?:credit|intent|recommendation|the law))|"
@@ -130,9 +152,13 @@ RULES_EN: tuple[_Rule, ...] = (
     # ---------------------------------------------------------------- web
     _r(
         "web",
-        rf"\b(?:on|onto|via|through|thru|from|at|using|visited|checked|browsed|searched|"
-        rf"went to|go to|log(?:ged)? (?:in|on)to) (?:{_ART} ?(?:own )?(?:web ?site|site|web ?page|"
-        rf"portal|online (?:account|portal|system))|(?:web ?site|web ?page|portal))\b|"
+        rf"\b(?:on|onto|via|through|thru|from|at|using|used|use|uses|tried|visited|checked|"
+        rf"browsed|searched|accessed|according to|went to|go to|log(?:ged)? (?:in|on)to) "
+        rf"(?:{_ART} ?(?:own )?(?:web ?site|site|web ?page|portal|"
+        rf"online (?:account|portal|system))|"
+        # A name between ("the XXXX XXXX website", "the bank's own portal"); not "the job site".
+        rf"{_ART} (?:[\w&.-]+(?:'s|’s)? ){{1,2}}(?:own )?(?:web ?site|web ?page|portal|"
+        rf"online (?:account|portal|system))|(?:web ?site|web ?page|portal))\b|"
         r"\b(?:web ?site|web ?page|site|portal) (?:said|says|states|stated|showed|shows|listed|"
         r"lists|would not|wouldn'?t|won'?t|kept|keeps|crashed|froze|was|is|has|had|did not|"
         r"didn'?t|does not|doesn'?t|asked|asks|told|tells|let me|lets you|gave|gives)\b|"
@@ -140,7 +166,8 @@ RULES_EN: tuple[_Rule, ...] = (
         r"profile|access|statement|bill pay|checkout|booking|order|questionnaire|check-?in|"
         r"quote|tracker|tracking|claim|service|shop|store|purchase|transfer)s?\b|"
         r"\b(?:my|our|the|their|his|her) online (?:\w+ ){1,2}accounts?\b|"
-        r"\b(?:\w+ed|applying|paying|filing|did|do|done|paid|pay|made|make|bought|buy|sent|"
+        r"\b(?:\w+ed|applying|paying|filing|did|do|done|paid|pay|made|make|bought|buy|sent|put|set|"
+        r"took|tried|try|"
         r"send|got|get|went|go|fill|book|check|renew|order|apply|file|submit|register|report|"
         r"change|complete|sign up|cancel|request|dispute)\b(?:(?!\band\b)[^.;!?]){0,25}?"
         r"\bonline\b|"
@@ -149,7 +176,9 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\b(?:logins?|log-ins?|passwords?|usernames?)\b|"
         r"\b(?:submit(?:ted|ting)?|fil(?:ed|ing)|appl(?:ied|ying)|sign(?:ed|ing))\b"
         r"(?:(?!\band\b)[^.;!?]){0,40}?\belectronically\b|"
-        r"\b(?:internet|online) banking\b|\b(?:on|over|via|through|searched) the internet\b|"
+        r"\b(?:internet|online) banking\b|"
+        r"\b(?:on|over|via|through|searched) the (?:internet|web)\b(?! ?chat)|"
+        r"\be-?sign(?:ed|ing)?\b|\bdocu-?sign(?:ed)?\b|"
         r"\b(?:web ?form|web portal|account dashboard|dashboard|browser|drop-?down|"
         r"click(?:ed|ing)?(?! and collect)|download(?:ed|ing)?(?! (?:the|their|an?) \w* ?app)|"
         r"upload(?:ed|ing)?|www\.\w+|\w+\.(?:com|org|gov)\b)",
@@ -195,7 +224,9 @@ RULES_EN: tuple[_Rule, ...] = (
         r"(?: (?:in|into|to|down to|by|over to|back to|at))? "
         rf"(?:{_ART} )?(?:\w+ ){{0,2}}(?:branch|branches|office|store|location|dealership|dealer|"
         r"bank|counter|desk|shop|showroom|pharmacy|clinic|surgery|gate|"
-        r"reception|headquarters)\b|"
+        # Not "the bank's website", "the store app".
+        r"reception|headquarters)\b(?!'s\b|’s\b| (?:web ?sites?|sites?|web ?pages?|online|"
+        r"portal|apps?)\b)|"
         r"\bat (?:the|a|my|our|their|your|one of their|its|local) (?:\w+ ){0,2}(?:branch|store|"
         r"counter|dealership|desk|shop|showroom|reception|gate|till|checkout|ticket office)\b|"
         r"\b(?:branch|store) (?:clerk|associate|teller)s?\b|"
@@ -204,8 +235,17 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\b(?:asked|inquired|enquired|spoke|talked|signed|paid|complained|waited|queued)\b"
         r"(?: \w+){0,3} at (?:the|their|a|my|our|your) (?:\w+ )?(?:office|branch|store|desk|"
         r"counter)\b|"
-        r"\b(?:cashier|receptionist)s?\b|\bcheck-?in desk\b|"
-        r"\b(?:i|we)(?: then| finally| just| had to)? (?:went|popped|walked|go) in\b"
+        r"\b(?:cashier|receptionist)s?\b|\bcheck-?in desk\b|\bin[- ]branch\b|"
+        r"\bdrive[- ]?(?:thru|through)\b|\b(?:bank|branch|store|hotel) lobby\b|"
+        r"\binside (?:the|a|their|my|our|one of their) (?:\w+ )?"
+        r"(?:bank|branch|store|office|shop)\b|"
+        r"\b(?:i|we) (?:was|were) (?:at|in) (?:the|my|our|a) (?:local )?bank\b|"
+        r"\bhand[- ]?deliver(?:ed|ing)?\b|\bsat down with\b|"
+        r"\bpersonally (?:met|went|visited|spoke|talked|delivered|handed|brought|took|showed)\b|"
+        r"\bmet (?:with )?(?:a|an|the|my|our|their|one of their) (?:\w+ ){0,2}?(?:banker|"
+        r"(?:loan|bank|branch) officer|manager|representative|rep|associate|advis[eo]r|employee|"
+        r"teller|salesm[ae]n|sales ?(?:person|rep)|staff)\b|"
+        r"\b(?:i|we)(?: then| finally| just| had to)? (?:went|popped|walked|go|stopped|came) in\b"
         r"(?! (?:circles|overdraft|debt|the red))",
         STRONG,
     ),
@@ -219,7 +259,41 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\b(?:went|go|going|drove|came) (?:in )?to (?:buy|purchase|lease|pick up|look at|"
         r"test drive) (?:a|an|my|the|our) (?:new |used )?(?:car|vehicle|truck|van)\b|"
         r"\b(?:went|drove|walked) (?:in)?to [A-Z][\w&'.-]+(?: [A-Z][\w&'.-]+){0,2},? and "
-        r"(?:spoke|talked|asked|showed|met)\b",
+        r"(?:spoke|talked|asked|showed|met)\b|"
+        r"\b(?:in|at|to) the (?:emergency room|emergency department|urgent care)\b",
+        STRONG,
+    ),
+    # A journey to the place told with a gap ("drove forty minutes to the nearest branch", "a
+    # trip to the branch"), something taken back or bought there, an appointment there,
+    # things handed over to the staff.
+    _r(
+        "in_person",
+        r"\b(?:drove|walked|travell?ed|went|came|trips?|visits?)\b(?: (?!and\b|but\b)\w+){0,4}? "
+        r"(?:in)?to (?:the|a|my|our|their|one of their|its|[A-Z][\w&.-]*(?:'s)?) "
+        r"(?:(?:nearest|closest|local|nearby|main|other|same) )?(?:branch|branches|store|office|"
+        r"dealership|dealer|bank|counter|shop|showroom)\b(?!'s\b|’s\b| (?:web ?sites?|sites?|"
+        r"web ?pages?|online|portal|apps?)\b)|"
+        r"\b(?:took|brought|returned|carried|take|bring|return) (?:it|them|(?:the|my|our|a|an|"
+        r"this|that|both) (?:\w+ ){0,2}?\w+) (?:back )?(?:in)?to "
+        r"(?:the|a|their|its|[A-Z]\w*(?:'s)?) (?:\w+ )?(?:store|shop|branch|dealership|dealer|"
+        r"showroom)\b|"
+        r"\b(?:purchas(?:ed|ing)|bought|buying|shopp(?:ed|ing))\b(?: (?!and\b|but\b)\w+){0,5}? "
+        r"(?:at|in|from) (?:their|the|a|one of their|[A-Z]\w*(?:'s)?) "
+        r"(?:(?:retail|local|physical) )?(?:store|shop|showroom)s?\b"
+        r"(?! (?:online|web ?site|site)\b)|"
+        r"\bappointments? (?:at|in) (?:the|a|my|our|their|one of their) (?:local )?(?:\w+ )?"
+        r"(?:branch|office|store|dealership|bank)\b|"
+        r"\b(?:deposit(?:ed|ing)?|cash(?:ed|ing)|withdr[ae]w|withdrawing)\b(?: (?!and\b|but\b)\w+)"
+        r"{0,4}? at (?:the|a|my|our|their|one of their) (?:local )?(?:\w+ )?bank\b"
+        r"(?!'s\b|’s\b| (?:web ?sites?|sites?|online|apps?|accounts?)\b)|"
+        r"\b(?:walked|stormed|was escorted|got escorted) out of (?:the|their|a|my) (?:\w+ )?"
+        r"(?:branch|bank|store|office|dealership|shop)\b|"
+        r"\b(?:showed|presented) (?:my|our) (?:[\w']+ )?"
+        r"(?:id|identification|licen[cs]e|passport)\b|"
+        r"\b(?:handed|showed|presented) (?:the |a |an )?(?:teller|clerk|cashier|banker|agent|"
+        r"manager|associate|employee|representative|rep|staff|lady|gentleman|woman|man|him|her|"
+        r"them) (?:my|the|a|an|our|both) (?:\w+ )?(?:id|identification|licen[cs]e|passport|card|"
+        r"receipts?|checks?|cheques?|cash|documents?|paperwork|papers)\b",
         STRONG,
     ),
     # A staff title places no one ("the branch manager said" may be a call), nor does a
@@ -240,7 +314,11 @@ RULES_EN: tuple[_Rule, ...] = (
         r"(?:someone|a man|an agent|a tech)) (?:to|at|on|round to)? ?(?:my|our|the) "
         r"(?:house|home|door|property|apartment|flat|residence|place|driveway)|"
         r"came (?:round|over|out)|knock(?:ed|ing)? on (?:my|our|the) door|at (?:my|our) door|"
-        r"doorstep|repo(?:ssession)? (?:man|men|agents?|company came)|tow truck|couriers?)\b",
+        r"doorstep|repo(?:ssession)? (?:man|men|agents?|company came)|tow truck|couriers?|"
+        r"inspected (?:my|our|the) (?:home|house|property|roof|apartment)|"
+        r"(?:repossessed|towed|took|picked up) (?:my|our|the) (?:car|vehicle|truck|van)"
+        r"(?: \w+){0,3}? from (?:my|our|in front of my|in front of our) (?:driveway|house|home|"
+        r"yard|garage|property|apartment|work|job|street))\b",
         MEDIUM,
     ),
     _r("field", r"(?<!software )(?<!civil )(?<!network )\bengineers?\b", MEDIUM),
