@@ -438,7 +438,9 @@ _HYPOTHETICAL_EN = re.compile(
     r"need(?:ed|s)? to|in order to|how to|way to|able to|hop(?:e|ed|ing) to|wish\w*|rather|"
     r"'d be|would be|(?:ask|asked|asking|request\w*|wait\w*|waiting) for an?|"
     r"plan(?:ned|ning)? to|request\w*)\b[^.;!?]{0,25}$|"
-    r"\b(?:if|should(?: have)?|would have|could have)\b[^.;!?]{0,70}$",
+    r"\b(?:if|should(?: have)?|would have|could have)\b[^.;!?]{0,70}$|"
+    # An opinion about doing it: "I feel like sending it through the mail is riskier".
+    r"\b(?:feel|feels|felt|think|thought) (?:like|that) \w+ing\b[^.;!?]{0,50}$",
     re.IGNORECASE,
 )
 _HYPOTHETICAL_FR = re.compile(
@@ -479,9 +481,15 @@ _REPORTED = re.compile(
 _HAPPENED = re.compile(
     r"\b(?:stop|stopped|stops|quit|keep|keeps|kept|continue[sd]?|start(?:ed|s)?|began|"
     r"my|our|their|(?:nobody|no one|no-one|noone) (?:answered|picked up|returned|was|at))"
-    r"\s+(?:\w+\s+)?$",
+    r"\s+(?:\w+\s+)?(?:\w+\s+(?:and|or|&)\s+)?$",
     re.IGNORECASE,
 )
+# "my calls" happened; "my documents through the mail" says nothing of it, nor does "my login"
+# (a credential asked for).
+_POSSESSIVE = re.compile(r"\b(?:my|our|their)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_PREPOSITION = re.compile(r"(?:through|thru|by|via|in|on|over|from|with|at)\b", re.IGNORECASE)
+_CREDENTIAL = re.compile(r"(?:logins?|log-ins?|passwords?|usernames?)", re.IGNORECASE)
+_REGULATOR = re.compile(r"consumerfinance|cfpb", re.IGNORECASE)
 _UNANSWERED = re.compile(r"(?:answered|picked up)\b", re.IGNORECASE)
 _NOBODY = re.compile(r"\b(?:nobody|no one|no-one|noone)\s+$", re.IGNORECASE)
 # A video call is not the phone channel ("on video calls all day").
@@ -513,6 +521,12 @@ _OBJECT_BEFORE = re.compile(
     r"(?:(?:a|my|the|our|their|new|mobile|smart|cell)\s+){0,2}$",
     re.IGNORECASE,
 )
+# The handset carried back ("took the phone back to the store"), not a call.
+_CARRIED = re.compile(
+    r"\b(?:took|take|brought|bring|returned|return|sent|send|shipped|traded)\s+"
+    r"(?:(?:the|my|a|our|their|his|her|new|old|mobile|smart|cell)\s+){1,2}$",
+    re.IGNORECASE,
+)
 # A website built or bought as a product.
 # Mail forwarded to a new address: a move, not a letter from anyone.
 _FORWARDED = re.compile(
@@ -538,7 +552,8 @@ _LIST_TAIL = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE = re.compile(
-    r"[.;!?:()\n]|,\s+(?:and|but|so|then|because|when|after|before)\b|"
+    # A comma before a subject starts a clause too ("I'll be honest, I came in").
+    r"[.;!?:()\n]|,\s+(?:and|but|so|then|because|when|after|before)\b|,\s+(?=(?:i|we)\b)|"
     r"\b(?:but|however|although|though|because|so|then|after|before|until|when|while|"
     r"which|who|and then|except|besides|other than|apart from|mais|puis|ensuite|quand|"
     r"lorsque|sauf)\b",
@@ -577,6 +592,15 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         _UNANSWERED.match(sentence[start:end])
         and _NOBODY.search(sentence[max(0, start - 12) : start])
     )
+    if (
+        happened
+        and _POSSESSIVE.search(sentence[max(0, start - 30) : start])
+        and (
+            _PREPOSITION.match(sentence[start:end])
+            or (channel == "web" and _CREDENTIAL.fullmatch(sentence[start:end]))
+        )
+    ):
+        happened = False
     if not happened and _NEGATION_EN.search(stripped[-45:]):
         return "negated"
     if not happened and _HYPOTHETICAL_EN.search(clause):
@@ -601,11 +625,18 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         return "self"
     if channel == "mail" and _FORWARDED.search(sentence[max(0, start - 30) : start]):
         return "object"
-    if channel == "web" and _THIRD_PARTY.fullmatch(sentence[start:end]):
-        return "third_party"
+    if channel == "web" and _THIRD_PARTY.search(sentence[start:end]):
+        # The regulator's site is where the complaint itself was sent.
+        return "self" if _REGULATOR.search(sentence[start:end]) else "third_party"
     if _OBJECT_AFTER.search(after) and channel in ("phone", "email", "web", "mail", "app"):
         return "object"
     if _OBJECT_BEFORE.search(sentence[max(0, start - 40) : start]) and channel == "phone":
+        return "object"
+    if (
+        channel == "phone"
+        and sentence[start:end].lower().startswith(("phone", "telephone"))
+        and _CARRIED.search(sentence[max(0, start - 40) : start])
+    ):
         return "object"
     if channel == "web" and _BUILT.search(sentence[max(0, start - 40) : start]):
         return "object"

@@ -10,6 +10,7 @@ from cjm_interview.nlp.lexicon import LexiconTagger, named_feelings
 from cjm_interview.nlp.longtext import (
     LONG_WORDS,
     ChannelThresholds,
+    channel_state,
     combine_emotions,
     combine_feelings,
     decide_channels,
@@ -100,6 +101,17 @@ def test_decide_channels_combines_rules_and_model() -> None:
     assert 2 in decide_channels(state, probs, lenient)
     # The model may veto a counted cue.
     assert 0 not in decide_channels(state, probs, ChannelThresholds(0.5, never, never, never))
+
+
+def test_a_sure_head_does_not_add_the_regulators_site() -> None:
+    # Reporting to the regulator's site is the complaint's own medium: its cue is cancelled
+    # for good, where a third party's cue may still be overruled by a very sure head.
+    channels = ("web", "phone")
+    state = channel_state("I have reported your company to consumerfinance.gov", channels)
+    assert state[0, 2] == 2.0
+    sure = np.asarray([[0.99, 0.0]], dtype=np.float32)
+    lenient = ChannelThresholds(0.0, (2.0,) * 2, (2.0,) * 2, (0.9,) * 2)
+    assert decide_channels(state[None], sure, lenient) == {}
 
 
 def test_sentiment_leans_on_evaluative_sentences_and_the_conclusion() -> None:
