@@ -7,6 +7,11 @@ reported figure is on the "test" part, which nothing is trained or tuned on;
 the "dev" part is for calibrating (``--split dev``).
 
     python benchmarks/bench_complaints.py [--split test|dev] [--taggers tagger,lexicon,keywords]
+    python benchmarks/bench_complaints.py --recheck   # after changing the channel rules
+
+``--recheck`` says whether the shipped thresholds for the sentences of long answers
+still fit the rules: it chooses them again on the dev part, with the rules as they are
+now (no training needed; the short-answer thresholds need ``cjm model train``).
 
 Targets (test part): channel micro-F1 >= 0.85 with precision >= 0.85; >= 90 % of the
 texts with no channel kept empty.
@@ -136,11 +141,23 @@ def main() -> None:
     parser.add_argument("--taggers", default="tagger,lexicon,keywords")
     parser.add_argument("--errors", action="store_true", help="List each wrong channel (ids).")
     parser.add_argument(
+        "--recheck",
+        action="store_true",
+        help="Choose the sentence thresholds again on the dev part and compare with the shipped.",
+    )
+    parser.add_argument(
         "--out", type=Path, default=ROOT / "benchmarks" / "results" / "complaints.json"
     )
     args = parser.parse_args()
     if not COMPLAINTS.exists():
         sys.exit(f"Error: narratives not found: {COMPLAINTS} (set CJM_COMPLAINTS)")
+    if args.recheck:
+        from cjm_interview.nlp.calibrate import recheck_sentences
+        from cjm_interview.nlp.embedding import EmbeddingTagger
+
+        os.environ["CJM_COMPLAINTS"] = str(COMPLAINTS)
+        print(json.dumps(recheck_sentences(EmbeddingTagger.load()), indent=2))
+        return
     rows = load(args.split)
     texts = [str(r["text"]) for r in rows]
     truth = [set(r["channels"]) for r in rows]  # type: ignore[call-overload]

@@ -18,10 +18,14 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cjm_interview.nlp.longtext import NEVER, ChannelDecision, ChannelThresholds
+from cjm_interview.nlp.longtext import NEVER, ChannelDecision, ChannelThresholds, Reading
+
+if TYPE_CHECKING:
+    from cjm_interview.nlp.embedding import EmbeddingTagger
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELS = ROOT / "benchmarks" / "data" / "complaint_channels.jsonl"
@@ -68,6 +72,53 @@ class Units:
     owner: np.ndarray  # the text each unit belongs to
     truth: np.ndarray  # (texts, channels)
     whole: np.ndarray  # per unit: its text is short (``Reading.long`` false)
+
+
+def reading_units(
+    readings: Sequence[Reading], state: np.ndarray, probs: np.ndarray, truth: np.ndarray
+) -> Units:
+    """``Units`` of texts read as ``readings``: each unit's rule state and head probabilities."""
+    return Units(
+        state,
+        probs,
+        np.asarray([i for i, r in enumerate(readings) for _ in r.units]),
+        truth,
+        np.asarray([not r.long for r in readings for _ in r.units]),
+    )
+
+
+def recheck_sentences(tagger: EmbeddingTagger) -> dict[str, object] | None:
+    """Whether the thresholds for the sentences of long answers still fit the rules as they are.
+
+    The dev narratives are read by ``tagger`` with the current rules and the sentence
+    thresholds are chosen again for them, the short-answer thresholds kept as shipped:
+    choosing those needs the corpus's out-of-fold probabilities, which only training gives
+    (``cjm model train``). None when the narratives are not found.
+    """
+    from cjm_interview.nlp.longtext import read
+
+    dev = dev_complaints(tagger.heads.touchpoints)
+    if dev is None:
+        return None
+    texts, truth = dev
+    readings = [read(t) for t in texts]
+    out, _ = tagger.predict_units(
+        [u.text for r in readings for u in r.units],
+        [r.language for r in readings for _ in r.units],
+    )
+    units = reading_units(readings, out["channels"], out["touchpoints"], truth)
+    shipped = tagger.channel_decision
+    chosen = ChannelDecision(shipped.whole, calibrate([units], shipped, "sentences"))
+    rules = ChannelThresholds.rules_only(len(tagger.heads.touchpoints))
+    return {
+        "texts": len(texts),
+        "unchanged": chosen.sentences == shipped.sentences,
+        "shipped": shipped.sentences.to_json(),
+        "chosen": chosen.sentences.to_json(),
+        "dev_shipped": scores(units, shipped),
+        "dev_chosen": scores(units, chosen),
+        "dev_rules_only": scores(units, ChannelDecision(rules, rules)),
+    }
 
 
 def _decide(units: Units, j: int, decision: ChannelDecision) -> np.ndarray:

@@ -254,7 +254,7 @@ class EmbeddingTagger:
             return []
         units = [u.text for r in readings for u in r.units]
         languages = [r.language for r in readings for _ in r.units]
-        out, emb = self._predict_units(units, languages)
+        out, emb = self.predict_units(units, languages)
         results, first = [], 0
         for reading in readings:
             rows = slice(first, first + len(reading.units))
@@ -262,7 +262,7 @@ class EmbeddingTagger:
             results.append(self._result(reading, {k: v[rows] for k, v in out.items()}, emb[rows]))
         return results
 
-    def _predict_units(
+    def predict_units(
         self, units: list[str], languages: list[str]
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Every head's output for every unit, and the units' encoder vectors."""

@@ -477,7 +477,7 @@ def _calibrate_channels(
 
     ``vectors`` gives the encoder's vectors of texts, as the heads read them.
     """
-    from cjm_interview.nlp.calibrate import Units, calibrate, dev_complaints, scores
+    from cjm_interview.nlp.calibrate import calibrate, dev_complaints, reading_units, scores
     from cjm_interview.nlp.features import channel_features, lexicon_features, word_features
     from cjm_interview.nlp.longtext import read
 
@@ -491,17 +491,12 @@ def _calibrate_channels(
     texts, truth = dev
     readings = [read(t) for t in texts]
     units = [u.text for r in readings for u in r.units]
-    owner = np.asarray([i for i, r in enumerate(readings) for _ in r.units])
     chan = channel_features(units)
     x = heads.features(
         vectors(units), lexicon_features(units), word_features(units, heads.word_dim)
     )
-    dev_units = Units(
-        chan.reshape(len(units), -1, 3),
-        heads.touchpoint_probs(x, chan),
-        owner,
-        truth,
-        np.asarray([not r.long for r in readings for _ in r.units]),
+    dev_units = reading_units(
+        readings, chan.reshape(len(units), -1, 3), heads.touchpoint_probs(x, chan), truth
     )
     np.savez(  # for looking into the choice; models/.cache is not shipped
         _cache_dir(create=True) / "channel_units.npz",

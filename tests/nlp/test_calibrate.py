@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from cjm_interview.nlp.calibrate import LEAST_ALONE, Units, calibrate, scores
 from cjm_interview.nlp.longtext import NEVER, ChannelDecision, ChannelThresholds
@@ -33,3 +34,45 @@ def test_the_head_alone_needs_a_strong_score() -> None:
     assert sentences.alone[0] >= LEAST_ALONE["sentences"] > 0.6
     assert scores(_units(False), ChannelDecision(whole, sentences))["f1"] == 0.0
     assert sentences.cancelled[0] in (NEVER, 0.98, 0.95, 0.9)
+
+
+class _Heads:
+    touchpoints = ("web",)
+
+
+class _Tagger:
+    """Sentences the head says 'web' for with ``sure``; rules that find nothing."""
+
+    heads = _Heads()
+    channel_decision = ChannelDecision(
+        ChannelThresholds.rules_only(1), ChannelThresholds.rules_only(1)
+    )
+
+    def __init__(self, sure: float) -> None:
+        self.sure = sure
+
+    def predict_units(
+        self, units: list[str], languages: list[str]
+    ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+        probs = [[self.sure if "portal" in u else 0.0] for u in units]
+        return {
+            "channels": np.zeros((len(units), 1, 3), dtype=np.float32),
+            "touchpoints": np.asarray(probs, dtype=np.float32),
+        }, np.zeros((len(units), 4), dtype=np.float32)
+
+
+def test_recheck_chooses_the_sentence_thresholds_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cjm_interview.nlp import calibrate as module
+
+    filler = " ".join(["and then nothing much happened that week"] * 6)
+    texts = [f"I paid on the portal. {filler}."] * 3 + [f"I paid by cheque. {filler}."] * 3
+    truth = np.asarray([[1.0]] * 3 + [[0.0]] * 3, dtype=np.float32)
+    monkeypatch.setattr(module, "dev_complaints", lambda channels: (texts, truth))
+    # A head that is very sure where the rules found nothing: worth a threshold.
+    moved = module.recheck_sentences(_Tagger(0.99))  # type: ignore[arg-type]
+    assert moved is not None and moved["unchanged"] is False
+    assert moved["chosen"]["alone"][0] >= LEAST_ALONE["sentences"]  # type: ignore[index]
+    assert moved["dev_chosen"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    # One that is not sure enough inside a long story: the shipped thresholds still fit.
+    kept = module.recheck_sentences(_Tagger(0.6))  # type: ignore[arg-type]
+    assert kept is not None and kept["unchanged"] is True
