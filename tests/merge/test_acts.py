@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cjm_interview.map import acts, prototypes
-from cjm_interview.map.align import act_share, group_sums, topic_order
+from cjm_interview.map.align import act_share, group_sums, run_sums, topic_order
 from cjm_interview.map.moments import counted_twice
 from cjm_interview.map.vectors import ENCODER, Parts
 
@@ -177,3 +177,14 @@ def test_exact_sums_are_the_bits_of_a_float64_sum_in_row_order() -> None:
             for row in rows[assign == g]:
                 expected[g] += row  # one row after the other, in float64
         assert np.array_equal(group_sums(x, assign, 400, weights, exact=True), expected)
+
+
+def test_run_sums_are_the_bits_of_numpys_reduceat() -> None:
+    rng = np.random.default_rng(5)
+    # Runs of one row, of fewer than 8, of 8 to 128 and of more (numpy adds each differently).
+    counts = np.r_[1, 2, 7, 8, 9, 16, 17, 128, 129, 300, rng.integers(1, 40, 300)]
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    for dtype in (np.float32, np.float64):
+        x = rng.normal(size=(int(counts.sum()), 24)).astype(dtype)
+        expected = np.add.reduceat(x, starts, axis=0)
+        assert run_sums(x, starts).tobytes() == expected.tobytes()
