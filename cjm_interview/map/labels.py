@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+import numpy as np
+
 from cjm_interview.map.journeys import Step
 
 # Words that say nothing about which step it was: how people string a story
@@ -173,7 +175,12 @@ def moment_label(
     before it.
     """
     texts = list(said) if said is not None else [s.action for s in members]
-    near = list(closeness) if closeness is not None else [0.0] * len(members)
+    near: list[float]
+    if isinstance(closeness, np.ndarray):
+        # Rounded at once: numpy rounds an array's numbers as it rounds each one alone.
+        near = np.round(closeness, 6).tolist()
+    else:
+        near = [round(c, 6) for c in closeness or [0.0] * len(members)]
     side = majority_band(members)
     chosen = [
         i for i, s in enumerate(members) if side is None or band(step_grade(s)[0]) in (side, None)
@@ -182,7 +189,7 @@ def moment_label(
     # and for a study told twice over.
     closest: dict[str, float] = {}
     for i in chosen or range(len(members)):
-        closest[texts[i]] = max(closest.get(texts[i], float("-inf")), round(near[i], 6))
+        closest[texts[i]] = max(closest.get(texts[i], float("-inf")), near[i])
     pool = sorted(closest, key=lambda t: (normalise(t), t))
     if len(pool) > sample:  # evenly spread, independent of session ids
         pool = pool[:: len(pool) // sample + 1]
