@@ -6,7 +6,6 @@ so that 10,000 sessions load in seconds.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections import Counter, defaultdict
@@ -175,39 +174,37 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
         params,
     ):
         tags[answer_id].append((kind, label, score))
-    # Answers stream in session order, so only one session's rows are held at a
-    # time. Each row carries only what the reader uses: free text or the JSON
-    # value; the question only where there is no field (order, "anything
-    # else?"); a flag for the sections of the step group; the words of a
-    # choice only when its value is text.
+    # Each session's answers are read on their own, through the index on the
+    # session, so only one session's rows are held at a time and no row carries
+    # its session's id. Each row carries only what the reader uses: free text or
+    # the JSON value; the question only where there is no field (order,
+    # "anything else?"); a flag for the sections of the step group; the words
+    # of a choice only when its value is text.
     free = ", ".join(f"'{name}'" for name in sorted(FREE_TEXT_FIELDS))
     sections = {section for shape, _ in shapes.values() for section in shape.sections}
     in_group = ", ".join(f"'{section}'" for section in sorted(sections) if "'" not in section)
-    rows = conn.execute(
-        "SELECT a.id, a.session_id, a.step, a.maps_to, "
+    answers = (
+        "SELECT a.id, a.step, a.maps_to, "
         f"CASE WHEN a.maps_to IN ({free}) THEN a.raw_text ELSE a.value_json END, "
         "CASE WHEN a.maps_to IS NULL THEN a.question_id END, "
         f"a.step > 0 AND a.section_id IN ({in_group or 'NULL'}), a.skipped, "
         f"CASE WHEN a.maps_to NOT IN ({free}) AND a.value_json LIKE '\"%' THEN a.raw_text END "
-        f"FROM answers a {join} WHERE a.is_current = 1 AND a.applies = 1 AND "
-        "(a.maps_to IS NOT NULL OR a.step > 0 OR a.question_id LIKE '%#order') "
-        "ORDER BY a.session_id, a.id",
-        params,
+        "FROM answers a WHERE a.session_id = ? AND a.is_current = 1 AND a.applies = 1 AND "
+        "(a.maps_to IS NOT NULL OR a.step > 0 OR a.question_id LIKE '%#order') ORDER BY a.id"
     )
     decoded: dict[str, Any] = {}
-    found: dict[str, Journey] = {}
-    for session_id, group in itertools.groupby(rows, key=lambda r: r[1]):
-        session = sessions.get(session_id)
-        if session is not None:
-            shape, script = shapes[session["script_sha256"]]
-            journey = _journey(session, group, tags, decoded, shape)
-            if not shape.exact and script is not None:
-                journey = _engine_order(store, script, shape, journey)
-            found[session_id] = journey
-    return [
-        found.get(session_id) or Journey(session, [], {}, {})
-        for session_id, session in sessions.items()
-    ]
+    journeys = []
+    for session_id, session in sessions.items():
+        rows = conn.execute(answers, (session_id,)).fetchall()
+        if not rows:
+            journeys.append(Journey(session, [], {}, {}))
+            continue
+        shape, script = shapes[session["script_sha256"]]
+        journey = _journey(session, rows, tags, decoded, shape)
+        if not shape.exact and script is not None:
+            journey = _engine_order(store, script, shape, journey)
+        journeys.append(journey)
+    return journeys
 
 
 FREE_TEXT_FIELDS = frozenset(
@@ -251,7 +248,7 @@ def _journey(
     fields: dict[str, Any] = {}
     texts: dict[str, tuple[int, str]] = {}
     grouped = shape.group is not None
-    for answer_id, _sid, step, maps_to, payload, qid, in_group, skipped, words in rows:
+    for answer_id, step, maps_to, payload, qid, in_group, skipped, words in rows:
         if qid is not None and qid.endswith("#order"):
             if shape.group is None or qid[:-6] == shape.group:
                 stored = json.loads(payload)
