@@ -32,9 +32,13 @@ def distribution(values: list[float]) -> dict[str, Any]:
             "histogram": [0] * 11,
         }
     arr = np.asarray(values, dtype=float)
-    hist = [0] * 11
-    for v in values:
-        hist[max(0, min(10, round(v)))] += 1
+    if np.isfinite(arr).all():
+        # np.rint rounds half to even, as round() does: the same bins, counted at once.
+        hist = np.bincount(np.clip(np.rint(arr), 0, 10).astype(np.int64), minlength=11).tolist()
+    else:  # round() says what is wrong with such a value
+        hist = [0] * 11
+        for v in values:
+            hist[max(0, min(10, round(v)))] += 1
     return {
         "n": len(values),
         "mean": round(float(arr.mean()), 2),

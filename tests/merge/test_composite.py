@@ -595,3 +595,13 @@ def test_a_letter_s_greeting_or_closing_is_never_a_label(told: str) -> None:
 
     assert clauses(told) == ["I called the bank about the late…"]
     assert central_clause([told, "To whom it may concern"]) == "I called the bank about the late…"
+
+
+def test_a_grade_histogram_rounds_halves_to_even_and_keeps_to_the_scale() -> None:
+    from cjm_interview.map.summary import distribution
+
+    hist = distribution([0.5, 1.5, 2.5, 3.49, -1.0, 11.0, 10.5, 7])["histogram"]
+    assert hist == [2, 0, 2, 1, 0, 0, 0, 1, 0, 0, 2]
+    assert all(type(count) is int for count in hist)
+    with pytest.raises(ValueError):  # not a number: no bin, as before
+        distribution([5.0, float("nan")])
