@@ -95,7 +95,7 @@ def one_blas_thread() -> Iterator[None]:
     """numpy's BLAS on one thread for a while. A map's products are too small to gain
     from more, and on a busy machine the threads OpenBLAS keeps waiting spin on the cores
     others need: a third of the time of a map of 10,000 sessions, at a load of 2 on 2
-    cores. The products come out the same bit for bit."""
+    cores. (Maps of the benchmark's studies came out the same byte for byte.)"""
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
