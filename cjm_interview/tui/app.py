@@ -12,7 +12,9 @@ import io
 import time
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+import rich
 from rich.console import Console
+from rich.segment import Segments
 from rich.traceback import Traceback
 from textual import events, work
 from textual.app import App
@@ -225,7 +227,7 @@ class CjmApp(App[None]):
             self.post_message(TaggerReady(tagger, label, final))
 
     async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, events.InputEvent) and not self.screen_stack:
+        if isinstance(event, (events.InputEvent, events.Paste)) and not self.screen_stack:
             return  # still queued as the app closes: no screen is left to take it
         if self.typeahead.take(event):
             return
@@ -448,6 +450,8 @@ class KioskApp(CjmApp, inherit_bindings=False):
         """What Textual would have printed on leaving (a traceback), kept for the crash log."""
         self._asking_idle = False
         self._resetting = False
+        self.pressed_at: float | None = None
+        """When the last mouse button went down (Textual's event clock): a click's press."""
 
     def on_mount(self) -> None:
         self.begin()
@@ -459,6 +463,9 @@ class KioskApp(CjmApp, inherit_bindings=False):
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
             self.last_input = time.monotonic()
+            if isinstance(event, events.MouseDown) and not event.is_forwarded:
+                # The copies handed on to widgets are timed anew: keep the press's time.
+                self.pressed_at = event.time
         await super().on_event(event)
 
     # Ways out that a participant could otherwise reach.
@@ -527,14 +534,19 @@ class KioskApp(CjmApp, inherit_bindings=False):
         report = io.StringIO()
         console = Console(file=report, width=100, color_system=None)
         for renderable in self._exit_renderables:
-            if isinstance(renderable, Traceback):
-                # Nor does the log keep them: erasing a session cannot reach into it.
-                for stack in renderable.trace.stacks:
-                    for frame in stack.frames:
-                        frame.locals = None
             console.print(renderable)
         self.exit_report = report.getvalue()
         self._exit_renderables.clear()
+
+    def _fatal_error(self) -> None:
+        # Textual's own renders the traceback with each frame's local values, where a
+        # participant's answers sit; the crash log keeps none (erasure cannot reach it).
+        self.bell()
+        traceback = Traceback(show_locals=False, width=None, suppress=[rich])
+        self._exit_renderables.append(
+            Segments(self.console.render(traceback, self.console.options))
+        )
+        self._close_messages_no_wait()
 
     def close_after_crash(self) -> None:
         """Close the participant's session as abandoned: its answers are all saved."""

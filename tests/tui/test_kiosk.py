@@ -188,6 +188,7 @@ async def test_input_that_arrives_as_the_kiosk_closes_is_dropped(
     assert not app.screen_stack
     await app.on_event(events.Click(welcome, 40, 12, 0, 0, 1, False, False, False))
     await app.on_event(events.Key("x", "x"))
+    await app.on_event(events.Paste("x"))
 
 
 async def test_the_welcome_screen_begins_once_the_database_is_free(

@@ -158,10 +158,17 @@ async def test_a_key_typed_before_the_thank_you_appeared_is_not_taken_late(
         assert screen.finished
         await pilot.pause(0.8)  # longer than the grace
         late = events.Key("enter", "\r")
-        late.time = screen.clears_at - 30 - 0.05  # pressed just before it was shown
+        late.time = screen._shown_at - 0.05  # pressed just before it was shown
         app.post_message(late)
         await pilot.pause(0.3)
         assert app.screen is screen, "an Enter from before the thank-you dismissed it"
+        # A click pressed then, its button up only now: the app makes the Click late.
+        down = events.MouseDown(screen, 40, 12, 0, 0, 1, False, False, False)
+        down.time = screen._shown_at - 0.05
+        app.post_message(down)
+        app.post_message(events.MouseUp(screen, 40, 12, 0, 0, 1, False, False, False))
+        await pilot.pause(0.3)
+        assert app.screen is screen, "a click pressed before the thank-you dismissed it"
         await pilot.press("enter")  # a key pressed now finishes
         await pilot.pause(0.3)
         assert type(app.screen).__name__ == "WelcomeScreen"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, work
+from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -839,7 +840,7 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
         self.clears_at = 0.0
         """Monotonic time at which the thank-you gives way to the welcome screen."""
         self._shown_at = math.inf
-        """Monotonic time at which the thank-you was on screen."""
+        """Time (Textual's event clock) at which the thank-you was on screen."""
 
     async def show_prompt(self, prompt: Prompt, note: str = "") -> None:
         if prompt.question.type is QuestionType.NOTE and prompt.existing is None and not note:
@@ -872,21 +873,19 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
         self.bubbles.clear()
         self.chat.say(self.closing, "question")
         await self._mount_input(None, "")
-        self._shown_at = time.monotonic()
-        self.clears_at = self._shown_at + getattr(self.cjm, "reset_seconds", 10.0)
+        self._shown_at = get_time()
+        self.clears_at = time.monotonic() + getattr(self.cjm, "reset_seconds", 10.0)
         self._show_countdown()
         self.set_interval(0.5, self._show_countdown)
         self._show_status()
         self.refresh_bindings()
         self.cjm.interview_finished(self)
 
-    def _seen(self, event: events.InputEvent) -> bool:
-        """Whether an input was given once the thank-you had been on screen a while.
-
-        The event's own time, not the time it is handled: on a loaded machine a key
-        typed before the thank-you appeared may be handled well after it did.
-        """
-        return event.time - self._shown_at >= FINISH_GRACE
+    def _seen(self, given_at: float) -> bool:
+        """Whether an input given at ``given_at`` (an event's own time, not the time it
+        is handled) came once the thank-you had been on screen a while: on a loaded
+        machine a key typed before it appeared may be handled well after it did."""
+        return given_at - self._shown_at >= FINISH_GRACE
 
     def _show_countdown(self) -> None:
         left = max(0, int(self.clears_at - time.monotonic() + 0.999))
@@ -906,11 +905,13 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
             # its Enter would close at once what the grace below keeps.
             event.prevent_default()
             # Keys typed before the thank-you appeared do not dismiss it unseen.
-            if self._seen(event):
+            if self._seen(event.time):
                 self.app.call_later(self.cjm.interview_closed, self)
 
     async def on_click(self, event: events.Click) -> None:
-        if self.finished and self._seen(event):
+        # A click is made when its button comes up, handled late or not: the press counts.
+        pressed: float | None = getattr(self.cjm, "pressed_at", None)
+        if self.finished and self._seen(event.time if pressed is None else pressed):
             self.app.call_later(self.cjm.interview_closed, self)
 
     def action_help(self) -> None:
