@@ -16,7 +16,7 @@ import click
 
 from cjm_interview import __version__
 from cjm_interview.errors import CjmError
-from cjm_interview.files import crash_log_of
+from cjm_interview.files import crash_log_of, older_log
 
 # name -> "module:attribute" of a click command, imported on first use.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -258,7 +258,7 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
     purge = store.purge()
     say(f"Erased session {full_id} ({summary}); {purge.describe(store.path)}.")
     log = crash_log_of(store.path)
-    logs = [p for p in (log, log.with_name(log.name + ".1")) if p.exists()]
+    logs = [p for p in (log, older_log(log)) if p.exists()]
     if logs:
         say(
             f"Not erased: {' and '.join(map(str, logs))}, a kiosk's crash log beside the "

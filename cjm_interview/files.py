@@ -22,8 +22,13 @@ class InputFileError(CjmError):
 
 
 def crash_log_of(database: Path) -> Path:
-    """Where a kiosk on ``database`` logs its crashes: beside it (and ``.1`` once full)."""
+    """Where a kiosk on ``database`` logs its crashes: beside it."""
     return database.with_name(database.name + ".crash.log")
+
+
+def older_log(log: Path) -> Path:
+    """Where a full log is moved to make room (``<log>.1``, replacing the one before)."""
+    return log.with_name(log.name + ".1")
 
 
 def a(what: str) -> str:

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from cjm_interview.files import older_log
+
 CRASH_LIMIT = 3
 """Crashes within ``CRASH_WINDOW`` seconds after which the kiosk gives up."""
 
@@ -103,7 +105,7 @@ def _log(path: Path, error: BaseException) -> None:
         fd = _open_log(path)
         if os.fstat(fd).st_size + len(data) > CRASH_LOG_LIMIT:
             os.close(fd)
-            os.replace(path, path.with_name(path.name + ".1"))
+            os.replace(path, older_log(path))
             fd = _open_log(path)
         with os.fdopen(fd, "ab") as log:
             log.write(data)

@@ -241,8 +241,8 @@ def test_delete_names_a_crash_log_it_cannot_erase(tmp_path: Path) -> None:
     sid = device(a)
     result = run("sessions", "delete", sid, "--db", a, "--yes")
     assert "crash log" not in result.output  # none there: nothing to say
-    (tmp_path / "b.db.crash.log").write_text("another study's log")
+    (tmp_path / "b.db.crash.log.1").write_text("a full log, moved aside")
     sid_b = device(tmp_path / "b.db")
     result = run("sessions", "delete", sid_b, "--db", tmp_path / "b.db", "--yes")
     assert result.exit_code == 0, result.output
-    assert "Not erased" in result.output and "b.db.crash.log" in result.output
+    assert "Not erased" in result.output and "b.db.crash.log.1" in result.output

@@ -17,7 +17,6 @@ from .helpers import keys_for, to_first_action
 ACTIONS = [
     "Looked at their website",
     "Called the helpline and waited on hold",
-    "Went to the branch",
 ]
 
 
@@ -40,10 +39,8 @@ async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fa
             if prompt is None:
                 break
             q = prompt.question
-            text = (
-                ACTIONS[min(prompt.item.step_number, 3) - 1] if q.id == "action" else "fine words"
-            )
-            more = not (q.id == "more_steps" and prompt.item.step_number >= 2)
+            text = ACTIONS[prompt.item.step_number - 1] if q.id == "action" else "fine words"
+            more = not (q.id == "more_steps" and prompt.item.step_number >= len(ACTIONS))
             await pilot.press(*keys_for(prompt, text, yes=more))
             await pilot.pause(0.1)
         transcript = app.screen.chat.transcript()
