@@ -22,6 +22,7 @@ their own. English and French cues are kept apart: in French "mail" is an e-mail
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -561,9 +562,15 @@ _CLAUSE = re.compile(
 )
 
 
+# What a cue's context is read in: no pattern below looks further back than this, and a
+# bounded window keeps a long unpunctuated answer linear in its length (a cue's every check
+# over the whole sentence before it made 100,000 characters of repeated cues take minutes).
+CONTEXT_CHARS = 300
+
+
 def _clause_before(sentence: str, start: int) -> str:
-    """The part of the sentence's clause that comes before ``start``."""
-    before = sentence[:start]
+    """The part of the sentence's clause that comes before ``start``, at most ``CONTEXT_CHARS``."""
+    before = sentence[max(0, start - CONTEXT_CHARS) : start]
     cut = 0
     for match in _CLAUSE.finditer(before):
         cut = match.end()
@@ -575,8 +582,10 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
     clause = _clause_before(sentence, start)
     after = sentence[end : end + 40]
     near = sentence[max(0, start - 60) : end + 30]
-    stripped = clause
-    while True:  # "never by phone, text or e-mail": the negation reaches every item of the list
+    stripped = clause[-150:]
+    # "never by phone, text or e-mail": the negation reaches every item of the list (only a
+    # clause that ends in a list's separator has items to strip).
+    while stripped.rstrip().lower().endswith((",", "or", "and", "/")):
         shorter = _LIST_TAIL.sub("", stripped)
         if shorter == stripped:
             break
@@ -603,9 +612,10 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         happened = False
     if not happened and _NEGATION_EN.search(stripped[-45:]):
         return "negated"
-    if not happened and _HYPOTHETICAL_EN.search(clause):
+    # Every offer or hypothesis reaches at most ~80 characters back to the cue.
+    if not happened and _HYPOTHETICAL_EN.search(clause[-160:]):
         return "hypothetical"
-    if _FUTURE.search(clause) and _REPORTED.search(sentence[:start]):
+    if _FUTURE.search(clause) and _REPORTED.search(sentence[max(0, start - CONTEXT_CHARS) : start]):
         return "hypothetical"
     if channel == "phone" and _VIDEO.search(sentence[max(0, start - 20) : start]):
         return "object"
@@ -659,17 +669,26 @@ def _words_before(sentence: str, start: int, count: int) -> str:
 
 def channel_cues(text: str, language: str = "en") -> list[Cue]:
     """Every channel cue in ``text``, sentence by sentence, with what cancels it."""
+    return list(_cues(text, language))
+
+
+# A tagger reads a text's cues up to three times (its channels, its evidence, its features):
+# the last few texts' cues are kept rather than read again.
+@functools.lru_cache(maxsize=16)
+def _cues(text: str, language: str) -> tuple[Cue, ...]:
     rules = RULES_FR if language == "fr" else RULES_EN
     cues: list[Cue] = []
     for number, sentence in enumerate(split_sentences(text)):
-        taken: list[tuple[int, int, str]] = []
+        # Per channel, the characters its cues cover: a weaker rule does not report a span a
+        # stronger one of the same channel took (a set, not a scan of every earlier cue).
+        taken: dict[str, set[int]] = {}
         for rule in rules:
+            covered = taken.setdefault(rule.channel, set())
             for match in rule.pattern.finditer(sentence.text):
                 start, end = match.span()
-                # A weaker rule does not report a span a stronger one of the same channel took.
-                if end == start or any(a <= start < b and c == rule.channel for a, b, c in taken):
+                if end == start or start in covered:
                     continue
-                taken.append((start, end, rule.channel))
+                covered.update(range(start, end))
                 why = _blocked(rule.channel, sentence.text, start, end, language)
                 cues.append(
                     Cue(
@@ -681,7 +700,7 @@ def channel_cues(text: str, language: str = "en") -> list[Cue]:
                         number,
                     )
                 )
-    return cues
+    return tuple(cues)
 
 
 def detect_channels(text: str, language: str = "en") -> dict[str, float]:

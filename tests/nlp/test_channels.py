@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+
 import pytest
 
+from cjm_interview.nlp import channels
 from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
 
 
@@ -193,3 +197,46 @@ def test_a_regulators_site_is_the_complaints_own_medium() -> None:
     cues = channel_cues("I have reported your company to consumerfinance.gov")
     assert [c.blocked for c in cues if c.channel == "web"] == ["self"]
     assert detect_channels("I read the rules on the CFPB website") == {}
+
+
+class _Counting:
+    """A pattern that counts the characters it is asked to read."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self.read = 0
+
+    def search(self, text: str, *args: int) -> re.Match[str] | None:
+        self.read += len(text)
+        return self.pattern.search(text, *args)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        self.read += len(text)
+        return self.pattern.finditer(text)
+
+    def sub(self, repl: str, text: str) -> str:
+        self.read += len(text)
+        return self.pattern.sub(repl, text)
+
+
+@pytest.mark.parametrize("phrase", ["i was transferred ", "phone call ", "left messages "])
+def test_a_long_unpunctuated_answer_is_read_in_linear_work(
+    phrase: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each cue's context is a bounded window before it, not the whole sentence so far: the
+    # characters read grow with the text, not with its square.
+    def work(chars: int) -> int:
+        counters = {
+            name: _Counting(getattr(channels, name))
+            for name in ("_CLAUSE", "_LIST_TAIL", "_HYPOTHETICAL_EN", "_REPORTED")
+        }
+        for name, counter in counters.items():
+            monkeypatch.setattr(channels, name, counter)
+        assert channel_cues((phrase * (chars // len(phrase) + 1))[:chars])
+        for name, counter in counters.items():
+            monkeypatch.setattr(channels, name, counter.pattern)
+        return sum(c.read for c in counters.values())
+
+    small, large = work(4_000), work(16_000)
+    assert large < 5 * small
+    assert large < 2_000 * 16_000 // len(phrase)
