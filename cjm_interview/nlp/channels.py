@@ -94,13 +94,21 @@ RULES_EN: tuple[_Rule, ...] = (
     # answering machine, unless a site or chat is named), a live person sought.
     _r(
         "phone",
-        r"\b(?:i|we|me|us) (?:was|were|got|have been|had been|kept being|keep getting|"
-        r"kept getting) (?:\w+ )?transferred\b|"
-        r"\btransferr(?:ed|ing) (?:me|us) (?:to|around|back|from|over|again|between)\b|"
+        # Transferred between people on a line, not moved to a new servicer, town or account.
+        r"(?:\b(?:i|we|me|us) (?:was|were|got|have been|had been|kept being|keep getting|"
+        r"kept getting) (?:\w+ )?transferred|\btransferr(?:ed|ing) (?:me|us))"
+        r" (?:(?:to|over to) (?:(?:another|a different|the (?:right|correct|wrong|appropriate)|"
+        r"a|an|the|their|someone|somebody|one|multiple|several|various|different|other) )?"
+        r"(?:[\w-]+ )?(?:departments?|dept|agents?|persons?|people|reps?|representatives?|"
+        r"supervisors?|managers?|specialists?|teams?|lines?|numbers?|extensions?|someone|"
+        r"somebody|else|person|operators?|queues?)|around|back and forth|back|again|"
+        r"(?:\d+|two|three|four|five|six|several|multiple|many|numerous|countless) times|"
+        r"between|from (?:one|department|agent|person|rep))\b|"
         r"\bleft (?:a |an |several |many |multiple |numerous |countless |\d+ |two |three |four |"
         r"five |six |ten )?(?:(?:detailed|voice) )?messages?\b"
-        r"(?! (?:on|in|through|via|using) (?:the |their |my |a |an )?(?:\w+ )?(?:web ?site|site|"
-        r"portal|app|chat|online|account|form)\b)|"
+        r"(?! (?:on|in|through|via|using|by|with|to) (?:the |their |my |a |an |your )?(?:\w+ )?"
+        r"(?:web ?site|site|portal|app|chat|online|account|form|e-?mail|inbox|facebook|twitter|"
+        r"instagram|social|page|message (?:cent(?:er|re)|board|system)|messaging)\b)|"
         r"\blive (?:person|human|representative|rep|agent)s?\b(?! chat)",
         MEDIUM,
     ),
@@ -138,7 +146,10 @@ RULES_EN: tuple[_Rule, ...] = (
     # Post found in the mailbox; a voice mailbox is the phone's.
     _r(
         "mail",
-        r"(?<!voice )(?<!voice)(?<!e-)(?<!e)\bmail ?box(?:es)?\b(?! (?:is|was) full)",
+        # Found in it or put in it: "checked my mailbox", "their secure mailbox" may be e-mail.
+        r"\b(?:in|into|to|from|on|at|by|inside) (?:my|the|our|his|her|a|their) "
+        r"(?!(?:secure|e-?mail|online|electronic|voice) )(?:\w+ )?"
+        r"(?<!voice )(?<!e-)(?<!e)mail ?box(?:es)?\b(?! (?:is|was) full)",
         MEDIUM,
     ),
     _r(
@@ -171,7 +182,8 @@ RULES_EN: tuple[_Rule, ...] = (
         r"took|tried|try|"
         r"send|got|get|went|go|fill|book|check|renew|order|apply|file|submit|register|report|"
         r"change|complete|sign up|cancel|request|dispute)\b(?:(?!\band\b)[^.;!?]){0,25}?"
-        r"\bonline\b|"
+        # Not a system's state: "took three days to come back online".
+        r"(?<!back )(?<!come )\bonline\b|"
         r"\blog(?:ged|ging)? ?(?:in|on)(?:to)?\b(?! (?:the |their |my )?(?:\w+ )?app\b)|"
         r"\bsign(?:ed)? (?:in|into)\b(?! (?:the |their |my )?(?:\w+ )?app\b)|"
         r"\b(?:logins?|log-ins?|passwords?|usernames?)\b|"
@@ -237,12 +249,23 @@ RULES_EN: tuple[_Rule, ...] = (
         r"(?: \w+){0,3} at (?:the|their|a|my|our|your) (?:\w+ )?(?:office|branch|store|desk|"
         r"counter)\b|"
         r"\b(?:cashier|receptionist)s?\b|\bcheck-?in desk\b|\bin[- ]branch\b|"
-        r"\bdrive[- ]?(?:thru|through)\b|\b(?:bank|branch|store|hotel) lobby\b|"
+        r"\b(?:the|a|their|its|bank'?s) drive[- ]?(?:thru|through)\b|\bdrive-thru\b|"
+        r"\bdrive[- ]?(?:thru|through) (?:window|lane|teller|atm)s?\b|"
+        r"\b(?:bank|branch|store|hotel) lobby\b|"
+        # Someone there is no visit: "somebody inside the bank stole my identity".
+        r"(?<!somebody )(?<!someone )(?<!anyone )(?<!people )(?<!person )(?<!employees )"
         r"\binside (?:the|a|their|my|our|one of their) (?:\w+ )?"
         r"(?:bank|branch|store|office|shop)\b|"
-        r"\b(?:i|we) (?:was|were) (?:at|in) (?:the|my|our|a) (?:local )?bank\b|"
-        r"\bhand[- ]?deliver(?:ed|ing)?\b|\bsat down with\b|"
-        r"\bpersonally (?:met|went|visited|spoke|talked|delivered|handed|brought|took|showed)\b|"
+        r"\b(?:i|we) (?:was|were) (?:at|in) (?:the|my|our|a) (?:local )?bank\b"
+        r"(?!'s\b|’s\b| (?:\w+ )?(?:disputes?|accounts?|records?|statements?|systems?|files?|"
+        r"errors?|fraud|policy|policies)\b)|"
+        r"\bhand[- ]?deliver(?:ed|ing)?\b|"
+        r"\bsat down with (?:a|an|the|their|one of their|someone|somebody) (?:\w+ ){0,2}?"
+        r"(?:bankers?|officers?|managers?|representatives?|reps?|associates?|advis[eo]rs?|"
+        r"employees?|tellers?|agents?|specialists?|staff|salesm[ae]n|at)\b|"
+        r"\bpersonally (?:met|went|visited|spoke|talked|delivered|handed|brought|took|showed)\b"
+        # Spoken to in person, not "personally spoke with their agent on the phone".
+        r"(?![^.;!?]{0,40}\b(?:(?:tele)?phone|calls?|e-?mail|chat|video|zoom)\b)|"
         r"\bmet (?:with )?(?:a|an|the|my|our|their|one of their) (?:\w+ ){0,2}?(?:banker|"
         r"(?:loan|bank|branch) officer|manager|representative|rep|associate|advis[eo]r|employee|"
         r"teller|salesm[ae]n|sales ?(?:person|rep)|staff)\b|"
@@ -528,6 +551,37 @@ _CARRIED = re.compile(
     r"(?:(?:the|my|a|our|their|his|her|new|old|mobile|smart|cell)\s+){1,2}$",
     re.IGNORECASE,
 )
+# The handset itself, not a call ("returned my phone call" is a call).
+_HANDSET = re.compile(
+    r"(?:tele)?phones?\b(?! (?:calls?|conversations?|lines?|reps?|representatives?|agents?|"
+    r"system|menu|payments?|support|banking|queue|operator|interview|appointment)\b)",
+    re.IGNORECASE,
+)
+# Money or a thing that went back to the bank: no one went there.
+_THING_MOVED = re.compile(
+    r"\b(?:money|funds|payments?|checks?|cheques?|refunds?|deposits?|transfers?|wires?|"
+    r"it|mail|letters?|cards?|packages?|parcels?|account|loan|application|documents?)\s+"
+    r"(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_MOTION = re.compile(r"(?:went|came|goes|go|going|returned)\b", re.IGNORECASE)
+# Done there by app, call or screen after all: "deposited the check at my bank using the app",
+# "showed my license on the video call".
+_REMOTE_AFTER = re.compile(
+    r"^\W{0,2}(?:\w+\s+){0,3}?(?:using|via|through|thru|on|over|by)\s+(?:the\s+|their\s+|"
+    r"its\s+|my\s+|a\s+)?(?:[\w-]+\s+)?(?:apps?|video|zoom|facetime|skype|(?:tele)?phone|"
+    r"web ?site|online|calls?|camera|webcam)\b",
+    re.IGNORECASE,
+)
+# A relative's emergency visit ("my husband was rushed to the emergency room") is not the
+# customer's; "I rushed my son there" is.
+_OTHERS_VISIT = re.compile(
+    r"^(?:(?!\b(?:i|we)\b).)*\b(?:my|our|his|her) (?:husband|wife|son|daughter|mother|mom|"
+    r"father|dad|child|kid|baby|partner|spouse|parents?|brother|sister|grand\w+|friend)\b"
+    r"(?: \w+){0,3}? (?:was|were|had been|got|went|ended up|spent|is)\b",
+    re.IGNORECASE,
+)
+_EMERGENCY = re.compile(r"emergency|urgent care|hospital", re.IGNORECASE)
 # A website built or bought as a product.
 # Mail forwarded to a new address: a move, not a letter from anyone.
 _FORWARDED = re.compile(
@@ -644,8 +698,17 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         return "object"
     if (
         channel == "phone"
-        and sentence[start:end].lower().startswith(("phone", "telephone"))
+        and _HANDSET.match(sentence[start : end + 20])
         and _CARRIED.search(sentence[max(0, start - 40) : start])
+    ):
+        return "object"
+    if channel == "in_person" and (
+        (
+            _THING_MOVED.search(sentence[max(0, start - 30) : start])
+            and _MOTION.match(sentence[start:end])
+        )
+        or _REMOTE_AFTER.match(sentence[end : end + 60])
+        or (_OTHERS_VISIT.search(clause) and _EMERGENCY.search(sentence[start:end]))
     ):
         return "object"
     if channel == "web" and _BUILT.search(sentence[max(0, start - 40) : start]):

@@ -219,7 +219,7 @@ class _Counting:
         return self.pattern.sub(repl, text)
 
 
-@pytest.mark.parametrize("phrase", ["i was transferred ", "phone call ", "left messages "])
+@pytest.mark.parametrize("phrase", ["i was transferred again ", "phone call ", "left messages "])
 def test_a_long_unpunctuated_answer_is_read_in_linear_work(
     phrase: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,3 +240,45 @@ def test_a_long_unpunctuated_answer_is_read_in_linear_work(
     small, large = work(4_000), work(16_000)
     assert large < 5 * small
     assert large < 2_000 * 16_000 // len(phrase)
+
+
+@pytest.mark.parametrize(
+    ("text", "channels"),
+    [
+        # A call returned or taken is a call; a handset carried is not.
+        ("She finally returned my phone call on Friday", {"phone"}),
+        ("They returned my phone calls promptly", {"phone"}),
+        ("I took their phone call at work", {"phone"}),
+        ("I brought my phone back to the shop", {"in_person"}),
+        # Moved, not passed between agents on a call.
+        ("We were transferred to a new loan servicer", set()),
+        ("I was transferred to Chicago for work", set()),
+        ("I got money transferred", set()),
+        ("I was transferred $500 by mistake", set()),
+        ("I was transferred to another department and waited", {"phone"}),
+        ("we got transferred back and forth all afternoon", {"phone"}),
+        ("they transferred me to a supervisor who was rude", {"phone"}),
+        # A message left where no phone rings.
+        ("I left a message via email", {"email"}),
+        ("I left a message on their Facebook page", {"social"}),
+        ("I left a message through the secure message center", set()),
+        # Not a visit to the service.
+        ("I sat down with my husband to go over the statements", set()),
+        ("I personally spoke with their agent on the phone", {"phone"}),
+        ("We were in a bank dispute for months", set()),
+        ("I was in the bank's records as deceased", set()),
+        ("Somebody inside the bank stole my identity", set()),
+        ("The money went straight back to the bank", set()),
+        ("I deposited the check at my bank using the mobile app", {"app"}),
+        ("I showed my driver's license on the video call", set()),
+        ("I had to drive through three states", set()),
+        ("My husband was rushed to the emergency room", set()),
+        ("I rushed my son to the emergency room", {"in_person"}),
+        # A system back up, a mailbox of messages, are no use of the web or the post.
+        ("The system took three days to come back online", set()),
+        ("I checked my mailbox every day", set()),
+        ("I sent a message to their secure mailbox", set()),
+    ],
+)
+def test_look_alikes_of_calls_visits_and_post(text: str, channels: set[str]) -> None:
+    assert set(detect_channels(text)) == channels
