@@ -582,13 +582,13 @@ _OTHERS_VISIT = re.compile(
     re.IGNORECASE,
 )
 _EMERGENCY = re.compile(r"emergency|urgent care|hospital", re.IGNORECASE)
-# A website built or bought as a product.
 # Mail forwarded to a new address: a move, not a letter from anyone.
 _FORWARDED = re.compile(
     r"\b(?:forward(?:ed|ing)?|transferr?(?:ed|ing)?|redirect(?:ed|ing)?|held|hold)\s+"
     r"(?:(?:our|my|the|all|of)\s+){1,2}$",
     re.IGNORECASE,
 )
+# A website built or bought as a product.
 _BUILT = re.compile(r"\b(?:built|designed|made|launched|bought)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 # "the transfer is on hold", "put my account on hold": an account, not a call.
 _HOLD_OBJECT = re.compile(
