@@ -35,6 +35,18 @@ def clean_paste(raw: str, limit: int = MAX_ANSWER_CHARS) -> tuple[str, bool]:
     return text, False
 
 
+def fit_paste(raw: str, room: int, *, limit: int, one_line: bool = False) -> tuple[str, bool]:
+    """Pasted text cleaned (squeezed onto one line if asked) and cut to the ``room`` a box
+    has left, counting the selection it replaces. Returns the text and whether it was cut."""
+    text, shortened = clean_paste(raw, limit)
+    if one_line:
+        text = " ".join(text.split())
+    room = max(0, room)
+    if len(text) > room:
+        return text[:room], True
+    return text, shortened
+
+
 def one_line(raw: str, width: int) -> str:
     """Text squeezed onto one line of at most ``width`` characters."""
     text = " ".join(clean_text(raw).split())

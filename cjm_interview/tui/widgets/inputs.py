@@ -25,7 +25,7 @@ from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.domain import QuestionType
 from cjm_interview.engine import Prompt
 from cjm_interview.tui.messages import AnswerGiven, JourneyEdit
-from cjm_interview.tui.safe import clean_paste, one_line
+from cjm_interview.tui.safe import fit_paste, one_line
 from cjm_interview.tui.typeahead import INPUT_CLASS, Typeahead
 
 OTHER = "__other__"
@@ -111,10 +111,9 @@ class ChatTextArea(TextArea):
         event.prevent_default()
         if self.read_only:
             return
-        text, shortened = clean_paste(event.text)
-        room = max(0, _max_chars() - len(self.text))
-        if len(text) > room:
-            text, shortened = text[:room], True
+        limit = _max_chars()
+        room = limit - len(self.text) + len(self.selected_text)
+        text, shortened = fit_paste(event.text, room, limit=limit)
         self.replace(text, *self.selection)
         if shortened:
             self.notify(
@@ -155,13 +154,26 @@ class TextAnswer(AnswerInput):
 
 
 class SafeInput(Input):
-    """A one-line input that strips control characters from pastes."""
+    """A one-line input that strips control characters from pastes and keeps what fits."""
+
+    paste_limit: ClassVar[int] = 2_000
+    """The longest text the box takes, when it sets no ``max_length`` of its own."""
+    what: ClassVar[str] = "text"
+    """What the box holds, as the warning about a cut paste names it."""
 
     def _on_paste(self, event: events.Paste) -> None:
+        # Input refuses a paste past its length whole; this box keeps what fits and says so.
         event.stop()
         event.prevent_default()
-        text, _ = clean_paste(event.text, limit=2_000)
-        self.insert_text_at_cursor(" ".join(text.split()))
+        limit = self.max_length or self.paste_limit
+        room = limit - len(self.value) + len(self.selected_text)
+        text, shortened = fit_paste(event.text, room, limit=limit, one_line=True)
+        self.replace(text, *sorted(self.selection))
+        if shortened:
+            self.notify(
+                f"The pasted {self.what} was shortened to {limit:,} characters.",
+                severity="warning",
+            )
 
 
 class ShortTextAnswer(AnswerInput):

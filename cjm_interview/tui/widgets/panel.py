@@ -16,7 +16,8 @@ from textual.widgets.option_list import Option
 from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.engine import StepView
 from cjm_interview.tui.messages import NoteWritten, TagDecision, TagsDone
-from cjm_interview.tui.safe import clean_paste, one_line, safe_text
+from cjm_interview.tui.safe import one_line, safe_text
+from cjm_interview.tui.widgets.inputs import SafeInput
 
 CURVE_ROWS = 3
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -174,7 +175,7 @@ class TagPanel(Vertical):
         yield Static("Tags", classes="panel-title", id="tags-title")
         yield Static(Text("Select an answer (F7) to check its tags.", style="dim"), id="tags-help")
         yield TagList(id="tag-list")
-        editor = Input(placeholder="", compact=True, id="tag-editor")
+        editor = SafeInput(placeholder="", compact=True, id="tag-editor")
         editor.display = False
         yield editor
 
@@ -256,29 +257,15 @@ class TagPanel(Vertical):
             self.post_message(TagsDone())
 
 
-class NoteInput(Input):
+class NoteInput(SafeInput):
     """The interviewer's note box; Enter saves, Escape goes back to the answer."""
+
+    what = "note"
 
     def on_key(self, event: events.Key) -> None:
         if event.key == "escape":
             event.stop()
             self.post_message(TagsDone())
-
-    def _on_paste(self, event: events.Paste) -> None:
-        # Input refuses a paste past its length whole; a note keeps what fits.
-        event.stop()
-        event.prevent_default()
-        text, shortened = clean_paste(event.text, limit=MAX_ANSWER_CHARS)
-        text = " ".join(text.split())
-        room = max(0, MAX_ANSWER_CHARS - len(self.value) + len(self.selected_text))
-        if len(text) > room:
-            text, shortened = text[:room], True
-        self.replace(text, *sorted(self.selection))
-        if shortened:
-            self.notify(
-                f"The pasted note was shortened to {MAX_ANSWER_CHARS:,} characters.",
-                severity="warning",
-            )
 
 
 class NotesPanel(Vertical):

@@ -1,0 +1,58 @@
+"""A paste replaces what is selected and keeps what fits: a full answer box, all of it
+selected, takes a shorter paste whole instead of losing the selection for nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import events
+
+from cjm_interview.answers import MAX_ANSWER_CHARS
+from cjm_interview.store import Store
+from cjm_interview.tui.widgets.inputs import ChatTextArea
+
+from .helpers import begin_with_consent, kiosk
+
+
+async def test_a_paste_over_a_full_selected_answer_replaces_it(
+    tmp_path: Path, quick_script
+) -> None:
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin_with_consent(pilot)
+        area = app.screen.query_one(ChatTextArea)
+        area.text = "x" * MAX_ANSWER_CHARS
+        area.select_all()
+        area.post_message(events.Paste("went to the shop"))
+        await pilot.pause(0.2)
+        assert area.text == "went to the shop"
+        # With nothing selected a full box still takes nothing more.
+        area.text = "y" * MAX_ANSWER_CHARS
+        area.move_cursor((0, MAX_ANSWER_CHARS))
+        area.post_message(events.Paste("more"))
+        await pilot.pause(0.2)
+        assert area.text == "y" * MAX_ANSWER_CHARS
+
+
+async def test_a_one_line_box_replaces_its_selection_and_says_when_it_cut() -> None:
+    from textual.app import App, ComposeResult
+
+    from cjm_interview.tui.widgets.inputs import SafeInput
+
+    class OneBox(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SafeInput("other: a bus", id="box")
+
+    app = OneBox()
+    async with app.run_test() as pilot:
+        box = app.query_one(SafeInput)
+        box.focus()
+        box.selection = (7, 12)  # "a bus"
+        box.post_message(events.Paste("the\x07\n tram"))
+        await pilot.pause(0.1)
+        assert box.value == "other: the tram"
+        assert not app._notifications
+        box.post_message(events.Paste("z" * 5_000))
+        await pilot.pause(0.1)
+        assert len(box.value) == SafeInput.paste_limit
+        assert "shortened to 2,000" in next(iter(app._notifications)).message
