@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+import gc
 import itertools
 import sqlite3
+import weakref
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from cjm_interview.domain import Answer, AnswerKey, SessionInfo
 from cjm_interview.engine import Engine
 from cjm_interview.importer import InterviewImportError, run_interview
 from cjm_interview.map import Filters, build_map, load_journeys, slug
+from cjm_interview.map.build import gc_paused
 from cjm_interview.merge import merge_databases
 from cjm_interview.script import load_script, parse_script
 from cjm_interview.session import InterviewSession
@@ -605,3 +608,46 @@ def test_a_grade_histogram_rounds_halves_to_even_and_keeps_to_the_scale() -> Non
     assert all(type(count) is int for count in hist)
     with pytest.raises(ValueError):  # not a number: no bin, as before
         distribution([5.0, float("nan")])
+
+
+class _Node:
+    """An object that can sit in a reference cycle and be watched by a weak reference."""
+
+    other: object = None
+
+
+def test_objects_made_during_a_collector_pause_are_not_scanned_by_the_next_collection() -> None:
+    # The first collection after building a large map scanned every object it made.
+    scanned: list[int] = []
+
+    def watch(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            scanned.append(sum(len(gc.get_objects(g)) for g in range(info["generation"] + 1)))
+
+    gc.callbacks.append(watch)
+    try:
+        with gc_paused():
+            made = [[] for _ in range(20_000)]
+            node = _Node()
+            node.other = node
+            watched = weakref.ref(node)
+        more = [[] for _ in range(5_000)]  # enough to set off a young collection
+    finally:
+        gc.callbacks.remove(watch)
+    assert scanned and scanned[0] < 10_000, scanned
+    # A cycle made meanwhile is still collected, by the next full collection.
+    del node, made, more
+    assert watched() is not None
+    gc.collect()
+    assert watched() is None
+
+
+def test_a_program_s_own_frozen_objects_stay_frozen_after_a_pause() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with gc_paused():
+            [[] for _ in range(100)]
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
