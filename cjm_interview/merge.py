@@ -31,6 +31,7 @@ import json
 import os
 import sqlite3
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,17 +163,34 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     for source in inputs:
         unique.setdefault(source.resolve(), source)
     inputs = list(unique.values())
-    for source in inputs:
-        _check_input(source)
-    remove_stale_builds(out)
+    # Every input is checked before anything of it is read (``_check_input``), on a
+    # thread of its own: SQLite leaves Python's lock while it scans, so the next
+    # file is checked while the one before it is copied.
+    checker = ThreadPoolExecutor(max_workers=1)
+    try:
+        checked = [checker.submit(_check_input, source) for source in inputs]
+        return _merge_checked(out, inputs, checked)
+    finally:
+        checker.shutdown(wait=True, cancel_futures=True)
+
+
+def _merge_checked(out: Path, inputs: list[Path], checked: list[Future[None]]) -> MergeReport:
     if out.exists() or os.path.islink(out):
-        report = _merge_into(out, inputs, fresh=False)
+        # An existing study takes each input in its own transaction: all are checked
+        # first, so that a bad file leaves it as it was.
+        for check in checked:
+            check.result()
+        remove_stale_builds(out)
+        report = _merge_into(out, inputs, checked, fresh=False)
     else:
+        remove_stale_builds(out)
         # A new study is built under a temporary name and moved in place when
-        # whole: a failed or killed merge leaves no half study behind.
+        # whole: a failed or killed merge leaves no half study behind. So an
+        # input can be copied as soon as it is checked: one found bad later
+        # throws the whole build away.
         building = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.merging")
         try:
-            report = _merge_into(building, inputs, fresh=True)
+            report = _merge_into(building, inputs, checked, fresh=True)
             report.out = out
             fsync_path(building)
             try:
@@ -190,7 +208,9 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     return report
 
 
-def _merge_into(out: Path, inputs: list[Path], fresh: bool) -> MergeReport:
+def _merge_into(
+    out: Path, inputs: list[Path], checked: list[Future[None]], fresh: bool
+) -> MergeReport:
     # The output is built by the migrations, never copied from an input; one that was
     # there before is schema-checked when opened (Store's default).
     target = Store(out)
@@ -211,7 +231,8 @@ def _merge_into(out: Path, inputs: list[Path], fresh: bool) -> MergeReport:
         conn.execute("PRAGMA synchronous = OFF")
         rebuild = _drop_bulk_indexes(conn)
     try:
-        for source in inputs:
+        for source, check in zip(inputs, checked, strict=True):
+            check.result()  # raises what the check found
             _merge_one(target, source, report)
         for sql in rebuild:
             conn.execute(sql)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from cjm_interview.errors import CjmError
 from cjm_interview.importer import import_file
 from cjm_interview.merge import merge_databases
 from cjm_interview.store import Store
@@ -240,3 +241,25 @@ def test_a_database_of_utf16_text_is_refused_in_one_line(tmp_path: Path) -> None
         one_clear_line(run)
         assert str(utf16) in run.err and "UTF-16" in run.err
     assert not (tmp_path / "new.db").exists()
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new study", "existing study"])
+def test_a_bad_file_after_good_ones_leaves_the_study_as_it_was(
+    tmp_path: Path, existing: bool
+) -> None:
+    # Inputs are checked on a thread while the ones before them are copied: a new
+    # study built meanwhile is thrown away, an existing one is not touched.
+    good = tmp_path / "good.db"
+    device(good)
+    bad, _ = hostile(tmp_path, "added_trigger_and_table")
+    out = tmp_path / "study.db"
+    before = b""
+    if existing:
+        Store(out).close()
+        before = out.read_bytes()
+    with pytest.raises(CjmError, match="not a database this version"):
+        merge_databases(out, [good, bad])
+    assert out.exists() == existing
+    if existing:
+        assert out.read_bytes() == before
+    assert not list(tmp_path.glob(".study.db.*"))
