@@ -6,11 +6,13 @@ so that 10,000 sessions load in seconds.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from cjm_interview.domain import Script
@@ -166,14 +168,23 @@ def load_journeys(store: Store, filters: Filters = Filters()) -> list[Journey]:
     if len(sessions) < conn.execute("SELECT count(*) FROM sessions").fetchone()[0]:
         join = "JOIN json_each(?) c ON c.value = a.session_id"
         params = (json.dumps(list(sessions)),)
-    tags: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
-    for answer_id, kind, label, score in conn.execute(
-        f"SELECT t.answer_id, t.kind, t.label, t.score FROM tags t JOIN answers a ON a.id = "
-        f"t.answer_id {join} WHERE a.is_current = 1 AND a.applies = 1 "
-        "AND t.status NOT IN ('removed', 'corrected')",
+    # Tags are only looked up by the answers read below (current, on the path), so
+    # answers are joined only to keep to the chosen sessions.
+    tag_rows = conn.execute(
+        "SELECT t.answer_id, t.kind, t.label, t.score FROM tags t "
+        + (f"JOIN answers a ON a.id = t.answer_id {join} WHERE " if join else "WHERE ")
+        + "t.status NOT IN ('removed', 'corrected')",
         params,
-    ):
-        tags[answer_id].append((kind, label, score))
+    ).fetchall()
+    tags: dict[int, list[tuple[str, str, float]]] = {}
+    # Taken a run of one answer's tags at a time (they are stored together), in order.
+    for answer_id, run in itertools.groupby(tag_rows, itemgetter(0)):
+        found = [row[1:] for row in run]
+        if answer_id in tags:
+            tags[answer_id] += found
+        else:
+            tags[answer_id] = found
+    del tag_rows
     # Each session's answers are read on their own, through the index on the
     # session, so only one session's rows are held at a time and no row carries
     # its session's id. Each row carries only what the reader uses: free text or
