@@ -30,7 +30,7 @@ from cjm_interview.map.summary import (
     summarise,
 )
 from cjm_interview.map.themes import themes
-from cjm_interview.map.vectors import ENCODER, step_vectors
+from cjm_interview.map.vectors import ENCODER, KnownVectors, step_vectors
 from cjm_interview.store import Store
 
 SCHEMA_VERSION = "2.1"
@@ -140,7 +140,7 @@ def _build_map(
 ) -> CompositeMap:
     journeys = load_journeys(store, filters)
     steps = [s for j in journeys for s in j.steps]
-    vectors, representation, fallback = step_vectors(store, steps, encode_missing, progress)
+    vectors, representation, fallback, known = step_vectors(store, steps, encode_missing, progress)
     threshold, weight, centre, act = DEFAULTS.get(representation, DEFAULTS[ENCODER])
     options = dataclasses.replace(
         options,
@@ -163,7 +163,8 @@ def _build_map(
     used = {g.stage for g in groups}
     stages = [s for s in sorted(stages, key=lambda s: s.order) if s.key in used]
     return summarise_map(store, filters, journeys, steps, groups, stages, unmatched,
-                         representation, fallback, options, moments.topic_order)  # fmt: skip
+                         representation, fallback, options, moments.topic_order,
+                         known)  # fmt: skip
 
 
 def summarise_map(
@@ -178,6 +179,7 @@ def summarise_map(
     fallback: str,
     options: AlignOptions,
     topic_order: float = 0.0,
+    known: KnownVectors | None = None,
 ) -> CompositeMap:
     """The map's JSON: stages, moments and what each holds, paths, themes and gaps."""
     n_sessions = len(journeys)
@@ -334,7 +336,7 @@ def summarise_map(
         "outcomes": themes(store, answers("outcome")),
         "improvements": themes(store, answers("improvement")),
         "ideal_journeys": themes(store, answers("ideal_journey")),
-        "pain_points": themes(store, pains),
+        "pain_points": themes(store, pains, known=known),  # many are steps' actions
         "perspective_gap": gaps,
     }
     return CompositeMap(data, steps, groups)

@@ -18,41 +18,57 @@ import numpy as np
 
 from cjm_interview.map.align import join, kmeans, points
 from cjm_interview.map.labels import central_clause, normalise
-from cjm_interview.map.vectors import ENCODER, lexical
+from cjm_interview.map.vectors import ENCODER, KnownVectors, lexical
 from cjm_interview.store import Store
 
 THRESHOLD = {"lexical": 0.12, ENCODER: 0.45}
 MOST = 12  # themes at most per list
 
 
-def answer_vectors(store: Store, answer_ids: Sequence[int]) -> np.ndarray | None:
-    """Cached sentence vectors of these answers, or None when any is missing."""
+def answer_vectors(
+    store: Store, answer_ids: Sequence[int], known: KnownVectors | None = None
+) -> np.ndarray | None:
+    """Cached sentence vectors of these answers, or None when any is missing. Those
+    ``known`` (read already, the steps' actions) are not read again."""
     if not answer_ids:
         return None
-    rows = dict(
-        store.conn.execute(
-            "SELECT e.answer_id, e.vector FROM embeddings e JOIN json_each(?) w "
-            "ON w.value = e.answer_id WHERE e.model = ? AND length(e.vector) > 0",
-            (json.dumps(sorted(set(answer_ids))), ENCODER),
-        ).fetchall()
-    )
-    if any(a not in rows for a in answer_ids):
+    row_of = known.row_of if known is not None else {}
+    wanted = sorted({a for a in answer_ids if a not in row_of})
+    rows: dict[int, bytes] = {}
+    if wanted:
+        rows = dict(
+            store.conn.execute(
+                "SELECT e.answer_id, e.vector FROM embeddings e JOIN json_each(?) w "
+                "ON w.value = e.answer_id WHERE e.model = ? AND length(e.vector) > 0",
+                (json.dumps(wanted), ENCODER),
+            ).fetchall()
+        )
+    if any(a not in rows and a not in row_of for a in answer_ids):
         return None
+    read = known.vectors if known is not None else np.zeros((0, 0), dtype=np.float32)
     sizes = {len(v) for v in rows.values()}
+    if len(wanted) < len(set(answer_ids)):  # some were known
+        sizes.add(read.shape[1] * 4)
     if len(sizes) != 1:
         return None
-    return np.stack([np.frombuffer(rows[a], dtype="<f4") for a in answer_ids]).astype(np.float32)
+    return np.stack(
+        [np.frombuffer(rows[a], dtype="<f4") if a in rows else read[row_of[a]] for a in answer_ids]
+    ).astype(np.float32)
 
 
 def themes(
-    store: Store, items: Sequence[tuple[str, str, int]], most: int = MOST
+    store: Store,
+    items: Sequence[tuple[str, str, int]],
+    most: int = MOST,
+    known: KnownVectors | None = None,
 ) -> list[dict[str, Any]]:
-    """Themes of (text, session id, answer id) items, the largest first, every item in one."""
+    """Themes of (text, session id, answer id) items, the largest first, every item in one
+    (``known``: vectors read already, see ``answer_vectors``)."""
     items = [(" ".join(t.split()), s, a) for t, s, a in items if t and t.strip()]
     if not items:
         return []
     texts = [t for t, _, _ in items]
-    vectors = answer_vectors(store, [a for _, _, a in items])
+    vectors = answer_vectors(store, [a for _, _, a in items], known)
     representation = ENCODER if vectors is not None else "lexical"
     if vectors is None:
         vectors = lexical(texts)

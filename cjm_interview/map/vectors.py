@@ -49,10 +49,19 @@ def lexical(texts: Sequence[str]) -> np.ndarray:
     return np.asarray(matrix / np.maximum(norms, 1e-9), dtype=np.float32)
 
 
+@dataclass(frozen=True)
+class KnownVectors:
+    """Answers' sentence vectors already read from the cache: answer id -> row of ``vectors``."""
+
+    row_of: dict[int, int]
+    vectors: np.ndarray
+
+
 def step_vectors(
     store: Store, steps: Sequence[Step], encode_missing: bool = True, progress: bool = False
-) -> tuple[np.ndarray, str, str]:
-    """Vectors of the steps' actions, the representation used, and why when it is the fallback.
+) -> tuple[np.ndarray, str, str, KnownVectors | None]:
+    """Vectors of the steps' actions, the representation used, why when it is the fallback,
+    and (when every one was read from the cache) which answer each row belongs to.
 
     Cached sentence vectors are read straight into one array. Missing ones are
     encoded (and cached, when the database can be written); when that is not
@@ -60,7 +69,7 @@ def step_vectors(
     steps are compared alike.
     """
     if not steps:
-        return np.zeros((0, 1), dtype=np.float32), "none", ""
+        return np.zeros((0, 1), dtype=np.float32), "none", "", None
     row_of = {s.action_answer_id: i for i, s in enumerate(steps)}
     out: np.ndarray | None = None
     have = np.zeros(len(steps), dtype=bool)
@@ -87,23 +96,28 @@ def step_vectors(
             have[index] = True
     missing = [int(i) for i in np.flatnonzero(~have)]
     if len(missing) == 0 and out is not None:
-        return out, ENCODER, ""
+        return out, ENCODER, "", KnownVectors(row_of, out)
     if not encode_missing:
-        return lexical([s.action for s in steps]), "lexical", "encoding switched off"
+        return lexical([s.action for s in steps]), "lexical", "encoding switched off", None
     try:
         from cjm_interview.nlp.embedding import encode
 
         encoded = encode([steps[i].action for i in missing], progress=progress)
     except Exception as exc:  # no model here: words for every step
         reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-        return lexical([s.action for s in steps]), "lexical", f"model unavailable ({reason})"
+        return (
+            lexical([s.action for s in steps]),
+            "lexical",
+            f"model unavailable ({reason})",
+            None,
+        )
     if out is None or out.shape[1] != encoded.shape[1]:
         out = np.empty((len(steps), encoded.shape[1]), dtype=np.float32)
         missing = list(range(len(steps)))
         encoded = encode([s.action for s in steps], progress=progress)
     out[missing] = encoded
     _cache_vectors(store, [(steps[i].action_answer_id, out[i]) for i in missing])
-    return out, ENCODER, ""
+    return out, ENCODER, "", None
 
 
 def _cache_vectors(store: Store, rows: Sequence[tuple[int, np.ndarray]]) -> None:

@@ -10,6 +10,7 @@ import weakref
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from cjm_interview.domain import Answer, AnswerKey, SessionInfo
@@ -17,6 +18,8 @@ from cjm_interview.engine import Engine
 from cjm_interview.importer import InterviewImportError, run_interview
 from cjm_interview.map import Filters, build_map, load_journeys, slug
 from cjm_interview.map.build import gc_paused
+from cjm_interview.map.themes import answer_vectors
+from cjm_interview.map.vectors import ENCODER, KnownVectors
 from cjm_interview.merge import merge_databases
 from cjm_interview.script import load_script, parse_script
 from cjm_interview.session import InterviewSession
@@ -651,3 +654,34 @@ def test_a_program_s_own_frozen_objects_stay_frozen_after_a_pause() -> None:
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+class _VectorStore:
+    """Just what ``answer_vectors`` reads: the embeddings table."""
+
+    def __init__(self, vectors: dict[int, np.ndarray]) -> None:
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute("CREATE TABLE embeddings (answer_id, model, dim, vector, created_at)")
+        self.conn.executemany(
+            "INSERT INTO embeddings VALUES (?, ?, ?, ?, '')",
+            [(a, ENCODER, len(v), v.astype("<f4").tobytes()) for a, v in vectors.items()],
+        )
+
+
+def test_vectors_of_steps_read_already_are_the_cached_ones_bit_for_bit() -> None:
+    rng = np.random.default_rng(4)
+    cached = {a: rng.normal(size=8).astype(np.float32) for a in range(1, 7)}
+    store = _VectorStore(cached)
+    # The steps' actions (answers 2, 4, 5) as read by the map, in rows of their own order.
+    known = KnownVectors({5: 0, 2: 1, 4: 2}, np.stack([cached[5], cached[2], cached[4]]))
+    wanted = [4, 1, 2, 6, 2, 5]
+    alone = answer_vectors(store, wanted)
+    helped = answer_vectors(store, wanted, known)
+    assert alone is not None and helped is not None
+    assert helped.dtype == alone.dtype and helped.tobytes() == alone.tobytes()
+    assert answer_vectors(store, [2, 4], known) is not None  # nothing left to read
+    # An answer with no vector anywhere, or vectors of two sizes: none, as without them.
+    assert answer_vectors(store, [2, 9], known) is None
+    store.conn.execute("UPDATE embeddings SET vector = zeroblob(16) WHERE answer_id = 1")
+    assert answer_vectors(store, [1, 2]) is None
+    assert answer_vectors(store, [1, 2], known) is None
