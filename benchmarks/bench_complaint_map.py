@@ -24,6 +24,9 @@ columns.
 ``--build study.db`` makes the study database the other way, with the sentence model's tags
 and vectors stored by the import itself (``run_interview`` with a tagger, as ``cjm import
 --tag`` does), so the map has predicted grades for its curve and needs no encoding.
+
+``--against OTHER`` compares two exports of the same study: each figure of this map less the
+other's, with a 95 % interval from the labelled narratives drawn again (paired).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import argparse
 import csv
 import json
 import pickle
+import random
 import sys
 import time
 from collections import Counter, defaultdict
@@ -47,18 +51,59 @@ Step = tuple[str, int]  # (complaint id, index in split_steps)
 
 def quality(columns: Mapping[Step, Hashable], truth: Mapping[Step, str]) -> dict[str, float]:
     """Purity and recall of ``columns`` against ``truth`` over the steps both know."""
+    pairs = [(columns[step], label) for step, label in truth.items() if step in columns]
+    if not pairs:
+        return {"purity": 0.0, "recall": 0.0, "steps": 0}
+    purity, recall = _measures(pairs)
+    return {"purity": round(purity, 3), "recall": round(recall, 3), "steps": len(pairs)}
+
+
+def _measures(pairs: list[tuple[Hashable, str]]) -> tuple[float, float]:
+    """Purity and recall of (column, label) pairs (as ``quality``)."""
     held: dict[Hashable, Counter[str]] = defaultdict(Counter)
     spread: dict[str, Counter[Hashable]] = defaultdict(Counter)
-    for step, label in truth.items():
-        if step in columns:
-            held[columns[step]][label] += 1
-            spread[label][columns[step]] += 1
-    total = sum(sum(c.values()) for c in held.values())
-    if not total:
-        return {"purity": 0.0, "recall": 0.0, "steps": 0}
+    for column, label in pairs:
+        held[column][label] += 1
+        spread[label][column] += 1
+    total = len(pairs) or 1
     purity = sum(c.most_common(1)[0][1] for c in held.values()) / total
     recall = sum(c.most_common(1)[0][1] for c in spread.values()) / total
-    return {"purity": round(purity, 3), "recall": round(recall, 3), "steps": total}
+    return purity, recall
+
+
+def compare(
+    mine: Mapping[Step, Hashable],
+    other: Mapping[Step, Hashable],
+    truth: Mapping[Step, str],
+    resamples: int = 2000,
+) -> dict[str, list[float]]:
+    """Purity and recall of ``mine`` less those of ``other``, and the 95 % interval of each
+    difference when the labelled narratives are drawn again with replacement (paired: both
+    maps scored on the same draw). Purity and recall move together with the number of
+    columns, so compare maps of the same size."""
+    by_story: dict[str, list[Step]] = defaultdict(list)
+    for step in truth:
+        if step in mine and step in other:
+            by_story[step[0]].append(step)
+    stories = sorted(by_story)
+
+    def difference(drawn: list[str]) -> tuple[float, float]:
+        steps = [step for story in drawn for step in by_story[story]]
+        a = _measures([(mine[step], truth[step]) for step in steps])
+        b = _measures([(other[step], truth[step]) for step in steps])
+        return a[0] - b[0], a[1] - b[1]
+
+    found = difference(stories)
+    rng = random.Random(0)
+    draws = [difference(rng.choices(stories, k=len(stories))) for _ in range(resamples)]
+    out = {}
+    for i, name in enumerate(("purity", "recall")):
+        low = high = found[i]
+        if stories and draws:
+            ordered = sorted(d[i] for d in draws)
+            low, high = ordered[int(0.025 * len(ordered))], ordered[int(0.975 * len(ordered)) - 1]
+        out[name] = [round(found[i], 3), round(low, 3), round(high, 3)]
+    return out
 
 
 def read_labels(path: Path, split: str) -> list[dict[str, object]]:
@@ -110,16 +155,46 @@ def by_position(lengths: Mapping[str, int], slices: int) -> dict[Step, int]:
     return cut
 
 
+def read_map(path: Path) -> tuple[dict[Step, str], dict[Step, str], dict[str, int]]:
+    """Columns, stages (JSON only; else empty) and journey lengths of a map's export."""
+    if path.suffix == ".json":
+        return read_placements(path)
+    columns, lengths = read_columns(path)
+    return columns, {}, lengths
+
+
+def truths(rows: list[dict[str, object]]) -> tuple[dict[Step, str], dict[Step, str]]:
+    """The stage and the moment of each labelled step."""
+    steps = [(str(r["complaint_id"]), int(str(r["step"]))) for r in rows]
+    return (
+        {step: str(r["stage"]) for step, r in zip(steps, rows, strict=True)},
+        {step: str(r["moment"]) for step, r in zip(steps, rows, strict=True)},
+    )
+
+
+def against(mine: Path, other: Path, labels: Path, split: str) -> dict[str, object]:
+    """Each figure of map ``mine`` less that of map ``other`` (two exports of one study),
+    with its 95 % interval over narratives drawn again (``compare``)."""
+    columns, stages, _ = read_map(mine)
+    their_columns, their_stages, _ = read_map(other)
+    stage, moment = truths(read_labels(labels, split))
+    result: dict[str, object] = {
+        "split": split,
+        "columns": [len(set(columns.values())), len(set(their_columns.values()))],
+        "map": {"stage": compare(columns, their_columns, stage),
+                "moment": compare(columns, their_columns, moment)},
+    }  # fmt: skip
+    if stages and their_stages:
+        result["map stages"] = {"stage": compare(stages, their_stages, stage),
+                                "moment": compare(stages, their_stages, moment)}  # fmt: skip
+    return result
+
+
 def score(map_csv: Path, labels: Path, split: str) -> dict[str, object]:
     """Stage and moment purity and recall of the map's columns and of the two baselines."""
-    stages: dict[Step, str] = {}
-    if map_csv.suffix == ".json":
-        columns, stages, lengths = read_placements(map_csv)
-    else:
-        columns, lengths = read_columns(map_csv)
+    columns, stages, lengths = read_map(map_csv)
     rows = read_labels(labels, split)
-    stage = {(str(r["complaint_id"]), int(str(r["step"]))): str(r["stage"]) for r in rows}
-    moment = {(str(r["complaint_id"]), int(str(r["step"]))): str(r["moment"]) for r in rows}
+    stage, moment = truths(rows)
     count = len(set(columns.values()))
     baselines = {"one column": dict.fromkeys(columns, 0), "position": by_position(lengths, count)}
     result: dict[str, object] = {
@@ -187,6 +262,26 @@ def build(db: Path, csv_path: Path, cache: Path | None = None) -> dict[str, Any]
             "tag_s": round(t1 - t0, 1), "import_s": round(time.perf_counter() - t1, 1)}  # fmt: skip
 
 
+def print_against(result: dict[str, Any], as_json: bool) -> int:
+    """The differences of ``against``, as JSON or a table."""
+    if as_json:
+        print(json.dumps(result, indent=1))
+        return 0
+    mine, other = result["columns"]
+    print(f"split {result['split']}: this map ({mine} columns) less the other ({other} "
+          "columns), 95 % interval over narratives drawn again")  # fmt: skip
+    for name in ("map", "map stages"):
+        if name not in result:
+            continue
+        for kind in ("stage", "moment"):
+            cells = [
+                f"{what} {d:+.3f} [{low:+.3f}, {high:+.3f}]"
+                for what, (d, low, high) in result[name][kind].items()
+            ]
+            print(f"{name:<11}{kind:<8}" + "   ".join(cells))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("map_csv", type=Path, nargs="?", help="long CSV (or JSON) of `cjm export`")
@@ -196,6 +291,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--labels", type=Path, default=LABELS)
     parser.add_argument("--split", choices=("test", "dev", "all"), default="test")
     parser.add_argument("--json", action="store_true", help="print the scores as JSON")
+    parser.add_argument(
+        "--against", type=Path, metavar="MAP", help="another export of the same study: the "
+        "differences of this map's figures from its, with 95 %% intervals",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.build:
         import complaint_study
@@ -208,11 +307,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.map_csv is None:
         parser.error("give the map's CSV or JSON, or --build DB")
-    for path in (args.map_csv, args.labels):
+    for path in (args.map_csv, args.labels, *([args.against] if args.against else [])):
         if not path.is_file():
             print(f"{path}: no such file", file=sys.stderr)
             return 2
     try:
+        if args.against:
+            return print_against(against(args.map_csv, args.against, args.labels, args.split),
+                                 args.json)  # fmt: skip
         result = score(args.map_csv, args.labels, args.split)
     except (KeyError, ValueError) as exc:
         print(f"{args.map_csv}: not the long CSV of `cjm export` ({exc})", file=sys.stderr)

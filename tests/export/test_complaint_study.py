@@ -212,3 +212,20 @@ def test_purity_and_recall_of_columns_against_labels() -> None:
         ("1", 2): 1,
         ("2", 0): 0,
     }
+
+
+def test_two_maps_are_compared_on_the_same_narratives_drawn_again() -> None:
+    # 30 narratives of a problem then a contact; one map keeps them apart, one does not.
+    truth = {
+        (str(n), i): label for n in range(30) for i, label in enumerate(("problem", "contact"))
+    }
+    apart = dict(truth)
+    mixed = {step: "all" if int(step[0]) < 20 else label for step, label in truth.items()}
+    found = bench.compare(apart, mixed, truth, resamples=500)
+    # Mixed: the shared column holds 40 steps, 20 of its most common label; the rest pure.
+    assert found["purity"][0] == found["recall"][0] == pytest.approx(1 - 40 / 60, abs=1e-3)
+    difference, low, high = found["purity"]
+    assert 0 < low < difference < high
+    # The same map against itself differs by nothing, on every draw; draws are repeatable.
+    assert bench.compare(mixed, mixed, truth, resamples=200)["purity"] == [0.0, 0.0, 0.0]
+    assert bench.compare(apart, mixed, truth, resamples=500) == found
