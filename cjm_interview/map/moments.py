@@ -1,6 +1,7 @@
 """From aligned steps to the map's moments and stages.
 
-1. ``align`` groups the steps into moments.
+1. ``align`` groups the steps into moments; a moment told at two distinct places of
+   the journey ("on time" at boarding and on landing) is two (``split_by_place``).
 2. A moment whose members graded it far apart (a step that went well for some
    and badly for others: "bags came off quick", "they lost my bag") is split in
    two, each marked with how it went.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -81,7 +82,7 @@ def form_moments(
     order = topic_order(x, keys, relative, dims, options.columns[1])
     weight = options.act_weight if options.act_weight is not None else act_share(order, most_act)
     reweigh(x, slice(dims, dims + act.rows.shape[1]), weight)
-    assign = align(x, keys, options, options.threshold or 0.0, len(journeys))
+    assign = align_by_place(x, keys, relative, options, len(journeys))
     grades = [step_grade(s)[0] for s in steps]
     assign, outcome = split_by_grade(assign, grades, options.grade_gap, len(journeys))
     k = int(assign.max()) + 1
@@ -174,6 +175,75 @@ def split_by_grade(
             ("went badly", "went well") if len(high) < len(low) else ("went well", "went badly")
         )
     return assign, outcome
+
+
+def align_by_place(
+    x: np.ndarray, keys: list[str], relative: np.ndarray, options: AlignOptions, journeys: int
+) -> np.ndarray:
+    """The moments (``align``), those told at two distinct places split (``split_by_place``),
+    within ``options.columns``: while the splits pass the most, the steps are aligned again
+    into as many fewer moments as there were columns too many."""
+    threshold = options.threshold or 0.0
+    assign = align(x, keys, options, threshold, journeys)
+    low, high = options.columns
+    if len(assign) == 0 or high < 2:  # a moment splits in two at most
+        return assign
+    fewer = int(assign.max()) + 1
+    split = split_by_place(assign, relative, journeys)
+    while int(split.max()) + 1 > high and fewer > 1:
+        fewer = max(1, fewer - (int(split.max()) + 1 - high))
+        inner = replace(options, columns=(min(low, fewer), fewer))
+        split = split_by_place(align(x, keys, inner, threshold, journeys), relative, journeys)
+    return split
+
+
+PLACE_SEPARATION = 5.0  # camps of a moment this far apart (Ashman's D) are two moments
+PLACE_GAP = 0.4  # ... and this far apart in the journey (places of short journeys are coarse)
+
+
+def split_by_place(assign: np.ndarray, relative: np.ndarray, journeys: int) -> np.ndarray:
+    """Moments told at two distinct places of the journey, split in two ("on time" at
+    boarding and on landing).
+
+    A moment's relative places are cut where two camps are most compact (1-D 2-means); the
+    camps are two moments when each holds a fifth of the members and 2 % of the journeys
+    and 3 people, and they stand ``PLACE_SEPARATION`` apart in units of their spread
+    (Ashman's D: places spread evenly over the journey give about 3.5) and ``PLACE_GAP``
+    of a journey apart (the places of journeys of a few steps are so coarse that camps a
+    step apart look far apart in units of their spread).
+    """
+    assign = assign.copy()
+    k = int(assign.max()) + 1 if len(assign) else 0
+    for g in range(k):
+        rows = np.flatnonzero(assign == g)
+        least = max(0.2 * len(rows), 0.02 * journeys, 3)
+        if len(rows) < 2 * least:
+            continue
+        order = rows[np.argsort(relative[rows], kind="stable")]
+        where = relative[order].astype(np.float64)
+        cut, d = _two_camps(where, int(np.ceil(least)))
+        if d >= PLACE_SEPARATION and where[cut:].mean() - where[:cut].mean() >= PLACE_GAP:
+            # By value, not by row: tied places never part, whatever the sessions' order.
+            assign[rows[relative[rows] > where[cut - 1]]] = int(assign.max()) + 1
+    return assign
+
+
+def _two_camps(where: np.ndarray, least: int) -> tuple[int, float]:
+    """Where sorted values split into the two most compact camps of at least ``least``
+    values each, and how far apart the camps are (Ashman's D)."""
+    n = len(where)
+    cuts = np.arange(least, n - least + 1)
+    if len(cuts) == 0:
+        return n, 0.0
+    total, squares = np.cumsum(where), np.cumsum(where**2)
+    left_sum, left_sq = total[cuts - 1], squares[cuts - 1]
+    right_sum, right_sq = total[-1] - left_sum, squares[-1] - left_sq
+    left_var = left_sq / cuts - (left_sum / cuts) ** 2
+    right_var = right_sq / (n - cuts) - (right_sum / (n - cuts)) ** 2
+    best = int(np.argmin(left_var * cuts + right_var * (n - cuts)))
+    gap = right_sum[best] / (n - cuts[best]) - left_sum[best] / cuts[best]
+    spread = np.sqrt(max(left_var[best] + right_var[best], 0.0) + 1e-6)
+    return int(cuts[best]), float(np.sqrt(2) * gap / spread)
 
 
 def assign_stages(
