@@ -495,6 +495,16 @@ _SELF_AFTER = re.compile(
     r"(?:is |are )?(?:attached|enclosed))\b",
     re.IGNORECASE,
 )
+# "asked for a quote by email", "requested a refund on the live chat": the channel is how
+# the asking was done, a use of it, not what was asked for ("asked for a callback").
+_MEANS = r"(?:by|via|through|thru|over|on|in|at|with|using)\s+(?:(?:the|a|an|their|its)\s+)?"
+_ASKED_BY = re.compile(
+    (
+        r"\b(?:ask(?:ed|ing)?\s+for|request(?:ed|ing)?)\s+(?:an?|the|my|some)\s+[\w'-]+\s+"
+        r"(?:(?!{m})[\w'-]+\s+)?(?:{m}[\w-]+\s+(?:and|or)\s+)?(?P<means>{m}(?:[\w-]+\s+)?)?$"
+    ).replace("{m}", _MEANS),
+    re.IGNORECASE,
+)
 # A promise reported ("she said he would call me"): not a use until it happens.
 _FUTURE = re.compile(r"\b(?:will|would|'ll|going to|gonna)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _REPORTED = re.compile(
@@ -667,7 +677,11 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
     if not happened and _NEGATION_EN.search(stripped[-45:]):
         return "negated"
     # Every offer or hypothesis reaches at most ~80 characters back to the cue.
-    if not happened and _HYPOTHETICAL_EN.search(clause[-160:]):
+    probe = clause[-160:]
+    asked = _ASKED_BY.search(probe)
+    if asked and (asked.group("means") or _PREPOSITION.match(sentence[start:end])):
+        probe = probe[: asked.start()]  # what comes before the asking may still cancel it
+    if not happened and _HYPOTHETICAL_EN.search(probe):
         return "hypothetical"
     if _FUTURE.search(clause) and _REPORTED.search(sentence[max(0, start - CONTEXT_CHARS) : start]):
         return "hypothetical"

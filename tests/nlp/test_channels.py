@@ -47,6 +47,14 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("they said they would mail me the paperwork", set()),
         ("you can apply online or in any branch", set()),
         ("if I had called sooner it might have been different", set()),
+        ("I asked for a callback", set()),
+        ("I asked for a copy of the letter", set()),
+        ("I will ask for a refund by email", set()),
+        # The channel the asking went through was used.
+        ("I asked for a quote by email", {"email"}),
+        ("I asked for a statement at the ticket machine", {"self_service"}),
+        ("requested a refund on the live chat", {"chat"}),
+        ("so I asked for a quote in the app; it worked", {"app"}),
         # Not used: third parties, the text itself, objects that share a word.
         ("I called the police", set()),
         ("I filed a complaint with the CFPB", set()),
