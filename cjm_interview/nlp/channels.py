@@ -644,6 +644,8 @@ def _clause_before(sentence: str, start: int) -> str:
 def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -> str | None:
     """Why the cue at ``start:end`` of ``sentence`` does not show the channel used, or None."""
     clause = _clause_before(sentence, start)
+    back = sentence[max(0, start - CONTEXT_CHARS) : start]  # what each check reads back
+    cue = sentence[start:end]
     after = sentence[end : end + 40]
     near = sentence[max(0, start - 60) : end + 30]
     stripped = clause[-150:]
@@ -660,18 +662,14 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         if _HYPOTHETICAL_FR.search(clause):
             return "hypothetical"
         return None
-    happened = bool(_HAPPENED.search(sentence[max(0, start - 30) : start])) or bool(
+    happened = bool(_HAPPENED.search(back[-30:])) or bool(
         # "nobody answered the phone": someone rang.
-        _UNANSWERED.match(sentence[start:end])
-        and _NOBODY.search(sentence[max(0, start - 12) : start])
+        _UNANSWERED.match(cue) and _NOBODY.search(back[-12:])
     )
     if (
         happened
-        and _POSSESSIVE.search(sentence[max(0, start - 30) : start])
-        and (
-            _PREPOSITION.match(sentence[start:end])
-            or (channel == "web" and _CREDENTIAL.fullmatch(sentence[start:end]))
-        )
+        and _POSSESSIVE.search(back[-30:])
+        and (_PREPOSITION.match(cue) or (channel == "web" and _CREDENTIAL.fullmatch(cue)))
     ):
         happened = False
     if not happened and _NEGATION_EN.search(stripped[-45:]):
@@ -679,59 +677,50 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
     # Every offer or hypothesis reaches at most ~80 characters back to the cue.
     probe = clause[-160:]
     asked = _ASKED_BY.search(probe)
-    if asked and (asked.group("means") or _PREPOSITION.match(sentence[start:end])):
+    if asked and (asked.group("means") or _PREPOSITION.match(cue)):
         probe = probe[: asked.start()]  # what comes before the asking may still cancel it
     if not happened and _HYPOTHETICAL_EN.search(probe):
         return "hypothetical"
-    if _FUTURE.search(clause) and _REPORTED.search(sentence[max(0, start - CONTEXT_CHARS) : start]):
+    if _FUTURE.search(clause) and _REPORTED.search(back):
         return "hypothetical"
-    if channel == "phone" and _VIDEO.search(sentence[max(0, start - 20) : start]):
+    if channel == "phone" and _VIDEO.search(back[-20:]):
         return "object"
     if (
         channel == "phone"
-        and sentence[start:end].lower() == "called"
+        and cue.lower() == "called"
         and (
-            _NAMING_BEFORE.search(sentence[max(0, start - 20) : start])
-            or _NAME_CALLED.search(sentence[max(0, start - 20) : start])
+            _NAMING_BEFORE.search(back[-20:])
+            or _NAME_CALLED.search(back[-20:])
             or _NAMING_AFTER.search(sentence[end : end + 20])
         )
     ):
         return "object"
-    if channel == "mail" and (
-        _SELF.search(sentence[max(0, start - 30) : start]) or (_SELF_AFTER.search(after))
-    ):
+    if channel == "mail" and (_SELF.search(back[-30:]) or (_SELF_AFTER.search(after))):
         return "self"
-    if channel == "mail" and _FORWARDED.search(sentence[max(0, start - 30) : start]):
+    if channel == "mail" and _FORWARDED.search(back[-30:]):
         return "object"
-    if channel == "web" and _THIRD_PARTY.search(sentence[start:end]):
+    if channel == "web" and _THIRD_PARTY.search(cue):
         # The regulator's site is where the complaint itself was sent.
-        return "self" if _REGULATOR.search(sentence[start:end]) else "third_party"
+        return "self" if _REGULATOR.search(cue) else "third_party"
     if _OBJECT_AFTER.search(after) and channel in ("phone", "email", "web", "mail", "app"):
         return "object"
-    if _OBJECT_BEFORE.search(sentence[max(0, start - 40) : start]) and channel == "phone":
+    if _OBJECT_BEFORE.search(back[-40:]) and channel == "phone":
         return "object"
     if (
         channel == "phone"
         and _HANDSET.match(sentence[start : end + 20])
-        and _CARRIED.search(sentence[max(0, start - 40) : start])
+        and _CARRIED.search(back[-40:])
     ):
         return "object"
     if channel == "in_person" and (
-        (
-            _THING_MOVED.search(sentence[max(0, start - 30) : start])
-            and _MOTION.match(sentence[start:end])
-        )
+        (_THING_MOVED.search(back[-30:]) and _MOTION.match(cue))
         or _REMOTE_AFTER.match(sentence[end : end + 60])
-        or (_OTHERS_VISIT.search(clause) and _EMERGENCY.search(sentence[start:end]))
+        or (_OTHERS_VISIT.search(clause) and _EMERGENCY.search(cue))
     ):
         return "object"
-    if channel == "web" and _BUILT.search(sentence[max(0, start - 40) : start]):
+    if channel == "web" and _BUILT.search(back[-40:]):
         return "object"
-    if (
-        channel == "phone"
-        and "hold" in sentence[start:end].lower()
-        and _HOLD_OBJECT.search(sentence[max(0, start - 40) : start])
-    ):
+    if channel == "phone" and "hold" in cue.lower() and _HOLD_OBJECT.search(back[-40:]):
         return "object"
     if channel == "web" and _THIRD_ONLINE.search(near):
         return "third_party"
