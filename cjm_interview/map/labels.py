@@ -73,6 +73,7 @@ _CLOSING = re.compile(
     re.IGNORECASE,
 )
 ACTING = 0.2  # label score of a clause that tells an act, over one that names a thing
+FORM = 0.3  # label score of a clause with an actor acting, over one that tells a state or time
 PRIOR = 0.2  # label score of the clause closest to its group's centre, over the farthest
 
 
@@ -218,6 +219,136 @@ def tells_act(clause: str) -> bool:
     return any(w in _ACTING or (len(w) > 4 and w.endswith(("ed", "ing", "n't"))) for w in words)
 
 
+# Who can act in a label: the customer, the other party, or a named one ("The bank",
+# "Capital One"); a thing ("it", "this", "there") only tells a state.
+_ACTOR = frozenset(
+    """i we they he she you someone somebody nobody everyone the my our their his her a an
+    another one""".split()  # noqa: SIM905
+)
+_THING_SUBJECT = frozenset("it it's its this that there these those what which".split())  # noqa: SIM905
+# Verbs that tell a state, not an act: "I am", "It has been", "I have no".
+_BEING = frozenset(
+    """am is are was were be been being has have had having 's 're 'm do does did can could
+    would will should must may might shall not never no also still just already only""".split()  # noqa: SIM905
+)
+# Verbs of acts: the past of irregular ones (regular ones end in "-ed"), and the present
+# of common ones, taken only right after a pronoun ("I call", "they never answer"), as
+# most are nouns too ("a call", "the visit").
+_DID = frozenset(
+    """got went came said told sent made paid took gave kept left found saw asked called
+    bought booked ordered moved lost wrote spoke rang hung put ran brought sold refused
+    cancelled closed opened charged received contacted phoned emailed filed applied signed
+    visited used tried""".split()  # noqa: SIM905
+)
+_DO = frozenset(
+    """get gets go goes come comes say says tell tells send sends make makes pay pays take
+    takes give gives keep keeps leave find see ask asks call calls buy book order move write
+    writes speak ring run bring sell refuse refuses cancel close open charge receive contact
+    phone email file apply sign visit use try answer answers reply replies""".split()  # noqa: SIM905
+)
+_PRONOUN = frozenset("i we they he she you someone somebody nobody everyone".split())  # noqa: SIM905
+# A span of time or a date told as the event ("It has been over 45 days", "for 3 months").
+_TIME = re.compile(
+    r"\b(?:\d+|a|one|two|three|four|five|six|several|many|few|over|about)\s+"
+    r"(?:\w+\s+)?(?:days?|weeks?|months?|years?|hours?|minutes?)\b|\bago\b|"
+    r"\b(?:it|this)\s+(?:has|had)\s+been\b|\b(?:it's|it\s+is)\s+been\b|"
+    r"\b(?:days|weeks|months|years|hours)\b|\belapsed\b|\b(?:has|have|had)\s+passed\b",
+    re.IGNORECASE,
+)
+# Opinions, questions and cited rules tell no step of the journey.
+_OPINION = re.compile(
+    r"\b(?:believe|think|feel|seems?|opinion|obviously|clearly|should|ought|unfair|"
+    r"illegal|unlawful|violat\w*|pursuant|section|statute|act\b|law|laws|rights?)\b",
+    re.IGNORECASE,
+)
+_CONTRACTED = {
+    "i'm": "i am", "im": "i am", "we're": "we are", "they're": "they are", "he's": "he is",
+    "she's": "she is", "you're": "you are", "i've": "i have", "ive": "i have",
+    "we've": "we have", "they've": "they have",
+}  # fmt: skip
+_POINTING = frozenset("this that these those".split())  # noqa: SIM905
+_DETERMINER = frozenset("the a an my our their his her".split())  # noqa: SIM905
+_FORMULA = frozenset("see find note be advised refer".split())  # noqa: SIM905
+# What masking left ("Called again ( ) @"), and quotes: someone else's words or a rule's.
+_LEFTOVER = re.compile(r"[\[\]{}@%#|<>\"“”]|''|\(\s*\)")
+_QUESTION_WORD = frozenset(
+    "how why what who where whom whose when if whether is are do does did can could might".split()  # noqa: SIM905
+)
+
+
+_COPULA = frozenset("am is are was were be been being 'm 're 's".split())  # noqa: SIM905
+# Capitalised words that open a clause without naming anyone who acts.
+_NO_ACTOR = frozenset(
+    """please nothing anything anyone anybody none no yes oh ok okay thanks thank today
+    yesterday now here unfortunately hopefully also based regarding concerning according
+    given""".split()  # noqa: SIM905
+)
+
+
+def _acts(words: Sequence[str], present: bool = False) -> bool:
+    """Whether the words after a subject hold a verb of an act within the next four
+    ("I have not received", "The bank manager refused"); after "am", "was" only an act
+    done to the subject counts ("I was told"), not how it felt ("I was shocked"); with
+    ``present``, a verb in the present right after the subject too ("I never call")."""
+    told_state = False
+    for i, word in enumerate(words[:4]):
+        if word in _DID or (present and word in _DO and all(w in _BEING for w in words[:i])):
+            return True
+        if word in _COPULA:
+            told_state = True
+        elif not told_state and len(word) > 4 and word.endswith("ed"):
+            return True
+    return False
+
+
+def clause_form(clause: str) -> float:
+    """How well a clause reads as a step's label, -1 to 1: an actor (the customer, the
+    other party, a named one, or none said: "Called the bank") doing something scores 1;
+    a state ("I am a victim", "There are"), a fragment from the middle of a sentence, a
+    span of time ("It has been over 45 days"), a question, an opinion or a cited rule,
+    a clause in capitals score less.
+    """
+    words = re.findall(r"[a-z][a-z']*", clause.lower())
+    if not words:
+        return -1.0
+    if words[0] in _CONTRACTED:  # "I'm tired" is "I am tired"
+        words[:1] = _CONTRACTED[words[0]].split()
+    first = words[0]
+    second = words[1] if len(words) > 1 else ""
+    if first == "please":  # a request, unless a letter's formula ("Please see", "Please note")
+        score = 0.0 if second in _FORMULA else 1.0
+    elif first in _NO_ACTOR:
+        score = 0.0
+    elif first in _DID or (len(first) > 4 and first.endswith("ed")):
+        # The teller acting, unnamed ("Called the bank"); not a letter's formula
+        # ("Attached please find", "Attached is").
+        score = 0.0 if second in _COPULA or second in _NO_ACTOR else 1.0
+    elif first in _ACTOR or (
+        clause[:1].isupper() and first not in STOPWORDS | _NO_ACTOR | _THING_SUBJECT
+    ):
+        score = 1.0 if _acts(words[1:], present=first in _PRONOUN) else 0.0
+        if first in _DETERMINER and _acts([second]):
+            score = -0.5  # "The continued to": a name masked out
+    elif first in _POINTING and second not in _BEING and not _acts([second]):
+        score = 1.0 if _acts(words[2:]) else 0.0  # "This company sent", not "This is"
+    elif first in _THING_SUBJECT:
+        score = 0.0 if _acts(words[1:]) else -0.5
+    else:  # "claiming that I owe", "is also ...": the middle of a sentence
+        score = -0.5
+    if first in _QUESTION_WORD or "?" in clause:
+        score -= 1.0
+    if _TIME.search(clause):
+        score -= 1.0
+    if _LEFTOVER.search(clause):
+        score -= 1.0
+    if _OPINION.search(clause):
+        score -= 0.5
+    letters = [w for w in clause.split() if w[:1].isalpha()]
+    if len(letters) >= 3 and sum(w.isupper() and len(w) > 1 for w in letters) * 2 > len(letters):
+        score -= 0.5  # shouted or quoted in capitals
+    return max(-1.0, min(1.0, score))
+
+
 def central_clause(
     texts: Sequence[str], acts: bool = False, prior: dict[str, float] | None = None
 ) -> str:
@@ -237,7 +368,7 @@ def central_clause(
     weight = Counter(w for _, words in candidates for w in set(words))
     shown: Counter[str] = Counter(normalise(c) for c, _ in candidates)
     n = len(candidates)
-    acting = {c: tells_act(c) for c, _ in candidates} if acts else {}
+    form = {c: clause_form(c) for c, _ in candidates} if acts else {}
 
     def score(item: tuple[str, list[str]]) -> tuple[float, str]:
         clause, words = item
@@ -245,7 +376,7 @@ def central_clause(
             return (-1.0, clause)
         # Centrality: how many other clauses share its words, per word; said often; short.
         central = sum(weight[w] for w in set(words)) / n / math.sqrt(len(set(words)))
-        bonus = (ACTING if acting.get(clause) else 0.0) + boost.get(clause, 0.0)
+        bonus = FORM * form.get(clause, 0.0) + boost.get(clause, 0.0)
         return (central + bonus + 0.05 * min(shown[normalise(clause)], 5) - 0.01 * len(words),
                 clause)  # fmt: skip
 
