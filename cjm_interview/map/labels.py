@@ -74,6 +74,7 @@ _CLOSING = re.compile(
 )
 ACTING = 0.2  # label score of a clause that tells an act, over one that names a thing
 FORM = 0.3  # label score of a clause with an actor acting, over one that tells a state or time
+CENTRAL_SHARE = 0.5  # share of the most central clause's centrality an act needs for its bonus
 PRIOR = 0.2  # label score of the clause closest to its group's centre, over the farthest
 
 
@@ -115,7 +116,13 @@ def clauses(text: str) -> list[str]:
         words = part.rstrip(" .").split()  # "My name is ." once the name is masked out
         if len(words) < 2 or not content_words(part):
             continue
-        if len(words) > MAX_WORDS:
+        cut_at = _boundary(words)
+        if cut_at:  # "I called them and told them…" -> "I called them": a whole clause
+            words = words[:cut_at]
+            while len(words) > 2 and words[-1].lower().rstrip(".,") in _DANGLING_END:
+                words.pop()
+            part = " ".join(words).rstrip(",")
+        elif len(words) > MAX_WORDS:
             kept = words[:MAX_WORDS]
             # "I contacted them with a question about the…" -> "... a question…"
             while len(kept) > 3 and kept[-1].lower().strip(",") in STOPWORDS:
@@ -129,6 +136,27 @@ def clauses(text: str) -> list[str]:
             part = " ".join(words)
         found.append(part.rstrip("."))
     return found
+
+
+# Words that open a new clause inside a long one ("I called them and told ...",
+# "She told me that he ...").
+_OPENS_CLAUSE = frozenset(
+    "and that who which when because so while where if until after before".split()  # noqa: SIM905
+)
+
+
+def _boundary(words: Sequence[str]) -> int:
+    """Where a clause too long for a label can end whole: the last word, after the third
+    and within ``MAX_WORDS``, that opens a new clause (0 if none, or if it fits)."""
+    if len(words) <= MAX_WORDS:
+        return 0
+    found = [j for j in range(3, MAX_WORDS + 1) if words[j].lower().strip(",") in _OPENS_CLAUSE]
+    if not found:
+        return 0
+    cut = found[-1]
+    while cut > 3 and words[cut - 1].lower().strip(",") in _OPENS_CLAUSE:
+        cut -= 1  # "She told me that when ..." -> "She told me"
+    return cut
 
 
 def band(grade: float | None) -> str | None:
@@ -186,6 +214,12 @@ def moment_label(
     chosen = [
         i for i, s in enumerate(members) if side is None or band(step_grade(s)[0]) in (side, None)
     ]
+    # Nor from a member the tagger heard as positive where most heard negative, or the
+    # other way round (what counts where no grade was given or predicted).
+    heard = Counter(members[i].sentiment.get("step.action") for i in chosen)
+    if heard["negative"] != heard["positive"]:
+        against = "positive" if heard["negative"] > heard["positive"] else "negative"
+        chosen = [i for i in chosen if members[i].sentiment.get("step.action") != against]
     # Each phrasing once, at its closest: the same candidates whatever the sessions' order,
     # and for a study told twice over.
     closest: dict[str, float] = {}
@@ -246,6 +280,19 @@ _DO = frozenset(
     writes speak ring run bring sell refuse refuses cancel close open charge receive contact
     phone email file apply sign visit use try answer answers reply replies""".split()  # noqa: SIM905
 )
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in """got:get went:go came:come said:say told:tell sent:send made:make paid:pay
+    took:take gave:give kept:keep left:leave found:find saw:see bought:buy lost:lose
+    wrote:write spoke:speak rang:ring hung:hang ran:run brought:bring sold:sell""".split()  # noqa: SIM905
+)
+# Past participles that mostly describe a thing rather than tell an act ("Alleged account
+# number", "the balance associated with"), and verbs that name after "is".
+_ADJECTIVAL = frozenset(
+    """alleged associated related supposed enclosed attached listed detailed outdated
+    limited required concerned continued unverified unauthorized unauthorised""".split()  # noqa: SIM905
+)
+_NAMING = frozenset("called named known titled".split())  # noqa: SIM905
 _PRONOUN = frozenset("i we they he she you someone somebody nobody everyone".split())  # noqa: SIM905
 # A span of time or a date told as the event ("It has been over 45 days", "for 3 months").
 _TIME = re.compile(
@@ -267,10 +314,10 @@ _CONTRACTED = {
     "we've": "we have", "they've": "they have",
 }  # fmt: skip
 _POINTING = frozenset("this that these those".split())  # noqa: SIM905
-_DETERMINER = frozenset("the a an my our their his her".split())  # noqa: SIM905
+_DETERMINER = frozenset("the a an my our their his her your this that these those".split())  # noqa: SIM905
 _FORMULA = frozenset("see find note be advised refer".split())  # noqa: SIM905
 # What masking left ("Called again ( ) @"), and quotes: someone else's words or a rule's.
-_LEFTOVER = re.compile(r"[\[\]{}@%#|<>\"“”]|''|\(\s*\)")
+_LEFTOVER = re.compile(r"[\[\]{}@%#|<>/\"“”]|''|\(\s*\)")
 _QUESTION_WORD = frozenset(
     "how why what who where whom whose when if whether is are do does did can could might".split()  # noqa: SIM905
 )
@@ -285,20 +332,32 @@ _NO_ACTOR = frozenset(
 )
 
 
-def _acts(words: Sequence[str], present: bool = False) -> bool:
-    """Whether the words after a subject hold a verb of an act within the next four
-    ("I have not received", "The bank manager refused"); after "am", "was" only an act
-    done to the subject counts ("I was told"), not how it felt ("I was shocked"); with
-    ``present``, a verb in the present right after the subject too ("I never call")."""
+def _acts(words: Sequence[str], person: bool = False) -> bool:
+    return bool(_act_verb(words, person))
+
+
+def _act_verb(words: Sequence[str], person: bool = False) -> str:
+    """The verb of an act within the four words after a subject ("I have not received",
+    "The bank manager refused"), "" if none. With ``person`` (the subject is "I", "they"
+    ...) a verb in the present right after it counts ("I never call"), and after "am",
+    "was" an act done to them ("I was told"); never how it felt ("I was shocked") or what
+    a thing is ("The accounts are paid off", "It is called")."""
     told_state = False
     for i, word in enumerate(words[:4]):
-        if word in _DID or (present and word in _DO and all(w in _BEING for w in words[:i])):
-            return True
+        if word in _ADJECTIVAL or (told_state and (word in _NAMING or not person)):
+            continue  # "the alleged debt"
+        if word in _DID or (person and word in _DO and all(w in _BEING for w in words[:i])):
+            return word
         if word in _COPULA:
             told_state = True
-        elif not told_state and len(word) > 4 and word.endswith("ed"):
-            return True
-    return False
+        elif (
+            not told_state
+            and len(word) > 4
+            and word.endswith("ed")
+            and (i == 0 or words[i - 1] not in _DETERMINER)  # "a disputed charge"
+        ):
+            return word
+    return ""
 
 
 def clause_form(clause: str) -> float:
@@ -308,33 +367,51 @@ def clause_form(clause: str) -> float:
     span of time ("It has been over 45 days"), a question, an opinion or a cited rule,
     a clause in capitals score less.
     """
+    return clause_act(clause)[0]
+
+
+@functools.lru_cache(maxsize=65536)
+def clause_act(clause: str) -> tuple[float, str]:
+    """``clause_form`` and the verb of the act it tells, lightly stemmed ("" if none)."""
     words = re.findall(r"[a-z][a-z']*", clause.lower())
     if not words:
-        return -1.0
+        return (-1.0, "")
     if words[0] in _CONTRACTED:  # "I'm tired" is "I am tired"
         words[:1] = _CONTRACTED[words[0]].split()
     first = words[0]
     second = words[1] if len(words) > 1 else ""
+    verb = ""
     if first == "please":  # a request, unless a letter's formula ("Please see", "Please note")
-        score = 0.0 if second in _FORMULA else 1.0
+        verb = "" if second in _FORMULA else second
     elif first in _NO_ACTOR:
-        score = 0.0
-    elif first in _DID or (len(first) > 4 and first.endswith("ed")):
+        pass
+    elif first not in _ADJECTIVAL and (first in _DID or (len(first) > 4 and first.endswith("ed"))):
         # The teller acting, unnamed ("Called the bank"); not a letter's formula
         # ("Attached please find", "Attached is").
-        score = 0.0 if second in _COPULA or second in _NO_ACTOR else 1.0
+        verb = "" if second in _COPULA or second in _NO_ACTOR else first
     elif first in _ACTOR or (
         clause[:1].isupper() and first not in STOPWORDS | _NO_ACTOR | _THING_SUBJECT
     ):
-        score = 1.0 if _acts(words[1:], present=first in _PRONOUN) else 0.0
         if first in _DETERMINER and _acts([second]):
-            score = -0.5  # "The continued to": a name masked out
-    elif first in _POINTING and second not in _BEING and not _acts([second]):
-        score = 1.0 if _acts(words[2:]) else 0.0  # "This company sent", not "This is"
+            return (-0.5, "")  # "The continued to": a name masked out
+        verb = _act_verb(words[1:], person=first in _PRONOUN)
+    elif first in _POINTING and second not in _BEING | _PRONOUN and not _acts([second]):
+        verb = _act_verb(words[2:])  # "This company sent", not "This is"
     elif first in _THING_SUBJECT:
-        score = 0.0 if _acts(words[1:]) else -0.5
+        if not _acts(words[1:]):
+            return (_penalised(clause, first, -0.5), "")
     else:  # "claiming that I owe", "is also ...": the middle of a sentence
-        score = -0.5
+        return (_penalised(clause, first, -0.5), "")
+    score = _penalised(clause, first, 1.0 if verb else 0.0)
+    return (score, _verb_stem(verb) if score > 0 else "")
+
+
+def _verb_stem(verb: str) -> str:
+    """One form of a verb for counting: "sent", "sends" -> "send"; "received" -> "receiv"."""
+    return _IRREGULAR.get(verb) or _stem(verb).removesuffix("e")
+
+
+def _penalised(clause: str, first: str, score: float) -> float:
     if first in _QUESTION_WORD or "?" in clause:
         score -= 1.0
     if _TIME.search(clause):
@@ -368,15 +445,31 @@ def central_clause(
     weight = Counter(w for _, words in candidates for w in set(words))
     shown: Counter[str] = Counter(normalise(c) for c, _ in candidates)
     n = len(candidates)
-    form = {c: clause_form(c) for c, _ in candidates} if acts else {}
+    form = {c: clause_act(c)[0] for c, _ in candidates} if acts else {}
+    # The act most members tell ("sent", "call"): a clause telling it says what the moment's
+    # members did rather than what one of them did.
+    verbs = Counter(clause_act(c)[1] for c, _ in candidates) if acts else Counter()
+    verbs.pop("", None)
+    most = max(verbs.values(), default=1)
+
+    def centrality(words: list[str]) -> float:
+        """How many other clauses share its words, per word."""
+        return sum(weight[w] for w in set(words)) / n / math.sqrt(len(set(words))) if words else 0.0
+
+    # An act earns its bonus only when it shares words with the others about as much as the
+    # most central clause does: a clause no one else's words echo ("I only go home to ...")
+    # is no label however well it reads.
+    gate = CENTRAL_SHARE * max(centrality(words) for _, words in candidates)
 
     def score(item: tuple[str, list[str]]) -> tuple[float, str]:
         clause, words = item
         if not words:
             return (-1.0, clause)
-        # Centrality: how many other clauses share its words, per word; said often; short.
-        central = sum(weight[w] for w in set(words)) / n / math.sqrt(len(set(words)))
-        bonus = FORM * form.get(clause, 0.0) + boost.get(clause, 0.0)
+        central = centrality(words)
+        shape = form.get(clause, 0.0)
+        if shape > 0 and central >= gate:
+            shape += verbs[clause_act(clause)[1]] / most
+        bonus = FORM * (shape if shape <= 0 or central >= gate else 0.0) + boost.get(clause, 0.0)
         return (central + bonus + 0.05 * min(shown[normalise(clause)], 5) - 0.01 * len(words),
                 clause)  # fmt: skip
 

@@ -5,14 +5,18 @@ from __future__ import annotations
 import pytest
 
 from cjm_interview.map.journeys import Step
-from cjm_interview.map.labels import clause_form, moment_label
+from cjm_interview.map.labels import clause_form, clauses, moment_label
 
 
-def _steps(told: list[tuple[str, int]]) -> list[Step]:
+def _steps(told: list[tuple[str, int | None]], heard: list[str] | None = None) -> list[Step]:
     return [
-        Step(f"s{i}", 1, 0, 0.5, text, i, fields={"step.grade": grade})
+        Step(
+            f"s{i}", 1, 0, 0.5, text, i,
+            fields={} if grade is None else {"step.grade": grade},
+            sentiment={"step.action": heard[i]} if heard else {},
+        )
         for i, (text, grade) in enumerate(told)
-    ]
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -93,3 +97,56 @@ def test_an_act_from_the_other_side_of_the_scale_still_never_heads_a_moment() ->
         ]
     )
     assert "refunded" not in moment_label(steps)
+
+
+def test_an_act_heard_as_the_opposite_of_most_members_never_heads_a_moment() -> None:
+    # No grades given or predicted: the tagger's sentiment of each step decides the side.
+    told: list[tuple[str, int | None]] = [
+        ("The fee is wrong", None),
+        ("The fee is far too high", None),
+        ("The fee is unexplained", None),
+        ("They refunded the fee at once", None),
+    ]
+    heard = ["negative", "negative", "neutral", "positive"]
+    label = moment_label(_steps(told, heard))
+    assert "refunded" not in label and label.startswith("The fee")
+
+
+def test_a_long_clause_ends_where_a_new_clause_begins() -> None:
+    assert clauses("I called them and told them the card was not mine") == ["I called them"]
+    assert clauses("She told me that when the letter came it was too late") == ["She told me"]
+    # No place to end whole: cut at seven words as before.
+    assert clauses("I contacted the Acme Bank call center about the fee") == [
+        "I contacted the Acme Bank call center…"
+    ]
+
+
+def test_the_act_most_members_tell_heads_their_moment() -> None:
+    steps = _steps(
+        [
+            ("I called the helpline", 3),
+            ("I called them twice", 3),
+            ("Called the office", 3),
+            ("I emailed the refund team about the refund form", 3),
+            ("I posted the refund form", 3),
+            ("I sent the refund form", 3),
+        ]
+    )
+    assert moment_label(steps).startswith(("I called", "Called"))
+
+
+def test_an_act_that_shares_no_words_with_the_others_is_no_label() -> None:
+    # Many members, few words in common: a well-formed act echoed by no one loses to the
+    # clause most members' words echo.
+    told: list[tuple[str, int | None]] = [
+        ("Late fee on the statement", 2),
+        ("Another late fee on my statement", 2),
+        ("The late fee statement", 2),
+        ("Late fee on the monthly statement", 2),
+    ]
+    things = """apple bridge candle desert engine forest garden harbor island jungle kettle lemon
+        meadow needle orchard pillow quarry river saddle tunnel""".split()  # noqa: SIM905
+    told += [(f"The {a} {b}", 2) for a, b in zip(things[::2], things[1::2], strict=True)]
+    told += [(f"Some {a} {b}", 2) for a, b in zip(things[1::2], things[2::2], strict=False)]
+    told.append(("I only go home on Sundays", 2))
+    assert "fee" in moment_label(_steps(told)).lower()
