@@ -278,8 +278,11 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
         row[name] = known[key]
     if action in ("merge", "stage-merge") and row["group_key"] == row["target_key"]:
         fail("a group cannot be merged into itself")
-    anchor = json.dumps(cmap.anchors.get(row["group_key"], []), ensure_ascii=False)
-    target = cmap.anchors.get(row.get("target_key") or "")
+    anchors = cmap.stage_anchors if on_stage else cmap.anchors
+    anchor = json.dumps(anchors.get(row["group_key"], []), ensure_ascii=False)
+    # A moment moved into a stage names the stage as its target.
+    targets = cmap.stage_anchors if on_stage or action == "stage-move" else cmap.anchors
+    target = targets.get(row.get("target_key") or "")
     now = utc_now()
     store.write(
         lambda conn: conn.execute(

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from cjm_interview.map.align import DEFAULTS, AlignOptions
-from cjm_interview.map.edits import anchor_of, apply_edits, load_edits
+from cjm_interview.map.edits import anchor_of, apply_edits, load_edits, stage_anchors
 from cjm_interview.map.journeys import Filters, Journey, Step, load_journeys, session_scripts
 from cjm_interview.map.model import Stage, StepGroup
 from cjm_interview.map.moments import form_moments
@@ -74,6 +74,11 @@ class CompositeMap:
     def anchors(self) -> dict[str, list[str]]:
         """Composite step key -> its most frequent phrasings (recorded with edits)."""
         return {g.key: anchor_of(g, self.steps_told) for g in self.groups}
+
+    @functools.cached_property
+    def stage_anchors(self) -> dict[str, list[str]]:
+        """Stage key -> the most frequent phrasings of its moments (recorded with edits)."""
+        return stage_anchors(self.groups, self.steps_told)
 
 
 def build_map(

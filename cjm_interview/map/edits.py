@@ -20,6 +20,15 @@ def anchor_of(group: StepGroup, steps: Sequence[Step], n: int = 20) -> list[str]
     return [phrase for phrase, _ in counts.most_common(n)]
 
 
+def stage_anchors(groups: Sequence[StepGroup], steps: Sequence[Step]) -> dict[str, list[str]]:
+    """Stage key -> the most frequent phrasings of its moments: what an edit of it is about,
+    so that it finds the stage again when the stage is named differently."""
+    members: dict[str, list[int]] = {}
+    for group in groups:
+        members.setdefault(group.stage, []).extend(group.members)
+    return {key: anchor_of(StepGroup(key, "", found), steps) for key, found in members.items()}
+
+
 STAGE_ACTIONS = ("stage-rename", "stage-merge", "stage-move")
 
 
@@ -70,11 +79,26 @@ def apply_edits(
         best = max(hits, key=lambda k: hits[k], default=None)
         return by_key[best] if best is not None and total and hits[best] * 2 >= total else None
 
-    def find_stage(key: str | None) -> Stage | None:
+    def find_stage(key: str | None, anchor: str | None = None) -> Stage | None:
         for s in stage_of.values():
             if key and (s.key == key or key in s.aliases):
                 return s
-        return None
+        # A stage found in the data is named by what its steps say, so its key changes as
+        # the study grows or labels are chosen anew: the stage holding most of the anchor's
+        # phrasings, if at least half of them, is the one the edit meant.
+        wanted = set(json.loads(anchor)) if anchor else set()
+        if not wanted:
+            return None
+        if not norms:
+            norms.extend(normalise(s.action) for s in steps)
+        hits: Counter[str] = Counter()
+        for g in by_key.values():
+            hits[g.stage] += sum(1 for i in g.members if norms[i] in wanted)
+        total = sum(hits.values())
+        best = min(hits, key=lambda k: (-hits[k], k), default=None)
+        if best is None or not total or hits[best] * 2 < total:
+            return None
+        return stage_of.get(best)
 
     def rekey(group: StepGroup, label: str) -> None:
         del by_key[group.key]
@@ -138,7 +162,7 @@ def _stage_edit(
         group = find(edit["group_key"], edit.get("anchor"))
         if group is None or not edit.get("target_key"):
             return False
-        stage = find_stage(edit["target_key"])
+        stage = find_stage(edit["target_key"], edit.get("target_anchor"))
         if stage is None:  # a stage of the researcher's own
             label = edit.get("label") or edit["target_key"]
             order = max((s.order for s in stage_of.values()), default=0.0) + 1
@@ -146,7 +170,7 @@ def _stage_edit(
             stage_of[stage.key] = stage
         group.stage, group.edited = stage.key, True
         return True
-    stage = find_stage(edit["group_key"])
+    stage = find_stage(edit["group_key"], edit.get("anchor"))
     if stage is None:
         return False
     if action == "stage-rename" and edit.get("label"):
@@ -162,7 +186,7 @@ def _stage_edit(
                 group.stage = key
         return True
     if action == "stage-merge":
-        target = find_stage(edit.get("target_key"))
+        target = find_stage(edit.get("target_key"), edit.get("target_anchor"))
         if target is None:
             return False
         if target is not stage:

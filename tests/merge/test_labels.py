@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from cjm_interview.map.edits import apply_edits, stage_anchors
 from cjm_interview.map.journeys import Step
 from cjm_interview.map.labels import clause_form, clauses, moment_label
+from cjm_interview.map.model import Stage, StepGroup
 
 
 def _steps(told: list[tuple[str, int | None]], heard: list[str] | None = None) -> list[Step]:
@@ -150,3 +154,27 @@ def test_an_act_that_shares_no_words_with_the_others_is_no_label() -> None:
     told += [(f"Some {a} {b}", 2) for a, b in zip(things[1::2], things[2::2], strict=False)]
     told.append(("I only go home on Sundays", 2))
     assert "fee" in moment_label(_steps(told)).lower()
+
+
+def test_a_renamed_stage_is_found_again_when_its_name_found_in_the_data_changes() -> None:
+    # Stages found in the data are keyed by their label: when the label is chosen anew,
+    # the researcher's rename still finds the stage by the phrasings recorded with it.
+    steps = _steps([("I called the bank", 2), ("I called them", 2), ("They refused", 2)])
+    groups = [
+        StepGroup("i-called-the-bank", "I called the bank", [0, 1], stage="i-called-the-bank"),
+        StepGroup("they-refused", "They refused", [2], stage="the-service-answers"),
+    ]
+    stages = [Stage("i-called-the-bank", "I called the bank"),
+              Stage("the-service-answers", "The service answers")]  # fmt: skip
+    anchor = stage_anchors(groups, steps)["i-called-the-bank"]
+    assert set(anchor) == {"i called the bank", "i called them"}
+    edit = {"action": "stage-rename", "group_key": "it-has-been-over-45-days",
+            "label": "Getting in touch", "anchor": json.dumps(anchor)}  # fmt: skip
+    _groups, found, unmatched = apply_edits(groups, stages, steps, [edit])
+    assert unmatched == []
+    assert {s.label for s in found} == {"Getting in touch", "The service answers"}
+    assert groups[0].stage == "getting-in-touch"
+    # An anchor most of whose phrasings sit elsewhere finds nothing.
+    stray = dict(edit, anchor=json.dumps(["they refused", "nothing like it"]), label="Other")
+    assert apply_edits(groups, found, steps, [stray])[2] == []
+    assert apply_edits(groups, found, steps, [dict(stray, anchor='["nothing like it"]')])[2]
