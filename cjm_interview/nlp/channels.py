@@ -496,11 +496,13 @@ _SELF_AFTER = re.compile(
     re.IGNORECASE,
 )
 # "asked for a quote by email", "requested a refund on the live chat": the channel is how
-# the asking was done, a use of it, not what was asked for ("asked for a callback").
+# the asking was done, a use of it, not what was asked for ("asked for a callback"). Only
+# an asking told as done: "ask for", "request" are advice, offers or plans ("just ask for a
+# refund by phone", "I'd like to request one via the app", "did you ask for ... by email?").
 _MEANS = r"(?:by|via|through|thru|over|on|in|at|with|using)\s+(?:(?:the|a|an|their|its)\s+)?"
 _ASKED_BY = re.compile(
     (
-        r"\b(?:ask(?:ed|ing)?\s+for|request(?:ed|ing)?)\s+(?:an?|the|my|some)\s+[\w'-]+\s+"
+        r"\b(?:asked\s+for|requested)\s+(?:an?|the|my|some)\s+[\w'-]+\s+"
         r"(?:(?!{m})[\w'-]+\s+)?(?:{m}[\w-]+\s+(?:and|or)\s+)?(?P<means>{m}(?:[\w-]+\s+)?)?$"
     ).replace("{m}", _MEANS),
     re.IGNORECASE,
@@ -679,6 +681,8 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
     asked = _ASKED_BY.search(probe)
     if asked and (asked.group("means") or _PREPOSITION.match(cue)):
         probe = probe[: asked.start()]  # what comes before the asking may still cancel it
+        if not happened and _NEGATION_EN.search(probe):  # "nobody asked for a refund by email"
+            return "negated"
     if not happened and _HYPOTHETICAL_EN.search(probe):
         return "hypothetical"
     if _FUTURE.search(clause) and _REPORTED.search(back):

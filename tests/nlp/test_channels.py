@@ -55,6 +55,14 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("I asked for a statement at the ticket machine", {"self_service"}),
         ("requested a refund on the live chat", {"chat"}),
         ("so I asked for a quote in the app; it worked", {"app"}),
+        # ... only when the asking was done: not advised, planned, asked about or negated.
+        ("Just ask for a refund by phone.", set()),
+        ("The FAQ tells customers to request a replacement via the app.", set()),
+        ("I'd like to ask for a refund by email.", set()),
+        ("Did you ask for a refund by email?", set()),
+        ("I did not ask for a refund by email.", set()),
+        ("Nobody asked for a refund by email.", set()),
+        ("They wouldn't let me request a refund by phone.", set()),
         # Not used: third parties, the text itself, objects that share a word.
         ("I called the police", set()),
         ("I filed a complaint with the CFPB", set()),
