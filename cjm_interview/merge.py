@@ -156,7 +156,8 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
             raise CjmError(f"{source}: no such database", "Check the path of each input file.")
         if why := not_a_regular_file(source, "database"):
             raise CjmError(why, "Give the .db files written by cjm.")
-        if source.resolve() == out_resolved:
+        # By path and by file: a hard link to the output is the output under another name.
+        if source.resolve() == out_resolved or _same_file(source, out):
             raise CjmError(f"{source} is also the output", "Choose a new file for OUT.")
     # The same file named twice is merged once.
     unique: dict[Path, Path] = {}
@@ -172,6 +173,13 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
         return _merge_checked(out, inputs, checked)
     finally:
         checker.shutdown(wait=True, cancel_futures=True)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # the output does not exist yet
+        return False
 
 
 def _merge_checked(out: Path, inputs: list[Path], checked: list[Future[None]]) -> MergeReport:

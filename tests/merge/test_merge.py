@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 from pathlib import Path
@@ -167,6 +168,10 @@ def test_refuses_what_it_cannot_merge(tmp_path: Path) -> None:
     Store(tmp_path / "a.db").close()
     with pytest.raises(CjmError, match="also the output"):
         merge_databases(tmp_path / "a.db", [tmp_path / "a.db"])
+    # A hard link is the output under another name: merging it waited on its own lock.
+    os.link(tmp_path / "a.db", tmp_path / "link.db")
+    with pytest.raises(CjmError, match=r"link\.db is also the output"):
+        merge_databases(tmp_path / "a.db", [tmp_path / "link.db"])
     with pytest.raises(CjmError, match="no such database"):
         merge_databases(tmp_path / "out.db", [tmp_path / "missing.db"])
     (tmp_path / "notes.txt").write_text("not a database at all " * 100)
