@@ -325,6 +325,14 @@ def _check_input(source: Path) -> None:
 def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
     name = str(source)
     conn = target.conn
+    gone = CjmError(
+        f"{source} was removed or replaced during the merge",
+        "Nothing of it was merged; merge it again.",
+    )
+    # ATTACH creates a file that is missing: an input removed since its check would
+    # come back as an empty database (and be merged as nothing).
+    if not os.path.isfile(source):
+        raise gone
     try:
         conn.execute("ATTACH DATABASE ? AS src", (str(source.resolve()),))
     except sqlite3.Error as exc:  # changed since it was checked, or not attachable
@@ -333,6 +341,8 @@ def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
         src_tables = {
             r[0] for r in conn.execute("SELECT name FROM src.sqlite_master WHERE type = 'table'")
         }
+        if "sessions" not in src_tables:
+            raise gone
         counts = target.write(lambda c: _copy(target, c, source, src_tables, report))
     finally:
         conn.execute("DETACH DATABASE src")

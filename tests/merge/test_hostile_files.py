@@ -263,3 +263,27 @@ def test_a_bad_file_after_good_ones_leaves_the_study_as_it_was(
     if existing:
         assert out.read_bytes() == before
     assert not list(tmp_path.glob(".study.db.*"))
+
+
+def test_an_input_removed_after_its_check_is_said_so_and_not_made_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Removed between its check (on the checking thread) and its copy: ATTACH made an
+    # empty database in its place and the merge failed on a table of the hidden build.
+    import cjm_interview.merge as merge
+
+    good, gone = tmp_path / "good.db", tmp_path / "gone.db"
+    device(good)
+    device(gone)
+    check = merge._check_input
+
+    def check_then_remove(source: Path) -> None:
+        check(source)
+        if source == gone:
+            gone.unlink()
+
+    monkeypatch.setattr(merge, "_check_input", check_then_remove)
+    with pytest.raises(CjmError, match=r"gone\.db was removed or replaced during the merge"):
+        merge_databases(tmp_path / "study.db", [good, gone])
+    assert not gone.exists()
+    assert not (tmp_path / "study.db").exists()
