@@ -29,7 +29,10 @@ def clean_paste(raw: str, limit: int = MAX_ANSWER_CHARS) -> tuple[str, bool]:
 
     Returns the text and whether it was shortened.
     """
-    text = clean_text(raw[: limit * 2])  # never scan megabytes for control characters
+    # Terminals send a pasted line break as a carriage return (tmux, VTE, xterm): a line
+    # break it stays, where stripping it as a control character ran the lines together.
+    head = raw[: limit * 2]  # never scan megabytes for control characters
+    text = clean_text(head.replace("\r\n", "\n").replace("\r", "\n"))
     if len(raw) > limit * 2 or len(text) > limit:
         return text[:limit], True
     return text, False

@@ -56,3 +56,35 @@ async def test_a_one_line_box_replaces_its_selection_and_says_when_it_cut() -> N
         await pilot.pause(0.1)
         assert len(box.value) == SafeInput.paste_limit
         assert "shortened to 2,000" in next(iter(app._notifications)).message
+
+
+async def test_a_pasted_line_break_sent_as_a_carriage_return_stays_a_break(
+    tmp_path: Path, quick_script
+) -> None:
+    # Terminals send the line breaks of a paste as carriage returns: stripped as
+    # control characters they ran the lines together ("first linesecond line").
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin_with_consent(pilot)
+        area = app.screen.query_one(ChatTextArea)
+        area.post_message(events.Paste("first line\rsecond line\r\nthird"))
+        await pilot.pause(0.2)
+        assert area.text == "first line\nsecond line\nthird"
+
+
+async def test_a_one_line_box_keeps_the_words_of_a_pasted_line_break_apart() -> None:
+    from textual.app import App, ComposeResult
+
+    from cjm_interview.tui.widgets.inputs import SafeInput
+
+    class OneBox(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SafeInput("", id="box")
+
+    app = OneBox()
+    async with app.run_test() as pilot:
+        box = app.query_one(SafeInput)
+        box.focus()
+        box.post_message(events.Paste("by\rbus"))
+        await pilot.pause(0.1)
+        assert box.value == "by bus"
