@@ -79,6 +79,7 @@ class SafeXTermParser(XTermParser):
         self._tail = ""  # the last few characters, to see paste markers
         self._in_paste = False
         self._paste_chars = 0
+        self._held = ""  # the start of what may be a paste's end marker
         self._last_input = get_time()
         self._after_escape = False
         self._in_csi = False  # inside "ESC [ ..." (a control sequence)
@@ -122,23 +123,47 @@ class SafeXTermParser(XTermParser):
             return
         self._last_input = get_time()
         for character in data:
-            if self._swallowing:
-                if _is_parameter(character):
-                    continue
-                # The sequence is over: what was read of it goes with a fresh parser.
-                self._swallowing = False
-                self._restart()
-                if "\x40" <= character <= "\x7e":
-                    continue  # its final byte
-            self._watch_paste(character)
-            self._watch_csi(character)
-            too_long = self._digits > LONGEST_NUMBER or self._length >= LONGEST_SEQUENCE
-            if too_long and not self._in_paste:
-                self._swallowing = True
-                continue
-            yield from self._send(character)
-            if self._in_paste and self._paste_chars > PASTE_LIMIT:
-                yield from self._end_paste()
+            if self._in_paste:
+                yield from self._paste_character(character)
+            else:
+                yield from self._take(character)
+
+    def _take(self, character: str) -> Iterable[Message]:
+        if self._swallowing:
+            if _is_parameter(character):
+                return
+            # The sequence is over: what was read of it goes with a fresh parser.
+            self._swallowing = False
+            self._restart()
+            if "\x40" <= character <= "\x7e":
+                return  # its final byte
+        self._watch_paste(character)
+        self._watch_csi(character)
+        too_long = self._digits > LONGEST_NUMBER or self._length >= LONGEST_SEQUENCE
+        if too_long and not self._in_paste:
+            self._swallowing = True
+            return
+        yield from self._send(character)
+        if self._in_paste and self._paste_chars > PASTE_LIMIT:
+            yield from self._end_paste()
+
+    def _paste_character(self, character: str) -> Iterable[Message]:
+        """A character of a paste. An ESC is held until it is known to begin the paste's
+        end marker; one that does not is dropped: Textual types out what follows an ESC
+        in a paste as keys, so a pasted escape sequence then a line break sent the answer."""
+        held = self._held + character
+        self._held = ""
+        while held and self._in_paste:
+            if PASTE_END.startswith(held):
+                if held != PASTE_END:
+                    self._held = held
+                    return
+                break
+            first, held = held[0], held[1:]
+            if first != "\x1b":
+                yield from self._take(first)
+        for rest in held:
+            yield from self._take(rest)
 
     def tick(self) -> Iterable[Message]:
         if self._in_paste and get_time() - self._last_input > PASTE_QUIET:
@@ -171,6 +196,7 @@ class SafeXTermParser(XTermParser):
         self._awaiting = next(self._gen)
         self._timeout_time = None
         self._in_paste = False
+        self._held = ""
         self._tail = ""
         self._after_escape, self._in_csi, self._digits, self._length = False, False, 0, 0
 
@@ -200,6 +226,9 @@ class SafeXTermParser(XTermParser):
 
     def _end_paste(self) -> Iterable[Message]:
         """Close a paste whose end marker did not come (lost, or never sent)."""
+        held, self._held = self._held, ""
+        for character in held.replace("\x1b", ""):
+            yield from self._take(character)
         for character in PASTE_END:
             self._watch_paste(character)
             yield from self._send(character)

@@ -125,3 +125,27 @@ def test_the_screen_size_never_comes_from_input() -> None:
     assert not [t for t in tokens if isinstance(t, events.Resize | InBandWindowResize)]
     (press,) = [t for t in tokens if isinstance(t, events.MouseDown)]
     assert (press.x, press.y) == (49, 9)  # cells, not pixels scaled by the claimed size
+
+
+@pytest.mark.parametrize(
+    "inside",
+    ["abc\x1b[31mdef\rghi", "abc\x1b]0;title\x07def\rghi", "a\x1b", "a\x1b[20", "a\x1b[200~b"],
+    ids=["colour", "title", "lone escape", "half an end marker", "a start marker"],
+)
+def test_an_escape_inside_a_paste_stays_in_the_paste(inside: str) -> None:
+    # Textual types out what follows an ESC in a paste as keys: a pasted colour code
+    # and a line break pressed Enter and sent the answer half pasted.
+    parser = SafeXTermParser()
+    tokens = drain(parser, f"\x1b[200~{inside}\x1b[201~")
+    assert [type(t) for t in tokens] == [events.Paste]
+    assert tokens[0].text == inside.replace("\x1b", "")  # type: ignore[attr-defined]
+    assert typed(drain(parser, "then keys")) == "then keys"
+
+
+def test_an_escape_left_at_the_end_of_a_paste_that_never_ends_is_dropped() -> None:
+    parser = SafeXTermParser()
+    list(parser.feed("\x1b[200~half\x1b[20"))
+    time.sleep(PASTE_QUIET + 0.1)
+    tokens = list(parser.tick())
+    assert [(type(t), t.text) for t in tokens] == [(events.Paste, "half[20")]  # type: ignore[attr-defined]
+    assert typed(drain(parser, "typed")) == "typed"
