@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual import events
+from textual.widgets.text_area import Selection
 
 from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.store import Store
@@ -88,3 +89,40 @@ async def test_a_one_line_box_keeps_the_words_of_a_pasted_line_break_apart() -> 
         box.post_message(events.Paste("by\rbus"))
         await pilot.pause(0.1)
         assert box.value == "by bus"
+
+
+async def test_a_paste_into_a_long_typed_answer_replaces_its_selection() -> None:
+    # A box with no length of its own takes any typed length; bounding the whole value
+    # cut a paste into an answer typed past 2,000 characters to nothing and deleted the
+    # selection it was meant to replace.
+    from textual.app import App, ComposeResult
+
+    from cjm_interview.tui.widgets.inputs import SafeInput
+
+    class OneBox(App[None]):
+        def compose(self) -> ComposeResult:
+            yield SafeInput("a" * 2_500, id="box")
+
+    app = OneBox()
+    async with app.run_test() as pilot:
+        box = app.query_one(SafeInput)
+        box.focus()
+        box.selection = (0, 10)
+        box.post_message(events.Paste("by bus"))
+        await pilot.pause(0.1)
+        assert box.value == "by bus" + "a" * 2_490
+        assert not app._notifications
+
+
+async def test_a_paste_into_an_answer_typed_past_the_limit_replaces_its_selection(
+    tmp_path: Path, quick_script
+) -> None:
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin_with_consent(pilot)
+        area = app.screen.query_one(ChatTextArea)
+        area.text = "b" * (MAX_ANSWER_CHARS + 100)  # typed: the box does not stop typing
+        area.selection = Selection((0, 0), (0, 10))
+        area.post_message(events.Paste("by tram"))
+        await pilot.pause(0.2)
+        assert area.text == "by tram" + "b" * (MAX_ANSWER_CHARS + 90)

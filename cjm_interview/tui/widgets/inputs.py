@@ -112,7 +112,8 @@ class ChatTextArea(TextArea):
         if self.read_only:
             return
         limit = _max_chars()
-        room = limit - len(self.text) + len(self.selected_text)
+        # Typed text may run past the limit: the selection is still room for the paste.
+        room = max(0, limit - len(self.text)) + len(self.selected_text)
         text, shortened = fit_paste(event.text, room, limit=limit)
         self.replace(text, *self.selection)
         if shortened:
@@ -166,7 +167,9 @@ class SafeInput(Input):
         event.stop()
         event.prevent_default()
         limit = self.max_length or self.paste_limit
-        room = limit - len(self.value) + len(self.selected_text)
+        # Typing is not bounded without a max_length (nor a value set before): past the
+        # limit, the selection is still room for the paste it is replaced by.
+        room = max(0, limit - len(self.value)) + len(self.selected_text)
         text, shortened = fit_paste(event.text, room, limit=limit, one_line=True)
         self.replace(text, *sorted(self.selection))
         if shortened:
