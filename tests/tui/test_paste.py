@@ -126,3 +126,25 @@ async def test_a_paste_into_an_answer_typed_past_the_limit_replaces_its_selectio
         area.post_message(events.Paste("by tram"))
         await pilot.pause(0.2)
         assert area.text == "by tram" + "b" * (MAX_ANSWER_CHARS + 90)
+
+
+async def test_the_start_forms_boxes_take_no_control_characters_from_a_paste(
+    tmp_path: Path, quick_script
+) -> None:
+    # Plain inputs kept a paste's control characters (BEL, NUL, ...) in the participant's
+    # name, stored as given.
+    from textual.widgets import Input
+
+    from cjm_interview.tui.app import make_app
+
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, quick_script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        box = app.screen.query_one("#participant", Input)
+        box.post_message(events.Paste("P\x0707\x01"))
+        await pilot.pause(0.1)
+        assert box.value == "P07"
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+    assert store.list_sessions()[0]["participant"] == "P07"

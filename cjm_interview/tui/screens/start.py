@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from cjm_interview.domain import PERSPECTIVES, SessionInfo
 from cjm_interview.tui.safe import one_line
+from cjm_interview.tui.widgets.inputs import SafeInput
 
 if TYPE_CHECKING:
     from cjm_interview.tui.app import CjmApp
@@ -55,7 +56,7 @@ class StartScreen(Screen[None]):
             yield Static(Text("New interview", style="bold"), classes="section-title")
             with Grid(id="start-form"):
                 yield Static("Participant")
-                yield Input(placeholder="pseudonym, e.g. P07", compact=True, id="participant")
+                yield SafeInput(placeholder="pseudonym, e.g. P07", compact=True, id="participant")
                 yield Static("Perspective")
                 yield Select(
                     [(p, p) for p in PERSPECTIVES],
@@ -65,9 +66,11 @@ class StartScreen(Screen[None]):
                     id="perspective",
                 )
                 yield Static("Segment")
-                yield Input(placeholder="optional, e.g. new customers", compact=True, id="segment")
+                yield SafeInput(
+                    placeholder="optional, e.g. new customers", compact=True, id="segment"
+                )
                 yield Static("Persona")
-                yield Input(placeholder="optional", compact=True, id="persona")
+                yield SafeInput(placeholder="optional", compact=True, id="persona")
                 yield Static("Language")
                 yield Select(
                     [(lang, lang) for lang in script.languages],
@@ -77,7 +80,7 @@ class StartScreen(Screen[None]):
                     id="language",
                 )
                 yield Static("Interviewer")
-                yield Input(self.cjm.interviewer, compact=True, id="interviewer")
+                yield SafeInput(self.cjm.interviewer, compact=True, id="interviewer")
             yield Static(
                 Text("Enter or ctrl+s: start · Tab: next field", style="dim"), id="start-keys"
             )
