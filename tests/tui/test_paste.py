@@ -3,25 +3,49 @@ selected, takes a shorter paste whole instead of losing the selection for nothin
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from textual import events
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
 from textual.widgets.text_area import Selection
 
 from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.store import Store
-from cjm_interview.tui.widgets.inputs import ChatTextArea
+from cjm_interview.tui.widgets.inputs import ChatTextArea, SafeInput
 
 from .helpers import begin_with_consent, kiosk
+
+
+@asynccontextmanager
+async def answer_box(
+    tmp_path: Path, script: Any
+) -> AsyncIterator[tuple[Pilot[None], ChatTextArea]]:
+    """The kiosk's first free-text answer box, consent given."""
+    app = kiosk(Store(tmp_path / "s.db"), script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin_with_consent(pilot)
+        yield pilot, app.screen.query_one(ChatTextArea)
+
+
+class OneBox(App[None]):
+    """One one-line box holding ``value``."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__()
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        yield SafeInput(self.value, id="box")
 
 
 async def test_a_paste_over_a_full_selected_answer_replaces_it(
     tmp_path: Path, quick_script
 ) -> None:
-    app = kiosk(Store(tmp_path / "s.db"), quick_script)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await begin_with_consent(pilot)
-        area = app.screen.query_one(ChatTextArea)
+    async with answer_box(tmp_path, quick_script) as (pilot, area):
         area.text = "x" * MAX_ANSWER_CHARS
         area.select_all()
         area.post_message(events.Paste("went to the shop"))
@@ -36,15 +60,7 @@ async def test_a_paste_over_a_full_selected_answer_replaces_it(
 
 
 async def test_a_one_line_box_replaces_its_selection_and_says_when_it_cut() -> None:
-    from textual.app import App, ComposeResult
-
-    from cjm_interview.tui.widgets.inputs import SafeInput
-
-    class OneBox(App[None]):
-        def compose(self) -> ComposeResult:
-            yield SafeInput("other: a bus", id="box")
-
-    app = OneBox()
+    app = OneBox("other: a bus")
     async with app.run_test() as pilot:
         box = app.query_one(SafeInput)
         box.focus()
@@ -64,25 +80,14 @@ async def test_a_pasted_line_break_sent_as_a_carriage_return_stays_a_break(
 ) -> None:
     # Terminals send the line breaks of a paste as carriage returns: stripped as
     # control characters they ran the lines together ("first linesecond line").
-    app = kiosk(Store(tmp_path / "s.db"), quick_script)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await begin_with_consent(pilot)
-        area = app.screen.query_one(ChatTextArea)
+    async with answer_box(tmp_path, quick_script) as (pilot, area):
         area.post_message(events.Paste("first line\rsecond line\r\nthird"))
         await pilot.pause(0.2)
         assert area.text == "first line\nsecond line\nthird"
 
 
 async def test_a_one_line_box_keeps_the_words_of_a_pasted_line_break_apart() -> None:
-    from textual.app import App, ComposeResult
-
-    from cjm_interview.tui.widgets.inputs import SafeInput
-
-    class OneBox(App[None]):
-        def compose(self) -> ComposeResult:
-            yield SafeInput("", id="box")
-
-    app = OneBox()
+    app = OneBox("")
     async with app.run_test() as pilot:
         box = app.query_one(SafeInput)
         box.focus()
@@ -95,15 +100,7 @@ async def test_a_paste_into_a_long_typed_answer_replaces_its_selection() -> None
     # A box with no length of its own takes any typed length; bounding the whole value
     # cut a paste into an answer typed past 2,000 characters to nothing and deleted the
     # selection it was meant to replace.
-    from textual.app import App, ComposeResult
-
-    from cjm_interview.tui.widgets.inputs import SafeInput
-
-    class OneBox(App[None]):
-        def compose(self) -> ComposeResult:
-            yield SafeInput("a" * 2_500, id="box")
-
-    app = OneBox()
+    app = OneBox("a" * 2_500)
     async with app.run_test() as pilot:
         box = app.query_one(SafeInput)
         box.focus()
@@ -117,10 +114,7 @@ async def test_a_paste_into_a_long_typed_answer_replaces_its_selection() -> None
 async def test_a_paste_into_an_answer_typed_past_the_limit_replaces_its_selection(
     tmp_path: Path, quick_script
 ) -> None:
-    app = kiosk(Store(tmp_path / "s.db"), quick_script)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await begin_with_consent(pilot)
-        area = app.screen.query_one(ChatTextArea)
+    async with answer_box(tmp_path, quick_script) as (pilot, area):
         area.text = "b" * (MAX_ANSWER_CHARS + 100)  # typed: the box does not stop typing
         area.selection = Selection((0, 0), (0, 10))
         area.post_message(events.Paste("by tram"))
