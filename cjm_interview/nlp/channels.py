@@ -530,6 +530,9 @@ _UNANSWERED = re.compile(r"(?:answered|picked up)\b", re.IGNORECASE)
 _NOBODY = re.compile(r"\b(?:nobody|no one|no-one|noone)\s+$", re.IGNORECASE)
 # A video call is not the phone channel ("on video calls all day").
 _VIDEO = re.compile(r"\b(?:video|zoom|teams|facetime|skype|conference)[\s-]*$", re.IGNORECASE)
+# Calls for one's own work ("faster internet for work calls"), not with the service; a
+# "business phone line" is still a phone.
+_OWN_CALLS = re.compile(r"\b(?:work|business)[\s-]*$", re.IGNORECASE)
 # A name, not a call: "a company called XXXX", "they called it a limited exam".
 _NAMING_BEFORE = re.compile(
     r"\b(?:is|are|was|were|company|business|firm|place|program|lender|agency|bank|"
@@ -688,6 +691,8 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
     if _FUTURE.search(clause) and _REPORTED.search(back):
         return "hypothetical"
     if channel == "phone" and _VIDEO.search(back[-20:]):
+        return "object"
+    if channel == "phone" and cue.lower() in ("call", "calls") and _OWN_CALLS.search(back[-12:]):
         return "object"
     if (
         channel == "phone"

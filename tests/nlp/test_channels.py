@@ -71,6 +71,9 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("the transfer is on hold again", set()),
         ("a company called Apex bought the debt", set()),
         ("I was on video calls all day so I did it at lunch", set()),
+        # Calls for one's own work are no contact with the service.
+        ("I wanted faster internet for work calls", set()),
+        ("I make business calls from home", set()),
         ("the crew were serving coffee and biscuits", set()),
         ("I met someone online who asked for money", set()),
         ("my phone screen cracked so I bought a new phone", set()),
