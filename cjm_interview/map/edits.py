@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from cjm_interview.map.journeys import Step
@@ -27,6 +27,11 @@ def stage_anchors(groups: Sequence[StepGroup], steps: Sequence[Step]) -> dict[st
     for group in groups:
         members.setdefault(group.stage, []).extend(group.members)
     return {key: anchor_of(StepGroup(key, "", found), steps) for key, found in members.items()}
+
+
+def _holds_most(hits: Mapping[str, int], best: str) -> bool:
+    """Whether ``best`` holds at least half of the anchor's phrasings found (any at all)."""
+    return hits[best] * 2 >= sum(hits.values()) > 0
 
 
 STAGE_ACTIONS = ("stage-rename", "stage-merge", "stage-move")
@@ -64,20 +69,23 @@ def apply_edits(
     norms: list[str] = []
     unmatched: list[dict[str, Any]] = []
 
+    def anchor_hits(anchor: str | None) -> dict[str, int]:
+        """Per moment key, how many of its members say one of the anchor's phrasings."""
+        wanted = set(json.loads(anchor)) if anchor else set()
+        if not wanted:
+            return {}
+        if not norms:
+            norms.extend(normalise(s.action) for s in steps)
+        return {k: sum(1 for i in g.members if norms[i] in wanted) for k, g in by_key.items()}
+
     def find(key: str | None, anchor: str | None) -> StepGroup | None:
         if key:
             for g in by_key.values():
                 if g.key == key or key in g.aliases:
                     return g
-        wanted = set(json.loads(anchor)) if anchor else set()
-        if not wanted:
-            return None
-        if not norms:
-            norms.extend(normalise(s.action) for s in steps)
-        hits = {k: sum(1 for i in g.members if norms[i] in wanted) for k, g in by_key.items()}
-        total = sum(hits.values())
+        hits = anchor_hits(anchor)
         best = max(hits, key=lambda k: hits[k], default=None)
-        return by_key[best] if best is not None and total and hits[best] * 2 >= total else None
+        return by_key[best] if best is not None and _holds_most(hits, best) else None
 
     def find_stage(key: str | None, anchor: str | None = None) -> Stage | None:
         for s in stage_of.values():
@@ -86,19 +94,11 @@ def apply_edits(
         # A stage found in the data is named by what its steps say, so its key changes as
         # the study grows or labels are chosen anew: the stage holding most of the anchor's
         # phrasings, if at least half of them, is the one the edit meant.
-        wanted = set(json.loads(anchor)) if anchor else set()
-        if not wanted:
-            return None
-        if not norms:
-            norms.extend(normalise(s.action) for s in steps)
         hits: Counter[str] = Counter()
-        for g in by_key.values():
-            hits[g.stage] += sum(1 for i in g.members if norms[i] in wanted)
-        total = sum(hits.values())
+        for k, n in anchor_hits(anchor).items():
+            hits[by_key[k].stage] += n
         best = min(hits, key=lambda k: (-hits[k], k), default=None)
-        if best is None or not total or hits[best] * 2 < total:
-            return None
-        return stage_of.get(best)
+        return stage_of.get(best) if best is not None and _holds_most(hits, best) else None
 
     def rekey(group: StepGroup, label: str) -> None:
         del by_key[group.key]
