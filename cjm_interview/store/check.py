@@ -241,6 +241,14 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 "json_type(value_json) != 'array' OR EXISTS (SELECT 1 FROM json_each(value_json) "
                 "WHERE type != 'text')) THEN 'value_json (channels)'",
             ]
+        if table == "step_group_edits":  # anchors are read as JSON lists of phrasings
+            # (files from before anchors were recorded have no such columns)
+            for name in sorted({"anchor", "target_anchor"} & {c[0] for c in columns}):
+                checks += [
+                    f"WHEN {name} != '' AND NOT json_valid({name}) THEN '{name}'",
+                    f"WHEN {name} != '' AND (json_type({name}) != 'array' OR EXISTS (SELECT 1 "
+                    f"FROM json_each({name}) WHERE type != 'text')) THEN '{name}'",
+                ]
         if table == "notes":  # the note box takes no more than an answer
             checks.append(f"WHEN length(text) > {LONGEST_ANSWER} THEN 'text{_TOO_LONG}'")
         if table in ("embeddings", "text_vectors"):  # 4-byte floats, ``dim`` of them

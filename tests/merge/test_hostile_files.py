@@ -178,6 +178,20 @@ ROW_CHANGES = {
         "INSERT INTO step_group_edits (action, group_key, label, pattern, created_at) "
         "VALUES ('split', 'any', 'Any', '(((', '2026-01-01T00:00:00Z')"
     ),
+    # An edit's anchor (the phrasings that find its moment or stage again) is read as a
+    # JSON list of texts: anything else stopped every map.
+    "edit_anchor_not_json": (
+        "INSERT INTO step_group_edits (action, group_key, label, created_at, anchor) "
+        "VALUES ('stage-rename', 'gone', 'Any', '2026-01-01T00:00:00Z', '{not json')"
+    ),
+    "edit_anchor_not_texts": (
+        "INSERT INTO step_group_edits (action, group_key, label, created_at, anchor) "
+        "VALUES ('rename', 'gone', 'Any', '2026-01-01T00:00:00Z', '[[1], {}]')"
+    ),
+    "edit_target_anchor_not_a_list": (
+        "INSERT INTO step_group_edits (action, group_key, target_key, created_at, "
+        "target_anchor) VALUES ('stage-move', 'any', 'gone', '2026-01-01T00:00:00Z', '7')"
+    ),
 }
 
 
