@@ -237,6 +237,10 @@ def _merge_into(
         # row by row); the file is synced before it is moved in place.
         conn.execute("PRAGMA journal_mode = OFF")
         conn.execute("PRAGMA synchronous = OFF")
+        # Nor are references checked row by row (a third of the copy's time): every
+        # row copied hangs from a session picked from the same file, and each input's
+        # sessions were checked to name a script it holds (``row_problem``).
+        conn.execute("PRAGMA foreign_keys = OFF")
         rebuild = _drop_bulk_indexes(conn)
     try:
         for source, check in zip(inputs, checked, strict=True):

@@ -268,6 +268,20 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
             return (
                 f"table {table}, row {found[1]}: column {found[0]} holds a value of the wrong kind"
             )
+    # A session names the script it ran by hash. SQLite holds a file to that only when
+    # asked (``foreign_keys``), and a merge builds a new study without asking (it is
+    # faster; every other reference there holds by the way rows are picked).
+    sessions = {c[0] for c in expected.tables.get("sessions", ())}
+    if "script_sha256" in sessions and "scripts" in expected.tables:
+        found = conn.execute(
+            f"SELECT rowid FROM {database}.sessions WHERE script_sha256 IS NOT NULL AND "
+            f"script_sha256 NOT IN (SELECT sha256 FROM {database}.scripts) LIMIT 1"
+        ).fetchone()
+        if found:
+            return (
+                f"table sessions, row {found[0]}: column script_sha256 names a script the "
+                "file does not hold"
+            )
     # Nesting is not bounded by json_valid: only values with many brackets are scanned.
     for rowid, value in conn.execute(
         f"SELECT rowid, value_json FROM {database}.answers WHERE length(value_json) > "

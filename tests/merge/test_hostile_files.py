@@ -174,6 +174,9 @@ ROW_CHANGES = {
     "stage_vector_missing": "UPDATE text_vectors SET vector = NULL",
     "stage_vector_cut": "UPDATE text_vectors SET vector = x'0000'",
     "answer_vector_cut": "UPDATE embeddings SET vector = x'00'",
+    # A session whose script is not in the file: a merge stopped with SQLite's words
+    # and the name of its temporary file.
+    "session_script_missing": "UPDATE sessions SET script_sha256 = 'deadbeef'",
     "split_pattern_not_a_pattern": (
         "INSERT INTO step_group_edits (action, group_key, label, pattern, created_at) "
         "VALUES ('split', 'any', 'Any', '(((', '2026-01-01T00:00:00Z')"
