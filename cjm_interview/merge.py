@@ -39,7 +39,14 @@ from cjm_interview.errors import CjmError
 from cjm_interview.files import not_a_regular_file
 from cjm_interview.store import Store, utc_now
 from cjm_interview.store.check import applied_migrations, check_schema
-from cjm_interview.store.db import Purge, fsync_path, remove_stale_builds, scrub_edits
+from cjm_interview.store.db import (
+    Purge,
+    StoreBusy,
+    StoreError,
+    fsync_path,
+    remove_stale_builds,
+    scrub_edits,
+)
 from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
 _SESSION_COLUMNS = (
@@ -189,7 +196,7 @@ def _merge_checked(out: Path, inputs: list[Path], checked: list[Future[None]]) -
         for check in checked:
             check.result()
         remove_stale_builds(out)
-        report = _merge_into(out, inputs, checked, fresh=False)
+        report = _merge_into(out, inputs, checked, fresh=False, shown=out)
     else:
         remove_stale_builds(out)
         # A new study is built under a temporary name and moved in place when
@@ -198,7 +205,7 @@ def _merge_checked(out: Path, inputs: list[Path], checked: list[Future[None]]) -
         # throws the whole build away.
         building = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.merging")
         try:
-            report = _merge_into(building, inputs, checked, fresh=True)
+            report = _merge_into(building, inputs, checked, fresh=True, shown=out)
             report.out = out
             fsync_path(building)
             try:
@@ -217,11 +224,17 @@ def _merge_checked(out: Path, inputs: list[Path], checked: list[Future[None]]) -
 
 
 def _merge_into(
-    out: Path, inputs: list[Path], checked: list[Future[None]], fresh: bool
+    out: Path, inputs: list[Path], checked: list[Future[None]], fresh: bool, shown: Path
 ) -> MergeReport:
+    """Merge into ``out`` (a new study's temporary file, or ``shown`` itself)."""
     # The output is built by the migrations, never copied from an input; one that was
     # there before is schema-checked when opened (Store's default).
-    target = Store(out)
+    try:
+        target = Store(out)
+    except (StoreError, sqlite3.Error) as exc:
+        if not fresh or isinstance(exc, StoreBusy):  # the study's own name and state
+            raise
+        raise _failed(shown, None, exc, fresh) from None
     report = MergeReport(out)
     conn = target.conn
     conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
@@ -242,20 +255,48 @@ def _merge_into(
         # sessions were checked to name a script it holds (``row_problem``).
         conn.execute("PRAGMA foreign_keys = OFF")
         rebuild = _drop_bulk_indexes(conn)
+    source: Path | None = None
     try:
         for source, check in zip(inputs, checked, strict=True):
             check.result()  # raises what the check found
             _merge_one(target, source, report)
+        source = None
         for sql in rebuild:
             conn.execute(sql)
         if report.erased_here:
             report.purge = target.purge()
+    except StoreBusy:
+        raise
+    except (StoreError, sqlite3.Error) as exc:
+        # SQLite's words would name the temporary file and speak of answers.
+        raise _failed(shown, source, exc, fresh) from None
     finally:
         if wal or fresh:
             with contextlib.suppress(sqlite3.Error):
                 conn.execute("PRAGMA journal_mode = WAL")
         target.close()
     return report
+
+
+def _failed(out: Path, source: Path | None, exc: Exception, fresh: bool) -> CjmError:
+    """What a merge stopped by the disk or the database says: which input, what is kept."""
+    cause = exc.__context__ if isinstance(exc, StoreError) and exc.__context__ else exc
+    words = str(cause).lower()
+    full = "full" in words or "disk i/o" in words
+    what = "the disk is full or failing" if full else f"the database stopped the merge ({cause})"
+    during = f" while merging {source}" if source is not None else ""
+    if fresh:
+        kept = "nothing was merged and no file was left behind"
+    elif source is not None:
+        kept = "that file was not merged, those before it were"
+    else:
+        kept = "every file was merged, but the purge of erased sessions did not finish"
+    return CjmError(
+        f"{out}: {what}{during}; {kept}",
+        "Free some space, then merge again."
+        if full
+        else "Merge again; if it fails the same way, check the input with an SQLite client.",
+    )
 
 
 def _drop_bulk_indexes(conn: sqlite3.Connection) -> list[str]:

@@ -220,3 +220,53 @@ def test_a_new_output_gets_the_same_as_merging_row_by_row(tmp_path: Path) -> Non
             assert count(fresh, table) == count(existing, table)
         assert x.integrity_check() == [] and y.integrity_check() == []
         assert x.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+class _SmallDisk(Store):
+    """A store whose file may grow by only ``room`` pages: SQLite's "disk is full"."""
+
+    room = 30
+
+    def __init__(self, path: Path, *args, **kwargs) -> None:
+        super().__init__(path, *args, **kwargs)
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        self.conn.execute(f"PRAGMA max_page_count = {pages + self.room}")
+
+
+def test_a_full_disk_during_a_new_merge_names_the_study_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "device.db"
+    device_db(source, generate(customers=40, steps=8).interviews, "kiosk-1")
+    out = tmp_path / "study.db"
+    monkeypatch.setattr("cjm_interview.merge.Store", _SmallDisk)
+    with pytest.raises(CjmError) as caught:
+        merge_databases(out, [source])
+    message = str(caught.value)
+    # Not SQLite's words about a hidden file and "the last answer".
+    assert message.startswith(f"{out}: the disk is full"), message
+    assert f"while merging {source}" in message
+    assert "nothing was merged" in message and "answer" not in message
+    assert ".merging" not in message
+    assert "Free some space" in caught.value.hint
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["device.db"]
+
+
+def test_a_full_disk_during_a_merge_into_a_study_keeps_the_files_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    small, big, out = tmp_path / "small.db", tmp_path / "big.db", tmp_path / "study.db"
+    device_db(small, generate(customers=1, steps=3, seed=2).interviews, "kiosk-1")
+    device_db(big, generate(customers=40, steps=8, seed=3).interviews, "kiosk-2")
+    with Store(out):
+        pass
+    monkeypatch.setattr("cjm_interview.merge.Store", _SmallDisk)
+    with pytest.raises(CjmError) as caught:
+        merge_databases(out, [small, big])
+    message = str(caught.value)
+    assert message.startswith(f"{out}: the disk is full or failing while merging {big}; ")
+    assert message.endswith("that file was not merged, those before it were"), message
+    monkeypatch.undo()
+    assert count(out, "sessions") == count(small, "sessions") == 1
+    with Store(out) as store:
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
