@@ -172,7 +172,7 @@ class Store:
             self._prepare()
         except sqlite3.DatabaseError as exc:
             self.conn.close()
-            raise _explain(path, exc) from None
+            raise _explain(path, exc, opening=True) from None
 
     # ------------------------------------------------------------ opening
     def _prepare(self) -> None:
@@ -1250,8 +1250,8 @@ def _half_built(conn: sqlite3.Connection) -> bool:
     )
 
 
-def _explain(path: Path, exc: sqlite3.Error) -> StoreError:
-    """A clear message for the SQLite errors a user can meet."""
+def _explain(path: Path, exc: sqlite3.Error, opening: bool = False) -> StoreError:
+    """A clear message for the SQLite errors a user can meet (``opening``: none written yet)."""
     message = str(exc).lower()
     if "file is not a database" in message or "malformed" in message or "corrupt" in message:
         return StoreError(
@@ -1265,9 +1265,15 @@ def _explain(path: Path, exc: sqlite3.Error) -> StoreError:
             "Make the file and its folder writable, or use another --db.",
         )
     if "disk is full" in message or "disk i/o" in message or "full" in message:
+        if opening:  # WAL's files beside the database could not be made
+            return StoreError(
+                f"{path}: the disk is full or failing; the database could not be opened",
+                "Free some space, then try again; nothing in it was changed.",
+            )
+        # Not only answers are written (imports, merges, an export's cached vectors).
         return StoreError(
-            f"{path}: the disk is full or failing; the last answer was not saved",
-            "Free some space; every answer before this one is safe.",
+            f"{path}: the disk is full or failing; the last change was not saved",
+            "Free some space; everything saved before it is safe.",
         )
     if "locked" in message or "busy" in message:
         return StoreBusy(

@@ -219,3 +219,34 @@ def test_views_read_well(store: Store, customer_script) -> None:
     assert steps == [(1, "looked online", '["web"]', 4)]
     progress = store.conn.execute("SELECT answers, steps FROM session_progress").fetchone()
     assert progress == (17, 1)
+
+
+def test_a_full_disk_when_opening_says_the_file_was_not_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "study.db"
+    Store(path).close()
+
+    def full(self: Store) -> None:  # WAL's -shm file cannot be made on a full disk
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Store, "_prepare", full)
+    with pytest.raises(StoreError) as caught:
+        Store(path)
+    # An export or a listing opens the file: no answer was being saved.
+    assert (
+        str(caught.value)
+        == f"{path}: the disk is full or failing; the database could not be opened"
+    )
+    assert caught.value.hint == "Free some space, then try again; nothing in it was changed."
+
+
+def test_a_full_disk_while_writing_says_the_last_change_was_not_saved(tmp_path: Path) -> None:
+    store = Store(tmp_path / "study.db")
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count = {pages}")  # SQLite's "disk is full"
+    with pytest.raises(StoreError) as caught:
+        store.write(lambda c: c.execute("CREATE TABLE filler (x)"))
+    assert str(caught.value).endswith("the disk is full or failing; the last change was not saved")
+    assert caught.value.hint == "Free some space; everything saved before it is safe."
+    store.close()
