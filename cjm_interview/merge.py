@@ -189,7 +189,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _merge_checked(out: Path, inputs: list[Path], checked: list[Future[None]]) -> MergeReport:
+def _merge_checked(
+    out: Path, inputs: list[Path], checked: list[Future[tuple[int, int]]]
+) -> MergeReport:
     if out.exists() or os.path.islink(out):
         # An existing study takes each input in its own transaction: all are checked
         # first, so that a bad file leaves it as it was.
@@ -224,7 +226,11 @@ def _merge_checked(out: Path, inputs: list[Path], checked: list[Future[None]]) -
 
 
 def _merge_into(
-    out: Path, inputs: list[Path], checked: list[Future[None]], fresh: bool, shown: Path
+    out: Path,
+    inputs: list[Path],
+    checked: list[Future[tuple[int, int]]],
+    fresh: bool,
+    shown: Path,
 ) -> MergeReport:
     """Merge into ``out`` (a new study's temporary file, or ``shown`` itself)."""
     # The output is built by the migrations, never copied from an input; one that was
@@ -258,8 +264,8 @@ def _merge_into(
     source: Path | None = None
     try:
         for source, check in zip(inputs, checked, strict=True):
-            check.result()  # raises what the check found
-            _merge_one(target, source, report)
+            identity = check.result()  # raises what the check found
+            _merge_one(target, source, report, identity)
         source = None
         for sql in rebuild:
             conn.execute(sql)
@@ -334,8 +340,19 @@ def _leave_wal(conn: sqlite3.Connection) -> bool:
         return False
 
 
-def _check_input(source: Path) -> None:
-    """Refuse, before writing anything, a file that is not an interview database we can read."""
+def _identity(source: Path) -> tuple[int, int]:
+    """Which file a path names now (a file put in its place is another)."""
+    try:
+        found = os.stat(source)
+    except OSError:
+        return (-1, -1)
+    return (found.st_dev, found.st_ino)
+
+
+def _check_input(source: Path) -> tuple[int, int]:
+    """Refuse, before writing anything, a file that is not an interview database we can read;
+    returns the identity of the file checked (``_identity``)."""
+    identity = _identity(source)
     try:
         conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
         try:
@@ -365,9 +382,14 @@ def _check_input(source: Path) -> None:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise CjmError(f"{source}: not a readable SQLite database ({exc})") from None
+    if _identity(source) != identity:
+        raise CjmError(
+            f"{source} was replaced while it was checked", "Nothing was merged; merge it again."
+        )
+    return identity
 
 
-def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
+def _merge_one(target: Store, source: Path, report: MergeReport, identity: tuple[int, int]) -> None:
     name = str(source)
     conn = target.conn
     gone = CjmError(
@@ -388,6 +410,14 @@ def _merge_one(target: Store, source: Path, report: MergeReport) -> None:
         }
         if "sessions" not in src_tables:
             raise gone
+        # A file put in the input's place since its check is not the file checked (its
+        # rows could be anything). SQLite opened the file by ATTACH, so the path must
+        # still name the file checked; its schema is checked again, as attached.
+        if _identity(source) != identity:
+            raise gone
+        version = conn.execute("PRAGMA src.user_version").fetchone()[0]
+        known = version or len(applied_migrations(conn, "src") or [])
+        check_schema(conn, source, known, database="src", rows=False)
         counts = target.write(lambda c: _copy(target, c, source, src_tables, report))
     finally:
         conn.execute("DETACH DATABASE src")

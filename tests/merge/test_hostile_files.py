@@ -9,6 +9,7 @@ check, as a real process with a time limit: a hang fails the test.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -294,13 +295,65 @@ def test_an_input_removed_after_its_check_is_said_so_and_not_made_again(
     device(gone)
     check = merge._check_input
 
-    def check_then_remove(source: Path) -> None:
-        check(source)
+    def check_then_remove(source: Path) -> tuple[int, int]:
+        identity = check(source)
         if source == gone:
             gone.unlink()
+        return identity
 
     monkeypatch.setattr(merge, "_check_input", check_then_remove)
     with pytest.raises(CjmError, match=r"gone\.db was removed or replaced during the merge"):
         merge_databases(tmp_path / "study.db", [good, gone])
     assert not gone.exists()
+    assert not (tmp_path / "study.db").exists()
+
+
+@pytest.mark.parametrize("hostile_file", ["grade_past_any_scale", "added_trigger_and_table"])
+def test_a_file_put_in_an_inputs_place_after_its_check_is_not_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile_file: str
+) -> None:
+    # Swapped between its check (on the checking thread) and its copy: the rows or the
+    # schema merged were never checked.
+    import cjm_interview.merge as merge
+
+    good, swapped = tmp_path / "good.db", tmp_path / "swapped.db"
+    device(good)
+    device(swapped)
+    if hostile_file in ROW_CHANGES:
+        bad = row_hostile(tmp_path, hostile_file)
+    else:
+        bad, _ = hostile(tmp_path, hostile_file)
+    check = merge._check_input
+
+    def check_then_swap(source: Path) -> tuple[int, int]:
+        identity = check(source)
+        if source == swapped:
+            os.replace(bad, swapped)
+        return identity
+
+    monkeypatch.setattr(merge, "_check_input", check_then_swap)
+    with pytest.raises(CjmError, match=r"swapped\.db was removed or replaced during the merge"):
+        merge_databases(tmp_path / "study.db", [good, swapped])
+    assert not (tmp_path / "study.db").exists()
+
+
+def test_an_input_replaced_while_it_is_checked_is_not_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cjm_interview.merge as merge
+
+    good, swapped = tmp_path / "good.db", tmp_path / "swapped.db"
+    device(good)
+    device(swapped)
+    bad = row_hostile(tmp_path, "grade_past_any_scale")
+    real = merge.check_schema
+
+    def swap_during_the_check(conn, path, *args, **kwargs) -> None:
+        real(conn, path, *args, **kwargs)  # the file checked is the good one...
+        if Path(path) == swapped:
+            os.replace(bad, swapped)  # ...and another is in its place afterwards
+
+    monkeypatch.setattr(merge, "check_schema", swap_during_the_check)
+    with pytest.raises(CjmError, match=r"swapped\.db was replaced while it was checked"):
+        merge_databases(tmp_path / "study.db", [good, swapped])
     assert not (tmp_path / "study.db").exists()
