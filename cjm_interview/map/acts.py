@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cjm_interview.map.align import unit_rows
 from cjm_interview.map.labels import LEAD_IN, PLACEHOLDER, tells_act
 
 
@@ -349,9 +350,7 @@ def profile(
         of_opening = standardise(role_scores(opened if opened is not None else whole, prototypes))
         blocks = [of_whole, of_opening, *blocks]
         roles = (of_whole + of_opening) / 2
-    x = np.hstack(blocks)
-    norms = np.sqrt(np.einsum("ij,ij->i", x, x))
-    return Profile(np.asarray(x / np.maximum(norms, 1e-9)[:, None], dtype=np.float32), roles)
+    return Profile(unit_rows(np.hstack(blocks)), roles)
 
 
 def role_of(roles: np.ndarray | None, members: Sequence[int]) -> tuple[Role | None, float]:

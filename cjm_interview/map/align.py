@@ -102,7 +102,7 @@ def topic_order(
     of, px, pw = points(keys, x)
     if len(px) <= k:
         return 1.0
-    body = _unit(px[:, :dims])
+    body = unit_rows(px[:, :dims])
     group = kmeans(body, pw, k, sample=sample)[of]
     where = np.asarray(relative, dtype=np.float64)
     total = float(((where - where.mean()) ** 2).sum())
@@ -129,7 +129,8 @@ def reweigh(x: np.ndarray, columns: slice, factor: float) -> None:
     x /= np.maximum(np.sqrt(np.einsum("ij,ij->i", x, x)), 1e-9)[:, None]
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (float32; a zero row stays zero)."""
     norms = np.sqrt(np.einsum("ij,ij->i", x, x))
     return np.asarray(x / np.maximum(norms, 1e-9)[:, None], dtype=np.float32)
 
@@ -145,7 +146,7 @@ def points(keys: list[str], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.n
     canonical = np.lexsort((x[:, 2], x[:, 1], x[:, 0], of))
     sums = group_sums(x[canonical], of[canonical], len(order), exact=True)
     weights = np.bincount(of, minlength=len(order)).astype(np.float64)
-    return of, _unit(sums.astype(np.float32)), weights
+    return of, unit_rows(sums.astype(np.float32)), weights
 
 
 def kmeans(
@@ -198,10 +199,10 @@ def join(
     merged = linkage(sums[big], mass[big], threshold, bounds)
     label = np.full(k, -1, dtype=np.int64)
     label[big] = merged
-    c = _unit(group_sums(sums[big], merged, int(merged.max()) + 1).astype(np.float32))
+    c = unit_rows(group_sums(sums[big], merged, int(merged.max()) + 1).astype(np.float32))
     small = np.flatnonzero(label < 0)
     if len(small):  # clusters too small to be a moment: their nearest group
-        label[small] = nearest(_unit(sums[small].astype(np.float32)), c)
+        label[small] = nearest(unit_rows(sums[small].astype(np.float32)), c)
     return np.asarray(label[micro], dtype=np.int64)
 
 
@@ -290,7 +291,7 @@ def align(
 
 def centres(x: np.ndarray, assign: np.ndarray, k: int, w: np.ndarray | None = None) -> np.ndarray:
     """Unit centre of each group (weighted)."""
-    return _unit(group_sums(x, assign, k, w).astype(np.float32))
+    return unit_rows(group_sums(x, assign, k, w).astype(np.float32))
 
 
 def group_sums(
