@@ -76,6 +76,7 @@ ACTING = 0.2  # label score of a clause that tells an act, over one that names a
 FORM = 0.3  # label score of a clause with an actor acting, over one that tells a state or time
 CENTRAL_SHARE = 0.5  # share of the most central clause's centrality an act needs for its bonus
 PRIOR = 0.2  # label score of the clause closest to its group's centre, over the farthest
+RARE_NAME = 0.25  # a name in fewer than this share of a group's clauses is one member's
 
 
 def slug(text: str) -> str:
@@ -416,7 +417,7 @@ def _penalised(clause: str, first: str, score: float) -> float:
         score -= 1.0
     if _TIME.search(clause):
         score -= 1.0
-    if _LEFTOVER.search(clause):
+    if _LEFTOVER.search(clause) or clause[:1].isdigit():  # "2018, took off ...": a date cut
         score -= 1.0
     if _OPINION.search(clause):
         score -= 0.5
@@ -424,6 +425,58 @@ def _penalised(clause: str, first: str, score: float) -> float:
     if len(letters) >= 3 and sum(w.isupper() and len(w) > 1 for w in letters) * 2 > len(letters):
         score -= 0.5  # shouted or quoted in capitals
     return max(-1.0, min(1.0, score))
+
+
+_WORD = re.compile(r"[A-Za-z][\w'&.-]*")
+
+
+def names_in(clause: str) -> set[str]:
+    """The words a clause writes with a capital where a sentence would not ("I called
+    Equifax", "the PNC Bank branch"): names of parties, places and products."""
+    words = _WORD.findall(clause)
+    return {
+        w.rstrip(".")
+        for w in words[1:]
+        if w[0].isupper() and w not in _NOT_NAMES and w.lower() not in _COMMON
+    }
+
+
+_NOT_NAMES = frozenset("I I'm I've I'd I'll OK".split())  # noqa: SIM905
+_COMMON = STOPWORDS | _ACTING | _DID | _DO  # "Went", "The": capitals of a shout or a typo
+_SHOUTED = (_COMMON | {"one", "two", "three", "all", "every", "any"}) - {"i", "a"}
+
+
+def _own_names(candidates: Sequence[str]) -> dict[str, set[str]]:
+    """Per clause, the names in it that few clauses write, and the common words it shouts.
+
+    A name few clauses write ("I called Equifax" among calls to four agencies) tells what
+    one member did, not the moment: a clause without it comes first, and so does one that
+    writes the same word in small letters ("on a Sunday", "on a sunday"). A name is a word
+    mostly written with a capital inside a clause ("Credit Report" once makes no name), or
+    a first word never written in small letters ("Transunion has ..."). A common word in
+    capitals ("sent me ONE", "has NOT") is one member's shout.
+    """
+    written = {c: [w.rstrip(".") for w in _WORD.findall(c)] for c in candidates}
+    small = {w for words in written.values() for w in words if w.islower()}
+    capital: Counter[str] = Counter()
+    for clause, words in written.items():
+        found = names_in(clause)
+        if words and _starts_a_name(words[0], small):
+            found.add(words[0])
+        capital.update({w.lower() for w in found})
+    said = Counter(w for words in written.values() for w in {w.lower() for w in words})
+    rare = {
+        w for w, k in capital.items() if said[w] < RARE_NAME * len(candidates) and 2 * k >= said[w]
+    }
+    return {
+        clause: ({w.lower() for w in words} & rare)
+        | {w for w in words[1:] if w.isupper() and w.lower() in _SHOUTED}
+        for clause, words in written.items()
+    }
+
+
+def _starts_a_name(word: str, small: set[str]) -> bool:
+    return word[:1].isupper() and word.lower() not in _COMMON and word.lower() not in small
 
 
 def central_clause(
@@ -451,6 +504,7 @@ def central_clause(
     verbs = Counter(clause_act(c)[1] for c, _ in candidates) if acts else Counter()
     verbs.pop("", None)
     most = max(verbs.values(), default=1)
+    names = _own_names([c for c, _ in candidates]) if acts else {}
 
     def centrality(words: list[str]) -> float:
         """How many other clauses share its words, per word."""
@@ -470,6 +524,8 @@ def central_clause(
         if shape > 0 and central >= gate:
             shape += verbs[clause_act(clause)[1]] / most
         bonus = FORM * (shape if shape <= 0 or central >= gate else 0.0) + boost.get(clause, 0.0)
+        if names.get(clause):
+            bonus -= FORM
         return (central + bonus + 0.05 * min(shown[normalise(clause)], 5) - 0.01 * len(words),
                 clause)  # fmt: skip
 

@@ -59,6 +59,7 @@ def test_an_actor_doing_something_reads_as_a_label(clause: str) -> None:
         "Called again ( ) @",  # what masking left
         "THEY MUST DELETE THIS NOW",  # capitals
         "Installation visit at the house",  # a thing named, no act
+        "2018, took off a collection account",  # a date cut from its sentence
     ],
 )
 def test_time_states_opinions_questions_and_fragments_read_worse(clause: str) -> None:
@@ -137,6 +138,49 @@ def test_the_act_most_members_tell_heads_their_moment() -> None:
         ]
     )
     assert moment_label(steps).startswith(("I called", "Called"))
+
+
+def test_a_name_only_one_member_says_stays_out_of_the_label() -> None:
+    # Each member called another agency: "I called Equifax" tells what one did.
+    steps = _steps(
+        [
+            ("I called Equifax about the error", 3),
+            ("I called Experian about the error", 3),
+            ("I called TransUnion about the error", 3),
+            ("I called the agency about the error", 3),
+            ("Called Innovis about the same error", 3),
+            ("I called the bureau about the error", 3),
+        ]
+    )
+    # The member who named Equifax is the closest to the moment's centre.
+    label = moment_label(steps, closeness=[0.9, 0.5, 0.4, 0.3, 0.2, 0.1])
+    assert label.startswith(("I called", "Called")), label
+    assert not {"Equifax", "Experian", "TransUnion", "Innovis"} & set(label.split()), label
+
+
+def test_a_common_word_one_member_shouts_stays_out_of_the_label() -> None:
+    steps = _steps(
+        [
+            ("The seller sent me ONE letter about the debt", 3),
+            ("The seller sent me a letter about the debt", 3),
+            ("They sent a letter about the debt", 3),
+            ("A letter about the debt came", 3),
+        ]
+    )
+    label = moment_label(steps, closeness=[0.9, 0.2, 0.1, 0.0])
+    assert "ONE" not in label and "letter" in label, label
+
+
+def test_a_name_most_members_say_may_head_their_moment() -> None:
+    steps = _steps(
+        [
+            ("I called Acme about the error", 3),
+            ("I called Acme twice about the error", 3),
+            ("Acme never called back", 3),
+            ("I phoned Acme again", 3),
+        ]
+    )
+    assert "Acme" in moment_label(steps)
 
 
 def test_an_act_that_shares_no_words_with_the_others_is_no_label() -> None:
