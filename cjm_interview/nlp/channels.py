@@ -9,6 +9,8 @@ cancels it in its sentence:
 - negation just before it ("never received a letter", "no one called");
 - a channel only offered, asked for, promised or hypothetical ("told me to
   call", "you can apply online", "they will email me", "if I had called");
+- a use nearly made or only asked about ("I almost requested a refund by
+  phone", "have you called them?");
 - a third party's channel (the police, a court, a regulator, a scammer);
 - the text itself ("this letter", "the attached letter");
 - a product or an object that shares a word ("my phone broke", "their phone
@@ -507,6 +509,43 @@ _ASKED_BY = re.compile(
     ).replace("{m}", _MEANS),
     re.IGNORECASE,
 )
+# Verbs of making contact, for a use nearly made or asked about.
+_CONTACT_VERB = (
+    r"(?:call(?:ed|ing)?|(?:tele)?phon(?:e|ed|ing)|ring|rang|rung|dial(?:l?ed)?|e-?mail(?:ed)?|"
+    r"text(?:ed)?|messag(?:e|ed)|chat(?:ted)?|write|wrote|written|mail(?:ed)?|post(?:ed)?|"
+    r"send|sent|request(?:ed)?|ask(?:ed)?|contact(?:ed)?|reach(?:ed)? out|complain(?:ed)?|"
+    r"(?:go|went|gone)(?= (?:to|in|into|down|over|round|back|along|by)\b)|visit(?:ed)?|walk(?:ed)?|"
+    r"drive|drove|driven|head(?:ed)?|popped|stopped|submit(?:ted)?|appl(?:y|ied)|filed?|"
+    r"order(?:ed)?|book(?:ed)?|sign(?:ed)? up|log(?:ged)? (?:in|on)|tweet(?:ed)?|"
+    r"use|used|try|tried|show(?:ed)? up|turn(?:ed)? up)\b"
+)
+# Nearly done is not done: "I almost requested a refund by phone", "nearly called them", "was
+# about to go to the branch". Only a verb of making contact right after: "almost always call
+# them", "nearly hung up" (on a call already), "nearly got through", "almost went mad on hold"
+# were uses.
+_NEAR_MISS = re.compile(
+    r"\b(?:almost|nearly|all but|(?:was|were) about to|came close to)\s+"
+    r"(?:(?:just|actually|even|had to|decided to|went and|gone and)\s+)?"
+    + _CONTACT_VERB
+    # Not past "and": "I almost emailed them and called instead" called.
+    + r"(?:(?!\band\b)[^.;!?]){0,60}$",
+    re.IGNORECASE,
+)
+# A yes/no question whether someone made contact asks about a use, it does not tell one:
+# "Have you requested a refund by phone?", "did you call them?". "Why did you send me a
+# letter?" tells one, and so does a question that says what I or we did ("Did you get the
+# letter I sent?"); a question to the service about it ("do you sell gift cards in store?")
+# shows the channel at hand, as before.
+_ASKED_ABOUT = re.compile(
+    r"(?:^|[,:;\"“(]\s*|\b(?:and|so|or|but|well|ok|okay)\s+)"
+    r"(?:did|do|does|have|has|had)(?:n'?t)?\s+"
+    r"(?:you|anyone|anybody|someone|somebody|any of you|u|y'all)\s+"
+    r"(?:(?:ever|already|yet|just|actually|even|also|tried|then)\s+)?"
+    + _CONTACT_VERB
+    + r"(?:(?!\b(?:i|we)\b)[^?])*$",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|we)\b", re.IGNORECASE)
 # A promise reported ("she said he would call me"): not a use until it happens.
 _FUTURE = re.compile(r"\b(?:will|would|'ll|going to|gonna)\s+(?:\w+\s+)?$", re.IGNORECASE)
 _REPORTED = re.compile(
@@ -688,6 +727,8 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
             return "negated"
     if not happened and _HYPOTHETICAL_EN.search(probe):
         return "hypothetical"
+    if _NEAR_MISS.search(clause + cue) or _asked_about(sentence, start, end):
+        return "hypothetical"
     if _FUTURE.search(clause) and _REPORTED.search(back):
         return "hypothetical"
     if channel == "phone" and _VIDEO.search(back[-20:]):
@@ -736,6 +777,19 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
     if _THIRD_PARTY.search(_words_before(sentence, start, 3)) or _THIRD_PARTY_AFTER.search(after):
         return "third_party"
     return None
+
+
+def _asked_about(sentence: str, start: int, end: int) -> bool:
+    """Whether the cue at ``start:end`` lies in a yes/no question put to someone else."""
+    # The verb may be the cue itself: "did you call them?"
+    if not _ASKED_ABOUT.search(sentence[max(0, start - CONTEXT_CHARS) : end]):
+        return False
+    # The question runs to its mark, or to the end of an answer typed without one; a sentence
+    # running on past the context read is no short question (and is not read to its end).
+    rest = sentence[end : end + CONTEXT_CHARS + 1].rstrip()
+    if len(rest) > CONTEXT_CHARS or (not rest.endswith("?") and rest[-1:] in (".", "!")):
+        return False
+    return not (_FIRST_PERSON.search(sentence[start:end]) or _FIRST_PERSON.search(rest))
 
 
 def _words_before(sentence: str, start: int, count: int) -> str:

@@ -301,3 +301,34 @@ def test_a_long_unpunctuated_answer_is_read_in_linear_work(
 )
 def test_look_alikes_of_calls_visits_and_post(text: str, channels: set[str]) -> None:
     assert set(detect_channels(text)) == channels
+
+
+@pytest.mark.parametrize(
+    ("text", "channels"),
+    [
+        # Nearly done, or asked about, is no use of the channel.
+        ("I almost requested a refund by phone", set()),
+        ("I nearly called them", set()),
+        ("I almost had to go to the branch", set()),
+        ("I was about to email them", set()),
+        ("Have you requested a refund by phone?", set()),
+        ("Did you call them?", set()),
+        ("did you ever go to the branch", set()),
+        ("Has anyone tried emailing them?", set()),
+        # Used after all, or a use the sentence tells beside the near miss or the question.
+        ("I requested a refund by phone", {"phone"}),
+        ("I almost gave up, then requested a refund by phone", {"phone"}),
+        ("Have you ever been kept on hold? I have, when I requested a refund by phone", {"phone"}),
+        ("I almost always call them", {"phone"}),
+        ("I nearly hung up after an hour on hold", {"phone"}),
+        ("I nearly went mad waiting on hold", {"phone"}),
+        ("I almost went home and called them", {"phone"}),
+        ("I almost emailed them and called instead", {"phone"}),
+        ("Why did you send me a letter?", {"mail"}),
+        ("Did you even read the letter I sent you?", {"mail"}),
+        # A question to the service that shows the channel at hand.
+        ("do you have the corner sofa in stock at the Croydon store", {"in_person"}),
+    ],
+)
+def test_a_use_nearly_made_or_asked_about_is_no_use(text: str, channels: set[str]) -> None:
+    assert set(detect_channels(text)) == channels
