@@ -35,8 +35,20 @@ EMOTION_WORDS: dict[str, str] = {
     "anger": r"angry|anger|furious|livid|outrag\w*|fuming|infuriat\w*|maddening|seething|"
     r"incensed|raging|disgust\w*|appall\w*|unacceptable|"
     r"disgrace\w*|rude|insult\w*|never again|scam|rip-?off",
-    "relief": r"relie(?:f|ved)|finally|at last|phew|thank god|thankfully|weight off|"
-    r"sorted(?: out)? in the end|glad it(?:'s| was) over",
+    # "Finally" alone tells a step came late ("I finally went to the shop in town"), not
+    # that a weight lifted: it counts when something came right ("finally sorted", "finally
+    # got through") or when it is the cry itself ("Finally!", "FINALLY 🎉", "Reassured, finally").
+    "relief": r"relie(?:f|ved)|at last|phew|thank (?:god|goodness|heavens)|thankfully|"
+    r"weight off|sorted(?: out)? in the end|glad it(?:'s| was) over|"
+    r"finally(?= ?(?:!|[^\w\s,.;:?]))|"
+    r"(?:^|(?<=[.!?] ))\W*(?:[\w'-]+\W+){0,2}finally(?=\W*$)|"
+    r"finally (?:[\w'-]+ ){0,3}?(?:work(?:s|ed|ing)?|sorted|fix(?:ed|ing)?|resolved|solved|"
+    r"arrived|turned up|came|answered|replied|responded|refund(?:ed)?|approved|paid|"
+    r"understand|understood|listened|helped|delivered|restored|unblocked|unlocked|cleared|"
+    r"(?:got|get|came|come|went|gone) through|good news|"
+    r"got (?:it|my|somewhere|an answer|a (?:reply|response|refund|callback|call back|answer))|"
+    r"(?:'s|is|was|are|were|be) back|on (?:its|my|our|their) way)|"
+    r"finally (?:over|done|here|home|in stock|open)",
     "delight": r"delight\w*|amazing|brilliant|fantastic|wonderful|love[d]?|loving|"
     r"impressed|exceeded|above and beyond|pleasant(?:ly)? surprise\w*|wow|superb|excellent|"
     r"perfect|over the moon|thrilled",

@@ -60,6 +60,25 @@ def test_emotions_and_grade() -> None:
     assert happy.grade > 7 and "relief" in happy.emotions
 
 
+@pytest.mark.parametrize(
+    ("text", "relief"),
+    [
+        # "Finally" in a plain step only says it came late.
+        ("I finally went to the shop in town", False),
+        ("Finally, I filled in the form online", False),
+        ("I went to the shop in town finally", False),
+        # Something came right, or the word is the cry itself.
+        ("It was finally sorted, what a relief", True),
+        ("I finally got through after an hour, thank goodness", True),
+        ("They finally answered after an hour", True),
+        ("Finally!", True),
+        ("The bill came out lower than the estimate. Finally.", True),
+    ],
+)
+def test_finally_brings_relief_only_when_something_came_right(text: str, relief: bool) -> None:
+    assert ("relief" in LexiconTagger().tag_one(text).emotions) is relief
+
+
 def test_protocol_and_batch_order() -> None:
     tagger = LexiconTagger()
     assert isinstance(tagger, Tagger)

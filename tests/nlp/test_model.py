@@ -122,6 +122,14 @@ def test_model_reads_feelings_as_interviews_state_them(model, text: str, sentime
     assert low <= result.grade <= high
 
 
+def test_model_finds_no_relief_in_a_step_that_came_late(model) -> None:
+    late, sorted_out = model.tag_batch(
+        ["I finally went to the shop in town", "It was finally sorted, what a relief"]
+    )
+    assert "relief" not in late.emotions
+    assert "relief" in sorted_out.emotions
+
+
 def test_learners_learn() -> None:
     rng = np.random.default_rng(1)
     x = rng.normal(size=(300, 5)).astype(np.float32)
