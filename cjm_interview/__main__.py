@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from cjm_interview.cli import main
+from cjm_interview.launch import main
 
 main()

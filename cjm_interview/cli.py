@@ -91,6 +91,11 @@ class CjmGroup(LazyGroup):
     """Turns the project's own errors into one-line messages, never tracebacks."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # Started by the console script, whose start-up handler ended a Ctrl-C at once: from
+        # here Ctrl-C raises KeyboardInterrupt again, caught below or by the command.
+        launch = sys.modules.get("cjm_interview.launch")
+        if launch is not None:
+            launch.command_started()
         try:
             return super().invoke(ctx)
         except CjmError as exc:
