@@ -8,6 +8,7 @@ their own modules and are imported only when invoked, so ``cjm --help`` and
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -350,7 +351,15 @@ def db_merge(out: Path, inputs: tuple[Path, ...]) -> None:
     """Merge databases from several laptops or kiosks into OUT (created if missing)."""
     from cjm_interview.merge import merge_databases
 
-    report = merge_databases(out, list(inputs))
+    try:
+        report = merge_databases(out, list(inputs))
+    except KeyboardInterrupt:
+        # The study is consistent by now (a new one is not created, an existing one keeps
+        # every input merged before); an input's check may still be reading on its thread,
+        # and a normal exit would wait for it to end: seconds on a large file.
+        click.echo("Interrupted.", err=True)
+        sys.stderr.flush()
+        os._exit(130)
     say(report.summary())
 
 

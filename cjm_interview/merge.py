@@ -175,11 +175,18 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     # thread of its own: SQLite leaves Python's lock while it scans, so the next
     # file is checked while the one before it is copied.
     checker = ThreadPoolExecutor(max_workers=1)
+    interrupted = False
     try:
         checked = [checker.submit(_check_input, source) for source in inputs]
         return _merge_checked(out, inputs, checked)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        checker.shutdown(wait=True, cancel_futures=True)
+        # Ctrl-C does not wait for the check under way, which only reads its input: the
+        # output is already as it was before this input (``cli.db_merge`` then ends the
+        # process without joining the checker).
+        checker.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 def _same_file(a: Path, b: Path) -> bool:
