@@ -74,7 +74,12 @@ EMOTION_WORDS_FR: dict[str, str] = {
     "disappointment": r"déçue?s?|décevant\w*|déception|dommage|m'attendais à mieux",
     "anger": r"furieu\w*|colère|scandal\w*|inadmissible\w*|inacceptable\w*|honte\w*|honteu\w*|"
     r"outré\w*|arnaque\w*|impoli\w*|méprisant\w*",
-    "relief": r"soulag\w*|enfin|ouf|heureusement",
+    # "Enfin" alone tells a step came late ("je suis enfin allé à l'agence") or is a
+    # filler ("enfin bref"): it counts when something came right, or as the cry itself.
+    "relief": r"soulag\w*|ouf|heureusement|enfin(?=\s?!)|(?:^|(?<=[.!?] ))enfin(?=\W*$)|"
+    r"enfin (?:[\w'-]+ ){0,3}?(?:réglé\w*|résolu\w*|reçu\w*|rembours\w*|arrivé\w*|"
+    r"répondu|fonctionn\w*|march\w*|livré\w*|réparé\w*|débloqué\w*|rétabli\w*|compris|"
+    r"eu (?:une réponse|quelqu'un)|fini|terminé)",
     "delight": r"ravie?s?|génial\w*|super|excellent\w*|parfait\w*|formidable\w*|"
     r"agréablement surpris\w*|enchanté\w*|bravo",
     "trust": r"confiance|rassur\w*|fiable\w*|sérieu\w*|entre de bonnes mains",

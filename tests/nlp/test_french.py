@@ -30,3 +30,18 @@ def test_french_emotions_grade_and_channels() -> None:
     assert set(result.touchpoints) == {"phone", "in_person"}
     assert result.grade < 4 and result.model == "lexicon-fr"
     assert tag_french("Ravie, tout était parfait").grade > 7
+
+
+@pytest.mark.parametrize(
+    ("text", "relief"),
+    [
+        ("Je suis enfin allé à l'agence en ville", False),  # late, not a weight lifted
+        ("Enfin bref, j'ai rappelé le lendemain", False),  # a filler
+        ("Le problème est enfin réglé, quel soulagement", True),
+        ("J'ai enfin été remboursé après trois mois", True),
+        ("Enfin !", True),
+        ("Ils ont enfin répondu", True),
+    ],
+)
+def test_enfin_brings_relief_only_when_something_came_right(text: str, relief: bool) -> None:
+    assert ("relief" in tag_french(text).emotions) is relief
