@@ -254,18 +254,44 @@ class EmbeddingTagger:
             return []
         units = [u.text for r in readings for u in r.units]
         languages = [r.language for r in readings for _ in r.units]
-        out, emb = self.predict_units(units, languages)
-        results, first = [], 0
+        # Every unit is encoded (its vector places the step on the map); only those the
+        # heads can read (English) go through them.
+        emb, adapted = self.encoder.encode_both(units)
+        english = np.array([not _read_elsewhere(r) for r in readings for _ in r.units])
+        out = self._predict(
+            [u for u, keep in zip(units, english, strict=True) if keep],
+            [lang for lang, keep in zip(languages, english, strict=True) if keep],
+            emb[english],
+            adapted[english] if adapted is not None else None,
+        )
+        results, first, done = [], 0, 0
         for reading in readings:
-            rows = slice(first, first + len(reading.units))
-            first += len(reading.units)
-            results.append(self._result(reading, {k: v[rows] for k, v in out.items()}, emb[rows]))
+            n = len(reading.units)
+            rows = slice(first, first + n)
+            first += n
+            if _read_elsewhere(reading):
+                results.append(self._result(reading, {}, emb[rows]))
+                continue
+            mine = slice(done, done + n)
+            done += n
+            results.append(self._result(reading, {k: v[mine] for k, v in out.items()}, emb[rows]))
         return results
 
     def predict_units(
         self, units: list[str], languages: list[str]
     ) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """Every head's output for every unit, and the units' encoder vectors."""
+        emb, adapted = self.encoder.encode_both(units)
+        return self._predict(units, languages, emb, adapted), emb
+
+    def _predict(
+        self,
+        units: list[str],
+        languages: list[str],
+        emb: np.ndarray,
+        adapted: np.ndarray | None,
+    ) -> dict[str, np.ndarray]:
+        """Every head's output for units already encoded."""
         from cjm_interview.nlp.features import (
             channel_features,
             lexicon_features,
@@ -273,7 +299,8 @@ class EmbeddingTagger:
             word_features,
         )
 
-        emb, adapted = self.encoder.encode_both(units)
+        if not units:
+            return {}
         channels = channel_features(units, languages)  # the rules, read once per unit
         out = self.heads.predict(
             emb,
@@ -286,7 +313,7 @@ class EmbeddingTagger:
         if weight:  # the lexicon tagger is run only when its share counts
             out["sentiment"] = blend_sentiment(out["sentiment"], lexicon_sentiment(units), weight)
         out["channels"] = channels.reshape(len(units), len(self.heads.touchpoints), 3)
-        return out, emb
+        return out
 
     def _result(self, reading: Reading, out: dict[str, np.ndarray], emb: np.ndarray) -> TagResult:
         """One text's result from its units' outputs."""
@@ -300,7 +327,7 @@ class EmbeddingTagger:
 
         vector = emb[0] if reading.whole else mean_vector(emb)
         embedding = vector.astype("<f4").tobytes()
-        if reading.unavailable or reading.language == "fr":
+        if _read_elsewhere(reading):
             return other_language(reading, embedding, ENCODER_NAME)
         if reading.whole:
             probs, grade = out["sentiment"][0], float(out["grade"][0])
@@ -336,3 +363,8 @@ class EmbeddingTagger:
             embedding=embedding,
             embedding_model=ENCODER_NAME,
         )
+
+
+def _read_elsewhere(reading: Reading) -> bool:
+    """Read by the French reader, or not at all (``longtext.other_language``)."""
+    return bool(reading.unavailable) or reading.language == "fr"

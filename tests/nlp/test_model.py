@@ -261,3 +261,32 @@ def test_adapter_does_not_learn_from_templated_answers(
     # written rows; without the written file only templates remain, and it takes
     # them rather than nothing; the shipped adapter sees the written rows only.
     assert seen == [training_rows(written), training_rows(templated), training_rows(written)]
+
+
+def test_french_answers_are_encoded_but_never_read_by_the_english_heads(model, monkeypatch) -> None:
+    texts = [
+        "I rang the helpline and waited ages",
+        "J'ai appelé le service client et j'ai attendu une heure, c'est inadmissible",
+        "Super service, merci beaucoup pour votre aide",
+        "The app crashed twice. Then I emailed them. They never replied, which was infuriating.",
+    ]
+    before = model.tag_batch(texts)
+    read: list[str] = []
+    predict = model.heads.predict
+
+    def counted(emb, *args, **kwargs):
+        read.append(len(emb))
+        return predict(emb, *args, **kwargs)
+
+    monkeypatch.setattr(model.heads, "predict", counted)
+    after = model.tag_batch(texts)
+    from cjm_interview.nlp.longtext import read as reading
+
+    assert read == [sum(len(reading(t).units) for t in (texts[0], texts[3]))]
+    assert [r.model for r in after] == [r.model for r in before]
+    assert after[1].model == "lexicon-fr" and "phone" in after[1].touchpoints
+    for a, b in zip(after, before, strict=True):  # the same tags and the same vectors
+        assert (a.sentiment, a.grade, a.touchpoints, a.emotions) == (
+            b.sentiment, b.grade, b.touchpoints, b.emotions,
+        )  # fmt: skip
+        assert a.embedding == b.embedding
