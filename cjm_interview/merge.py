@@ -245,9 +245,15 @@ def _merge_into(
     try:
         target = Store(out)
     except (StoreError, sqlite3.Error) as exc:
-        if not fresh or isinstance(exc, StoreBusy):  # the study's own name and state
+        if not fresh or not _from_below(exc):  # the study's own name and state
             raise
         raise _failed(shown, None, exc, fresh) from None
+    if target.read_only:
+        target.close()
+        raise StoreError(
+            f"{shown} is read-only: nothing was merged into it",
+            "Make the file and its folder writable, or merge into a new file.",
+        )
     report = MergeReport(out)
     conn = target.conn
     conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages stay in memory
@@ -278,9 +284,9 @@ def _merge_into(
             conn.execute(sql)
         if report.erased_here:
             report.purge = target.purge()
-    except StoreBusy:
-        raise
     except (StoreError, sqlite3.Error) as exc:
+        if not _from_below(exc):
+            raise
         # SQLite's words would name the temporary file and speak of answers.
         raise _failed(shown, source, exc, fresh) from None
     finally:
@@ -291,12 +297,27 @@ def _merge_into(
     return report
 
 
+def _from_below(exc: Exception) -> bool:
+    """An error of SQLite or of the file system (not one the store words for a person,
+    such as a lock held too long)."""
+    if isinstance(exc, StoreBusy):
+        return False
+    return isinstance(exc, sqlite3.Error | OSError) or isinstance(
+        exc.__context__, sqlite3.Error | OSError
+    )
+
+
 def _failed(out: Path, source: Path | None, exc: Exception, fresh: bool) -> CjmError:
     """What a merge stopped by the disk or the database says: which input, what is kept."""
-    cause = exc.__context__ if isinstance(exc, StoreError) and exc.__context__ else exc
+    cause = exc if isinstance(exc, sqlite3.Error | OSError) else exc.__context__
     words = str(cause).lower()
     full = "full" in words or "disk i/o" in words
-    what = "the disk is full or failing" if full else f"the database stopped the merge ({cause})"
+    if isinstance(cause, OSError):
+        what = f"cannot be written ({cause.strerror or cause})"
+    elif full:
+        what = "the disk is full or failing"
+    else:
+        what = f"the database stopped the merge ({cause})"
     during = f" while merging {source}" if source is not None else ""
     if fresh:
         kept = "nothing was merged and no file was left behind"
@@ -304,12 +325,13 @@ def _failed(out: Path, source: Path | None, exc: Exception, fresh: bool) -> CjmE
         kept = "that file was not merged, those before it were"
     else:
         kept = "every file was merged, but the purge of erased sessions did not finish"
-    return CjmError(
-        f"{out}: {what}{during}; {kept}",
-        "Free some space, then merge again."
-        if full
-        else "Merge again; if it fails the same way, check the input with an SQLite client.",
-    )
+    if isinstance(cause, OSError):
+        hint = "Merge into a folder you can write to."
+    elif full:
+        hint = "Free some space, then merge again."
+    else:
+        hint = "Merge again; if it fails the same way, check the input with an SQLite client."
+    return CjmError(f"{out}: {what}{during}; {kept}", hint)
 
 
 def _drop_bulk_indexes(conn: sqlite3.Connection) -> list[str]:

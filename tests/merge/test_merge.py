@@ -270,3 +270,44 @@ def test_a_full_disk_during_a_merge_into_a_study_keeps_the_files_before(
     assert count(out, "sessions") == count(small, "sessions") == 1
     with Store(out) as store:
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_a_folder_that_cannot_be_written_is_said_so_and_names_no_hidden_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import errno
+
+    from cjm_interview.store import db
+
+    source = tmp_path / "device.db"
+    device_db(source, generate(customers=2, steps=3).interviews, "kiosk-1")
+
+    def read_only_file_system(path: Path, replace: bool = False) -> None:
+        try:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        except OSError as exc:
+            raise db.StoreError(f"{path}: cannot create the database ({exc.strerror})") from None
+
+    monkeypatch.setattr(db, "create_database", read_only_file_system)
+    out = tmp_path / "study.db"
+    with pytest.raises(CjmError) as caught:
+        merge_databases(out, [source])
+    assert str(caught.value) == (
+        f"{out}: cannot be written (Read-only file system); "
+        "nothing was merged and no file was left behind"
+    )
+    assert caught.value.hint == "Merge into a folder you can write to."
+
+
+def test_an_existing_study_that_cannot_be_written_is_said_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source, out = tmp_path / "device.db", tmp_path / "study.db"
+    device_db(source, generate(customers=2, steps=3).interviews, "kiosk-1")
+    Store(out).close()
+    monkeypatch.setattr(Store, "_cannot_write", lambda self: True)
+    with pytest.raises(CjmError) as caught:
+        merge_databases(out, [source])
+    assert str(caught.value) == f"{out} is read-only: nothing was merged into it"
+    monkeypatch.undo()
+    assert count(out, "sessions") == 0
