@@ -155,13 +155,10 @@ class Store:
         self.check_schema = existed if check_schema is None else check_schema
         """Compare the file's schema with the migrations' before using it."""
         self.read_only = self._cannot_write()
-        """True when the file cannot be written (answers cannot be saved)."""
+        """True when the file cannot be written (nothing can be saved in it)."""
         try:
             if self.read_only:
-                # WAL needs its -shm file beside the database: in a folder we
-                # cannot write, the file is opened as an immutable snapshot.
-                uri = f"file:{urllib.parse.quote(str(path.resolve()))}?mode=ro&immutable=1"
-                self.conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
+                self.conn = _open_read_only(path)
             else:
                 self.conn = sqlite3.connect(
                     str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
@@ -295,7 +292,7 @@ class Store:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         if self.read_only:
             raise StoreError(
-                f"{self.path} is read-only: answers cannot be saved",
+                f"{self.path} is read-only: nothing can be saved in it",
                 "Make the file and its folder writable, or use another --db.",
             )
         conn = self.conn
@@ -1234,6 +1231,33 @@ def _running(pid: int) -> bool:
     return True
 
 
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A file that cannot be written, opened to read all it holds.
+
+    WAL keeps the latest answers in the -wal file until they are moved into the
+    database: read-only, SQLite reads them only through the -shm file beside it.
+    Where neither can be made (a read-only folder), the file is opened as an
+    immutable snapshot, which reads the database alone: only when no -wal holds
+    anything, else the answers in it would be silently missing.
+    """
+    where = urllib.parse.quote(str(path.resolve()))
+    try:
+        conn = sqlite3.connect(f"file:{where}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.Error:
+        pass
+    with contextlib.suppress(OSError):
+        if os.path.getsize(f"{path}-wal") > 0:
+            raise StoreError(
+                f"{path} is read-only, and its latest answers are still in {path.name}-wal, "
+                "which cannot be read from here",
+                "Copy the database with its -wal and -shm files to a folder you can write "
+                "to, and use the copy.",
+            )
+    return sqlite3.connect(f"file:{where}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+
+
 def _half_built(conn: sqlite3.Connection) -> bool:
     """A file with no data whose creation stopped part-way (an older release's crash)."""
     from cjm_interview.store.check import reference_schema
@@ -1261,7 +1285,7 @@ def _explain(path: Path, exc: sqlite3.Error, opening: bool = False) -> StoreErro
         )
     if "readonly" in message or "read-only" in message:
         return StoreError(
-            f"{path} is read-only: answers cannot be saved",
+            f"{path} is read-only: nothing can be saved in it",
             "Make the file and its folder writable, or use another --db.",
         )
     if "disk is full" in message or "disk i/o" in message or "full" in message:

@@ -57,6 +57,21 @@ def test_delete_works_on_a_merged_database(tmp_path: Path) -> None:
     assert on_disk(out, "Zebulon") == []
 
 
+def test_delete_from_a_study_that_cannot_be_written_says_so_and_keeps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "study.db"
+    sid = device(path)
+    monkeypatch.setattr(Store, "_cannot_write", lambda self: True)
+    result = CliRunner().invoke(main, ["sessions", "delete", sid, "--db", str(path), "--yes"])
+    assert result.exit_code == 2
+    # No answer was being saved: the words say what cannot be done.
+    assert f"{path} is read-only: nothing can be saved in it" in result.output
+    monkeypatch.undo()
+    with Store(path) as store:
+        assert store.count_sessions() == 1
+
+
 def test_erased_sessions_stay_out_of_every_later_merge(tmp_path: Path) -> None:
     a, b, out, later = (tmp_path / n for n in ("a.db", "b.db", "study.db", "later.db"))
     erased = device(a)

@@ -232,7 +232,7 @@ def test_read_only_database_is_refused_clearly(tmp_path: Path, customer_script) 
         shutil.rmtree(folder, ignore_errors=True)
     assert done.returncode == 0, done.stderr
     assert "READ_ONLY True 1" in done.stdout
-    assert "read-only: answers cannot be saved" in done.stdout
+    assert "read-only: nothing can be saved in it" in done.stdout
     assert "Traceback" not in done.stderr
     assert after == before
 
@@ -279,3 +279,51 @@ def test_lock_released_in_time_is_invisible(tmp_path: Path, customer_script) -> 
     holder.execute("COMMIT")
     assert isinstance(session.submit("yes"), Accepted)
     holder.close()
+
+
+@pytest.mark.parametrize("shm", [True, False])
+def test_a_read_only_study_with_answers_still_in_its_wal_reads_them_or_says_so(
+    customer_script, shm: bool
+) -> None:
+    # A kiosk's folder copied to read-only media while answers sat in the -wal: opened as
+    # an immutable snapshot, the study silently held fewer sessions than it had.
+    folder = Path(tempfile.mkdtemp(prefix="cjm-ro-wal-", dir="/tmp"))
+    folder.chmod(0o755)
+    path = folder / "study.db"
+    writer = Store(path)
+    writer.conn.execute("PRAGMA wal_autocheckpoint = 0")  # the answers stay in the -wal
+    for name in ("R1", "R2", "R3"):
+        InterviewSession.start(writer, customer_script, SessionInfo(participant=name))
+    kept = folder / "kept"
+    kept.mkdir()
+    for suffix in ("", "-wal", "-shm"):  # copied while the kiosk still ran
+        if suffix != "-shm" or shm:
+            shutil.copy(f"{path}{suffix}", kept / f"study.db{suffix}")
+    writer.close()
+    assert (kept / "study.db-wal").stat().st_size > 0
+    for file in kept.iterdir():
+        file.chmod(0o444)
+    kept.chmod(0o555)
+    folder.chmod(0o555)
+    code = textwrap.dedent(
+        """
+        import sys
+        from cjm_interview.store import Store, StoreError
+        try:
+            store = Store(sys.argv[1], must_exist=True)
+            print("SESSIONS", store.read_only, store.count_sessions())
+        except StoreError as exc:
+            print("ERROR", exc, "|", exc.hint)
+        """
+    )
+    try:
+        done = _run_as_nobody(code, str(kept / "study.db"))
+    finally:
+        kept.chmod(0o755)
+        folder.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+    assert "Traceback" not in done.stderr, done.stderr
+    if shm:  # SQLite reads the -wal through the -shm beside it
+        assert "SESSIONS True 3" in done.stdout, done.stdout
+    else:
+        assert "latest answers are still in study.db-wal" in done.stdout, done.stdout
