@@ -44,6 +44,7 @@ from cjm_interview.store.db import (
     StoreBusy,
     StoreError,
     fsync_path,
+    read_only_uri,
     remove_stale_builds,
     scrub_edits,
 )
@@ -383,7 +384,7 @@ def _check_input(source: Path) -> tuple[int, int]:
     returns the identity of the file checked (``_identity``)."""
     identity = _identity(source)
     try:
-        conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(read_only_uri(source), uri=True)
         try:
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
@@ -429,8 +430,13 @@ def _merge_one(target: Store, source: Path, report: MergeReport, identity: tuple
     # come back as an empty database (and be merged as nothing).
     if not os.path.isfile(source):
         raise gone
+    # An input that cannot be written (read-only media) is attached read-only. One that
+    # can is attached as before: closing it then tidies away the -wal and -shm files
+    # that reading a WAL database makes beside it.
+    writable = os.access(source, os.W_OK) and os.access(source.resolve().parent, os.W_OK)
     try:
-        conn.execute("ATTACH DATABASE ? AS src", (str(source.resolve()),))
+        where = str(source.resolve()) if writable else read_only_uri(source)
+        conn.execute("ATTACH DATABASE ? AS src", (where,))
     except sqlite3.Error as exc:  # changed since it was checked, or not attachable
         raise CjmError(f"{source}: cannot be read for merging ({exc})") from None
     try:

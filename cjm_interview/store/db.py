@@ -160,9 +160,7 @@ class Store:
             if self.read_only:
                 self.conn = _open_read_only(path)
             else:
-                self.conn = sqlite3.connect(
-                    str(path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-                )
+                self.conn = _open(path)
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot open database ({exc})") from None
         try:
@@ -227,9 +225,7 @@ class Store:
             )
         self.conn.close()
         create_database(self.path, replace=True)
-        self.conn = sqlite3.connect(
-            str(self.path), timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
-        )
+        self.conn = _open(self.path)
         self._prepare()
 
     def _cannot_write(self) -> bool:
@@ -1231,22 +1227,41 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _open_read_only(path: Path) -> sqlite3.Connection:
-    """A file that cannot be written, opened to read all it holds.
+def _file_uri(path: Path | str) -> str:
+    return f"file:{urllib.parse.quote(str(Path(path).resolve()))}"
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A database opened to read and write. By URI (the same file as by its path), so
+    that a merge can attach its inputs read-only (``read_only_uri``)."""
+    if str(path) == ":memory:":
+        return sqlite3.connect(":memory:", check_same_thread=False)
+    return sqlite3.connect(
+        _file_uri(path), uri=True, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+    )
+
+
+def read_only_uri(path: Path) -> str:
+    """The URI that reads all a database holds without writing to it or beside it.
 
     WAL keeps the latest answers in the -wal file until they are moved into the
     database: read-only, SQLite reads them only through the -shm file beside it.
-    Where neither can be made (a read-only folder), the file is opened as an
+    Where neither can be made (a read-only folder or medium), the file is read as an
     immutable snapshot, which reads the database alone: only when no -wal holds
-    anything, else the answers in it would be silently missing.
+    anything, else the answers in it would be silently missing (StoreError).
     """
-    where = urllib.parse.quote(str(path.resolve()))
+    uri = f"{_file_uri(path)}?mode=ro"
     try:
-        conn = sqlite3.connect(f"file:{where}?mode=ro", uri=True, check_same_thread=False)
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.Error:
-        pass
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            return uri
+        finally:
+            probe.close()
+    except sqlite3.DatabaseError as exc:
+        name = getattr(exc, "sqlite_errorname", "")
+        if not name.startswith(("SQLITE_CANTOPEN", "SQLITE_READONLY")):
+            return uri  # not a database, or damaged: its reader says so
     with contextlib.suppress(OSError):
         if os.path.getsize(f"{path}-wal") > 0:
             raise StoreError(
@@ -1255,7 +1270,12 @@ def _open_read_only(path: Path) -> sqlite3.Connection:
                 "Copy the database with its -wal and -shm files to a folder you can write "
                 "to, and use the copy.",
             )
-    return sqlite3.connect(f"file:{where}?mode=ro&immutable=1", uri=True, check_same_thread=False)
+    return f"{uri}&immutable=1"
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A file that cannot be written, opened to read all it holds (``read_only_uri``)."""
+    return sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)
 
 
 def _half_built(conn: sqlite3.Connection) -> bool:

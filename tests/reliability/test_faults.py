@@ -327,3 +327,41 @@ def test_a_read_only_study_with_answers_still_in_its_wal_reads_them_or_says_so(
         assert "SESSIONS True 3" in done.stdout, done.stdout
     else:
         assert "latest answers are still in study.db-wal" in done.stdout, done.stdout
+
+
+def test_a_device_file_on_read_only_media_is_merged(customer_script) -> None:
+    # A kiosk's database on a write-protected stick: the merge attached it to write and
+    # stopped with "not a readable SQLite database (unable to open database file)".
+    folder = Path(tempfile.mkdtemp(prefix="cjm-ro-merge-", dir="/tmp"))
+    folder.chmod(0o755)
+    stick, out = folder / "stick", folder / "out"
+    stick.mkdir()
+    out.mkdir()
+    with Store(stick / "kiosk.db") as store:
+        for name in ("R1", "R2"):
+            InterviewSession.start(store, customer_script, SessionInfo(participant=name))
+    for file in stick.iterdir():
+        file.chmod(0o444)
+    stick.chmod(0o555)
+    out.chmod(0o777)
+    code = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from cjm_interview.errors import CjmError
+        from cjm_interview.merge import merge_databases
+        try:
+            report = merge_databases(Path(sys.argv[2]), [Path(sys.argv[1])])
+            print("MERGED", sum(report.added.values()))
+        except CjmError as exc:
+            print("ERROR", exc)
+        """
+    )
+    try:
+        done = _run_as_nobody(code, str(stick / "kiosk.db"), str(out / "study.db"))
+        left = sorted(p.name for p in stick.iterdir())
+    finally:
+        stick.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+    assert "MERGED 2" in done.stdout, (done.stdout, done.stderr)
+    assert left == ["kiosk.db"]  # nothing written beside the input
