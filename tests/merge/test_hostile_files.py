@@ -283,57 +283,39 @@ def test_a_bad_file_after_good_ones_leaves_the_study_as_it_was(
     assert not list(tmp_path.glob(".study.db.*"))
 
 
-def test_an_input_removed_after_its_check_is_said_so_and_not_made_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    "put_in_its_place", [None, "grade_past_any_scale", "added_trigger_and_table"]
+)
+def test_an_input_removed_or_replaced_after_its_check_is_not_merged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, put_in_its_place: str | None
 ) -> None:
-    # Removed between its check (on the checking thread) and its copy: ATTACH made an
+    # Between its check (on the checking thread) and its copy. Removed: ATTACH made an
     # empty database in its place and the merge failed on a table of the hidden build.
+    # Replaced: the rows or the schema merged were never checked.
     import cjm_interview.merge as merge
 
-    good, gone = tmp_path / "good.db", tmp_path / "gone.db"
+    good, later = tmp_path / "good.db", tmp_path / "later.db"
     device(good)
-    device(gone)
+    device(later)
+    if put_in_its_place in ROW_CHANGES:
+        bad = row_hostile(tmp_path, put_in_its_place)
+    elif put_in_its_place:
+        bad, _ = hostile(tmp_path, put_in_its_place)
     check = merge._check_input
 
-    def check_then_remove(source: Path) -> tuple[int, int]:
+    def check_then_change(source: Path) -> tuple[int, int]:
         identity = check(source)
-        if source == gone:
-            gone.unlink()
+        if source == later:
+            if put_in_its_place:
+                os.replace(bad, later)
+            else:
+                later.unlink()
         return identity
 
-    monkeypatch.setattr(merge, "_check_input", check_then_remove)
-    with pytest.raises(CjmError, match=r"gone\.db was removed or replaced during the merge"):
-        merge_databases(tmp_path / "study.db", [good, gone])
-    assert not gone.exists()
-    assert not (tmp_path / "study.db").exists()
-
-
-@pytest.mark.parametrize("hostile_file", ["grade_past_any_scale", "added_trigger_and_table"])
-def test_a_file_put_in_an_inputs_place_after_its_check_is_not_merged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hostile_file: str
-) -> None:
-    # Swapped between its check (on the checking thread) and its copy: the rows or the
-    # schema merged were never checked.
-    import cjm_interview.merge as merge
-
-    good, swapped = tmp_path / "good.db", tmp_path / "swapped.db"
-    device(good)
-    device(swapped)
-    if hostile_file in ROW_CHANGES:
-        bad = row_hostile(tmp_path, hostile_file)
-    else:
-        bad, _ = hostile(tmp_path, hostile_file)
-    check = merge._check_input
-
-    def check_then_swap(source: Path) -> tuple[int, int]:
-        identity = check(source)
-        if source == swapped:
-            os.replace(bad, swapped)
-        return identity
-
-    monkeypatch.setattr(merge, "_check_input", check_then_swap)
-    with pytest.raises(CjmError, match=r"swapped\.db was removed or replaced during the merge"):
-        merge_databases(tmp_path / "study.db", [good, swapped])
+    monkeypatch.setattr(merge, "_check_input", check_then_change)
+    with pytest.raises(CjmError, match=r"later\.db was removed or replaced during the merge"):
+        merge_databases(tmp_path / "study.db", [good, later])
+    assert later.exists() == bool(put_in_its_place)  # not made again by ATTACH
     assert not (tmp_path / "study.db").exists()
 
 

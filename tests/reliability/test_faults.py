@@ -7,6 +7,7 @@ session must resume at the right question.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -173,6 +175,21 @@ def test_disk_full_loses_nothing_already_saved(tmp_path: Path, customer_script) 
     assert store.integrity_check() == []
 
 
+@contextlib.contextmanager
+def shared_folder(prefix: str) -> Iterator[Path]:
+    """A folder every user can reach (pytest's own temporary folders are private), made
+    writable again and removed afterwards, whatever the test locked in it."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    folder.chmod(0o755)
+    try:
+        yield folder
+    finally:
+        for inside in [folder, *folder.rglob("*")]:
+            if inside.is_dir():
+                inside.chmod(0o755)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _run_as_nobody(code: str, *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-c", code, *args]
     if os.geteuid() == 0:
@@ -287,41 +304,35 @@ def test_a_read_only_study_with_answers_still_in_its_wal_reads_them_or_says_so(
 ) -> None:
     # A kiosk's folder copied to read-only media while answers sat in the -wal: opened as
     # an immutable snapshot, the study silently held fewer sessions than it had.
-    folder = Path(tempfile.mkdtemp(prefix="cjm-ro-wal-", dir="/tmp"))
-    folder.chmod(0o755)
-    path = folder / "study.db"
-    writer = Store(path)
-    writer.conn.execute("PRAGMA wal_autocheckpoint = 0")  # the answers stay in the -wal
-    for name in ("R1", "R2", "R3"):
-        InterviewSession.start(writer, customer_script, SessionInfo(participant=name))
-    kept = folder / "kept"
-    kept.mkdir()
-    for suffix in ("", "-wal", "-shm"):  # copied while the kiosk still ran
-        if suffix != "-shm" or shm:
-            shutil.copy(f"{path}{suffix}", kept / f"study.db{suffix}")
-    writer.close()
-    assert (kept / "study.db-wal").stat().st_size > 0
-    for file in kept.iterdir():
-        file.chmod(0o444)
-    kept.chmod(0o555)
-    folder.chmod(0o555)
-    code = textwrap.dedent(
-        """
-        import sys
-        from cjm_interview.store import Store, StoreError
-        try:
-            store = Store(sys.argv[1], must_exist=True)
-            print("SESSIONS", store.read_only, store.count_sessions())
-        except StoreError as exc:
-            print("ERROR", exc, "|", exc.hint)
-        """
-    )
-    try:
+    with shared_folder("cjm-ro-wal-") as folder:
+        path = folder / "study.db"
+        writer = Store(path)
+        writer.conn.execute("PRAGMA wal_autocheckpoint = 0")  # the answers stay in the -wal
+        for name in ("R1", "R2", "R3"):
+            InterviewSession.start(writer, customer_script, SessionInfo(participant=name))
+        kept = folder / "kept"
+        kept.mkdir()
+        for suffix in ("", "-wal", "-shm"):  # copied while the kiosk still ran
+            if suffix != "-shm" or shm:
+                shutil.copy(f"{path}{suffix}", kept / f"study.db{suffix}")
+        writer.close()
+        assert (kept / "study.db-wal").stat().st_size > 0
+        for file in kept.iterdir():
+            file.chmod(0o444)
+        kept.chmod(0o555)
+        folder.chmod(0o555)
+        code = textwrap.dedent(
+            """
+            import sys
+            from cjm_interview.store import Store, StoreError
+            try:
+                store = Store(sys.argv[1], must_exist=True)
+                print("SESSIONS", store.read_only, store.count_sessions())
+            except StoreError as exc:
+                print("ERROR", exc, "|", exc.hint)
+            """
+        )
         done = _run_as_nobody(code, str(kept / "study.db"))
-    finally:
-        kept.chmod(0o755)
-        folder.chmod(0o755)
-        shutil.rmtree(folder, ignore_errors=True)
     assert "Traceback" not in done.stderr, done.stderr
     if shm:  # SQLite reads the -wal through the -shm beside it
         assert "SESSIONS True 3" in done.stdout, done.stdout
@@ -332,36 +343,31 @@ def test_a_read_only_study_with_answers_still_in_its_wal_reads_them_or_says_so(
 def test_a_device_file_on_read_only_media_is_merged(customer_script) -> None:
     # A kiosk's database on a write-protected stick: the merge attached it to write and
     # stopped with "not a readable SQLite database (unable to open database file)".
-    folder = Path(tempfile.mkdtemp(prefix="cjm-ro-merge-", dir="/tmp"))
-    folder.chmod(0o755)
-    stick, out = folder / "stick", folder / "out"
-    stick.mkdir()
-    out.mkdir()
-    with Store(stick / "kiosk.db") as store:
-        for name in ("R1", "R2"):
-            InterviewSession.start(store, customer_script, SessionInfo(participant=name))
-    for file in stick.iterdir():
-        file.chmod(0o444)
-    stick.chmod(0o555)
-    out.chmod(0o777)
-    code = textwrap.dedent(
-        """
-        import sys
-        from pathlib import Path
-        from cjm_interview.errors import CjmError
-        from cjm_interview.merge import merge_databases
-        try:
-            report = merge_databases(Path(sys.argv[2]), [Path(sys.argv[1])])
-            print("MERGED", sum(report.added.values()))
-        except CjmError as exc:
-            print("ERROR", exc)
-        """
-    )
-    try:
+    with shared_folder("cjm-ro-merge-") as folder:
+        stick, out = folder / "stick", folder / "out"
+        stick.mkdir()
+        out.mkdir()
+        with Store(stick / "kiosk.db") as store:
+            for name in ("R1", "R2"):
+                InterviewSession.start(store, customer_script, SessionInfo(participant=name))
+        for file in stick.iterdir():
+            file.chmod(0o444)
+        stick.chmod(0o555)
+        out.chmod(0o777)
+        code = textwrap.dedent(
+            """
+            import sys
+            from pathlib import Path
+            from cjm_interview.errors import CjmError
+            from cjm_interview.merge import merge_databases
+            try:
+                report = merge_databases(Path(sys.argv[2]), [Path(sys.argv[1])])
+                print("MERGED", sum(report.added.values()))
+            except CjmError as exc:
+                print("ERROR", exc)
+            """
+        )
         done = _run_as_nobody(code, str(stick / "kiosk.db"), str(out / "study.db"))
         left = sorted(p.name for p in stick.iterdir())
-    finally:
-        stick.chmod(0o755)
-        shutil.rmtree(folder, ignore_errors=True)
     assert "MERGED 2" in done.stdout, (done.stdout, done.stderr)
     assert left == ["kiosk.db"]  # nothing written beside the input
