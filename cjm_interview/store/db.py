@@ -168,6 +168,8 @@ class Store:
         except sqlite3.DatabaseError as exc:
             self.conn.close()
             raise _explain(path, exc, opening=True) from None
+        self._opened = self._identify()
+        """The file this connection writes to, as opened (see ``_still_in_place``)."""
 
     # ------------------------------------------------------------ opening
     def _prepare(self) -> None:
@@ -246,8 +248,60 @@ class Store:
         self.conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         self.conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
+    def _identify(self) -> tuple[int, int] | None:
+        """Which file the path names now ((device, inode); None when nothing is written)."""
+        if str(self.path) == ":memory:" or self.read_only:
+            return None
+        return _file_identity(self.path)
+
+    def _still_in_place(self) -> None:
+        """Refuse a write once the path no longer names the database file opened.
+
+        SQLite keeps writing through the files it holds open: into a file deleted,
+        renamed or put aside by another in its place, every answer would be taken
+        and lost (or laid over the other study when its log is read), and so would
+        one written after the file was emptied.
+        """
+        opened = self._opened
+        if opened is None:
+            return
+        path = self.path
+        if _file_identity(path) != opened:
+            raise _Moved(
+                f"{path} was moved, deleted or replaced by another file while it was open: "
+                "the last change was not saved",
+                "Nothing more is written to it. Put the study back where it was, or open "
+                "it again where it is now (an interview goes on with --resume).",
+            )
+        try:
+            with open(path, "rb") as file:
+                head = file.read(len(SQLITE_MAGIC))
+        except OSError:
+            head = b""
+        if head != SQLITE_MAGIC:
+            raise StoreError(
+                f"{path} was emptied or overwritten by another program while it was open: "
+                "the last change was not saved",
+                "Nothing more is written to it. Restore the study from a backup or a kiosk copy.",
+            )
+
+    def _moved(self) -> bool:
+        opened = self._opened
+        return opened is not None and _file_identity(self.path) != opened
+
+    def _keep_log_to_itself(self) -> None:
+        """Copy this connection's log into its own file (wherever it is now) and empty it.
+
+        The log keeps the name it had beside the path: left full, it is read as the log
+        of whatever file is put there, laying this study's pages over another's.
+        """
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
     def close(self) -> None:
         """Close the connection (checkpointing the WAL)."""
+        if self._moved():  # SQLite leaves its log behind for a file that moved
+            self._keep_log_to_itself()
         with contextlib.suppress(sqlite3.Error):
             self.conn.close()
 
@@ -295,9 +349,12 @@ class Store:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
-        except BaseException:
+            self._still_in_place()  # last, just before the commit
+        except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(exc, _Moved):
+                self._keep_log_to_itself()
             raise
         else:
             conn.execute("COMMIT")
@@ -1122,6 +1179,23 @@ def _phrasings(anchor: str | None) -> list[str]:
     except ValueError:
         return []
     return [p for p in value if isinstance(p, str)] if isinstance(value, list) else []
+
+
+class _Moved(StoreError):
+    """The path no longer names the database file this connection writes to."""
+
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+"""The first bytes of every SQLite database file."""
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) a path names now, None when nothing does."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
 
 
 def _refuse_links(path: Path) -> None:
