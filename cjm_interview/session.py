@@ -56,6 +56,8 @@ class InterviewSession:
         self.behind_error: StoreError | None = None
         """Why the first write in ``behind`` last failed."""
         self._off_path: set[AnswerKey] | None = None  # as last written to the store
+        self.last_answer_id = 0
+        """The session's newest answer row as this object knows it (see ``Store.save_answers``)."""
 
     # ------------------------------------------------------------ lifecycle
     @classmethod
@@ -112,6 +114,7 @@ class InterviewSession:
         )
         actor = row["interviewer"] or kiosk_actor(row["kiosk"] or "")
         session = cls(store, script, session_id, engine, tagger, actor)
+        session.last_answer_id = store.last_answer_id(session_id)
         if row["status"] != "in_progress" and not engine.finished:
             store.set_status(session_id, "in_progress", actor)
         # Files from before the flag, or a crash between two writes, catch up here.
@@ -230,7 +233,10 @@ class InterviewSession:
                 maps_to = self._maps_to(answer.key)
             rows.append((answer, section_id, maps_to))
         off_path = self.engine.off_path()
-        self.store.save_answers(self.id, rows, answered_by=self.actor, off_path=off_path)
+        ids = self.store.save_answers(
+            self.id, rows, answered_by=self.actor, off_path=off_path, seen=self.last_answer_id
+        )
+        self.last_answer_id = max(ids, default=self.last_answer_id)
         self._off_path = off_path
         self.catch_up()
 

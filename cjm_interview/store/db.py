@@ -506,18 +506,28 @@ class Store:
         answers: Sequence[tuple[Answer, str, str | None]],
         answered_by: str = "",
         off_path: Collection[AnswerKey] | None = None,
+        seen: int | None = None,
     ) -> list[int]:
         """Store answers (with their section id and map field) in one transaction.
 
         A new revision of an answer keeps the older ones (``is_current = 0``)
         and writes an audit entry with the old and new values. ``off_path``,
         when given, are the session's answers that no longer apply (see
-        ``mark_off_path``), flagged in the same transaction.
+        ``mark_off_path``), flagged in the same transaction. ``seen``, when
+        given, is the session's newest answer row (``last_answer_id``) the
+        caller knows: a newer one was written by another window or program,
+        and these answers, given without knowing it, are refused.
         """
         now = self.clock()
 
         def action(conn: sqlite3.Connection) -> list[int]:
             self._require_session(conn, session_id)
+            if seen is not None and self._last_answer_id(conn, session_id) != seen:
+                raise StoreError(
+                    "this interview was changed in another window or program since this "
+                    "screen last saved it; saving here would write over what was given there",
+                    "Close this screen and resume the interview to go on from what is saved.",
+                )
             ids = []
             for answer, section_id, maps_to in answers:
                 ids.append(
@@ -532,6 +542,17 @@ class Store:
 
         result: list[int] = self.write(action)
         return result
+
+    def last_answer_id(self, session_id: str) -> int:
+        """The session's newest answer row (0 when none)."""
+        return self._last_answer_id(self.conn, session_id)
+
+    @staticmethod
+    def _last_answer_id(conn: sqlite3.Connection, session_id: str) -> int:
+        row = conn.execute(
+            "SELECT coalesce(max(id), 0) FROM answers WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        return int(row[0])
 
     def mark_off_path(self, session_id: str, off_path: Collection[AnswerKey]) -> None:
         """Flag the session's current answers that no longer apply (``applies = 0``), and
