@@ -2,9 +2,10 @@
 
 Sessions are identified by their uuid: merging the same file twice adds
 nothing. When a session is found in two files (resumed on another device,
-or copied), the copy with the most recent activity wins and the other is
-reported. Scripts travel with their sessions (by hash), so sessions run on
-different versions of a script sit side by side and are compared through
+or copied), the later copy wins and the other is reported: the one holding
+more answer rows (revisions only add rows), then the most recent activity.
+Scripts travel with their sessions (by hash), so sessions run on different
+versions of a script sit side by side and are compared through
 their ``maps_to`` fields; two different texts published under the same
 script id and version are reported. Every merged session records the file
 and device it came from (``session_sources``), and researchers' edits of the
@@ -33,6 +34,7 @@ import sqlite3
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from cjm_interview.errors import CjmError
@@ -109,6 +111,10 @@ _EDIT_COLUMNS = (
 )
 
 
+FUTURE_LEEWAY = timedelta(days=1)
+"""How far ahead of this computer's clock a session's time may be before the merge warns."""
+
+
 @dataclass
 class MergeReport:
     """What a merge did, per input file."""
@@ -120,6 +126,8 @@ class MergeReport:
     edits: dict[str, int] = field(default_factory=dict)
     erased: dict[str, int] = field(default_factory=dict)
     """Sessions of each input left out because they were erased (here or in any input)."""
+    future: dict[str, int] = field(default_factory=dict)
+    """Sessions of each input last changed more than a day after this machine's now."""
     erased_here: int = 0
     """Sessions already in the output erased because an input's tombstone says so."""
     purge: Purge | None = None
@@ -139,6 +147,13 @@ class MergeReport:
             if self.erased.get(source):
                 line += f", {self.erased[source]} skipped because they were erased"
             lines.append(line)
+            if self.future.get(source):
+                lines.append(
+                    f"  Warning: {source}: {self.future[source]} session(s) dated more than a "
+                    "day ahead of this computer's clock; check the clock of the device that "
+                    "recorded them (copies of one session are compared by their answers "
+                    "first, so a wrong clock does not make an older copy win)."
+                )
         if self.erased_here:
             lines.append(
                 f"  Erased from {self.out}: {self.erased_here} session(s) that were erased "
@@ -502,15 +517,35 @@ def _copy(
         "WHERE id IN (SELECT session_id FROM main.erased_sessions)"
     ).fetchone()[0]
 
-    # Which sessions to take: new ones, and newer copies of ones already here.
+    # Which sessions to take: new ones, and newer copies of ones already here. A copy
+    # only ever gains answer rows (a revision adds one), so the copy holding more is the
+    # later one whatever its device's clock says; the time decides between equals.
+    # The rows of sessions already here are counted in one pass: a new study's answers
+    # have no index on their session while it is built.
+    conn.execute("DROP TABLE IF EXISTS temp.merge_rows")
+    conn.execute("CREATE TEMP TABLE merge_rows (id TEXT PRIMARY KEY, n INTEGER)")
+    conn.execute(
+        "INSERT INTO temp.merge_rows SELECT a.session_id, count(*) FROM main.answers a "
+        "WHERE a.session_id IN (SELECT s.id FROM src.sessions s JOIN main.sessions m "
+        "ON m.id = s.id) GROUP BY a.session_id"
+    )
     conn.execute("DROP TABLE IF EXISTS temp.merge_pick")
     conn.execute("CREATE TEMP TABLE merge_pick (id TEXT PRIMARY KEY, replaces INTEGER)")
     conn.execute(
         "INSERT INTO temp.merge_pick SELECT s.id, m.id IS NOT NULL FROM src.sessions s "
         "LEFT JOIN main.sessions m ON m.id = s.id "
-        "WHERE (m.id IS NULL OR coalesce(m.updated_at, '') < coalesce(s.updated_at, '')) "
+        "WHERE (m.id IS NULL OR ("
+        "coalesce((SELECT n FROM temp.merge_rows r WHERE r.id = m.id), 0), "
+        "coalesce(m.updated_at, '')) < ("
+        "(SELECT count(*) FROM src.answers WHERE session_id = s.id), "
+        "coalesce(s.updated_at, ''))) "
         "AND s.id NOT IN (SELECT session_id FROM main.erased_sessions)"
     )
+    ahead = (datetime.now(UTC) + FUTURE_LEEWAY).isoformat(timespec="milliseconds")
+    report.future[str(source)] = conn.execute(
+        "SELECT count(*) FROM src.sessions WHERE coalesce(updated_at, '') > ?",
+        (ahead.replace("+00:00", "Z"),),
+    ).fetchone()[0]
     total = conn.execute("SELECT count(*) FROM src.sessions").fetchone()[0] - erased
     replaced = conn.execute("SELECT count(*) FROM temp.merge_pick WHERE replaces").fetchone()[0]
     added = conn.execute("SELECT count(*) FROM temp.merge_pick WHERE NOT replaces").fetchone()[0]
@@ -626,6 +661,7 @@ def _copy(
         ]
         scrub_edits(conn, erased_texts)
     conn.execute("DROP TABLE temp.merge_pick")
+    conn.execute("DROP TABLE temp.merge_rows")
     return added, total - added - replaced, replaced, edits, erased, erased_here
 
 

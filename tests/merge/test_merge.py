@@ -104,6 +104,54 @@ def test_the_most_recent_copy_of_a_session_wins(tmp_path: Path) -> None:
         assert merged.integrity_check() == []
 
 
+def current_grade(path: Path, session_id: str) -> str:
+    with sqlite3.connect(path) as conn:
+        return str(
+            conn.execute(
+                "SELECT value_json FROM answers WHERE session_id = ? AND question_id = "
+                "'overall_grade' AND is_current = 1",
+                (session_id,),
+            ).fetchone()[0]
+        )
+
+
+def correct_grade(store: Store, session_id: str, grade: int) -> None:
+    answer = Answer(AnswerKey("overall_grade"), str(grade), grade, revision=2)
+    store.save_answers(session_id, [(answer, "reflection", None)])
+
+
+def test_a_device_clock_years_ahead_does_not_make_its_older_copy_win(tmp_path: Path) -> None:
+    study = generate(customers=1, steps=2, seed=4)
+    kiosk = tmp_path / "kiosk.db"
+    with Store(kiosk, clock=lambda: "2031-06-01T09:00:00.000Z") as store:
+        script = load_script(PROMPTS / "customer.yaml")
+        [sid] = [run_interview(store, script, i).id for i in study.interviews]
+    out = tmp_path / "study.db"
+    first = merge_databases(out, [kiosk])
+    with Store(out) as store:  # corrected in the study, by the real clock
+        correct_grade(store, sid, 2)
+    again = merge_databases(out, [kiosk])  # the kiosk's file merged again, as every day
+    assert again.replaced == {str(kiosk): 0} and again.skipped == {str(kiosk): 1}
+    assert current_grade(out, sid) == "2"
+    assert count(out, "answers") == count(kiosk, "answers") + 1
+    assert "ahead of this computer's clock" in first.summary()  # the clock is named
+
+
+def test_a_later_edit_on_a_device_whose_clock_is_behind_is_kept(tmp_path: Path) -> None:
+    study = generate(customers=1, steps=2, seed=4)
+    laptop = tmp_path / "laptop.db"
+    [sid] = device_db(laptop, study.interviews, "laptop")
+    out = tmp_path / "study.db"
+    merge_databases(out, [laptop])
+    # The laptop's clock was reset to 2019; the session was corrected there afterwards.
+    with Store(laptop, clock=lambda: "2019-01-01T00:00:00.000Z") as store:
+        correct_grade(store, sid, 3)
+    report = merge_databases(out, [laptop])
+    assert report.replaced == {str(laptop): 1}
+    assert current_grade(out, sid) == "3"
+    assert "ahead of this computer's clock" not in report.summary()
+
+
 def test_step_group_edits_travel_once(tmp_path: Path) -> None:
     study = generate(customers=2, steps=2, seed=5)
     a, b = tmp_path / "a.db", tmp_path / "b.db"
