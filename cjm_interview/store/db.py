@@ -209,12 +209,32 @@ class Store:
                     "Make the file writable, or copy it somewhere writable.",
                 )
             return
-        journal = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(journal).lower() != "wal":
+        journal = self._to_wal()
+        if journal != "wal":
             conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = FULL")
         if version < SCHEMA_VERSION:
             self._retry(lambda: self._migrate())
+
+    def _to_wal(self) -> str:
+        """Put the file in WAL mode, waiting (busy timeout) while another program keeps it
+        out of it.
+
+        A merge leaves WAL mode while it copies; SQLite refuses the switch at once rather
+        than wait for it, and the command that opened the file stopped with "locked for
+        too long" within a second.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        delay = 0.05
+        while True:
+            try:
+                return str(self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc).lower() or "busy" in str(exc).lower()
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
     def _rebuild_half_built(self) -> None:
         # A creation interrupted by an older release left a file with the
