@@ -171,6 +171,13 @@ def check_schema(
     """Raise SchemaError (one line naming the file) unless the schema is the reference's,
     and (with ``rows``) unless every row holds what the project writes (see ``row_problem``).
     """
+    if version < 0:  # no migration count: the header's version field was changed
+        raise SchemaError(
+            f"{path}: not a database this version of cjm-interview builds: its schema "
+            f"version is {version}",
+            "Nothing was read or written. Ask for the original file from the device that "
+            "recorded it.",
+        )
     found = read_schema(conn, database)
     problems = schema_problems(found, reference_schema(version))
     if not problems:

@@ -114,6 +114,23 @@ def test_every_command_checks_a_file_first(
     assert path.read_bytes() == before
 
 
+@pytest.mark.parametrize("version", [-1, -2147483641])
+def test_a_negative_schema_version_is_refused_in_one_line(tmp_path: Path, version: int) -> None:
+    # Four bytes of the header changed (found by the merge fuzz test): an IndexError
+    # traceback from merge and from every command reading the file.
+    path = tmp_path / "device.db"
+    device(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute(f"PRAGMA user_version = {version}")
+    for command in (("db", "merge", str(tmp_path / "out.db"), str(path)), ("sessions", "list")):
+        run = cjm(*command, *(() if command[0] == "db" else ("--db", path)), timeout=40)
+        one_clear_line(run)
+        assert "not a database this version" in run.err and f"{version}" in run.err
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == version
+    assert not (tmp_path / "out.db").exists()
+
+
 def test_a_new_output_is_built_by_the_migrations(tmp_path: Path) -> None:
     a, out = tmp_path / "a.db", tmp_path / "study.db"
     device(a)
