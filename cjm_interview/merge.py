@@ -524,11 +524,12 @@ def _copy(
     # have no index on their session while it is built.
     conn.execute("DROP TABLE IF EXISTS temp.merge_rows")
     conn.execute("CREATE TEMP TABLE merge_rows (id TEXT PRIMARY KEY, n INTEGER)")
-    conn.execute(
-        "INSERT INTO temp.merge_rows SELECT a.session_id, count(*) FROM main.answers a "
-        "WHERE a.session_id IN (SELECT s.id FROM src.sessions s JOIN main.sessions m "
-        "ON m.id = s.id) GROUP BY a.session_id"
-    )
+    here = "SELECT s.id FROM src.sessions s JOIN main.sessions m ON m.id = s.id"
+    if conn.execute(f"SELECT EXISTS ({here})").fetchone()[0]:  # else no scan at all
+        conn.execute(
+            "INSERT INTO temp.merge_rows SELECT a.session_id, count(*) FROM main.answers a "
+            f"WHERE a.session_id IN ({here}) GROUP BY a.session_id"
+        )
     conn.execute("DROP TABLE IF EXISTS temp.merge_pick")
     conn.execute("CREATE TEMP TABLE merge_pick (id TEXT PRIMARY KEY, replaces INTEGER)")
     conn.execute(
