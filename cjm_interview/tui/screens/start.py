@@ -35,7 +35,9 @@ class StartScreen(Screen[None]):
     """Who is interviewed (pseudonym, perspective, segment, language), or resume one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "start", "Start", priority=True),
+        # Not a priority binding: those run when the key arrives, before the keys typed
+        # just ahead of it reach the box ("P01" then ctrl+s in one burst lost the name).
+        Binding("ctrl+s", "start", "Start"),
         Binding("f9", "focus_resume", "Resume list"),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
