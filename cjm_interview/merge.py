@@ -45,6 +45,7 @@ from cjm_interview.store.db import (
     Purge,
     StoreBusy,
     StoreError,
+    file_identity,
     fsync_path,
     read_only_uri,
     remove_stale_builds,
@@ -180,7 +181,7 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
         if why := not_a_regular_file(source, "database"):
             raise CjmError(why, "Give the .db files written by cjm.")
         # By path and by file: a hard link to the output is the output under another name.
-        if source.resolve() == out_resolved or _same_file(source, out):
+        if source.resolve() == out_resolved or file_identity(source) == file_identity(out):
             raise CjmError(f"{source} is also the output", "Choose a new file for OUT.")
     # The same file named twice is merged once.
     unique: dict[Path, Path] = {}
@@ -205,15 +206,8 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
         checker.shutdown(wait=not interrupted, cancel_futures=True)
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # the output does not exist yet
-        return False
-
-
 def _merge_checked(
-    out: Path, inputs: list[Path], checked: list[Future[tuple[int, int]]]
+    out: Path, inputs: list[Path], checked: list[Future[tuple[int, int] | None]]
 ) -> MergeReport:
     if out.exists() or os.path.islink(out):
         # An existing study takes each input in its own transaction: all are checked
@@ -251,7 +245,7 @@ def _merge_checked(
 def _merge_into(
     out: Path,
     inputs: list[Path],
-    checked: list[Future[tuple[int, int]]],
+    checked: list[Future[tuple[int, int] | None]],
     fresh: bool,
     shown: Path,
 ) -> MergeReport:
@@ -385,19 +379,10 @@ def _leave_wal(conn: sqlite3.Connection) -> bool:
         return False
 
 
-def _identity(source: Path) -> tuple[int, int]:
-    """Which file a path names now (a file put in its place is another)."""
-    try:
-        found = os.stat(source)
-    except OSError:
-        return (-1, -1)
-    return (found.st_dev, found.st_ino)
-
-
-def _check_input(source: Path) -> tuple[int, int]:
+def _check_input(source: Path) -> tuple[int, int] | None:
     """Refuse, before writing anything, a file that is not an interview database we can read;
-    returns the identity of the file checked (``_identity``)."""
-    identity = _identity(source)
+    returns the identity of the file checked (``file_identity``)."""
+    identity = file_identity(source)
     try:
         conn = sqlite3.connect(read_only_uri(source), uri=True)
         try:
@@ -427,14 +412,16 @@ def _check_input(source: Path) -> tuple[int, int]:
             conn.close()
     except sqlite3.DatabaseError as exc:
         raise CjmError(f"{source}: not a readable SQLite database ({exc})") from None
-    if _identity(source) != identity:
+    if file_identity(source) != identity:
         raise CjmError(
             f"{source} was replaced while it was checked", "Nothing was merged; merge it again."
         )
     return identity
 
 
-def _merge_one(target: Store, source: Path, report: MergeReport, identity: tuple[int, int]) -> None:
+def _merge_one(
+    target: Store, source: Path, report: MergeReport, identity: tuple[int, int] | None
+) -> None:
     name = str(source)
     conn = target.conn
     gone = CjmError(
@@ -463,7 +450,7 @@ def _merge_one(target: Store, source: Path, report: MergeReport, identity: tuple
         # A file put in the input's place since its check is not the file checked (its
         # rows could be anything). SQLite opened the file by ATTACH, so the path must
         # still name the file checked; its schema is checked again, as attached.
-        if _identity(source) != identity:
+        if file_identity(source) != identity:
             raise gone
         version = conn.execute("PRAGMA src.user_version").fetchone()[0]
         known = version or len(applied_migrations(conn, "src") or [])

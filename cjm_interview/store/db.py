@@ -272,7 +272,7 @@ class Store:
         """Which file the path names now ((device, inode); None when nothing is written)."""
         if str(self.path) == ":memory:" or self.read_only:
             return None
-        return _file_identity(self.path)
+        return file_identity(self.path)
 
     def _still_in_place(self) -> None:
         """Refuse a write once the path no longer names the database file opened.
@@ -282,11 +282,10 @@ class Store:
         and lost (or laid over the other study when its log is read), and so would
         one written after the file was emptied.
         """
-        opened = self._opened
-        if opened is None:
+        if self._opened is None:
             return
         path = self.path
-        if _file_identity(path) != opened:
+        if self._moved():
             raise _Moved(
                 f"{path} was moved, deleted or replaced by another file while it was open: "
                 "the last change was not saved",
@@ -307,7 +306,7 @@ class Store:
 
     def _moved(self) -> bool:
         opened = self._opened
-        return opened is not None and _file_identity(self.path) != opened
+        return opened is not None and file_identity(self.path) != opened
 
     def _keep_log_to_itself(self) -> None:
         """Copy this connection's log into its own file (wherever it is now) and empty it.
@@ -1230,8 +1229,9 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 """The first bytes of every SQLite database file."""
 
 
-def _file_identity(path: Path) -> tuple[int, int] | None:
-    """The (device, inode) a path names now, None when nothing does."""
+def file_identity(path: Path) -> tuple[int, int] | None:
+    """The (device, inode) a path names now, None when nothing does: which file it is (a
+    file put in its place is another)."""
     try:
         found = os.stat(path)
     except OSError:
