@@ -552,6 +552,32 @@ _REPORTED = re.compile(
     r"\b(?:said|says|told|tell|tells|assured|promised|stated|states|informed|advised)\b",
     re.IGNORECASE,
 )
+# "an engineer would be booked", "a technician was supposed to come": a visit promised,
+# told after the visitor. "The engineer would not leave" was one.
+_VISIT_PROMISED = re.compile(
+    r"^\s+(?:\w+\s+)?(?:would|will|'ll|(?:was|were) (?:going|supposed|meant|due) to|should)\s+"
+    r"(?:(?:be|have|have been)\s+)?(?:come|coming|visit|visiting|arrive|turn(?:ing)? up|"
+    r"show(?:ing)? up|call(?:ing)? (?:round|by|out)|booked|sent|scheduled|arranged|"
+    r"out|round|over)\b",
+    re.IGNORECASE,
+)
+# "chatted with the woman next to me", "chatting to my wife": people, not the service.
+_COMPANION = re.compile(
+    r"^\s+(?:with|to)\s+(?:the\s+|my\s+|our\s+|a\s+|an\s+|some\s+)?(?:other\s+|fellow\s+)?"
+    r"(?:(?:wife|husband|partner|friends?|family|kids|children|son|daughter|mum|mom|dad|"
+    r"parents?|neighbou?rs?|passengers?|travell?ers?|customers?|colleagues?|strangers?)\b"
+    r"(?!\s+(?:service|care|support|relations))|"
+    # "a woman" may be the agent; "the woman next to me" is not.
+    r"(?:woman|man|lady|guy|girl|boy|person|people|couple)\s+(?:next to|beside|behind|"
+    r"in front of|across from|sitting|in the (?:next )?(?:seat|row|queue|line))\b)",
+    re.IGNORECASE,
+)
+# "was supposed to come at 8 and turned up at 4": the visit was late, it was made.
+_VISIT_MADE_AFTER = re.compile(
+    r"\b(?:and|but|then|finally|eventually|who|he|she|they)\s+(?:\w+\s+)?"
+    r"(?:turned up|showed up|arrived|came)\b",
+    re.IGNORECASE,
+)
 # "stop calling me", "kept calling": the calls happened, whatever negation comes before.
 _HAPPENED = re.compile(
     r"\b(?:stop|stopped|stops|quit|keep|keeps|kept|continue[sd]?|start(?:ed|s)?|began|"
@@ -731,6 +757,14 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         return "hypothetical"
     if _FUTURE.search(clause) and _REPORTED.search(back):
         return "hypothetical"
+    if (
+        channel == "field"
+        and _VISIT_PROMISED.match(after)
+        and not _VISIT_MADE_AFTER.search(sentence[end:])
+    ):
+        return "hypothetical"
+    if channel == "chat" and cue.lower().startswith("chat") and _COMPANION.match(after):
+        return "object"
     if channel == "phone" and _VIDEO.search(back[-20:]):
         return "object"
     if channel == "phone" and cue.lower() in ("call", "calls") and _OWN_CALLS.search(back[-12:]):

@@ -332,3 +332,32 @@ def test_look_alikes_of_calls_visits_and_post(text: str, channels: set[str]) -> 
 )
 def test_a_use_nearly_made_or_asked_about_is_no_use(text: str, channels: set[str]) -> None:
     assert set(detect_channels(text)) == channels
+
+
+@pytest.mark.parametrize(
+    ("text", "channels"),
+    [
+        # A visit only promised is no visit.
+        ("They said an engineer would be booked but nobody ever turned up", set()),
+        ("A technician was supposed to come on Monday and never did", set()),
+        ("the engineer was meant to visit last week", set()),
+        ("an engineer will come round on Tuesday", set()),
+        # One that happened still counts, "would" and all.
+        ("the engineer would not leave until the line worked", {"field"}),
+        ("The engineer came to the house and fixed the router", {"field"}),
+        ("a technician came out the next day", {"field"}),
+        ("The engineer was supposed to come at 8 and turned up at 4", {"field"}),
+        # A chat with a person beside you is no chat with the service.
+        ("I chatted with the woman next to me for the whole flight", set()),
+        ("chatting with my wife while we queued", set()),
+        ("we chatted to other passengers about the delay", set()),
+        ("chatted with an agent on live chat", {"chat"}),
+        ("I chatted with customer service for an hour", {"chat"}),
+        ("I chatted with a lovely woman who sorted out my refund", {"chat"}),
+        ("I chatted with them and they refunded me", {"chat"}),
+    ],
+)
+def test_a_visit_only_promised_or_a_chat_with_a_neighbour_is_no_use(
+    text: str, channels: set[str]
+) -> None:
+    assert set(detect_channels(text)) == channels
