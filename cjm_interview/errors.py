@@ -9,3 +9,11 @@ class CjmError(Exception):
     def __init__(self, message: str, hint: str = "") -> None:
         super().__init__(message)
         self.hint = hint
+
+
+def not_saved(what: str, problem: str) -> str:
+    """``problem`` as the reason ``what`` was not saved, said once: the store's own
+    messages often end "the last change was not saved" already."""
+    if "not saved" in problem:
+        return problem
+    return f"{what} could not be saved: {problem}"

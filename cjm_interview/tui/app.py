@@ -26,7 +26,7 @@ from textual.theme import Theme
 from textual.worker import get_current_worker
 
 from cjm_interview.domain import Script, SessionInfo
-from cjm_interview.errors import CjmError
+from cjm_interview.errors import CjmError, not_saved
 from cjm_interview.nlp.base import Tagger
 from cjm_interview.pin import PinGuard
 from cjm_interview.session import InterviewSession
@@ -192,9 +192,7 @@ class CjmApp(App[None]):
                 if screen.session is erased:
                     await screen.erased()
         while self.pending.errors:
-            self.notify(
-                f"An answer could not be saved: {self.pending.errors.pop(0)}", severity="error"
-            )
+            self.notify(not_saved("An answer", self.pending.errors.pop(0)), severity="error")
 
     def save_pending_now(self) -> None:
         """Store what still waits, however long the lock takes (the app is closing)."""

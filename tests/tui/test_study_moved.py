@@ -28,6 +28,9 @@ async def test_the_answer_stays_in_the_box_with_one_message(tmp_path: Path, quic
         await pilot.pause(0.3)
         shown = app.screen.chat.transcript()
         assert shown.count("was moved, deleted or replaced") == 1, shown
+        # Said once, not "could not be saved: ... was not saved".
+        assert shown.count("saved") == 1, shown
+        assert "Your answer is still in the box" in shown, shown
         assert app.screen.current.question.id == "action"
         assert app.screen.query_one(ChatTextArea).text == "I took the bus"
         assert app.return_code is None

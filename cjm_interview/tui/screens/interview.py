@@ -27,7 +27,7 @@ from textual.widgets import Footer, Static
 from cjm_interview.answers import InvalidAnswer
 from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
 from cjm_interview.engine import AwaitingTags, Prompt, Rejected, SubmitResult
-from cjm_interview.errors import CjmError
+from cjm_interview.errors import CjmError, not_saved
 from cjm_interview.nlp.base import SENTIMENTS, Tagger
 from cjm_interview.session import InterviewSession
 from cjm_interview.store.db import SessionErased, StoreBusy
@@ -319,7 +319,7 @@ class InterviewScreen(Screen[None]):
             self._wait_for_lock(prompt, message.raw)
             return
         except CjmError as exc:
-            await self._cannot_save(exc)
+            await self._cannot_save(exc, typed=True)
             return
         await self._taken(prompt, result)
 
@@ -362,16 +362,17 @@ class InterviewScreen(Screen[None]):
         self.current = None
         self.app.call_later(self.cjm.interview_erased, self)
 
-    async def _cannot_save(self, exc: CjmError) -> None:
-        """Say why a write failed; a session erased meanwhile closes the screen instead."""
+    async def _cannot_save(self, exc: CjmError, typed: bool = False) -> None:
+        """Say why a write failed (``typed``: of the words in the box); a session erased
+        meanwhile closes the screen instead."""
         if isinstance(exc, SessionErased):
             await self.erased()
         else:
-            self._say_problem(exc)
+            self._say_problem(exc, typed)
 
-    def _say_problem(self, exc: CjmError) -> None:
-        text = str(exc) + (f"\n{exc.hint}" if exc.hint else "")
-        self.chat.say(f"The answer could not be saved: {text}", "error")
+    def _say_problem(self, exc: CjmError, typed: bool = False) -> None:
+        text = not_saved("The answer", str(exc)) + (f"\n{exc.hint}" if exc.hint else "")
+        self.chat.say(text + ("\nYour answer is still in the box." if typed else ""), "error")
         self._refocus()
 
     def _refocus(self) -> None:
