@@ -45,6 +45,7 @@ from cjm_interview.store.db import (
     Purge,
     StoreBusy,
     StoreError,
+    existing_uri,
     file_identity,
     fsync_path,
     read_only_uri,
@@ -194,8 +195,12 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     checker = ThreadPoolExecutor(max_workers=1)
     interrupted = False
     try:
-        checked = [checker.submit(_check_input, source) for source in inputs]
-        return _merge_checked(out, inputs, checked)
+        identities = [file_identity(source) for source in inputs]
+        checked = [
+            checker.submit(_check_input, source, identity)
+            for source, identity in zip(inputs, identities, strict=True)
+        ]
+        return _merge_checked(out, list(zip(inputs, identities, checked, strict=True)))
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -206,16 +211,18 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
         checker.shutdown(wait=not interrupted, cancel_futures=True)
 
 
-def _merge_checked(
-    out: Path, inputs: list[Path], checked: list[Future[tuple[int, int] | None]]
-) -> MergeReport:
+# An input, its identity (``file_identity``) when its check was asked for, and the check.
+_Checked = tuple[Path, tuple[int, int] | None, Future[tuple[int, int] | None]]
+
+
+def _merge_checked(out: Path, inputs: list[_Checked]) -> MergeReport:
     if out.exists() or os.path.islink(out):
         # An existing study takes each input in its own transaction: all are checked
         # first, so that a bad file leaves it as it was.
-        for check in checked:
+        for _, _, check in inputs:
             check.result()
         remove_stale_builds(out)
-        report = _merge_into(out, inputs, checked, fresh=False, shown=out)
+        report = _merge_into(out, inputs, fresh=False, shown=out)
     else:
         remove_stale_builds(out)
         # A new study is built under a temporary name and moved in place when
@@ -224,7 +231,7 @@ def _merge_checked(
         # throws the whole build away.
         building = out.with_name(f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.merging")
         try:
-            report = _merge_into(building, inputs, checked, fresh=True, shown=out)
+            report = _merge_into(building, inputs, fresh=True, shown=out)
             report.out = out
             fsync_path(building)
             try:
@@ -242,13 +249,7 @@ def _merge_checked(
     return report
 
 
-def _merge_into(
-    out: Path,
-    inputs: list[Path],
-    checked: list[Future[tuple[int, int] | None]],
-    fresh: bool,
-    shown: Path,
-) -> MergeReport:
+def _merge_into(out: Path, inputs: list[_Checked], fresh: bool, shown: Path) -> MergeReport:
     """Merge into ``out`` (a new study's temporary file, or ``shown`` itself)."""
     # The output is built by the migrations, never copied from an input; one that was
     # there before is schema-checked when opened (Store's default).
@@ -286,12 +287,29 @@ def _merge_into(
         rebuild = _drop_bulk_indexes(conn)
     source: Path | None = None
     try:
-        for source, check in zip(inputs, checked, strict=True):
-            identity = check.result()  # raises what the check found
-            _merge_one(target, source, report, identity)
+        # A new study's inputs are copied once their schema is checked as attached
+        # (``_merge_one``), not after their row check (a second for 2,500 sessions, on
+        # the checking thread): its hidden build is thrown away unless every check
+        # passes, and what a check finds is said before what went wrong in a copy.
+        read_while_checked: list[Path] = []
+        for number, (source, identity, check) in enumerate(inputs):
+            if not fresh:
+                identity = check.result()  # raises what the check found
+            elif not check.done():
+                read_while_checked.append(source)
+            try:
+                _merge_one(target, source, report, identity)
+            except Exception:
+                for _, _, earlier in inputs[: number + 1]:
+                    earlier.result()
+                raise
         source = None
         for sql in rebuild:
             conn.execute(sql)
+        for _, _, check in inputs:
+            check.result()
+        for read in read_while_checked:
+            _tidy(read)
         if report.erased_here:
             report.purge = target.purge()
     except (StoreError, sqlite3.Error) as exc:
@@ -305,6 +323,25 @@ def _merge_into(
                 conn.execute("PRAGMA journal_mode = WAL")
         target.close()
     return report
+
+
+def _tidy(source: Path) -> None:
+    """Let SQLite put away the -wal and -shm files that reading ``source`` made beside
+    it. Detaching it does, when no one else has it open: the checking thread's
+    read-only reader still had, and cannot itself. Inputs that cannot be written
+    were read read-only, and nothing was made beside them."""
+    if not _writable(source):
+        return
+    with contextlib.suppress(sqlite3.Error, OSError):
+        conn = sqlite3.connect(existing_uri(source), uri=True)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            conn.close()
+
+
+def _writable(source: Path) -> bool:
+    return os.access(source, os.W_OK) and os.access(source.resolve().parent, os.W_OK)
 
 
 def _from_below(exc: Exception) -> bool:
@@ -379,10 +416,14 @@ def _leave_wal(conn: sqlite3.Connection) -> bool:
         return False
 
 
-def _check_input(source: Path) -> tuple[int, int] | None:
+def _check_input(source: Path, identity: tuple[int, int] | None) -> tuple[int, int] | None:
     """Refuse, before writing anything, a file that is not an interview database we can read;
-    returns the identity of the file checked (``file_identity``)."""
-    identity = file_identity(source)
+    returns the identity of the file checked (``file_identity``), the one ``source`` had
+    when the check was asked for."""
+    if file_identity(source) != identity:
+        raise CjmError(
+            f"{source} was replaced while it was checked", "Nothing was merged; merge it again."
+        )
     try:
         conn = sqlite3.connect(read_only_uri(source), uri=True)
         try:
@@ -420,7 +461,10 @@ def _check_input(source: Path) -> tuple[int, int] | None:
 
 
 def _merge_one(
-    target: Store, source: Path, report: MergeReport, identity: tuple[int, int] | None
+    target: Store,
+    source: Path,
+    report: MergeReport,
+    identity: tuple[int, int] | None,
 ) -> None:
     name = str(source)
     conn = target.conn
@@ -435,9 +479,8 @@ def _merge_one(
     # An input that cannot be written (read-only media) is attached read-only. One that
     # can is attached as before: closing it then tidies away the -wal and -shm files
     # that reading a WAL database makes beside it.
-    writable = os.access(source, os.W_OK) and os.access(source.resolve().parent, os.W_OK)
     try:
-        where = str(source.resolve()) if writable else read_only_uri(source)
+        where = str(source.resolve()) if _writable(source) else read_only_uri(source)
         conn.execute("ATTACH DATABASE ? AS src", (where,))
     except sqlite3.Error as exc:  # changed since it was checked, or not attachable
         raise CjmError(f"{source}: cannot be read for merging ({exc})") from None

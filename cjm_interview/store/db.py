@@ -1388,6 +1388,12 @@ def read_only_uri(path: Path) -> str:
     return f"{uri}&immutable=1"
 
 
+def existing_uri(path: Path) -> str:
+    """The URI that opens a database to read and write only if it is there (a plain
+    path would make an empty one in place of a file removed meanwhile)."""
+    return f"{_file_uri(path)}?mode=rw"
+
+
 def _open_read_only(path: Path) -> sqlite3.Connection:
     """A file that cannot be written, opened to read all it holds (``read_only_uri``)."""
     return sqlite3.connect(read_only_uri(path), uri=True, check_same_thread=False)

@@ -300,40 +300,50 @@ def test_a_bad_file_after_good_ones_leaves_the_study_as_it_was(
     assert not list(tmp_path.glob(".study.db.*"))
 
 
+@pytest.mark.parametrize("into", ["new study", "existing study"])
 @pytest.mark.parametrize(
     "put_in_its_place", [None, "grade_past_any_scale", "added_trigger_and_table"]
 )
 def test_an_input_removed_or_replaced_after_its_check_is_not_merged(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, put_in_its_place: str | None
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, put_in_its_place: str | None, into: str
 ) -> None:
-    # Between its check (on the checking thread) and its copy. Removed: ATTACH made an
-    # empty database in its place and the merge failed on a table of the hidden build.
-    # Replaced: the rows or the schema merged were never checked.
+    # After its check was asked for and before its copy. Removed: ATTACH made an empty
+    # database in its place and the merge failed on a table of the hidden build.
+    # Replaced: the rows or the schema merged were never checked. An existing study
+    # copies an input after its check; a new one as soon as it can (its checks finish
+    # during the copies), so the file is changed just before its copy.
     import cjm_interview.merge as merge
 
     good, later = tmp_path / "good.db", tmp_path / "later.db"
     device(good)
     device(later)
+    out = tmp_path / "study.db"
+    if into == "existing study":
+        Store(out).close()
     if put_in_its_place in ROW_CHANGES:
         bad = row_hostile(tmp_path, put_in_its_place)
     elif put_in_its_place:
         bad, _ = hostile(tmp_path, put_in_its_place)
-    check = merge._check_input
+    merge_one = merge._merge_one
 
-    def check_then_change(source: Path) -> tuple[int, int]:
-        identity = check(source)
+    def change_then_copy(target, source: Path, *args) -> None:  # type: ignore[no-untyped-def]
         if source == later:
             if put_in_its_place:
                 os.replace(bad, later)
             else:
                 later.unlink()
-        return identity
+        merge_one(target, source, *args)
 
-    monkeypatch.setattr(merge, "_check_input", check_then_change)
-    with pytest.raises(CjmError, match=r"later\.db was removed or replaced during the merge"):
-        merge_databases(tmp_path / "study.db", [good, later])
+    monkeypatch.setattr(merge, "_merge_one", change_then_copy)
+    # Said by the copy, or by the check when it was still reading (a new study).
+    with pytest.raises(CjmError, match=r"later\.db was (removed or )?replaced"):
+        merge_databases(out, [good, later])
     assert later.exists() == bool(put_in_its_place)  # not made again by ATTACH
-    assert not (tmp_path / "study.db").exists()
+    if into == "new study":
+        assert not out.exists()
+    else:
+        with Store(out) as store:  # the input before it was merged
+            assert store.count_sessions() == 1
 
 
 def test_an_input_replaced_while_it_is_checked_is_not_merged(
@@ -356,3 +366,76 @@ def test_an_input_replaced_while_it_is_checked_is_not_merged(
     with pytest.raises(CjmError, match=r"swapped\.db was replaced while it was checked"):
         merge_databases(tmp_path / "study.db", [good, swapped])
     assert not (tmp_path / "study.db").exists()
+
+
+def _slow_first_check(monkeypatch: pytest.MonkeyPatch, first: Path) -> list[str]:
+    """The first input's row check ends only after its rows are copied; returns the order
+    in which checks and copies ended."""
+    import threading
+
+    import cjm_interview.merge as merge
+
+    done: list[str] = []
+    copied = threading.Event()
+    check, copy, schema = merge._check_input, merge._copy, merge.check_schema
+
+    def slow_rows(conn, path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # The checker's reader holds the file open until the copy is over.
+        if Path(path) == first and kwargs.get("rows", True):
+            assert copied.wait(20), "the first input was not copied while it was checked"
+        return schema(conn, path, *args, **kwargs)
+
+    def slow_check(source: Path, asked: tuple[int, int]) -> tuple[int, int] | None:
+        try:
+            return check(source, asked)
+        finally:
+            done.append(f"check {source.name}")
+
+    def noted_copy(target, conn, source: Path, *args):  # type: ignore[no-untyped-def]
+        try:
+            return copy(target, conn, source, *args)
+        finally:
+            done.append(f"copy {source.name}")
+            copied.set()
+
+    monkeypatch.setattr(merge, "check_schema", slow_rows)
+    monkeypatch.setattr(merge, "_check_input", slow_check)
+    monkeypatch.setattr(merge, "_copy", noted_copy)
+    return done
+
+
+@pytest.mark.parametrize("name", ["grade_past_any_scale", "answer_nested_5000_deep"])
+def test_an_input_copied_before_its_check_ends_is_still_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    # A new study's inputs are copied into its hidden build while their rows are
+    # checked: what a check finds still refuses the merge, and no study is made.
+    bad = row_hostile(tmp_path, name)
+    good = tmp_path / "good.db"
+    device(good)
+    done = _slow_first_check(monkeypatch, bad)
+    out = tmp_path / "study.db"
+    with pytest.raises(CjmError, match=f"{bad.name}.*(row|column|value)") as caught:
+        merge_databases(out, [bad, good])
+    assert done.index(f"copy {bad.name}") < done.index(f"check {bad.name}"), done
+    assert str(bad) in str(caught.value)
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if "study" in p.name) == []
+
+
+def test_an_input_copied_while_checked_is_merged_and_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b, out = tmp_path / "a.db", tmp_path / "b.db", tmp_path / "study.db"
+    device(a)
+    device(b)
+    files = sorted(p.name for p in tmp_path.iterdir())
+    done = _slow_first_check(monkeypatch, a)
+    report = merge_databases(out, [a, b])
+    assert done.index("copy a.db") < done.index("check a.db"), done
+    assert sum(report.added.values()) == 2
+    with Store(out) as store:
+        assert store.count_sessions() == 2
+    # Nothing left beside the inputs (the full-disk test of test_merge.py covers a copy
+    # that fails while the check still reads).
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "study.db") == files
