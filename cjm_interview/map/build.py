@@ -8,6 +8,8 @@ import datetime
 import functools
 import gc
 import itertools
+import os
+import sqlite3
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from cjm_interview.map import beside as beside_module
 from cjm_interview.map.align import DEFAULTS, AlignOptions
+from cjm_interview.map.beside import Beside
 from cjm_interview.map.edits import anchor_of, apply_edits, load_edits, stage_anchors
 from cjm_interview.map.journeys import Filters, Journey, Step, load_journeys, session_scripts
 from cjm_interview.map.model import Stage, StepGroup
-from cjm_interview.map.moments import form_moments
+from cjm_interview.map.moments import Moments, form_moments
 from cjm_interview.map.quotes import link_quotes
 from cjm_interview.map.summary import (
     add_flow,
@@ -32,6 +36,7 @@ from cjm_interview.map.summary import (
 from cjm_interview.map.themes import themes
 from cjm_interview.map.vectors import ENCODER, KnownVectors, step_vectors
 from cjm_interview.store import Store
+from cjm_interview.store.db import read_only_uri
 
 SCHEMA_VERSION = "2.1"
 
@@ -154,8 +159,36 @@ def _build_map(
         centre=options.centre if options.centre is not None else centre,
     )
     scripts = session_scripts(store, journeys) if journeys else []
-    moments = form_moments(store, steps, journeys, vectors, representation, scripts, options,
-                           encode_missing, progress, act)  # fmt: skip
+    primary = primary_perspective(journeys)
+    pains_of = pains_by_step(steps, primary)
+    # The themes need nothing the moments make: on the other core while they are formed.
+    beside = Beside(
+        functools.partial(
+            study_themes, store, journeys, steps, pains_of, primary, known, os.getpid()
+        ),
+        fork=len(steps) >= beside_module.LEAST_STEPS and str(store.path) != ":memory:",
+    )
+    try:
+        moments = form_moments(store, steps, journeys, vectors, representation, scripts, options,
+                               encode_missing, progress, act)  # fmt: skip
+        return _summarised(store, filters, journeys, steps, moments, options, representation,
+                           fallback, pains_of, beside)  # fmt: skip
+    finally:
+        beside.cancel()
+
+
+def _summarised(
+    store: Store,
+    filters: Filters,
+    journeys: Sequence[Journey],
+    steps: Sequence[Step],
+    moments: Moments,
+    options: AlignOptions,
+    representation: str,
+    fallback: str,
+    pains_of: dict[int, list[tuple[int, str]]],
+    beside: Beside[dict[str, list[dict[str, Any]]]],
+) -> CompositeMap:
     options = dataclasses.replace(options, act_weight=round(moments.act_weight, 3))
     groups, stages, unmatched = apply_edits(
         moments.groups, moments.stages, steps, load_edits(store)
@@ -169,7 +202,78 @@ def _build_map(
     stages = [s for s in sorted(stages, key=lambda s: s.order) if s.key in used]
     return summarise_map(store, filters, journeys, steps, groups, stages, unmatched,
                          representation, fallback, options, moments.topic_order,
-                         known)  # fmt: skip
+                         pains_of, beside.result())  # fmt: skip
+
+
+def primary_perspective(journeys: Sequence[Journey]) -> str:
+    """Whose figures head the map: customers', else the perspective most sessions have."""
+    perspectives = Counter(j.session["perspective"] for j in journeys)
+    primary = "customer" if perspectives.get("customer") or not perspectives else "staff"
+    if primary not in perspectives and perspectives:
+        primary = perspectives.most_common(1)[0][0]
+    return primary
+
+
+def pains_by_step(steps: Sequence[Step], primary: str) -> dict[int, list[tuple[int, str]]]:
+    """Step index -> its pain points ((answer id, text)), for the ``primary`` perspective."""
+    return {
+        i: found
+        for i, s in enumerate(steps)
+        if s.perspective == primary and (found := pain_points(s, step_grade_given(s)))
+    }
+
+
+def study_themes(
+    store: Store,
+    journeys: Sequence[Journey],
+    steps: Sequence[Step],
+    pains_of: dict[int, list[tuple[int, str]]],
+    primary: str,
+    known: KnownVectors | None,
+    parent: int,
+) -> dict[str, list[dict[str, Any]]]:
+    """The themes of the whole-journey answers and of the pain points (``themes``).
+
+    Run in a forked child of process ``parent`` (``Beside``), it reads the vectors
+    through a connection of its own: one is never used on both sides of a fork.
+    """
+    if os.getpid() == parent:
+        return _themes(store.conn, journeys, steps, pains_of, primary, known)
+    conn = sqlite3.connect(read_only_uri(store.path), uri=True)
+    try:
+        return _themes(conn, journeys, steps, pains_of, primary, known)
+    finally:
+        conn.close()
+
+
+def _themes(
+    conn: sqlite3.Connection,
+    journeys: Sequence[Journey],
+    steps: Sequence[Step],
+    pains_of: dict[int, list[tuple[int, str]]],
+    primary: str,
+    known: KnownVectors | None,
+) -> dict[str, list[dict[str, Any]]]:
+    def answers(field_name: str) -> list[tuple[str, str, int]]:
+        return [
+            (j.texts[field_name][1], j.session["id"], j.texts[field_name][0])
+            for j in journeys
+            if field_name in j.texts
+            and j.session["perspective"] == primary
+            and not is_non_answer(j.texts[field_name][1])
+        ]
+
+    pains = [
+        (text, steps[i].session_id, answer_id)
+        for i, found in sorted(pains_of.items())
+        for answer_id, text in found
+    ]
+    return {
+        "outcomes": themes(conn, answers("outcome")),
+        "improvements": themes(conn, answers("improvement")),
+        "ideal_journeys": themes(conn, answers("ideal_journey")),
+        "pain_points": themes(conn, pains, known=known),  # many are steps' actions
+    }
 
 
 def summarise_map(
@@ -183,21 +287,16 @@ def summarise_map(
     representation: str,
     fallback: str,
     options: AlignOptions,
-    topic_order: float = 0.0,
-    known: KnownVectors | None = None,
+    topic_order: float,
+    pains_of: dict[int, list[tuple[int, str]]],
+    themes_found: dict[str, list[dict[str, Any]]],
 ) -> CompositeMap:
-    """The map's JSON: stages, moments and what each holds, paths, themes and gaps."""
+    """The map's JSON: stages, moments and what each holds, paths, themes and gaps
+    (``pains_of`` and ``themes_found`` from ``pains_by_step`` and ``study_themes``)."""
     n_sessions = len(journeys)
     perspectives = Counter(j.session["perspective"] for j in journeys)
     # Customer figures come from customers; a map of staff alone reads staff's.
-    primary = "customer" if perspectives.get("customer") or not perspectives else "staff"
-    if primary not in perspectives and perspectives:
-        primary = perspectives.most_common(1)[0][0]
-    pains_of = {
-        i: found
-        for i, s in enumerate(steps)
-        if s.perspective == primary and (found := pain_points(s, step_grade_given(s)))
-    }
+    primary = primary_perspective(journeys)
     step_entries = [
         summarise(group, steps, dict(perspectives), primary, pains_of) for group in groups
     ]
@@ -285,20 +384,6 @@ def summarise_map(
     ]
     placements.sort(key=lambda p: (p["session_id"], p["position"]))
 
-    def answers(field_name: str, perspective: str = primary) -> list[tuple[str, str, int]]:
-        return [
-            (j.texts[field_name][1], j.session["id"], j.texts[field_name][0])
-            for j in journeys
-            if field_name in j.texts
-            and j.session["perspective"] == perspective
-            and not is_non_answer(j.texts[field_name][1])
-        ]
-
-    pains = [
-        (text, steps[i].session_id, answer_id)
-        for i, found in sorted(pains_of.items())
-        for answer_id, text in found
-    ]
     data = {
         "schema": "cjm-composite-map",
         "schema_version": SCHEMA_VERSION,
@@ -338,10 +423,7 @@ def summarise_map(
         "stakeholders": phrases(
             j.texts["stakeholder"][1] for j in journeys if "stakeholder" in j.texts
         ),
-        "outcomes": themes(store, answers("outcome")),
-        "improvements": themes(store, answers("improvement")),
-        "ideal_journeys": themes(store, answers("ideal_journey")),
-        "pain_points": themes(store, pains, known=known),  # many are steps' actions
+        **themes_found,
         "perspective_gap": gaps,
     }
     return CompositeMap(data, steps, groups)

@@ -10,6 +10,7 @@ central short clause and lists every member with the session and answer it came 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -19,14 +20,13 @@ import numpy as np
 from cjm_interview.map.align import join, kmeans, points
 from cjm_interview.map.labels import central_clause, normalise
 from cjm_interview.map.vectors import ENCODER, KnownVectors, lexical
-from cjm_interview.store import Store
 
 THRESHOLD = {"lexical": 0.12, ENCODER: 0.45}
 MOST = 12  # themes at most per list
 
 
 def answer_vectors(
-    store: Store, answer_ids: Sequence[int], known: KnownVectors | None = None
+    conn: sqlite3.Connection, answer_ids: Sequence[int], known: KnownVectors | None = None
 ) -> np.ndarray | None:
     """Cached sentence vectors of these answers, or None when any is missing. Those
     ``known`` (read already, the steps' actions) are not read again."""
@@ -37,7 +37,7 @@ def answer_vectors(
     rows: dict[int, bytes] = {}
     if wanted:
         rows = dict(
-            store.conn.execute(
+            conn.execute(
                 "SELECT e.answer_id, e.vector FROM embeddings e JOIN json_each(?) w "
                 "ON w.value = e.answer_id WHERE e.model = ? AND length(e.vector) > 0",
                 (json.dumps(wanted), ENCODER),
@@ -57,7 +57,7 @@ def answer_vectors(
 
 
 def themes(
-    store: Store,
+    conn: sqlite3.Connection,
     items: Sequence[tuple[str, str, int]],
     most: int = MOST,
     known: KnownVectors | None = None,
@@ -68,7 +68,7 @@ def themes(
     if not items:
         return []
     texts = [t for t, _, _ in items]
-    vectors = answer_vectors(store, [a for _, _, a in items], known)
+    vectors = answer_vectors(conn, [a for _, _, a in items], known)
     representation = ENCODER if vectors is not None else "lexical"
     if vectors is None:
         vectors = lexical(texts)

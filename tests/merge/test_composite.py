@@ -675,13 +675,13 @@ def test_vectors_of_steps_read_already_are_the_cached_ones_bit_for_bit() -> None
     # The steps' actions (answers 2, 4, 5) as read by the map, in rows of their own order.
     known = KnownVectors({5: 0, 2: 1, 4: 2}, np.stack([cached[5], cached[2], cached[4]]))
     wanted = [4, 1, 2, 6, 2, 5]
-    alone = answer_vectors(store, wanted)
-    helped = answer_vectors(store, wanted, known)
+    alone = answer_vectors(store.conn, wanted)
+    helped = answer_vectors(store.conn, wanted, known)
     assert alone is not None and helped is not None
     assert helped.dtype == alone.dtype and helped.tobytes() == alone.tobytes()
-    assert answer_vectors(store, [2, 4], known) is not None  # nothing left to read
+    assert answer_vectors(store.conn, [2, 4], known) is not None  # nothing left to read
     # An answer with no vector anywhere, or vectors of two sizes: none, as without them.
-    assert answer_vectors(store, [2, 9], known) is None
+    assert answer_vectors(store.conn, [2, 9], known) is None
     store.conn.execute("UPDATE embeddings SET vector = zeroblob(16) WHERE answer_id = 1")
-    assert answer_vectors(store, [1, 2]) is None
-    assert answer_vectors(store, [1, 2], known) is None
+    assert answer_vectors(store.conn, [1, 2]) is None
+    assert answer_vectors(store.conn, [1, 2], known) is None

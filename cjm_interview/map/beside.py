@@ -1,0 +1,89 @@
+"""Work done beside the map's main line, on the machine's other core.
+
+A map is built by one Python thread; its themes (the whole-journey answers and
+the pain points, clustered) need nothing the moments make. A forked child
+computes them from the journeys already in memory while the parent forms the
+moments, and sends back only the result. Where a child cannot be forked safely
+(no ``fork``, macOS, other threads running, a study too small to gain), or fails
+for any reason, the same work is done in the parent when its result is asked for:
+the map is the same either way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# Below this many steps told, a fork costs more than the work it takes over.
+LEAST_STEPS = 20_000
+
+
+def can_fork() -> bool:
+    """Whether a child can be forked safely here: only the main thread runs (a lock
+    held by another at the fork would never be released in the child)."""
+    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
+
+
+class Beside(Generic[T]):
+    """The result of ``work()``, computed in a forked child while the caller goes on
+    (``fork``), else here when first asked for."""
+
+    def __init__(self, work: Callable[[], T], fork: bool) -> None:
+        self._work = work
+        self._pid: int | None = None
+        self._read: int | None = None
+        if fork and can_fork():
+            self._start()
+
+    def _start(self) -> None:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            status = 1
+            try:
+                os.close(read)
+                payload = pickle.dumps(self._work(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write, "wb") as out:
+                    out.write(payload)
+                status = 0
+            finally:
+                # Whatever happened (the parent then does the work itself), it leaves
+                # without the parent's exit handlers, buffers or connections.
+                os._exit(status)
+        os.close(write)
+        self._pid, self._read = pid, read
+
+    def result(self) -> T:
+        """The work's result (waits for the child, if there is one)."""
+        if self._pid is None or self._read is None:
+            return self._work()
+        pid, read = self._pid, self._read
+        self._pid = self._read = None
+        try:
+            with os.fdopen(read, "rb") as given:
+                payload = given.read()
+        finally:
+            _, status = os.waitpid(pid, 0)
+        if status != 0 or not payload:
+            return self._work()
+        result: T = pickle.loads(payload)
+        return result
+
+    def cancel(self) -> None:
+        """Stop the child, if any (the caller gave up)."""
+        if self._pid is None or self._read is None:
+            return
+        pid, read = self._pid, self._read
+        self._pid = self._read = None
+        os.close(read)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
