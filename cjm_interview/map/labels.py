@@ -446,8 +446,9 @@ _COMMON = STOPWORDS | _ACTING | _DID | _DO  # "Went", "The": capitals of a shout
 _SHOUTED = (_COMMON | {"one", "two", "three", "all", "every", "any"}) - {"i", "a"}
 
 
-def _own_names(candidates: Sequence[str]) -> dict[str, set[str]]:
-    """Per clause, the names in it that few clauses write, and the common words it shouts.
+def _own_names(candidates: Sequence[str], said: int | None = None) -> dict[str, set[str]]:
+    """Per clause, the names in it that few clauses write, and the common words it shouts
+    (``said``: how many clauses were said, when ``candidates`` holds each once).
 
     A name few clauses write ("I called Equifax" among calls to four agencies) tells what
     one member did, not the moment: a clause without it comes first, and so does one that
@@ -464,9 +465,12 @@ def _own_names(candidates: Sequence[str]) -> dict[str, set[str]]:
         if words and _starts_a_name(words[0], small):
             found.add(words[0])
         capital.update({w.lower() for w in found})
-    said = Counter(w for words in written.values() for w in {w.lower() for w in words})
+    written_by = Counter(w for words in written.values() for w in {w.lower() for w in words})
     rare = {
-        w for w, k in capital.items() if said[w] < RARE_NAME * len(candidates) and 2 * k >= said[w]
+        w
+        for w, k in capital.items()
+        if written_by[w] < RARE_NAME * (said if said is not None else len(candidates))
+        and 2 * k >= written_by[w]
     }
     return {
         clause: ({w.lower() for w in words} & rare)
@@ -485,26 +489,36 @@ def central_clause(
     """The short clause that shares most words with the others, preferring ones said often
     (with ``acts``, ones that tell an act over ones that only name a thing; with ``prior``,
     ones from texts that score higher there, 0 to 1)."""
-    candidates: list[tuple[str, list[str]]] = []
+    # Every clause counted as often as it is said, but read once: a large moment says
+    # its short steps thousands of times over.
+    said: Counter[str] = Counter()
     boost: dict[str, float] = {}
-    for text in texts:
+    for text, times in Counter(texts).items():
         for clause in clauses(text):
-            candidates.append((clause, content_words(clause)))
+            said[clause] += times
             if prior is not None:
                 boost[clause] = max(boost.get(clause, 0.0), PRIOR * prior.get(text, 0.0))
-    if not candidates:
+    if not said:
         first = texts[0] if texts else "step"
         return _capital(" ".join(first.split()[:MAX_WORDS]))
-    weight = Counter(w for _, words in candidates for w in set(words))
-    shown: Counter[str] = Counter(normalise(c) for c, _ in candidates)
-    n = len(candidates)
+    candidates = [(clause, content_words(clause)) for clause in said]
+    weight: Counter[str] = Counter()
+    shown: Counter[str] = Counter()
+    verbs: Counter[str] = Counter()
+    for clause, words in candidates:
+        times = said[clause]
+        for w in set(words):
+            weight[w] += times
+        shown[normalise(clause)] += times
+        if acts:
+            # The act most members tell ("sent", "call"): a clause telling it says what
+            # the moment's members did rather than what one of them did.
+            verbs[clause_act(clause)[1]] += times
+    n = sum(said.values())
     form = {c: clause_act(c)[0] for c, _ in candidates} if acts else {}
-    # The act most members tell ("sent", "call"): a clause telling it says what the moment's
-    # members did rather than what one of them did.
-    verbs = Counter(clause_act(c)[1] for c, _ in candidates) if acts else Counter()
     verbs.pop("", None)
     most = max(verbs.values(), default=1)
-    names = _own_names([c for c, _ in candidates]) if acts else {}
+    names = _own_names(list(said), n) if acts else {}
 
     def centrality(words: list[str]) -> float:
         """How many other clauses share its words, per word."""
