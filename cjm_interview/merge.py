@@ -189,11 +189,12 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
     for source in inputs:
         unique.setdefault(source.resolve(), source)
     inputs = list(unique.values())
-    # Every input is checked before anything of it is read (``_check_input``), on a
-    # thread of its own: SQLite leaves Python's lock while it scans, so the next
-    # file is checked while the one before it is copied.
+    # Every input is checked before anything of it is kept (``_check_input``), on a
+    # thread of its own: SQLite leaves Python's lock while it scans, so files are
+    # checked while others are copied.
     checker = ThreadPoolExecutor(max_workers=1)
     interrupted = False
+    checked: list[Future[tuple[int, int] | None]] = []
     try:
         identities = [file_identity(source) for source in inputs]
         checked = [
@@ -209,6 +210,10 @@ def merge_databases(out: Path, inputs: list[Path]) -> MergeReport:
         # output is already as it was before this input (``cli.db_merge`` then ends the
         # process without joining the checker).
         checker.shutdown(wait=not interrupted, cancel_futures=True)
+        if not interrupted:
+            for source, future in zip(inputs, checked, strict=False):
+                if future.done() and not future.cancelled():
+                    _tidy(source)
 
 
 # An input, its identity (``file_identity``) when its check was asked for, and the check.
@@ -291,12 +296,9 @@ def _merge_into(out: Path, inputs: list[_Checked], fresh: bool, shown: Path) -> 
         # (``_merge_one``), not after their row check (a second for 2,500 sessions, on
         # the checking thread): its hidden build is thrown away unless every check
         # passes, and what a check finds is said before what went wrong in a copy.
-        read_while_checked: list[Path] = []
         for number, (source, identity, check) in enumerate(inputs):
             if not fresh:
                 identity = check.result()  # raises what the check found
-            elif not check.done():
-                read_while_checked.append(source)
             try:
                 _merge_one(target, source, report, identity)
             except Exception:
@@ -308,8 +310,6 @@ def _merge_into(out: Path, inputs: list[_Checked], fresh: bool, shown: Path) -> 
             conn.execute(sql)
         for _, _, check in inputs:
             check.result()
-        for read in read_while_checked:
-            _tidy(read)
         if report.erased_here:
             report.purge = target.purge()
     except (StoreError, sqlite3.Error) as exc:
@@ -327,9 +327,10 @@ def _merge_into(out: Path, inputs: list[_Checked], fresh: bool, shown: Path) -> 
 
 def _tidy(source: Path) -> None:
     """Let SQLite put away the -wal and -shm files that reading ``source`` made beside
-    it. Detaching it does, when no one else has it open: the checking thread's
-    read-only reader still had, and cannot itself. Inputs that cannot be written
-    were read read-only, and nothing was made beside them."""
+    it: the check's read-only reader cannot, and detaching it after the copy does only
+    when no one else has it open (the check may still have been reading, or it refused
+    the file). Closing the last connection that can write removes them; one another
+    program holds open keeps them. An input that cannot be written is left alone."""
     if not _writable(source):
         return
     with contextlib.suppress(sqlite3.Error, OSError):

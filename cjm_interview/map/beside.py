@@ -45,7 +45,12 @@ class Beside(Generic[T]):
 
     def _start(self) -> None:
         read, write = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # too many processes, or no memory to copy this one's map
+            os.close(read)
+            os.close(write)
+            return  # the work is done here
         if pid == 0:  # the child
             status = 1
             try:
@@ -67,11 +72,18 @@ class Beside(Generic[T]):
             return self._work()
         pid, read = self._pid, self._read
         self._pid = self._read = None
+        chunks: list[bytes] = []
         try:
-            with os.fdopen(read, "rb") as given:
-                payload = given.read()
+            while chunk := os.read(read, 1 << 20):
+                chunks.append(chunk)
+        except BaseException:  # Ctrl-C while waiting: the child's work is no longer wanted
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            raise
         finally:
+            os.close(read)
             _, status = os.waitpid(pid, 0)
+        payload = b"".join(chunks)
         if status != 0 or not payload:
             return self._work()
         result: T = pickle.loads(payload)

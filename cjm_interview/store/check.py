@@ -195,7 +195,7 @@ def check_schema(
     if problem:
         raise SchemaError(
             f"{path}: holds values this version of cjm-interview never writes: {problem}",
-            "Nothing was read or written. Ask for the original file from the device that "
+            "Nothing of it was kept or shown. Ask for the original file from the device that "
             "recorded it, or open it with an SQLite client to see what was changed.",
         )
 

@@ -116,3 +116,48 @@ def test_no_child_while_other_threads_run(study_db, forks) -> None:  # noqa: F81
         release.set()
         other.join()
     assert forks == []
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_a_fork_that_fails_leaves_the_work_to_the_parent(
+    study_db,  # noqa: F811
+    forks,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Too many processes for the user (EAGAIN), or no memory to copy this one.
+    store, _, _ = study_db
+    in_line = the_map(store)
+    fds = open_fds()
+
+    def no_fork() -> int:
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(beside.os, "fork", no_fork)
+    assert the_map(store) == in_line
+    assert open_fds() == fds
+
+
+def test_an_interrupt_while_waiting_stops_the_child(forks, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    def slow() -> int:
+        time.sleep(60)
+        return 1
+
+    work = beside.Beside(slow, fork=True)
+    assert len(forks) == 1
+
+    def interrupted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    fds = open_fds()
+    monkeypatch.setattr(beside.os, "read", interrupted)
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        work.result()
+    assert time.monotonic() - started < 30  # killed, not waited for
+    assert not children() & set(forks)
+    assert open_fds() == fds - 1  # the pipe's end closed
