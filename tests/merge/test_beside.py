@@ -35,6 +35,10 @@ def children() -> set[int]:
     return found
 
 
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Every study forks, whatever its size; the children forked are listed."""
@@ -64,26 +68,6 @@ def test_the_themes_worked_out_beside_give_the_same_map(study_db, forks) -> None
     assert len(forks) == 1  # that one in line
     assert alongside == in_line
     assert not children() & set(forks)
-
-
-def test_a_child_that_fails_leaves_the_work_to_the_parent(
-    study_db,  # noqa: F811
-    forks,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    store, _, _ = study_db
-    in_line = the_map(store)
-    real = build.study_themes
-    parent = os.getpid()
-
-    def broken(*args):  # type: ignore[no-untyped-def]
-        if os.getpid() != parent:
-            raise RuntimeError("the child breaks")
-        return real(*args)
-
-    monkeypatch.setattr(build, "study_themes", broken)
-    assert the_map(store) == in_line
-    assert len(forks) == 2 and not children() & set(forks)
 
 
 def test_a_map_that_stops_leaves_no_child(
@@ -118,25 +102,34 @@ def test_no_child_while_other_threads_run(study_db, forks) -> None:  # noqa: F81
     assert forks == []
 
 
-def open_fds() -> int:
-    return len(os.listdir("/proc/self/fd"))
-
-
-def test_a_fork_that_fails_leaves_the_work_to_the_parent(
+@pytest.mark.parametrize("failure", ["the child breaks", "no fork"])
+def test_a_child_that_fails_leaves_the_work_to_the_parent(
     study_db,  # noqa: F811
     forks,
     monkeypatch: pytest.MonkeyPatch,
+    failure: str,
 ) -> None:
-    # Too many processes for the user (EAGAIN), or no memory to copy this one.
     store, _, _ = study_db
     in_line = the_map(store)
     fds = open_fds()
+    parent = os.getpid()
+    real = build.study_themes
 
-    def no_fork() -> int:
+    def broken(*args):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            raise RuntimeError("the child breaks")
+        return real(*args)
+
+    def no_fork() -> int:  # too many processes for the user, or no memory to copy this one
         raise BlockingIOError(11, "Resource temporarily unavailable")
 
-    monkeypatch.setattr(beside.os, "fork", no_fork)
+    if failure == "no fork":
+        monkeypatch.setattr(beside.os, "fork", no_fork)
+    else:
+        monkeypatch.setattr(build, "study_themes", broken)
     assert the_map(store) == in_line
+    assert len(forks) == (2 if failure == "the child breaks" else 1)
+    assert not children() & set(forks)
     assert open_fds() == fds
 
 
