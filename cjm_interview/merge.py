@@ -418,9 +418,9 @@ def _leave_wal(conn: sqlite3.Connection) -> bool:
 
 
 def _check_input(source: Path, identity: tuple[int, int] | None) -> tuple[int, int] | None:
-    """Refuse, before writing anything, a file that is not an interview database we can read;
-    returns the identity of the file checked (``file_identity``), the one ``source`` had
-    when the check was asked for."""
+    """Refuse a file that is not an interview database we can read (before anything of it
+    is kept); returns the identity of the file checked (``file_identity``), the one
+    ``source`` had when the check was asked for."""
     if file_identity(source) != identity:
         raise CjmError(
             f"{source} was replaced while it was checked", "Nothing was merged; merge it again."
@@ -462,10 +462,7 @@ def _check_input(source: Path, identity: tuple[int, int] | None) -> tuple[int, i
 
 
 def _merge_one(
-    target: Store,
-    source: Path,
-    report: MergeReport,
-    identity: tuple[int, int] | None,
+    target: Store, source: Path, report: MergeReport, identity: tuple[int, int] | None
 ) -> None:
     name = str(source)
     conn = target.conn

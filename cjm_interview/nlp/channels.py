@@ -574,8 +574,8 @@ _COMPANION = re.compile(
 )
 # "was supposed to come at 8 and turned up at 4": the visit was late, it was made.
 _VISIT_MADE_AFTER = re.compile(
-    r"\b(?:and|but|then|finally|eventually|who|he|she|they)\s+(?:\w+\s+)?"
-    r"(?:turned up|showed up|arrived|came)\b",
+    r"\b(?:and|but|then|finally|eventually|who|he|she|they)\s+"
+    r"(?:(?!(?:nobody|never|not|no)\b)\w+\s+)?(?:turned up|showed up|arrived|came)\b",
     re.IGNORECASE,
 )
 # "stop calling me", "kept calling": the calls happened, whatever negation comes before.

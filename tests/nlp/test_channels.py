@@ -342,6 +342,8 @@ def test_a_use_nearly_made_or_asked_about_is_no_use(text: str, channels: set[str
         ("A technician was supposed to come on Monday and never did", set()),
         ("the engineer was meant to visit last week", set()),
         ("an engineer will come round on Tuesday", set()),
+        ("They said an engineer would come but nobody turned up", set()),
+        ("A technician was due to visit but never showed up", set()),
         # One that happened still counts, "would" and all.
         ("the engineer would not leave until the line worked", {"field"}),
         ("The engineer came to the house and fixed the router", {"field"}),
