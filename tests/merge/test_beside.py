@@ -154,3 +154,28 @@ def test_an_interrupt_while_waiting_stops_the_child(forks, monkeypatch: pytest.M
     assert time.monotonic() - started < 30  # killed, not waited for
     assert not children() & set(forks)
     assert open_fds() == fds - 1  # the pipe's end closed
+
+
+@pytest.mark.parametrize("perspective", [None, "staff"])
+def test_journeys_read_in_two_processes_are_the_ones_read_in_one(
+    study_db,  # noqa: F811
+    forks,
+    monkeypatch: pytest.MonkeyPatch,
+    perspective: str | None,
+) -> None:
+    from cjm_interview.map import Filters, journeys
+
+    store, _, _ = study_db
+    chosen = Filters(perspective=perspective)
+    monkeypatch.setattr(journeys, "LEAST_SESSIONS", 10**9)
+    alone = journeys.load_journeys(store, chosen)
+    assert forks == []
+    monkeypatch.setattr(journeys, "LEAST_SESSIONS", 0)
+    shared = journeys.load_journeys(store, chosen)
+    assert len(forks) == 1 and not children() & set(forks)
+    assert [j.session["id"] for j in shared] == [j.session["id"] for j in alone]
+    assert shared == alone  # every step, field, text and tag, in order
+    if perspective is None:  # the customers' steps are tagged
+        # The child read the later ones: their tags came through its own query.
+        later = alone[int(len(alone) * journeys.OWN_SHARE) :]
+        assert later and any(s.tags for j in later for s in j.steps)
