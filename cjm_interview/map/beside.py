@@ -15,10 +15,14 @@ import contextlib
 import os
 import pickle
 import signal
+import sqlite3
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
+
+from cjm_interview.store import Store
+from cjm_interview.store.db import read_only_uri
 
 T = TypeVar("T")
 
@@ -30,6 +34,20 @@ def can_fork() -> bool:
     """Whether a child can be forked safely here: only the main thread runs (a lock
     held by another at the fork would never be released in the child)."""
     return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
+
+
+@contextlib.contextmanager
+def reader(store: Store, parent: int) -> Iterator[sqlite3.Connection]:
+    """The store's connection in process ``parent``; in a child forked from it, a
+    read-only connection of its own (one is never used on both sides of a fork)."""
+    if os.getpid() == parent:
+        yield store.conn
+        return
+    conn = sqlite3.connect(read_only_uri(store.path), uri=True)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 class Beside(Generic[T]):

@@ -19,7 +19,7 @@ import numpy as np
 
 from cjm_interview.map import beside as beside_module
 from cjm_interview.map.align import DEFAULTS, AlignOptions
-from cjm_interview.map.beside import Beside
+from cjm_interview.map.beside import Beside, reader
 from cjm_interview.map.edits import anchor_of, apply_edits, load_edits, stage_anchors
 from cjm_interview.map.journeys import Filters, Journey, Step, load_journeys, session_scripts
 from cjm_interview.map.model import Stage, StepGroup
@@ -36,7 +36,6 @@ from cjm_interview.map.summary import (
 from cjm_interview.map.themes import themes
 from cjm_interview.map.vectors import ENCODER, KnownVectors, step_vectors
 from cjm_interview.store import Store
-from cjm_interview.store.db import read_only_uri
 
 SCHEMA_VERSION = "2.1"
 
@@ -232,18 +231,10 @@ def study_themes(
     known: KnownVectors | None,
     parent: int,
 ) -> dict[str, list[dict[str, Any]]]:
-    """The themes of the whole-journey answers and of the pain points (``themes``).
-
-    Run in a forked child of process ``parent`` (``Beside``), it reads the vectors
-    through a connection of its own: one is never used on both sides of a fork.
-    """
-    if os.getpid() == parent:
-        return _themes(store.conn, journeys, steps, pains_of, primary, known)
-    conn = sqlite3.connect(read_only_uri(store.path), uri=True)
-    try:
+    """The themes of the whole-journey answers and of the pain points (``themes``), here
+    or in a child forked from process ``parent`` (``beside.reader``)."""
+    with reader(store, parent) as conn:
         return _themes(conn, journeys, steps, pains_of, primary, known)
-    finally:
-        conn.close()
 
 
 def _themes(

@@ -19,9 +19,8 @@ from operator import itemgetter
 from typing import Any
 
 from cjm_interview.domain import Script
-from cjm_interview.map.beside import Beside
+from cjm_interview.map.beside import Beside, reader
 from cjm_interview.store import Store
-from cjm_interview.store.db import read_only_uri
 
 
 @dataclass(frozen=True)
@@ -223,16 +222,10 @@ def _read_journeys(
     shapes: dict[str | None, tuple[_Shape, Any]],
     parent: int,
 ) -> list[tuple[Journey, bool]]:
-    """``_journeys`` of these sessions (some of the study's); in a forked child of process
-    ``parent``, through a read-only connection of its own (one is never used on both
-    sides of a fork)."""
-    if os.getpid() == parent:
-        return _journeys(store.conn, query, sessions, shapes, everyone=False)
-    conn = sqlite3.connect(read_only_uri(store.path), uri=True)
-    try:
+    """``_journeys`` of these sessions (some of the study's), here or in a child forked
+    from process ``parent`` (``beside.reader``)."""
+    with reader(store, parent) as conn:
         return _journeys(conn, query, sessions, shapes, everyone=False)
-    finally:
-        conn.close()
 
 
 def _journeys(
