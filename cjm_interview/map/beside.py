@@ -31,9 +31,22 @@ LEAST_STEPS = 20_000
 
 
 def can_fork() -> bool:
-    """Whether a child can be forked safely here: only the main thread runs (a lock
-    held by another at the fork would never be released in the child)."""
-    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
+    """Whether a child can be forked safely here, and gains: only the main thread runs (a
+    lock held by another at the fork would never be released in the child), and this
+    process may run on two cores or more (on one, the child's work and its pickling
+    would only add to the parent's)."""
+    return (
+        hasattr(os, "fork")
+        and sys.platform != "darwin"
+        and threading.active_count() == 1
+        and _cores() > 1
+    )
+
+
+def _cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 @contextlib.contextmanager

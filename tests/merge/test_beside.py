@@ -179,3 +179,12 @@ def test_journeys_read_in_two_processes_are_the_ones_read_in_one(
         # The child read the later ones: their tags came through its own query.
         later = alone[int(len(alone) * journeys.OWN_SHARE) :]
         assert later and any(s.tags for j in later for s in j.steps)
+
+
+def test_no_child_on_one_core(study_db, forks, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    store, _, _ = study_db
+    in_line = the_map(store)
+    assert len(forks) == 1
+    monkeypatch.setattr(beside, "_cores", lambda: 1)
+    assert the_map(store) == in_line
+    assert len(forks) == 1  # none more
