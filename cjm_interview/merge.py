@@ -51,6 +51,7 @@ from cjm_interview.store.db import (
     read_only_uri,
     remove_stale_builds,
     scrub_edits,
+    utc_iso,
 )
 from cjm_interview.store.schema import APPLICATION_ID, SCHEMA_VERSION
 
@@ -570,10 +571,9 @@ def _copy(
         "coalesce(s.updated_at, ''))) "
         "AND s.id NOT IN (SELECT session_id FROM main.erased_sessions)"
     )
-    ahead = (datetime.now(UTC) + FUTURE_LEEWAY).isoformat(timespec="milliseconds")
     report.future[str(source)] = conn.execute(
         "SELECT count(*) FROM src.sessions WHERE coalesce(updated_at, '') > ?",
-        (ahead.replace("+00:00", "Z"),),
+        (utc_iso(datetime.now(UTC) + FUTURE_LEEWAY),),
     ).fetchone()[0]
     total = conn.execute("SELECT count(*) FROM src.sessions").fetchone()[0] - erased
     replaced = conn.execute("SELECT count(*) FROM temp.merge_pick WHERE replaces").fetchone()[0]

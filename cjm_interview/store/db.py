@@ -49,7 +49,12 @@ class SessionErased(StoreError):
 
 def utc_now() -> str:
     """Current time as ISO 8601 UTC with milliseconds."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return utc_iso(datetime.now(UTC))
+
+
+def utc_iso(moment: datetime) -> str:
+    """A UTC time as the store writes times (ISO 8601, milliseconds, "Z")."""
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _json(value: Any) -> str:
