@@ -235,8 +235,7 @@ class Store:
             try:
                 return str(self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower()
             except sqlite3.OperationalError as exc:
-                busy = "locked" in str(exc).lower() or "busy" in str(exc).lower()
-                if not busy or time.monotonic() >= deadline:
+                if not _busy(exc) or time.monotonic() >= deadline:
                     raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
@@ -352,8 +351,7 @@ class Store:
             try:
                 return action()
             except sqlite3.OperationalError as exc:
-                message = str(exc).lower()
-                if ("locked" in message or "busy" in message) and attempt < retries - 1:
+                if _busy(exc) and attempt < retries - 1:
                     time.sleep(delay)
                     delay = min(delay * 2, 1.0)
                     continue
@@ -1420,6 +1418,12 @@ def _half_built(conn: sqlite3.Connection) -> bool:
     )
 
 
+def _busy(exc: sqlite3.Error) -> bool:
+    """SQLite's words for a file another connection holds locked."""
+    message = str(exc).lower()
+    return "locked" in message or "busy" in message
+
+
 def _explain(path: Path, exc: sqlite3.Error, opening: bool = False) -> StoreError:
     """A clear message for the SQLite errors a user can meet (``opening``: none written yet)."""
     message = str(exc).lower()
@@ -1445,7 +1449,7 @@ def _explain(path: Path, exc: sqlite3.Error, opening: bool = False) -> StoreErro
             f"{path}: the disk is full or failing; the last change was not saved",
             "Free some space; everything saved before it is safe.",
         )
-    if "locked" in message or "busy" in message:
+    if _busy(exc):
         return StoreBusy(
             f"{path} is locked by another program for too long",
             "Close other programs using the file and try again.",
