@@ -20,11 +20,13 @@ from textual import events, work
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.driver import Driver
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.worker import get_current_worker
 
+from cjm_interview.answers import clean_text
 from cjm_interview.domain import Script, SessionInfo
 from cjm_interview.errors import CjmError, not_saved
 from cjm_interview.nlp.base import Tagger
@@ -84,6 +86,23 @@ class CjmApp(App[None]):
 
     tagger_status: reactive[str] = reactive("")
     """The tagger's state as shown in the status line ("tags: model loading…")."""
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A notification shown as written: its messages name files and quote what was
+        typed ("[/x]" read as markup stopped the toast), so never markup nor escapes,
+        whatever a widget's ``notify`` passes on."""
+        super().notify(
+            clean_text(message), title=clean_text(title), severity=severity, timeout=timeout,
+            markup=False,
+        )  # fmt: skip
 
     def __init__(
         self,

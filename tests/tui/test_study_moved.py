@@ -35,3 +35,28 @@ async def test_the_answer_stays_in_the_box_with_one_message(tmp_path: Path, quic
         assert app.screen.query_one(ChatTextArea).text == "I took the bus"
         assert app.return_code is None
     assert rows(path) == theirs
+
+
+async def test_a_path_holding_escapes_and_markup_is_shown_as_written(
+    tmp_path: Path, quick_script
+) -> None:
+    # The refused answer's message names the study; a folder named with an escape
+    # sequence must not reach the terminal, nor markup be read in a notification.
+    folder = tmp_path / "[bold]x \x1b[31mred"
+    folder.mkdir()
+    path = folder / "study.db"
+    app = kiosk(Store(path), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await begin_with_consent(pilot)
+        os.replace(path, tmp_path / "aside.db")
+        await pilot.press(*"I took the bus", "enter")
+        await pilot.pause(0.3)
+        shown = app.screen.chat.transcript()
+        assert "[bold]x [31mred/study.db was moved" in shown, shown
+        assert "\x1b" not in shown
+        app.notify("Not saved: [/x] \x1b[31mred")
+        await pilot.pause(0.3)
+        notes = [n for n in app._notifications if "Not saved" in n.message]
+        assert notes and notes[0].message == "Not saved: [/x] [31mred"
+        assert not notes[0].markup
+        assert app.return_code is None

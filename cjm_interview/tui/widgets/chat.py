@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Static
 
+from cjm_interview.answers import clean_text
 from cjm_interview.domain import AnswerKey, Tag
 from cjm_interview.tui.messages import AnswerSelected
 from cjm_interview.tui.safe import safe_text
@@ -46,7 +47,8 @@ class AssistantBubble(Static):
     """Something the interviewer (the assistant) says."""
 
     def __init__(self, text: str | Text, kind: str = "") -> None:
-        body = text if isinstance(text, Text) else Text(text)
+        # Messages name files and quote what was typed: never markup, never escapes.
+        body = text if isinstance(text, Text) else Text(clean_text(text))
         super().__init__(body, classes="assistant" + (f" -{kind}" if kind else ""))
 
 
