@@ -234,7 +234,9 @@ def moment_label(
     rank = {t: r / max(len(order) - 1, 1) for r, t in enumerate(order)}
     label = central_clause(pool, acts=True, prior=rank if closeness is not None else None)
     if fallback and not tells_act(label):
-        return f"{fallback}: {label[:1].lower()}{label[1:]}"
+        # "Background: the account", but "Background: XXXX XXXX" and "Escalate: FTC".
+        head = label[:1].lower() if label[1:2].islower() else label[:1]
+        return f"{fallback}: {head}{label[1:]}"
     return label
 
 

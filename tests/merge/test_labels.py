@@ -222,3 +222,12 @@ def test_a_renamed_stage_is_found_again_when_its_name_found_in_the_data_changes(
     stray = dict(edit, anchor=json.dumps(["they refused", "nothing like it"]), label="Other")
     assert apply_edits(groups, found, steps, [stray])[2] == []
     assert apply_edits(groups, found, steps, [dict(stray, anchor='["nothing like it"]')])[2]
+
+
+def test_a_role_before_a_label_that_tells_no_act_keeps_its_capitals() -> None:
+    # Where the label tells no act, the moment's role comes first; the label's first
+    # letter is lowered only where it began a sentence, never in a reference or acronym.
+    steps = _steps([("XXXX XXXX", None)] * 3)
+    assert moment_label(steps, fallback="Background") == "Background: XXXX XXXX"
+    steps = _steps([("The account number", None)] * 3)
+    assert moment_label(steps, fallback="Background") == "Background: the account number"
