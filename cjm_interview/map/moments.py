@@ -6,7 +6,10 @@
    and badly for others: "bags came off quick", "they lost my bag") is split in
    two, each marked with how it went.
 3. Each moment gets its stage: declared by the scripts (placed by meaning), or
-   found in the data.
+   found in the data. Where what kind of act a step is leads (topics tell nothing of
+   where steps happen, as in complaints) and no stage is declared, the stages come
+   first: each step goes to the stage of the role it most likely plays, and the
+   moments are formed inside each stage.
 4. Moments reached by too few journeys are folded into the most similar moment
    of their stage: they are counted there, and take no column of their own.
 5. Each moment is labelled by what its members did (``labels.moment_label``).
@@ -22,8 +25,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from cjm_interview.domain import Script
-from cjm_interview.map import acts
+from cjm_interview.map import acts, prototypes
 from cjm_interview.map import stages as stage_rules
+from cjm_interview.map.acts import ROLE_STAGES
 from cjm_interview.map.align import (
     AlignOptions,
     act_share,
@@ -73,7 +77,7 @@ def form_moments(
     journey = np.repeat(np.arange(len(journeys)), [len(j.steps) for j in journeys])
     relative = np.asarray([s.relative for s in steps], dtype=np.float32)
     told = part_vectors(store, steps, vectors, representation, encode_missing, progress)
-    act = act_profile(store, steps, vectors, told.opening, representation, encode_missing)
+    act = act_profile(steps, vectors, told.opening, representation)
     keys = [f"{normalise(s.action)}|{round(s.relative * 4)}" for s in steps]
     # Built with the act at weight 1, then weighed by how little topics tell of time.
     x = features(vectors, journey, relative, options.centre or 0.0, options.position_weight or 0.0,
@@ -82,19 +86,28 @@ def form_moments(
     order = topic_order(x, keys, relative, dims, options.columns[1])
     weight = options.act_weight if options.act_weight is not None else act_share(order, most_act)
     reweigh(x, slice(dims, dims + act.rows.shape[1]), weight)
-    assign = align_by_place(x, keys, relative, options, len(journeys))
+    # Roles name groups, and make the stages, only where the act weighed in their making.
+    led = weight >= 0.5 * most_act > 0
+    roles = act.roles if led else None
+    by_role = None
+    if led and act.likely is not None and not stage_rules.declared(scripts):
+        by_role = acts.role_stages(act.likely)
+        assign = align_by_stage(x, keys, relative, by_role, options, len(journeys))
+    else:
+        assign = align_by_place(x, keys, relative, options, len(journeys))
     grades = [step_grade(s)[0] for s in steps]
     assign, outcome = split_by_grade(assign, grades, options.grade_gap, len(journeys))
     k = int(assign.max()) + 1
     position = np.asarray(
         [np.median(relative[assign == g]) if (assign == g).any() else 0.5 for g in range(k)]
     )
-    # Roles name groups and stages only where the act weighed in their making.
-    roles = act.roles if weight >= 0.5 * most_act > 0 else None
-    stage_of, stages = assign_stages(
-        store, steps, vectors, x, assign, position, representation, scripts, options,
-        encode_missing, roles,
-    )  # fmt: skip
+    if by_role is not None:
+        stage_of, stages = role_led_stages(assign, by_role)
+    else:
+        stage_of, stages = assign_stages(
+            store, steps, vectors, x, assign, position, representation, scripts, options,
+            encode_missing,
+        )  # fmt: skip
     target = fold_small(x, assign, stage_of, journey, len(journeys), options.min_share)
     kept, renumber = np.unique(target, return_inverse=True)
     assign = renumber[assign]
@@ -127,23 +140,15 @@ def form_moments(
 
 
 def act_profile(
-    store: Store,
-    steps: Sequence[Step],
-    vectors: np.ndarray,
-    opened: np.ndarray,
-    representation: str,
-    encode_missing: bool,
+    steps: Sequence[Step], vectors: np.ndarray, opened: np.ndarray, representation: str
 ) -> acts.Profile:
-    """What kind of act each step is (``acts.profile``): its likeness to the roles' sentences
-    when the steps have sentence vectors, and the cues of its main clause."""
+    """What kind of act each step is (``acts.profile``): the role the shipped head reads in
+    its sentence vectors, when the steps have them, and the cues of its main clause."""
     texts = [s.action for s in steps]
-    if representation != ENCODER:
+    head = prototypes.role_head(representation) if representation == ENCODER else None
+    if head is None or head.weights.shape[0] != vectors.shape[1]:
         return acts.profile(texts)
-    sentences = [s for role in acts.ROLES for s in role.sentences]
-    found = text_vectors(store, sentences, representation, encode_missing)
-    if found is None or found.shape[1] != vectors.shape[1]:
-        return acts.profile(texts)
-    return acts.profile(texts, vectors, opened, found)
+    return acts.profile(texts, vectors, opened, head)
 
 
 def split_by_grade(
@@ -195,6 +200,42 @@ def align_by_place(
         inner = replace(options, columns=(min(low, fewer), fewer))
         split = split_by_place(align(x, keys, inner, threshold, journeys), relative, journeys)
     return split
+
+
+def align_by_stage(
+    x: np.ndarray,
+    keys: list[str],
+    relative: np.ndarray,
+    stage: np.ndarray,
+    options: AlignOptions,
+    journeys: int,
+) -> np.ndarray:
+    """Moments formed inside each stage (``align_by_place``), the columns allowed shared out
+    by the stages' sizes (one at least each); numbered stage after stage."""
+    assign = np.zeros(len(keys), dtype=np.int64)
+    low, high = options.columns
+    taken = 0
+    for s in np.unique(stage):
+        rows = np.flatnonzero(stage == s)
+        share = len(rows) / len(keys)
+        inner = replace(options, columns=(max(1, round(low * share)), max(1, round(high * share))))
+        moments = align_by_place(x[rows], [keys[i] for i in rows], relative[rows], inner, journeys)
+        assign[rows] = moments + taken
+        taken += int(moments.max()) + 1
+    return assign
+
+
+def role_led_stages(assign: np.ndarray, stage: np.ndarray) -> tuple[np.ndarray, list[Stage]]:
+    """The stages of moments formed inside the role stages (``align_by_stage``): each
+    moment's stage (every member has it; a grade split keeps it) and the stages that hold
+    a step, in the order of a journey (``acts.ROLE_STAGES``), wherever the steps were told:
+    a complaint may open with the answer it got, and background is told anywhere."""
+    of_moment = np.zeros(int(assign.max()) + 1, dtype=np.int64)
+    of_moment[assign] = stage
+    present = [int(s) for s in np.unique(stage)]
+    rank = {s: i for i, s in enumerate(present)}
+    stages = [Stage(ROLE_STAGES[s].key, ROLE_STAGES[s].label, "", False, float(s)) for s in present]
+    return np.asarray([rank[int(s)] for s in of_moment], dtype=np.int64), stages
 
 
 PLACE_SEPARATION = 5.0  # camps of a moment this far apart (Ashman's D) are two moments
@@ -257,7 +298,6 @@ def assign_stages(
     scripts: Sequence[Script],
     options: AlignOptions,
     encode_missing: bool,
-    roles: np.ndarray | None = None,
 ) -> tuple[np.ndarray, list[Stage]]:
     """The stage (index into the stages) of each moment, and the stages in journey order."""
     k = len(position)
@@ -287,7 +327,7 @@ def assign_stages(
         clause = moment_label([steps[i] for i in inside],
                               said=[acts.main_clause(steps[i].action) for i in inside],
                               closeness=near)  # fmt: skip
-        names.append((role_name(roles, inside), clause))
+        names.append(clause)
     orders = [float(np.median(position[stage_of == s])) for s in range(count)]
     return stage_of, stage_rules.named(names, orders)
 

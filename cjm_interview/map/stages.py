@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -94,17 +93,13 @@ def discover(
     return np.asarray(rank[group], dtype=np.int64)
 
 
-def named(names: Sequence[tuple[str, str]], orders: Sequence[float]) -> list[Stage]:
-    """Stages found in the data, named by what their members did: the role their steps
-    play when one stands out and no other stage has it, else their most central clause.
-
-    ``names`` holds, per stage, (its role's name or "", its members' central clause).
-    """
-    roles = Counter(role for role, _ in names if role)
+def named(clauses: Sequence[str], orders: Sequence[float]) -> list[Stage]:
+    """Stages found in the data, named by what their members did: their most central
+    clause (``clauses``, one per stage)."""
     stages = []
     taken: set[str] = set()
-    for i, ((role, clause), order) in enumerate(zip(names, orders, strict=True)):
-        label = role if role and roles[role] == 1 else clause or role or f"Stage {i + 1}"
+    for i, (clause, order) in enumerate(zip(clauses, orders, strict=True)):
+        label = clause or f"Stage {i + 1}"
         key = slug(label)
         while key in taken:
             key += "-2"

@@ -685,3 +685,47 @@ def test_vectors_of_steps_read_already_are_the_cached_ones_bit_for_bit() -> None
     store.conn.execute("UPDATE embeddings SET vector = zeroblob(16) WHERE answer_id = 1")
     assert answer_vectors(store.conn, [1, 2]) is None
     assert answer_vectors(store.conn, [1, 2], known) is None
+
+
+@pytest.mark.slow
+def test_where_steps_are_told_in_any_order_the_stages_are_the_roles_they_play(
+    tmp_path: Path,
+) -> None:
+    # Complaints tell their steps in any order: a story may open with the answer it got.
+    # What the steps are about tells nothing of where they happen; what they do does.
+    told = {
+        "problem": ["The bill was wrong again", "My parcel never arrived",
+                    "The heating broke down in the night", "My card was declined at the till"],
+        "contact": ["I rang the helpline", "I emailed customer services",
+                    "I went into the branch to ask", "I wrote to their head office"],
+        "response": ["They never replied", "The agent refused to help",
+                     "They said it was my fault", "Nobody called me back"],
+        "request": ["Please refund me", "I want my money back",
+                    "I would like an apology", "Please fix it"],
+    }  # fmt: skip
+    script = parse_script(NO_GRADES, "no-grades.yaml")
+    store = Store(tmp_path / "any-order.db")
+    rng = np.random.default_rng(5)
+    truth: dict[str, str] = {}
+    for n in range(40):
+        steps = [(role, texts[int(rng.integers(4))]) for role, texts in told.items()]
+        steps = [steps[i] for i in rng.permutation(4)]
+        truth.update({text: role for role, text in steps})
+        interview = {"session": {"participant": f"P{n}"},
+                     "answers": {"steps": [{"action": text} for _, text in steps]}}  # fmt: skip
+        run_interview(store, script, interview)
+    cmap = build_map(store, encode_missing=True)
+    assert cmap.data["alignment"]["act_weight"] > 0
+    stage_of = {s["key"]: s["label"] for s in cmap.data["stages"]}
+    expected = {
+        "problem": "A problem appears",
+        "contact": "Contact the service",
+        "response": "The service answers",
+        "request": "What it cost and what they ask",
+    }
+    placed: Counter[tuple[str, str]] = Counter()
+    for group in cmap.groups:
+        for i in group.members:
+            placed[(truth[cmap.steps_told[i].action], stage_of[group.stage])] += 1
+    right = sum(n for (role, stage), n in placed.items() if expected[role] == stage)
+    assert right >= 0.8 * sum(placed.values()), placed
