@@ -360,11 +360,7 @@ def map_stages(db_path: Path | None, **kw: Any) -> None:
     """List the stages with their keys and the steps in each."""
     _store, _filters, cmap = _build(db_path, **kw)
     _warn(cmap)
-    declared = cmap.data["alignment"]["stages_declared"]
-    click.echo(
-        f"{len(cmap.data['stages'])} stages "
-        f"({'declared in the script' if declared else 'found in the data'})."
-    )
+    click.echo(f"{len(cmap.data['stages'])} stages ({cmap.data['alignment']['stages_from']}).")
     labels = {s["key"]: s["label"] for s in cmap.data["steps"]}
     for i, stage in enumerate(cmap.data["stages"], 1):
         mark = " (edited)" if stage["edited"] else ""

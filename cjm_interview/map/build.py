@@ -85,6 +85,14 @@ class CompositeMap:
         return stage_anchors(self.groups, self.steps_told)
 
 
+# How the stages were made, as the map says it.
+STAGES_FROM = {
+    "script": "declared in the script",
+    "roles": "by the role each step plays",
+    "data": "found in the data",
+}
+
+
 def build_map(
     store: Store,
     filters: Filters | None = None,
@@ -375,6 +383,9 @@ def summarise_map(
     ]
     placements.sort(key=lambda p: (p["session_id"], p["position"]))
 
+    made_by = "script" if any(s.declared for s in stages) else "data"
+    if made_by == "data" and any(s.by_role for s in stages):
+        made_by = "roles"
     data = {
         "schema": "cjm-composite-map",
         "schema_version": SCHEMA_VERSION,
@@ -400,6 +411,7 @@ def summarise_map(
             "steps_told": len(steps),
             "groups": len(groups),
             "stages_declared": any(s.declared for s in stages),
+            "stages_from": STAGES_FROM[made_by],
             "edits_unmatched": [
                 {"id": e["id"], "action": e["action"], "group_key": e["group_key"]}
                 for e in unmatched

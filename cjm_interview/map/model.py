@@ -33,3 +33,4 @@ class Stage:
     order: float = 0.0
     edited: bool = False
     aliases: list[str] = field(default_factory=list)
+    by_role: bool = False  # the role its steps play (``acts.ROLE_STAGES``), else found

@@ -211,18 +211,31 @@ def align_by_stage(
     journeys: int,
 ) -> np.ndarray:
     """Moments formed inside each stage (``align_by_place``), the columns allowed shared out
-    by the stages' sizes (one at least each); numbered stage after stage."""
+    by the stages' sizes (``share_out``); numbered stage after stage."""
     assign = np.zeros(len(keys), dtype=np.int64)
+    found = np.unique(stage)
+    sizes = [int(np.sum(stage == s)) for s in found]
     low, high = options.columns
     taken = 0
-    for s in np.unique(stage):
+    for s, least, most in zip(found, share_out(sizes, low), share_out(sizes, high), strict=True):
         rows = np.flatnonzero(stage == s)
-        share = len(rows) / len(keys)
-        inner = replace(options, columns=(max(1, round(low * share)), max(1, round(high * share))))
+        inner = replace(options, columns=(min(least, most), most))
         moments = align_by_place(x[rows], [keys[i] for i in rows], relative[rows], inner, journeys)
         assign[rows] = moments + taken
         taken += int(moments.max()) + 1
     return assign
+
+
+def share_out(sizes: Sequence[int], total: int) -> list[int]:
+    """``total`` columns shared out in proportion to ``sizes``, one at least each (largest
+    remainders: the shares add up to ``total`` unless there are more sizes than columns)."""
+    quotas = [total * n / max(sum(sizes), 1) for n in sizes]
+    shares = [max(1, int(q)) for q in quotas]
+    # A share raised to one has had more than its quota already: it comes last.
+    by_remainder = sorted(range(len(sizes)), key=lambda i: (shares[i] - quotas[i], i))
+    for i in by_remainder[: max(0, total - sum(shares))]:
+        shares[i] += 1
+    return shares
 
 
 def role_led_stages(assign: np.ndarray, stage: np.ndarray) -> tuple[np.ndarray, list[Stage]]:
@@ -234,7 +247,10 @@ def role_led_stages(assign: np.ndarray, stage: np.ndarray) -> tuple[np.ndarray, 
     of_moment[assign] = stage
     present = [int(s) for s in np.unique(stage)]
     rank = {s: i for i, s in enumerate(present)}
-    stages = [Stage(ROLE_STAGES[s].key, ROLE_STAGES[s].label, "", False, float(s)) for s in present]
+    stages = [
+        Stage(ROLE_STAGES[s].key, ROLE_STAGES[s].label, "", False, float(s), by_role=True)
+        for s in present
+    ]
     return np.asarray([rank[int(s)] for s in of_moment], dtype=np.int64), stages
 
 

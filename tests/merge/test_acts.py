@@ -278,3 +278,14 @@ def test_moments_formed_inside_stages_stay_there_and_stages_keep_a_journey_s_ord
     ]  # fmt: skip
     for g in np.unique(assign):
         assert stages[stage_of[g]].key == acts.ROLE_STAGES[int(stage[assign == g][0])].key
+
+
+def test_the_columns_are_shared_out_by_the_stages_sizes_within_the_most_allowed() -> None:
+    from cjm_interview.map.moments import share_out
+
+    # The complaint study's eight stages: 15 columns in all, never more.
+    sizes = [321, 350, 734, 527, 820, 296, 992, 1974]
+    assert share_out(sizes, 15) == [1, 1, 2, 1, 2, 1, 2, 5]
+    assert sum(share_out(sizes, 15)) == 15 and min(share_out(sizes, 8)) == 1
+    assert share_out([5, 5], 15) == [8, 7] and share_out([10], 15) == [15]
+    assert share_out([1, 1, 1], 2) == [1, 1, 1]  # one each, even past the most
