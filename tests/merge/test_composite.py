@@ -399,6 +399,7 @@ def test_steps_sit_in_the_stages_the_scripts_declare(study_db) -> None:
     stages = [s["key"] for s in cmap.data["stages"]]
     assert stages == [key for key in declared if key in stages]
     assert cmap.data["alignment"]["stages_declared"]
+    assert cmap.data["alignment"]["stages_from"] == "declared in the script"
     assert all(s["declared"] for s in cmap.data["stages"])
     placed = cmap.data["placements"]
     assert len(placed) == len(study.truth)
@@ -502,6 +503,7 @@ def test_the_curve_reads_predicted_grades_when_none_was_given(tmp_path: Path, fa
     refund = next(c for label, c in curve.items() if "refund" in label.lower())
     assert refund["n"] == 2 and refund["thin"] and refund["mean"] == 8.5
     assert all(s["grade"]["n"] == 0 for s in cmap.data["steps"])  # none was given
+    assert cmap.data["alignment"]["stages_from"] == "found in the data"  # words: no roles
 
 
 NO_GRADES = """\
@@ -716,6 +718,7 @@ def test_where_steps_are_told_in_any_order_the_stages_are_the_roles_they_play(
         run_interview(store, script, interview)
     cmap = build_map(store, encode_missing=True)
     assert cmap.data["alignment"]["act_weight"] > 0
+    assert cmap.data["alignment"]["stages_from"] == "by the role each step plays"
     stage_of = {s["key"]: s["label"] for s in cmap.data["stages"]}
     expected = {
         "problem": "A problem appears",
