@@ -51,9 +51,10 @@ def answer_vectors(
         sizes.add(read.shape[1] * 4)
     if len(sizes) != 1:
         return None
-    return np.stack(
+    out = np.stack(
         [np.frombuffer(rows[a], dtype="<f4") if a in rows else read[row_of[a]] for a in answer_ids]
     ).astype(np.float32)
+    return out if bool(np.isfinite(out).all()) else None  # a file from elsewhere: words
 
 
 def themes(

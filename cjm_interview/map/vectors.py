@@ -94,6 +94,9 @@ def step_vectors(
             block = np.frombuffer(b"".join(blob for _, blob in found), dtype="<f4")
             out[index] = block.reshape(len(found), -1)
             have[index] = True
+    if out is not None:
+        # A file from elsewhere may hold vectors no encoder gives (NaN, infinite): missing.
+        have &= np.isfinite(out).all(axis=1)
     missing = [int(i) for i in np.flatnonzero(~have)]
     if len(missing) == 0 and out is not None:
         return out, ENCODER, "", KnownVectors(row_of, out)
@@ -129,7 +132,7 @@ def _cache_vectors(store: Store, rows: Sequence[tuple[int, np.ndarray]]) -> None
     with contextlib.suppress(Exception):
         store.write(
             lambda conn: conn.executemany(
-                "INSERT OR IGNORE INTO embeddings (answer_id, model, dim, vector, created_at) "
+                "INSERT OR REPLACE INTO embeddings (answer_id, model, dim, vector, created_at) "
                 "VALUES (?, ?, ?, ?, ?)",
                 [(a, ENCODER, len(v), v.astype("<f4").tobytes(), now) for a, v in rows],
             )
@@ -169,7 +172,9 @@ def cached_vectors(
                 "ON k.value = v.sha256 WHERE v.model = ?",
                 (json.dumps(wanted), representation),
             ):
-                found[sha] = np.frombuffer(blob, dtype="<f4")
+                vector = np.frombuffer(blob, dtype="<f4")
+                if np.isfinite(vector).all():
+                    found[sha] = vector
     missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in found))
     if missing and encode_missing:
         with contextlib.suppress(Exception):  # no model here: the caller does without

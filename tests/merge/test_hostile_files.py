@@ -12,6 +12,7 @@ import gc
 import json
 import os
 import sqlite3
+import struct
 from pathlib import Path
 
 import pytest
@@ -455,3 +456,36 @@ def test_an_input_copied_while_checked_is_merged_and_left_as_it_was(
         assert store.count_sessions() == 2
     # Nothing left beside the inputs: their check's reader could not tidy them away.
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "study.db") == files
+
+
+@pytest.mark.slow
+def test_cached_vectors_no_encoder_gives_are_encoded_again(tmp_path: Path) -> None:
+    # NaN or infinite vectors in a file from elsewhere passed as they were: the map
+    # printed numpy's warnings and drew one step told alike as several columns.
+    path = tmp_path / "device.db"
+    device(path)
+    gc.collect()  # the import's own connection: this test writes the file beside the CLI
+    good = cjm("export", "--format", "json", "-o", tmp_path / "good.json", "--db", path)
+    assert good.code == 0, good.err
+    conn = sqlite3.connect(path, isolation_level=None)
+    nan, inf = (float(v) for v in ("nan", "inf"))
+    blob = {0: struct.pack("<384f", *[nan] * 384), 1: struct.pack("<384f", *[inf] * 384)}
+    ids = [row[0] for row in conn.execute("SELECT answer_id FROM embeddings")]
+    for n, answer in enumerate(ids):
+        conn.execute("UPDATE embeddings SET vector = ? WHERE answer_id = ?", (blob[n % 2], answer))
+    conn.execute("UPDATE text_vectors SET vector = ?", (blob[0],))
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    words = cjm(
+        "export", "--format", "json", "--no-encode", "-o", tmp_path / "w.json", "--db", path
+    )
+    assert words.code == 0 and "Warning" not in words.err, words.err
+    assert json.loads((tmp_path / "w.json").read_text())["alignment"]["representation"] == "lexical"
+    again = cjm("export", "--format", "json", "-o", tmp_path / "again.json", "--db", path)
+    assert again.code == 0 and "Warning" not in again.err, again.err
+    first, second = (json.loads((tmp_path / f).read_text()) for f in ("good.json", "again.json"))
+    assert [s["label"] for s in second["steps"]] == [s["label"] for s in first["steps"]]
+    # Encoded again in their place: the next map reads them.
+    conn = sqlite3.connect(path)
+    vectors = [row[0] for row in conn.execute("SELECT vector FROM embeddings")]
+    assert len(vectors) == len(ids) and blob[0] not in vectors and blob[1] not in vectors
