@@ -175,6 +175,7 @@ class Store:
             raise _explain(path, exc, opening=True) from None
         self._opened = self._identify()
         """The file this connection writes to, as opened (see ``_still_in_place``)."""
+        self._page_size = int(self.conn.execute("PRAGMA page_size").fetchone()[0] or 1)
 
     # ------------------------------------------------------------ opening
     def _prepare(self) -> None:
@@ -296,12 +297,17 @@ class Store:
                 "Nothing more is written to it. Put the study back where it was, or open "
                 "it again where it is now (an interview goes on with --resume).",
             )
+        # Told by its size alone: this process must never open and close the file itself
+        # while SQLite holds it open. Closing any descriptor of a file drops every POSIX
+        # lock the process holds on it, SQLite's among them; another program closing the
+        # study then took itself for the last one and deleted the log this connection
+        # was still writing into: the answers after it were invisible to others and lost
+        # to a crash. A database is whole pages; emptied or overwritten, it is not.
         try:
-            with open(path, "rb") as file:
-                head = file.read(len(SQLITE_MAGIC))
+            size = os.stat(path).st_size
         except OSError:
-            head = b""
-        if head != SQLITE_MAGIC:
+            size = 0
+        if size == 0 or size % self._page_size:
             raise StoreError(
                 f"{path} was emptied or overwritten by another program while it was open: "
                 "the last change was not saved",
@@ -1226,10 +1232,6 @@ def _phrasings(anchor: str | None) -> list[str]:
 
 class _Moved(StoreError):
     """The path no longer names the database file this connection writes to."""
-
-
-SQLITE_MAGIC = b"SQLite format 3\x00"
-"""The first bytes of every SQLite database file."""
 
 
 def file_identity(path: Path) -> tuple[int, int] | None:

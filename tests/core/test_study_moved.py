@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -126,3 +128,30 @@ def test_its_own_changes_of_the_file_are_not_taken_for_another_program(
     session.submit("then I went home")
     store.close()
     assert [text for _, text in rows(path)][-2:] == ["yes", "then I went home"]
+
+
+def _seen_by_another_program(path: Path) -> int:
+    """Answers another process reads in the study (it opens the file, reads, closes)."""
+    read = subprocess.run(
+        [sys.executable, "-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+         "print(c.execute('SELECT count(*) FROM answers').fetchone()[0]); c.close()", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return int(read.stdout)
+
+
+def test_another_program_reading_the_study_leaves_the_interview_its_log(
+    tmp_path: Path, quick_script
+) -> None:
+    # Each answer's check that the file was still in place opened and closed the file,
+    # which dropped SQLite's locks: the next program to close the study (a reader, an
+    # export, 'cjm sessions list') took itself for the last one and deleted the log the
+    # interview went on writing into. Its later answers were seen by no one else, and
+    # were lost to a crash (kill -9) before the interview closed.
+    path = tmp_path / "study.db"
+    session = begin(path, quick_script, "Pia")
+    assert _seen_by_another_program(path) == 2
+    session.submit(4)
+    assert Path(f"{path}-wal").exists()
+    assert _seen_by_another_program(path) == 3
+    session.store.close()
