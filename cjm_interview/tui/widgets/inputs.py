@@ -226,6 +226,14 @@ class ChoicePicker(Widget, can_focus=True):
     class OtherWanted(Message):
         """The participant picked "Other…" and wants to type it."""
 
+    class Typed(Message):
+        """Enter after words were typed rather than an option picked: the words are the
+        answer, for the engine to read ("yes", an option's name) or refuse."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
     def __init__(
         self,
         options: list[tuple[str, str]],
@@ -254,6 +262,9 @@ class ChoicePicker(Widget, can_focus=True):
         interview, pressed twice) must not give consent or pick the first option."""
         if not multi and self.selected:
             self.cursor = [v for v, _ in self.options].index(self.selected[0])
+        self.typed = ""
+        """Characters typed since the last pick: a sentence typed here ("I compared deals
+        online") must not answer by the y and n in it, nor its spaces tick a row."""
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -307,6 +318,7 @@ class ChoicePicker(Widget, can_focus=True):
         self.refresh()
 
     def _move_to(self, index: int) -> None:
+        self.typed = ""
         self.cursor = index
         if not self.multi:
             self.cursor_picks = True
@@ -346,9 +358,29 @@ class ChoicePicker(Widget, can_focus=True):
         self.refresh()
 
     def action_tick(self) -> None:
+        if self.typed:  # a space between typed words
+            self.typed += " "
+            return
         self._toggle(self.cursor)
 
+    def _picks(self, key: str) -> bool:
+        """A key that picks a row by itself: a digit, a shortcut (y, n), o for Other."""
+        key = key.lower()
+        if len(key) != 1:
+            return False
+        return key in DIGIT_KEYS or key in self.shortcuts or (key == "o" and self.allow_other)
+
+    def _words_typed(self) -> bool:
+        """More was typed than one key that picks (a digit, y or n)."""
+        typed = self.typed.strip()
+        return bool(typed) and not self._picks(typed)
+
     def action_choose(self) -> None:
+        if self._words_typed():
+            text, self.typed = self.typed.strip(), ""
+            self.post_message(self.Typed(text))
+            return
+        self.typed = ""
         value = self.rows[self.cursor][0]
         if self.multi:
             if value == OTHER and not self.selected:
@@ -367,6 +399,16 @@ class ChoicePicker(Widget, can_focus=True):
     def on_key(self, event: events.Key) -> None:
         key = event.character or ""
         rows = self.rows
+        if event.key == "backspace" and self.typed:
+            event.stop()
+            self.typed = self.typed[:-1]
+            return
+        if len(key) == 1 and key.isprintable() and key != " ":
+            if self.typed and not (self._picks(self.typed) and self._picks(key)):
+                event.stop()  # words being typed: every key is one more letter of them
+                self.typed += key
+                return
+            self.typed = key  # a key that picks, after another: the later one counts
         if key in DIGIT_KEYS and key:
             index = DIGIT_KEYS.index(key)
             if index < len(self.options):
@@ -375,6 +417,7 @@ class ChoicePicker(Widget, can_focus=True):
                 self._toggle(index)
         elif key.lower() == "o" and self.allow_other:
             event.stop()
+            self.typed = ""
             self.cursor = len(rows) - 1
             self.post_message(self.OtherWanted())
         elif key.lower() in self.shortcuts:
@@ -389,6 +432,7 @@ class ChoicePicker(Widget, can_focus=True):
             row, column = self._place(index, width)
             column_width = width // self._columns(width)
             if row == event.y and column * column_width <= event.x < (column + 1) * column_width:
+                self.typed = ""
                 self.cursor = index
                 self._toggle(index)
                 return
@@ -470,6 +514,10 @@ class ChoiceAnswer(AnswerInput):
             self.send(values)
         else:
             self.send(values[0] if values else "")
+
+    def on_choice_picker_typed(self, event: ChoicePicker.Typed) -> None:
+        event.stop()
+        self.send(event.text)
 
     def on_choice_picker_other_wanted(self, event: ChoicePicker.OtherWanted) -> None:
         event.stop()
