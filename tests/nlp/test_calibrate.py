@@ -76,3 +76,33 @@ def test_recheck_chooses_the_sentence_thresholds_again(monkeypatch: pytest.Monke
     # One that is not sure enough inside a long story: the shipped thresholds still fit.
     kept = module.recheck_sentences(_Tagger(0.6))  # type: ignore[arg-type]
     assert kept is not None and kept["unchanged"] is True
+
+
+def test_a_gain_of_one_text_in_a_thousand_moves_no_threshold() -> None:
+    # 1,001 texts, one channel, no cue: the head says 0.65 on the 1,000 that used it and
+    # 0.55 on one that did not. From 0.5, the stricter 0.6 wins that one text in a
+    # thousand: too little to tell from the folds' noise, so 0.5 stays.
+    def units(used: int) -> Units:
+        probs = np.asarray([[0.65]] * used + [[0.55]], dtype=np.float32)
+        truth = np.asarray([[1.0]] * used + [[0.0]], dtype=np.float32)
+        n = used + 1
+        return Units(np.zeros((n, 1, 3), np.float32), probs, np.arange(n), truth, np.ones(n, bool))
+
+    start = ChannelDecision(
+        ChannelThresholds(0.0, (0.5,), (0.5,), (NEVER,)), ChannelThresholds.rules_only(1)
+    )
+    assert calibrate([units(1000)], start, "whole").alone[0] == 0.5
+    # One text in eight is worth the move.
+    assert calibrate([units(7)], start, "whole").alone[0] == 0.6
+
+
+def test_a_label_s_threshold_is_the_middle_of_its_plateau() -> None:
+    from cjm_interview.nlp.train import best_thresholds
+
+    # Every threshold from 0.3 to 0.4 is perfect; the first of them (0.3) stands beside a
+    # poor one, the middle (0.35) between perfect ones: a few probabilities moving from
+    # one training to the next cannot push it off the plateau.
+    probs = np.r_[np.full(10, 0.72), np.full(10, 0.42), np.full(9, 0.25), np.full(11, 0.1)]
+    truth = np.r_[np.ones(20), np.zeros(20)]
+    chosen = best_thresholds(truth.reshape(-1, 1), probs.reshape(-1, 1).astype(np.float32))
+    assert chosen[0] == pytest.approx(0.35)
