@@ -17,7 +17,7 @@ from cjm_interview.domain import Answer, AnswerKey, SessionInfo
 from cjm_interview.engine import Engine
 from cjm_interview.importer import InterviewImportError, run_interview
 from cjm_interview.map import Filters, build_map, load_journeys, slug
-from cjm_interview.map.build import gc_paused
+from cjm_interview.map.build import CompositeMap, gc_paused
 from cjm_interview.map.themes import answer_vectors
 from cjm_interview.map.vectors import ENCODER, KnownVectors
 from cjm_interview.merge import merge_databases
@@ -709,12 +709,14 @@ def test_where_steps_are_told_in_any_order_the_stages_are_the_roles_they_play(
     store = Store(tmp_path / "any-order.db")
     rng = np.random.default_rng(5)
     truth: dict[str, str] = {}
+    interviews = []
     for n in range(40):
         steps = [(role, texts[int(rng.integers(4))]) for role, texts in told.items()]
         steps = [steps[i] for i in rng.permutation(4)]
         truth.update({text: role for role, text in steps})
-        interview = {"session": {"participant": f"P{n}"},
-                     "answers": {"steps": [{"action": text} for _, text in steps]}}  # fmt: skip
+        answers = {"steps": [{"action": text} for _, text in steps]}
+        interviews.append({"session": {"participant": f"P{n}"}, "answers": answers})
+    for interview in interviews:
         run_interview(store, script, interview)
     cmap = build_map(store, encode_missing=True)
     assert cmap.data["alignment"]["act_weight"] > 0
@@ -732,3 +734,17 @@ def test_where_steps_are_told_in_any_order_the_stages_are_the_roles_they_play(
             placed[(truth[cmap.steps_told[i].action], stage_of[group.stage])] += 1
     right = sum(n for (role, stage), n in placed.items() if expected[role] == stage)
     assert right >= 0.8 * sum(placed.values()), placed
+    # The study told twice over: the same stages and moments, each step where it was.
+    for interview in interviews:
+        run_interview(store, script, interview)
+    twice = build_map(store, encode_missing=True)
+
+    def where(m: CompositeMap) -> dict[str, set[tuple[str, str]]]:
+        stage_label = {s["key"]: s["label"] for s in m.data["stages"]}
+        found: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for group in m.groups:
+            for i in group.members:
+                found[m.steps_told[i].action].add((stage_label[group.stage], group.label))
+        return found
+
+    assert where(twice) == where(cmap)
