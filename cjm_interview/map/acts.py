@@ -266,18 +266,17 @@ def profile(
 ) -> Profile:
     """The act profile of each step: standardised role scores of its whole text and of its
     opening (when there are vectors to compare), and its cues."""
-    blocks = [standardise(cues(texts))]
-    roles = None
-    if head is not None and whole is not None:
-        of_whole = standardise(role_scores(whole, head))
-        of_opening = standardise(role_scores(opened if opened is not None else whole, head))
-        blocks = [of_whole, of_opening, *blocks]
-        roles = (of_whole + of_opening) / 2
-        likely = role_scores(whole, head) + OPENING_SHARE * role_scores(
-            opened if opened is not None else whole, head
-        )
-        return Profile(unit_rows(np.hstack(blocks)), roles, likely)
-    return Profile(unit_rows(np.hstack(blocks)), roles)
+    cued = standardise(cues(texts))
+    if head is None or whole is None:
+        return Profile(unit_rows(cued), None)
+    said = role_scores(whole, head)
+    began = role_scores(opened if opened is not None else whole, head)
+    of_whole, of_opening = standardise(said), standardise(began)
+    return Profile(
+        unit_rows(np.hstack([of_whole, of_opening, cued])),
+        (of_whole + of_opening) / 2,
+        said + OPENING_SHARE * began,
+    )
 
 
 def role_of(roles: np.ndarray | None, members: Sequence[int]) -> tuple[Role | None, float]:

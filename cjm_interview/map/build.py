@@ -383,9 +383,8 @@ def summarise_map(
     ]
     placements.sort(key=lambda p: (p["session_id"], p["position"]))
 
-    made_by = "script" if any(s.declared for s in stages) else "data"
-    if made_by == "data" and any(s.by_role for s in stages):
-        made_by = "roles"
+    declared = any(s.declared for s in stages)
+    made_by = "script" if declared else "roles" if any(s.by_role for s in stages) else "data"
     data = {
         "schema": "cjm-composite-map",
         "schema_version": SCHEMA_VERSION,
@@ -410,7 +409,7 @@ def summarise_map(
             "min_share": options.min_share,
             "steps_told": len(steps),
             "groups": len(groups),
-            "stages_declared": any(s.declared for s in stages),
+            "stages_declared": declared,
             "stages_from": STAGES_FROM[made_by],
             "edits_unmatched": [
                 {"id": e["id"], "action": e["action"], "group_key": e["group_key"]}

@@ -41,7 +41,7 @@ from cjm_interview.map.edits import unique_key
 from cjm_interview.map.journeys import Journey, Step
 from cjm_interview.map.labels import moment_label, normalise, step_grade
 from cjm_interview.map.model import Stage, StepGroup
-from cjm_interview.map.vectors import ENCODER, Parts, part_vectors, text_vectors
+from cjm_interview.map.vectors import Parts, part_vectors, text_vectors
 from cjm_interview.store import Store
 
 STAGE_THRESHOLD = 0.25  # found stages: moments at least this alike (less distance) join
@@ -145,7 +145,7 @@ def act_profile(
     """What kind of act each step is (``acts.profile``): the role the shipped head reads in
     its sentence vectors, when the steps have them, and the cues of its main clause."""
     texts = [s.action for s in steps]
-    head = prototypes.role_head(representation) if representation == ENCODER else None
+    head = prototypes.role_head(representation)  # None with words, or another model
     if head is None or head.weights.shape[0] != vectors.shape[1]:
         return acts.profile(texts)
     return acts.profile(texts, vectors, opened, head)
