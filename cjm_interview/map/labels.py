@@ -18,6 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from cjm_interview.map.journeys import Step
+from cjm_interview.privacy import PLACEHOLDERS
 
 # Words that say nothing about which step it was: how people string a story
 # together ("then", "after that"), pronouns, articles, auxiliaries.
@@ -52,10 +53,16 @@ _CLAUSE = re.compile(
 # name ("XXXX") is taken out.
 _DANGLING_END = frozenset(
     """on in at of to for from by with about the a an and or as is are was were am be been my
-    our your their his her its""".split()  # noqa: SIM905
+    our your their his her its over under than until approximately around nearly almost
+    roughly totaling totalling worth""".split()  # noqa: SIM905
 )
 _PUNCTUATION = re.compile(r"^[^\w“\"']+|[\s#:(,]+$")
 PLACEHOLDER = re.compile(r"\bX{2,}(?:/X{2,})*\b|\{\$?[\d.,]+\}")
+# What the interview's own redaction leaves ("[email]", "[date-of-birth]").
+_REDACTED = re.compile(f"(?:{'|'.join(re.escape(p) for p in PLACEHOLDERS.values())})")
+# Where a masked detail stood: a clause is cut there ("I received the first bill for over
+# {$200.00} and" -> "I received the first bill"), not bridged ("... bill for over and").
+_GAP = "\u2063"
 # A date masked in part ("XX/XX/2019"): out of labels whole, not leaving "/2019".
 _MASKED_DATE = re.compile(r"\bX{2,}(?:/(?:X{2,}|\d{2,4}))+\b")
 MAX_WORDS = 7
@@ -107,8 +114,9 @@ def _stem(word: str) -> str:
 def clauses(text: str) -> list[str]:
     """Short clauses of a step as people told it: lead-ins off, at most ``MAX_WORDS`` words."""
     found = []
-    text = PLACEHOLDER.sub(" ", _MASKED_DATE.sub(" ", text))
+    text = PLACEHOLDER.sub(_GAP, _REDACTED.sub(_GAP, _MASKED_DATE.sub(_GAP, text)))
     for part in _CLAUSE.split(" ".join(text.split())):
+        part = _before_gap(part)
         part = _GREETING.sub("", part.strip(" ,-–"))
         if _CLOSING.fullmatch(part):
             continue
@@ -137,6 +145,27 @@ def clauses(text: str) -> list[str]:
             part = " ".join(words)
         found.append(part.rstrip("."))
     return found
+
+
+def _before_gap(part: str) -> str:
+    """A clause with its masked details taken out. Where one was the object of a
+    preposition ("the first bill for over {$200.00} and"), the clause ends before it,
+    once it says something; elsewhere ("I emailed [email] twice") the words close up."""
+    if _GAP not in part:
+        return part
+    pieces = part.split(_GAP)
+    kept = pieces[0].split()
+    for piece in pieces[1:]:
+        if len(kept) > 2 and kept[-1].lower() in _DANGLING_END:
+            trimmed = list(kept)
+            while len(trimmed) > 2 and trimmed[-1].lower() in _DANGLING_END:
+                trimmed.pop()
+            if trimmed[-1].lower() not in _DANGLING_END and content_words(" ".join(trimmed)):
+                return " ".join(trimmed)
+        if all(w.lower().strip(",.") in _DANGLING_END for w in kept):
+            kept = []  # "On XX/XX/XXXX, XXXX told me" -> "told me"
+        kept += piece.split()
+    return " ".join(kept)
 
 
 # Words that open a new clause inside a long one ("I called them and told ...",

@@ -126,6 +126,22 @@ def test_a_long_clause_ends_where_a_new_clause_begins() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("I received the bill for over {$200.00} and it was wrong", "I received the bill"),
+        ("I made payments of XXXX each month until XX/XX/XXXX", "I made payments"),
+        ("I was charged approximately {$50.00} more than usual", "I was charged"),
+        ("On XX/XX/XXXX, XXXX XXXX told me to wait", "told me to wait"),
+        ("In XXXX of XXXX, I opened an account", "I opened an account"),
+        ("I emailed [email] twice about the refund", "I emailed twice about the refund"),
+    ],
+)
+def test_a_clause_ends_before_a_masked_detail_it_cannot_do_without(text: str, label: str) -> None:
+    # Bridged over, "for over {$200.00} and" read "for over and"; a date left "In of ,".
+    assert clauses(text) == [label]
+
+
 def test_the_act_most_members_tell_heads_their_moment() -> None:
     steps = _steps(
         [
