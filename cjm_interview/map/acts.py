@@ -179,18 +179,54 @@ def parts(text: str) -> tuple[str, ...]:
     return tuple(found) or (text.strip(),)
 
 
+# A clause that only leads in to another ("Regardless of what I say, they refuse";
+# "When I called, she told me"): the step is what it leads to.
+_SUBORDINATE = re.compile(
+    r"^(?:regardless|although|though|even though|even if|even after|despite|whereas|when|"
+    r"whenever|after|before|since|if|unless|because|while|once|as soon as|until|given that|"
+    r"based on|according to)\b",
+    re.IGNORECASE,
+)
+
+
 @functools.lru_cache(maxsize=131072)
-def main_clause(text: str) -> str:
-    """The step's first clause that tells an act ("To date, they have not replied" ->
-    "they have not replied"), lead-ins, dates and numbers taken off."""
+def _main(text: str) -> tuple[str, str]:
+    """The main clause, cleaned (``main_clause``) and as told (``main_said``)."""
     found = []
     for part in parts(text):
-        clause = _OPENER.sub("", LEAD_IN.sub("", _clean(part).strip(" ,-–()\"'")))
-        clause = _OPENER.sub("", clause.strip(" ,-–()\"'"))
+        clause = _lead_off(_clean(part))
         if len(clause.split()) >= 2:
-            found.append(clause)
-    acting = [c for c in found if tells_act(c)]
-    return (acting or found or [_clean(text) or text.strip()])[0]
+            found.append((clause, part))
+    acting = [f for f in found if tells_act(f[0])]
+    leading = [f for f in acting if not _SUBORDINATE.match(f[0])]
+    chosen = leading or acting or found
+    if chosen:
+        return chosen[0][0], _lead_off(_marked(chosen[0][1]))
+    return _clean(text) or text.strip(), _marked(text)
+
+
+def _lead_off(clause: str) -> str:
+    clause = _OPENER.sub("", LEAD_IN.sub("", clause.strip(" ,-–()\"'")))
+    return _OPENER.sub("", clause.strip(" ,-–()\"'"))
+
+
+def _marked(part: str) -> str:
+    # Masked details and amounts stay marked, so that a label ends before them
+    # ("the first bill for over {$200.00}" -> "the first bill", ``labels.clauses``).
+    return " ".join(_NUMBERS.sub(" XXXX ", PLACEHOLDER.sub(" XXXX ", part)).split())
+
+
+def main_clause(text: str) -> str:
+    """The step's first clause that tells an act and leads in to none ("To date, they have
+    not replied" -> "they have not replied"; "When I called, she said no" -> "she said
+    no"), lead-ins, dates and numbers taken off."""
+    return _main(text)[0]
+
+
+def main_said(text: str) -> str:
+    """The same clause as the step told it, masked details and amounts marked: what a
+    label is cut from."""
+    return _main(text)[1]
 
 
 def opening(text: str) -> str:

@@ -125,7 +125,7 @@ def form_moments(
         label = moment_label(
             [steps[i] for i in members[g]],
             fallback=role_name(roles, members[g]),
-            said=[acts.main_clause(steps[i].action) for i in members[g]],
+            said=[acts.main_said(steps[i].action) for i in members[g]],
             closeness=closeness[members[g]],
         )
         if outcome.get(g):
@@ -341,7 +341,7 @@ def assign_stages(
         inside = [int(i) for i in np.flatnonzero(of_step == s)]
         near = x[inside] @ middle[s]
         clause = moment_label([steps[i] for i in inside],
-                              said=[acts.main_clause(steps[i].action) for i in inside],
+                              said=[acts.main_said(steps[i].action) for i in inside],
                               closeness=near)  # fmt: skip
         names.append(clause)
     orders = [float(np.median(position[stage_of == s])) for s in range(count)]

@@ -289,3 +289,29 @@ def test_the_columns_are_shared_out_by_the_stages_sizes_within_the_most_allowed(
     assert sum(share_out(sizes, 15)) == 15 and min(share_out(sizes, 8)) == 1
     assert share_out([5, 5], 15) == [8, 7] and share_out([10], 15) == [15]
     assert share_out([1, 1, 1], 2) == [1, 1, 1]  # one each, even past the most
+
+
+@pytest.mark.parametrize(
+    ("text", "main"),
+    [
+        ("When I called, she told me to wait.", "she told me to wait."),
+        ("Regardless of what I say, they keep refusing.", "they keep refusing."),
+        ("After I sent the letter, they never replied.", "they never replied."),
+        ("When I called.", "When I called."),  # nothing it leads in to
+    ],
+)
+def test_a_clause_that_only_leads_in_gives_way_to_the_one_it_leads_to(text: str, main: str) -> None:
+    # The codebook's rule, and a researcher's: "When I called, she said no" is the answer.
+    assert acts.main_clause(text) == main
+
+
+def test_a_label_cut_from_a_main_clause_ends_before_its_masked_details() -> None:
+    from cjm_interview.map.labels import clauses
+
+    said = acts.main_said("Also, I sent a letter to XXXX requesting the records.")
+    assert clauses(said) == ["I sent a letter"]  # not "I sent a letter to requesting…"
+    assert clauses(acts.main_said("On 03/04/2019 I was billed over $1,200.00 for it.")) == [
+        "I was billed"
+    ]
+    # The cleaned clause, which the act profile reads, still has them out.
+    assert "XXXX" not in acts.main_clause("Also, I sent a letter to XXXX requesting the records.")
