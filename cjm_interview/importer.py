@@ -253,6 +253,11 @@ def import_file(
             continue
         result.session_ids.append(session.id)
         result.answers += len(session.engine.answers)
+        if session.tag_errors:  # the answers are stored; only their tags are missing
+            result.warnings.append(
+                f"interview {number}: {len(session.tag_errors)} answer(s) stored without the "
+                f"model's tags (the tagger failed: {session.tag_errors[0]})"
+            )
         unused = unasked_answers(session, data["answers"])
         if unused:
             result.warnings.append(
@@ -287,7 +292,10 @@ class PrefetchTagger:
         self._ready = {}
         for language, batch in texts.items():
             unique = list(dict.fromkeys(t for t in batch if t.strip()))
-            results = self.tagger.tag_batch(unique, language)
+            try:
+                results = self.tagger.tag_batch(unique, language)
+            except Exception:  # asked again per answer, whose failure is told
+                continue
             self._ready.update(((t, language), r) for t, r in zip(unique, results, strict=True))
 
     def tag_batch(self, texts: Sequence[str], language: str | None = None) -> list[TagResult]:
@@ -402,7 +410,11 @@ def run_interview(
             break
         if isinstance(state, AwaitingTags):
             if session.tagger is not None:
-                session.tag(list(state.keys))
+                try:
+                    session.tag(list(state.keys))
+                except Exception as exc:  # the conditions are decided as without a model
+                    session.tag_errors.append(f"{state.keys[0].question_id}: {exc}")
+                    _tag_for_conditions(session, state.keys)
             else:
                 _tag_for_conditions(session, state.keys)
             continue

@@ -158,3 +158,28 @@ def test_import_tags_many_interviews_in_few_batches(
     ).fetchall()
     assert rows and len(rows) % 40 == 0
     assert all(label == fake_tagger.tag_batch([raw])[0].sentiment for raw, _, label in rows)
+
+
+def test_answers_the_tagger_failed_on_are_stored_and_said_to_be_untagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_tagger
+) -> None:
+    from cjm_interview.nlp import loader
+
+    class Failing:
+        name, version = fake_tagger.name, fake_tagger.version
+
+        def tag_batch(self, texts: list[str], language: str | None = None) -> list:
+            raise RuntimeError("the model's process ended")
+
+    monkeypatch.setattr(loader, "load_tagger", lambda mode: Failing())
+    result = import_file(EXAMPLE, "customer", tmp_path / "study.db", "auto", progress=False)
+    # Once silent: the import said nothing and the study had no tags.
+    assert not result.errors and len(result.session_ids) == 1
+    assert len(result.warnings) == 1, result.warnings
+    assert "stored without the model's tags" in result.warnings[0]
+    assert "the model's process ended" in result.warnings[0]
+    store = Store(tmp_path / "study.db")
+    assert store.conn.execute("SELECT count(*) FROM answers").fetchone()[0] > 0
+    # Conditions that read tags were decided by the lexicon, as without a model.
+    sources = {row[0] for row in store.conn.execute("SELECT DISTINCT source FROM tags")}
+    assert Failing.name not in sources
