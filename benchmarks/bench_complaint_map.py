@@ -228,9 +228,9 @@ class _Precomputed:
         if cache is not None:
             cache.write_bytes(pickle.dumps(self.results))
 
-    def tag_batch(self, texts: list[str]) -> list[Any]:
+    def tag_batch(self, texts: list[str], language: str | None = None) -> list[Any]:
         missing = sorted(set(texts) - set(self.results))
-        self.results.update(zip(missing, self.tagger.tag_batch(missing), strict=True))
+        self.results.update(zip(missing, self.tagger.tag_batch(missing, language), strict=True))
         return [self.results[t] for t in texts]
 
 
@@ -251,13 +251,15 @@ def build(db: Path, csv_path: Path, cache: Path | None = None) -> dict[str, Any]
     t1 = time.perf_counter()
     script = load_script(SCRIPT)
     store = Store(db)
-    failed = 0
+    failed = untagged = 0
     for item in interviews:
         try:
-            run_interview(store, script, item, tagger=tagger)
+            untagged += len(run_interview(store, script, item, tagger=tagger).tag_errors)
         except InterviewImportError:
             failed += 1
     store.close()
+    if untagged:  # a study without its tags would be scored as if it had them
+        raise SystemExit(f"{untagged} answers could not be tagged; the study is incomplete")
     return {"interviews": len(interviews), "steps": len(texts), "failed": failed,
             "tag_s": round(t1 - t0, 1), "import_s": round(time.perf_counter() - t1, 1)}  # fmt: skip
 

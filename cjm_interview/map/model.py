@@ -20,6 +20,9 @@ class StepGroup:
     # Steps placed in another moment whose other clause tells this one, of another stage
     # ("check-in was quick, the lounge was packed"): counted here too.
     also: list[int] = field(default_factory=list)
+    # Its members, the closest to the moment's centre first: what shows it first (empty:
+    # in the order told).
+    typical: list[int] = field(default_factory=list)
 
 
 @dataclass

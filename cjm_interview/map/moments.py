@@ -135,6 +135,8 @@ def form_moments(
         group = StepGroup(key, label, members[g], stage=stages[stage_of[g]].key if stages else "")
         group.outcome = outcome.get(g, "")
         group.also = also.get(g, [])
+        near = closeness[members[g]]
+        group.typical = [members[g][j] for j in np.argsort(-near, kind="stable")]
         groups.append(group)
     return Moments(groups, stages, weight, order)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 import statistics
 from collections import Counter, defaultdict
@@ -56,8 +57,9 @@ def top_counts(counter: Counter[str], n: int = 8) -> list[dict[str, Any]]:
     return [{"label": k, "count": v} for k, v in ranked]
 
 
-def phrases(texts: Iterable[str], n: int = 6) -> list[dict[str, Any]]:
-    """The most frequent answers, counting the same words with other spacing or case as one."""
+def phrases(texts: Iterable[str], n: int = 6, least: int = 1) -> list[dict[str, Any]]:
+    """The most frequent answers, counting the same words with other spacing or case as one;
+    answers said fewer than ``least`` times rank as if said once, in the order given."""
     counter: Counter[str] = Counter()
     shown: dict[str, str] = {}
     for text, count in Counter(texts).items():
@@ -66,7 +68,9 @@ def phrases(texts: Iterable[str], n: int = 6) -> list[dict[str, Any]]:
             continue
         counter[key] += count
         shown.setdefault(key, " ".join(text.split())[:160])
-    return [{"text": shown[k], "count": v} for k, v in counter.most_common(n)]
+    first = {k: i for i, k in enumerate(counter)}
+    ranked = sorted(counter, key=lambda k: (-(counter[k] if counter[k] >= least else 1), first[k]))
+    return [{"text": shown[k], "count": counter[k]} for k in ranked[:n]]
 
 
 def add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]]) -> None:
@@ -143,7 +147,10 @@ def summarise(
 ) -> dict[str, Any]:
     """Everything one moment holds; headline figures from the ``primary`` perspective."""
     # A step whose other clause tells this moment counts here too (``StepGroup.also``).
-    counted = [*group.members, *group.also]
+    held = set(group.members)
+    typical = [i for i in group.typical if i in held]  # a researcher's edit may have moved some
+    shown = set(typical)
+    counted = [*typical, *(i for i in group.members if i not in shown), *group.also]
     members = [steps[i] for i in counted]
     reached: dict[str, set[str]] = defaultdict(set)
     grades: list[float] = []
@@ -227,7 +234,10 @@ def summarise(
         "reach": {p: len(v) for p, v in sorted(reached.items())},
         "mentions": len(members),
         "also_counted": len(group.also),
-        "phrasings": phrases((s.action for s in members), 5),
+        # The most typical first: two of a few hundred alike is chance, not a pattern.
+        "phrasings": phrases(
+            (s.action for s in members), 5, least=max(2, math.ceil(0.01 * len(members)))
+        ),
         "grade": distribution(grades),
         "curve": curve,
         "thin": curve["thin"],
