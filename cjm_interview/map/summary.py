@@ -167,6 +167,9 @@ def summarise(
     mot: list[bool] = []
     for i in counted:
         pains += [text for _, text in pains_of.get(i, ())]
+    # Answers are listed most said first, then the most typical: two alike among a few
+    # hundred is chance (one story sent twice), not a pattern.
+    least = max(2, math.ceil(0.01 * len(counted)))
     for s in members:
         reached[s.perspective].add(s.session_id)
         fields = s.fields
@@ -234,10 +237,7 @@ def summarise(
         "reach": {p: len(v) for p, v in sorted(reached.items())},
         "mentions": len(members),
         "also_counted": len(group.also),
-        # The most typical first: two of a few hundred alike is chance, not a pattern.
-        "phrasings": phrases(
-            (s.action for s in members), 5, least=max(2, math.ceil(0.01 * len(members)))
-        ),
+        "phrasings": phrases((s.action for s in members), 5, least),
         "grade": distribution(grades),
         "curve": curve,
         "thin": curve["thin"],
@@ -250,14 +250,14 @@ def summarise(
         "sentiment": dict(sentiment),
         "emotions": top_counts(emotions, 5),
         "touchpoints": top_counts(touch, 10),
-        "front_stage": phrases(texts["step.actor"], 5),
-        "back_stage": phrases(texts["step.backstage"], 5),
-        "thoughts": phrases(texts["step.thoughts"], 4),
-        "feelings": phrases(texts["step.feelings"], 4),
+        "front_stage": phrases(texts["step.actor"], 5, least),
+        "back_stage": phrases(texts["step.backstage"], 5, least),
+        "thoughts": phrases(texts["step.thoughts"], 4, least),
+        "feelings": phrases(texts["step.feelings"], 4, least),
         "moment_of_truth_share": round(sum(mot) / len(mot), 3) if mot else None,
-        "pain_points": phrases(pains, 6),
+        "pain_points": phrases(pains, 6, least),
         "pain_point_count": len(pains),
         "low_grade_share": round(low / len(grades), 3) if grades else None,
-        "improvements": phrases(texts["step.improvement"], 6),
+        "improvements": phrases(texts["step.improvement"], 6, least),
         "quotes": pick_quotes([s for s in members if s.perspective == primary] or members),
     }
