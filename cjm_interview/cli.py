@@ -329,6 +329,8 @@ def import_command(
     else:  # problems are never silent
         for error in result.errors:
             say(f"Error: {error}", err=True)
+        for untagged in result.untagged:
+            say(f"Warning: {untagged}", err=True)
     for session_id in result.session_ids:
         click.echo(session_id)
     if result.errors:

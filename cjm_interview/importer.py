@@ -74,6 +74,9 @@ class ImportResult:
     answers: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    untagged: list[str] = field(default_factory=list)
+    """Interviews stored without the model's tags (also among ``warnings``): said even
+    when the import is quiet."""
 
     def summary(self) -> str:
         text = f"Imported {len(self.session_ids)} interview(s), {self.answers} answers."
@@ -227,7 +230,21 @@ def import_file(
         return chosen
 
     interviews = read_interviews(path)
-    store = store or open_store(db_path, check_schema=True)
+    if store is None:
+        with open_store(db_path, check_schema=True) as own:
+            return _import_all(interviews, script_for, own, tagger_mode, progress, redact)
+    return _import_all(interviews, script_for, store, tagger_mode, progress, redact)
+
+
+def _import_all(
+    interviews: list[Any],
+    script_for: Callable[[dict[str, Any]], Script],
+    store: Store,
+    tagger_mode: str | None,
+    progress: bool,
+    redact: Sequence[str] | None,
+) -> ImportResult:
+    """Import the interviews of a file into ``store`` (``import_file``)."""
     tagger: Tagger | None = None
     prefetch: PrefetchTagger | None = None
     if tagger_mode is not None:
@@ -254,10 +271,11 @@ def import_file(
         result.session_ids.append(session.id)
         result.answers += len(session.engine.answers)
         if session.tag_errors:  # the answers are stored; only their tags are missing
-            result.warnings.append(
+            result.untagged.append(
                 f"interview {number}: {len(session.tag_errors)} answer(s) stored without the "
-                f"model's tags (the tagger failed: {session.tag_errors[0]})"
+                f"model's tags (the tagger failed: {session.tag_errors[0][:160]})"
             )
+            result.warnings.append(result.untagged[-1])
         unused = unasked_answers(session, data["answers"])
         if unused:
             result.warnings.append(

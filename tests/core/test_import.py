@@ -183,3 +183,28 @@ def test_answers_the_tagger_failed_on_are_stored_and_said_to_be_untagged(
     # Conditions that read tags were decided by the lexicon, as without a model.
     sources = {row[0] for row in store.conn.execute("SELECT DISTINCT source FROM tags")}
     assert Failing.name not in sources
+
+
+def test_a_quiet_import_still_says_which_interviews_lack_the_models_tags(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_tagger
+) -> None:
+    from click.testing import CliRunner
+
+    from cjm_interview.cli import main
+    from cjm_interview.nlp import loader
+
+    class Failing:
+        name, version = fake_tagger.name, fake_tagger.version
+
+        def tag_batch(self, texts: list[str], language: str | None = None) -> list:
+            raise MemoryError("out of memory")
+
+    monkeypatch.setattr(loader, "load_tagger", lambda mode: Failing())
+    db = tmp_path / "study.db"
+    run = CliRunner().invoke(main, ["import", str(EXAMPLE), "--db", str(db), "--tag", "-q"])
+    assert run.exit_code == 0, run.output
+    warned = [line for line in run.output.splitlines() if line.startswith("Warning:")]
+    assert len(warned) == 1 and "stored without the model's tags" in warned[0], run.output
+    assert "Traceback" not in run.output
+    # The file was closed with the import: its log is folded back in.
+    assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
