@@ -259,7 +259,7 @@ def build(db: Path, csv_path: Path, cache: Path | None = None) -> dict[str, Any]
             failed += 1
     store.close()
     if untagged:  # a study without its tags would be scored as if it had them
-        raise SystemExit(f"{untagged} answers could not be tagged; the study is incomplete")
+        raise SystemExit(f"{untagged} answers could not be tagged: {db} is incomplete; delete it")
     return {"interviews": len(interviews), "steps": len(texts), "failed": failed,
             "tag_s": round(t1 - t0, 1), "import_s": round(time.perf_counter() - t1, 1)}  # fmt: skip
 

@@ -34,7 +34,7 @@ from cjm_interview.errors import CjmError
 from cjm_interview.files import InputFileError, read_limited
 from cjm_interview.nlp.base import Tagger, TagResult
 from cjm_interview.script import load_script
-from cjm_interview.session import InterviewSession
+from cjm_interview.session import InterviewSession, tag_failure
 from cjm_interview.store import Store, open_store
 
 MAX_ANSWERS_BYTES = 64 * 1024 * 1024
@@ -273,7 +273,7 @@ def _import_all(
         if session.tag_errors:  # the answers are stored; only their tags are missing
             result.untagged.append(
                 f"interview {number}: {len(session.tag_errors)} answer(s) stored without the "
-                f"model's tags (the tagger failed: {session.tag_errors[0][:160]})"
+                f"model's tags (tagging failed: {session.tag_errors[0]})"
             )
             result.warnings.append(result.untagged[-1])
         unused = unasked_answers(session, data["answers"])
@@ -431,7 +431,7 @@ def run_interview(
                 try:
                     session.tag(list(state.keys))
                 except Exception as exc:  # the conditions are decided as without a model
-                    session.tag_errors.append(f"{state.keys[0].question_id}: {exc}")
+                    session.tag_errors.append(f"{state.keys[0].question_id}: {tag_failure(exc)}")
                     _tag_for_conditions(session, state.keys)
             else:
                 _tag_for_conditions(session, state.keys)

@@ -195,7 +195,7 @@ class InterviewSession:
             try:
                 self.tag([answer.key])
             except Exception as exc:
-                self.tag_errors.append(f"{answer.key.question_id}: {exc}")
+                self.tag_errors.append(f"{answer.key.question_id}: {tag_failure(exc)}")
         if self.engine.finished:
             self._follow("status", lambda: self.store.set_status(self.id, "finished", self.actor))
         return result
@@ -348,3 +348,15 @@ def stored_script(store: Store, sha256: str) -> Script:
             "Pass the original script file with --script.",
         )
     return parse_script(row[0], f"{row[1]} (copy in database)")
+
+
+# Failures whose messages the project writes itself (the model's process stopped, could not
+# load): any other exception's message may quote the answer it failed on.
+_OWN_FAILURES = frozenset({"RemoteUnavailable", "ModelUnavailable", "StoreError", "StoreBusy"})
+
+
+def tag_failure(exc: BaseException) -> str:
+    """Why tagging an answer failed, on one line and without the answer's words."""
+    if type(exc).__name__ in _OWN_FAILURES:
+        return " ".join(str(exc).split())[:160] or type(exc).__name__
+    return type(exc).__name__

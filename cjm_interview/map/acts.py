@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cjm_interview.map.align import unit_rows
-from cjm_interview.map.labels import LEAD_IN, PLACEHOLDER, tells_act
+from cjm_interview.map.labels import LEAD_IN, MASKED_DATE, PLACEHOLDER, tells_act
 
 
 @dataclass(frozen=True)
@@ -213,7 +213,8 @@ def _lead_off(clause: str) -> str:
 def _marked(part: str) -> str:
     # Masked details and amounts stay marked, so that a label ends before them
     # ("the first bill for over {$200.00}" -> "the first bill", ``labels.clauses``).
-    return " ".join(_NUMBERS.sub(" XXXX ", PLACEHOLDER.sub(" XXXX ", part)).split())
+    part = PLACEHOLDER.sub(" XXXX ", MASKED_DATE.sub(" XXXX ", part))  # "XX/XX/2019" whole
+    return " ".join(_NUMBERS.sub(" XXXX ", part).split())
 
 
 def main_clause(text: str) -> str:

@@ -125,6 +125,7 @@ def apply_edits(
                 unmatched.append(edit)
             elif target is not group:
                 target.members += group.members
+                target.typical += group.typical
                 target.also += group.also
                 target.aliases += [group.key, *group.aliases]
                 target.edited = True
@@ -139,11 +140,15 @@ def apply_edits(
             label = edit["label"] or f"{group.label} ({edit['pattern']})"
             key = edit["target_key"] or slug(label)
             existing = find(key, None)
+            typical = [i for i in group.typical if i in kept]
             if existing is not None:  # split off into a group that exists: move the steps there
                 existing.members += moved
+                existing.typical += typical
                 existing.edited = True
             else:
-                by_key[key] = StepGroup(key, label, moved, edited=True, stage=group.stage)
+                by_key[key] = StepGroup(
+                    key, label, moved, edited=True, stage=group.stage, typical=typical
+                )
     used = {g.stage for g in by_key.values()}
     kept_stages = [s for s in stage_of.values() if s.key in used or s.declared]
     return list(by_key.values()), kept_stages, unmatched

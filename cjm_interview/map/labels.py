@@ -64,7 +64,7 @@ _REDACTED = re.compile(f"(?:{'|'.join(re.escape(p) for p in PLACEHOLDERS.values(
 # {$200.00} and" -> "I received the first bill"), not bridged ("... bill for over and").
 _GAP = "\u2063"
 # A date masked in part ("XX/XX/2019"): out of labels whole, not leaving "/2019".
-_MASKED_DATE = re.compile(r"\bX{2,}(?:/(?:X{2,}|\d{2,4}))+\b")
+MASKED_DATE = re.compile(r"\bX{2,}(?:/(?:X{2,}|\d{2,4}))+\b")
 MAX_WORDS = 7
 # A letter's greeting or closing tells nothing of the journey (complaints written as letters
 # gave a real map's stage the name "To Whom It May Concern").
@@ -114,7 +114,8 @@ def _stem(word: str) -> str:
 def clauses(text: str) -> list[str]:
     """Short clauses of a step as people told it: lead-ins off, at most ``MAX_WORDS`` words."""
     found = []
-    text = PLACEHOLDER.sub(_GAP, _REDACTED.sub(_GAP, _MASKED_DATE.sub(_GAP, text)))
+    text = text.replace(_GAP, " ")  # typed by someone, it marks nothing
+    text = PLACEHOLDER.sub(_GAP, _REDACTED.sub(_GAP, MASKED_DATE.sub(_GAP, text)))
     for part in _CLAUSE.split(" ".join(text.split())):
         part = _before_gap(part)
         part = _GREETING.sub("", part.strip(" ,-–"))
@@ -155,16 +156,19 @@ def _before_gap(part: str) -> str:
         return part
     pieces = part.split(_GAP)
     kept = pieces[0].split()
+    said = bool(content_words(pieces[0]))  # whether the words kept say something yet
     for piece in pieces[1:]:
-        if len(kept) > 2 and kept[-1].lower() in _DANGLING_END:
-            trimmed = list(kept)
-            while len(trimmed) > 2 and trimmed[-1].lower() in _DANGLING_END:
-                trimmed.pop()
-            if trimmed[-1].lower() not in _DANGLING_END and content_words(" ".join(trimmed)):
-                return " ".join(trimmed)
-        if all(w.lower().strip(",.") in _DANGLING_END for w in kept):
+        if said and len(kept) > 2 and kept[-1].lower() in _DANGLING_END:
+            end = len(kept)
+            while end > 2 and kept[end - 1].lower() in _DANGLING_END:
+                end -= 1
+            if kept[end - 1].lower() not in _DANGLING_END and content_words(" ".join(kept[:end])):
+                return " ".join(kept[:end])
+        if not said and all(w.lower().strip(",.") in _DANGLING_END for w in kept):
             kept = []  # "On XX/XX/XXXX, XXXX told me" -> "told me"
-        kept += piece.split()
+        words = piece.split()
+        kept += words
+        said = said or bool(words and content_words(piece))
     return " ".join(kept)
 
 

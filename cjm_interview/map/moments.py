@@ -135,8 +135,7 @@ def form_moments(
         group = StepGroup(key, label, members[g], stage=stages[stage_of[g]].key if stages else "")
         group.outcome = outcome.get(g, "")
         group.also = also.get(g, [])
-        near = closeness[members[g]]
-        group.typical = [members[g][j] for j in np.argsort(-near, kind="stable")]
+        group.typical = typical_first(members[g], closeness, steps)
         groups.append(group)
     return Moments(groups, stages, weight, order)
 
@@ -151,6 +150,17 @@ def act_profile(
     if head is None or head.weights.shape[0] != vectors.shape[1]:
         return acts.profile(texts)
     return acts.profile(texts, vectors, opened, head)
+
+
+def typical_first(members: list[int], closeness: np.ndarray, steps: Sequence[Step]) -> list[int]:
+    """Members, the closest to their moment's centre first; ties by what they said, so that
+    the order is the same whatever order the sessions came in."""
+    near = dict(zip(members, np.round(closeness[members], 6).tolist(), strict=True))
+
+    def rank(i: int) -> tuple[float, str, list[str]]:
+        return -near[i], steps[i].action, sorted(text for _, text in steps[i].texts.values())
+
+    return sorted(members, key=rank)
 
 
 def split_by_grade(

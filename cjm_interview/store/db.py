@@ -1209,11 +1209,15 @@ def scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
 
 def _keys_said(text: str) -> set[str]:
     """The map keys a step told in these words could get: its label is one of its short
-    clauses (or its first words), and a key is the slug of a label."""
+    clauses, or of its main clause's (``acts.main_said``), or its first words, maybe after
+    the name of the role it plays ("Background: ..."); a key is the slug of a label."""
+    from cjm_interview.map.acts import ROLES, main_said
     from cjm_interview.map.labels import MAX_WORDS, clauses, normalise, slug
 
     said = {slug(normalise(text)), slug(" ".join(text.split()[:MAX_WORDS]))}
-    said.update(slug(c) for c in clauses(text))
+    told = {*clauses(text), *clauses(main_said(text))}
+    said.update(slug(c) for c in told)
+    said.update(slug(f"{role.name}: {c}") for role in ROLES for c in told)
     return said - {"step"}
 
 

@@ -142,6 +142,33 @@ def test_erasure_removes_a_map_key_made_from_a_clause_of_their_words(tmp_path: P
     assert on_disk(a, "Zebulon") == [] and on_disk(a, "zebulon") == []
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        # A label cut from the main clause, before a masked detail (``acts.main_said``).
+        "i-wrote-to-zebulon-quartermaine",
+        # A label after the name of the role its steps play.
+        "background-i-wrote-to-zebulon-quartermaine",
+    ],
+)
+def test_erasure_removes_a_map_key_made_from_their_main_clause(tmp_path: Path, key: str) -> None:
+    a = tmp_path / "a.db"
+    sid = device(a, "Regardless of the fee, I wrote to Zebulon Quartermaine at XXXX for help")
+    device(a, "Went to the shop")
+    with Store(a) as store:
+        store.write(
+            lambda c: c.execute(
+                "INSERT INTO step_group_edits (action, group_key, label, created_at) "
+                "VALUES ('rename', ?, 'Wrote to them', '2026-01-01T00:00:00Z')",
+                (key,),
+            )
+        )
+    assert run("sessions", "delete", sid, "--db", a, "--yes").exit_code == 0
+    with Store(a) as store:
+        edits = store.conn.execute("SELECT group_key FROM step_group_edits").fetchall()
+    assert "zebulon" not in json.dumps(edits).lower()
+
+
 def test_merging_an_older_copy_brings_no_erased_words_back_into_map_edits(
     tmp_path: Path,
 ) -> None:

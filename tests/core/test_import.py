@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -168,16 +169,21 @@ def test_answers_the_tagger_failed_on_are_stored_and_said_to_be_untagged(
     class Failing:
         name, version = fake_tagger.name, fake_tagger.version
 
+        seen: ClassVar[list[str]] = []
+
         def tag_batch(self, texts: list[str], language: str | None = None) -> list:
-            raise RuntimeError("the model's process ended")
+            self.seen += texts
+            raise KeyError(f"{texts[0]}\nTraceback (most recent call last):")  # quotes it
 
     monkeypatch.setattr(loader, "load_tagger", lambda mode: Failing())
     result = import_file(EXAMPLE, "customer", tmp_path / "study.db", "auto", progress=False)
     # Once silent: the import said nothing and the study had no tags.
     assert not result.errors and len(result.session_ids) == 1
     assert len(result.warnings) == 1, result.warnings
-    assert "stored without the model's tags" in result.warnings[0]
-    assert "the model's process ended" in result.warnings[0]
+    assert "stored without the model's tags (tagging failed: " in result.warnings[0]
+    # Why, in words of its own: not the answer an exception's message may quote.
+    assert "KeyError" in result.warnings[0] and "\n" not in result.warnings[0]
+    assert Failing.seen and not any(text in result.warnings[0] for text in Failing.seen)
     store = Store(tmp_path / "study.db")
     assert store.conn.execute("SELECT count(*) FROM answers").fetchone()[0] > 0
     # Conditions that read tags were decided by the lexicon, as without a model.

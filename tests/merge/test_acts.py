@@ -313,5 +313,7 @@ def test_a_label_cut_from_a_main_clause_ends_before_its_masked_details() -> None
     assert clauses(acts.main_said("On 03/04/2019 I was billed over $1,200.00 for it.")) == [
         "I was billed"
     ]
+    # A date masked in part is taken out whole, not left as "2019 I called them".
+    assert clauses(acts.main_said("On XX/XX/2019 I called them.")) == ["I called them"]
     # The cleaned clause, which the act profile reads, still has them out.
     assert "XXXX" not in acts.main_clause("Also, I sent a letter to XXXX requesting the records.")

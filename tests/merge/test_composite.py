@@ -392,6 +392,21 @@ def test_the_same_study_copied_with_new_ids_gives_the_same_groups(study_db, tmp_
         assert _partition(cmap, copy_ids) == first
 
 
+def test_the_same_study_in_reverse_order_lists_the_same_answers_first(
+    study_db, tmp_path: Path
+) -> None:
+    # The answers shown first are the most typical; ties go by what was said, never by
+    # which session came first.
+    store, study, _ids = study_db
+    other = Store(tmp_path / "reversed.db")
+    import_study(other, type(study)(study.interviews[::-1], {}, {}))
+    lists = ("phrasings", "front_stage", "back_stage", "thoughts", "feelings", "pain_points",
+             "improvements")  # fmt: skip
+    first = {s["key"]: [s[name] for name in lists] for s in lexical_map(store).data["steps"]}
+    again = {s["key"]: [s[name] for name in lists] for s in lexical_map(other).data["steps"]}
+    assert again == first
+
+
 def test_steps_sit_in_the_stages_the_scripts_declare(study_db) -> None:
     store, study, _ids = study_db
     cmap = lexical_map(store)

@@ -135,6 +135,8 @@ def test_a_long_clause_ends_where_a_new_clause_begins() -> None:
         ("On XX/XX/XXXX, XXXX XXXX told me to wait", "told me to wait"),
         ("In XXXX of XXXX, I opened an account", "I opened an account"),
         ("I emailed [email] twice about the refund", "I emailed twice about the refund"),
+        # The mark a masked detail leaves, typed by someone, marks nothing.
+        ("I paid \u2063 for the \u2063 repair", "I paid for the repair"),
     ],
 )
 def test_a_clause_ends_before_a_masked_detail_it_cannot_do_without(text: str, label: str) -> None:
