@@ -353,6 +353,8 @@ def db_merge(out: Path, inputs: tuple[Path, ...]) -> None:
     """Merge databases from several laptops or kiosks into OUT (created if missing)."""
     from cjm_interview.merge import merge_databases
 
+    if not out.parent.is_dir():  # said of OUT, not of the file the merge is first written to
+        fail(f"{out}: folder {out.parent} does not exist", "Create it, or give another path.")
     try:
         report = merge_databases(out, list(inputs))
     except KeyboardInterrupt:

@@ -125,6 +125,10 @@ def export(
         kinds = parse_kinds(redact) if redact else ()
     except ValueError as exc:
         fail(str(exc))
+    suffix = {"mermaid": "mmd"}.get(fmt, fmt)
+    output = output or Path(f"composite-map.{suffix}")
+    if str(output) != "-":
+        _check_writable(output)  # before the map is built, not after
     store, filters, cmap = _build(db_path, **kw)
     _warn(cmap)
     if cmap.data["sessions"] == 0:
@@ -134,14 +138,15 @@ def export(
         )
     if kinds:
         _redact_map(cmap, lambda t: redact_text(t, kinds))
-    suffix = {"mermaid": "mmd"}.get(fmt, fmt)
-    output = output or Path(f"composite-map.{suffix}")
     if fmt == "csv":
         from cjm_interview.export.csv_export import write_csv
 
         if str(output) == "-":
             fail("csv writes four files; give -o FILE.csv")
-        paths = write_csv(store, filters, output, redact=kinds, cmap=cmap)
+        try:
+            paths = write_csv(store, filters, output, redact=kinds, cmap=cmap)
+        except OSError as exc:
+            fail(f"{output}: could not be written: {exc.strerror or exc}")
         click.echo("Wrote " + ", ".join(map(str, paths)), err=True)
         return
     if fmt == "html":
@@ -153,7 +158,10 @@ def export(
     if str(output) == "-":
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:  # a full disk, a file system gone read-only
+        fail(f"{output}: could not be written: {exc.strerror or exc}")
     steps, sessions = len(cmap.data["steps"]), cmap.data["sessions"]
     click.echo(
         f"Wrote {output}: {sessions} session{'' if sessions == 1 else 's'}, "
@@ -161,6 +169,17 @@ def export(
         f"({cmap.data['alignment']['representation']} alignment).",
         err=True,
     )
+
+
+def _check_writable(output: Path) -> None:
+    """One line, before any work, when ``output`` cannot be written."""
+    folder = output.parent
+    if not folder.is_dir():
+        fail(f"{output}: folder {folder} does not exist", "Create it, or give another -o path.")
+    if output.is_dir():
+        fail(f"{output} is a folder", "Give a file name, e.g. -o map.html.")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        fail(f"{output}: not allowed to write there", "Give another -o path.")
 
 
 def _warn(cmap: Any) -> None:

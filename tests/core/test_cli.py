@@ -63,3 +63,19 @@ def test_db_check(tmp_path: Path) -> None:
 def test_bad_redaction_kind(tmp_path: Path) -> None:
     result = run("import", str(EXAMPLE), "--db", str(tmp_path / "s.db"), "--redact", "passport")
     assert result.exit_code == 2 and "unknown redaction kind" in result.output
+
+
+def test_an_output_that_cannot_be_written_is_one_line_before_any_work(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    assert run("import", str(EXAMPLE), "--db", str(db), "-q").exit_code == 0
+    missing = tmp_path / "no-such-folder"
+    for fmt in ("md", "json", "csv", "html", "mermaid"):
+        out = missing / f"map.{fmt}"
+        args = ["export", "--db", str(db), "--no-encode", "--format", fmt, "-o", str(out)]
+        result = CliRunner().invoke(main, args)  # once a traceback (FileNotFoundError)
+        assert result.exit_code == 2, (fmt, result.output)
+        assert result.output.startswith(f"Error: {out}: folder {missing} does not exist")
+        assert isinstance(result.exception, SystemExit)
+    result = CliRunner().invoke(main, ["db", "merge", str(missing / "study.db"), str(db)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {missing / 'study.db'}: folder {missing} does not")
