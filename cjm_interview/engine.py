@@ -552,6 +552,8 @@ class Engine:
             return Rejected(why)
         if q.type not in (QuestionType.NOTE, QuestionType.JOURNEY_REVIEW) and is_blank(raw):
             if q.required:
+                if q.type is QuestionType.GRADE:
+                    return Rejected("Please give a grade from 0 (awful) to 10 (perfect).")
                 return Rejected("This question needs an answer.")
             return self.skip()
         if self.redact and q.type in FREE_TEXT_TYPES and isinstance(raw, str):

@@ -103,9 +103,17 @@ async def test_bad_grade_is_asked_again(tmp_path: Path, quick_script) -> None:
         await pilot.press("enter")  # nothing picked
         await pilot.pause(0.1)
         assert app.screen.current.question.id == "grade"
-        await pilot.press("7", "enter")
+        assert "Please give a grade from 0 (awful) to 10 (perfect)." in app.screen.chat.transcript()
+        await pilot.press("1", "1", "enter")  # eleven: once stored as 1, the last digit
+        await pilot.pause(0.1)
+        assert app.screen.current.question.id == "grade"
+        assert "11 is outside the scale" in app.screen.chat.transcript()
+        await pilot.press("1", "0", "enter")  # ten, typed as two keys
         await pilot.pause(0.1)
         assert app.screen.current.question.id == "more_steps"
+    grades = [a.value for a in store.load_answers(store.list_sessions()[0]["id"])
+              if a.key.question_id == "grade"]  # fmt: skip
+    assert grades == [10]
 
 
 async def test_interviewer_checks_tags_in_the_panel(

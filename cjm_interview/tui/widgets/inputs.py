@@ -569,16 +569,18 @@ class GradePicker(Widget, can_focus=True):
     """The grade picked so far."""
 
     class Picked(Message):
-        """Enter on a grade."""
+        """Enter on a grade; or on a number typed off the scale ("11"), for the engine to
+        refuse with its reason."""
 
-        def __init__(self, value: int | None) -> None:
+        def __init__(self, value: int | str | None) -> None:
             super().__init__()
             self.value = value
 
     def __init__(self, value: int | None = None, id: str | None = None) -> None:
         super().__init__(id=id)
         self.set_reactive(GradePicker.value, value)
-        self._last_one = -1.0  # when "1" was typed, to read "1 0" as ten
+        self.typed = ""  # digits typed close together: "1 0" is ten, "1 1" no grade at all
+        self._last_digit = -1.0
 
     def render(self) -> Text:
         cells = Text()
@@ -597,26 +599,31 @@ class GradePicker(Widget, can_focus=True):
         return 11 * 4 + 1
 
     def action_step(self, delta: int) -> None:
+        self.typed = ""
         start = 5 if self.value is None else self.value
         self.value = max(0, min(10, start + delta if self.value is not None else start))
 
     def action_set(self, value: int) -> None:
+        self.typed = ""
         self.value = value
 
     def action_send(self) -> None:
-        self.post_message(self.Picked(self.value))
+        # "11" once sent 1, the last digit alone: now the engine says it is off the scale.
+        off_scale = self.value is None and self.typed
+        self.post_message(self.Picked(self.typed if off_scale else self.value))
+        self.typed = ""  # the next number starts afresh
 
     def on_key(self, event: events.Key) -> None:
         char = event.character or ""
-        if not char.isdigit() or len(char) != 1:
+        if not char.isascii() or not char.isdigit() or len(char) != 1:
             return
         event.stop()
         now = time.monotonic()
-        if char == "0" and self.value == 1 and now - self._last_one <= GRADE_DIGIT_WAIT:
-            self.value = 10
-            return
-        self.value = int(char)
-        self._last_one = now if char == "1" else -1.0
+        together = self.typed and now - self._last_digit <= GRADE_DIGIT_WAIT
+        self.typed = (self.typed + char)[-3:] if together else char
+        self._last_digit = now
+        number = int(self.typed)
+        self.value = number if number <= 10 else None
 
     def on_click(self, event: events.Click) -> None:
         grade = event.x // 4
