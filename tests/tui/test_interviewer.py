@@ -44,7 +44,7 @@ async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fa
             await pilot.press(*keys_for(prompt, text, yes=more))
             await pilot.pause(0.1)
         transcript = app.screen.chat.transcript()
-        assert "So far: 1) Looked at their website, 2) Called the helpline" in transcript
+        assert "So far: 1) Looked at their website; 2) Called the helpline" in transcript
         # Tags appeared under the answers a moment after they were sent.
         assert "channels: phone" in transcript
     rows = store.list_sessions()
@@ -275,3 +275,20 @@ async def test_a_sentence_typed_into_a_yes_no_question_is_asked_again(
     session = store.list_sessions()[0]
     assert [a.value for a in store.load_answers(session["id"])] == [True]
     assert session["status"] != "declined"
+
+
+def test_the_journey_read_back_has_one_full_stop_per_sentence() -> None:
+    from types import SimpleNamespace
+
+    from cjm_interview.tui.screens.interview import playback
+
+    steps = [
+        SimpleNamespace(number=1, action="Compared deals online, then read reviews."),
+        SimpleNamespace(number=2, action="Rang the sales line.."),
+    ]
+    prompt = SimpleNamespace(steps=steps, text="Is anything missing?")
+    # Once "reviews., 2) Rang the sales line..": a step's own stops, then the list's.
+    assert playback(prompt) == (  # type: ignore[arg-type]
+        "So far: 1) Compared deals online, then read reviews; 2) Rang the sales line.\n"
+        "Is anything missing?"
+    )

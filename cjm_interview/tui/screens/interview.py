@@ -68,7 +68,8 @@ def playback(prompt: Prompt) -> str:
     """The journey read back as an interviewer would, before the script's question."""
     if not prompt.steps:
         return prompt.text
-    told = ", ".join(f"{s.number}) {one_line(s.action, 80)}" for s in prompt.steps)
+    # Steps hold commas and end with full stops of their own: "; " between them, one stop.
+    told = "; ".join(f"{s.number}) {one_line(s.action, 80).rstrip(' .')}" for s in prompt.steps)
     return f"So far: {told}.\n{prompt.text}"
 
 
