@@ -725,7 +725,9 @@ class Store:
     def decide_tag(self, tag_id: int, status: str, person: str, label: str | None = None) -> None:
         """A person accepts, removes, corrects (relabels) or restores (undoes a removal of) a tag.
 
-        A restored tag counts as checked: ``accepted``, or ``added`` if a person gave it.
+        A restored tag is as it was before its removal: ``added`` if a person gave it,
+        ``accepted`` if a person had accepted it, else ``suggested`` again, as no one
+        decided on it (an undo is not an acceptance).
         """
         if status not in ("accepted", "removed", "corrected", "restored"):
             raise ValueError(status)
@@ -741,8 +743,20 @@ class Store:
                 raise StoreError(f"no tag {tag_id}")
             old_label, kind, session_id, qid, step, answer_id, score, source = row
             new_status = status
+            decider: str | None = person
+            decided: str | None = now
             if status == "restored":
-                new_status = "added" if source == "person" else "accepted"
+                accepted_before = conn.execute(
+                    "SELECT 1 FROM audit_log WHERE session_id = ? AND question_id = ? "
+                    "AND step IS ? AND action = 'tag.accepted' AND new_value = ? LIMIT 1",
+                    (session_id, qid, step, f"{kind}:{old_label}"),
+                ).fetchone()
+                if source == "person":
+                    new_status = "added"
+                elif accepted_before:
+                    new_status = "accepted"
+                else:
+                    new_status, decider, decided = "suggested", None, None
             if status == "corrected":
                 # The wrong suggestion stays, marked; the person's label is a new tag.
                 conn.execute(
@@ -759,7 +773,7 @@ class Store:
             else:
                 conn.execute(
                     "UPDATE tags SET status = ?, decided_by = ?, decided_at = ? WHERE id = ?",
-                    (new_status, person, now, tag_id),
+                    (new_status, decider, decided, tag_id),
                 )
             self._audit(
                 conn,

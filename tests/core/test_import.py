@@ -214,3 +214,29 @@ def test_a_quiet_import_still_says_which_interviews_lack_the_models_tags(
     assert "Traceback" not in run.output
     # The file was closed with the import: its log is folded back in.
     assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
+
+
+def test_a_tag_brought_back_is_as_it_was_before_its_removal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_tagger
+) -> None:
+    from cjm_interview.nlp import loader
+
+    monkeypatch.setattr(loader, "load_tagger", lambda mode: fake_tagger)
+    import_file(EXAMPLE, "customer", tmp_path / "s.db", "auto", progress=False)
+    store = Store(tmp_path / "s.db")
+    first, second = [row[0] for row in store.conn.execute(
+        "SELECT id FROM tags WHERE status = 'suggested' ORDER BY id LIMIT 2")]  # fmt: skip
+    store.decide_tag(first, "removed", "ana")
+    store.decide_tag(first, "restored", "ana")  # an undo: no one accepted it
+    store.decide_tag(second, "accepted", "ana")
+    store.decide_tag(second, "removed", "ana")
+    store.decide_tag(second, "restored", "ana")
+    rows = dict(
+        (tag_id, (status, by))
+        for tag_id, status, by in store.conn.execute("SELECT id, status, decided_by FROM tags")
+    )
+    assert rows[first] == ("suggested", None)
+    assert rows[second] == ("accepted", "ana")
+    actions = [a for (a,) in store.conn.execute("SELECT action FROM audit_log WHERE action "
+                                                "LIKE 'tag.%' ORDER BY id")]  # fmt: skip
+    assert actions == ["tag.removed", "tag.restored", "tag.accepted", "tag.removed", "tag.restored"]
