@@ -79,7 +79,8 @@ class ImportResult:
     when the import is quiet."""
 
     def summary(self) -> str:
-        text = f"Imported {len(self.session_ids)} interview(s), {self.answers} answers."
+        n = len(self.session_ids)
+        text = f"Imported {n} interview{'' if n == 1 else 's'}, {self.answers} answers."
         if self.failed_ids:
             text += (
                 f" {len(self.failed_ids)} interview(s) stopped at a bad answer and were kept "

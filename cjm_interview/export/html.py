@@ -16,6 +16,7 @@ import jinja2
 from cjm_interview.answers import clean_text
 from cjm_interview.map import CompositeMap
 from cjm_interview.map.build import gc_paused
+from cjm_interview.map.summary import overall_predicted
 
 SCREEN = (130, 190)  # lane title column and step column widths, in pixels
 PRINT = (88, 150)
@@ -247,16 +248,6 @@ def graded(d: dict[str, Any], kind: str, value: str) -> bool:
             return True
     found = "by_perspective" if kind == "perspective" else "by_segment"
     return any((s[found].get(value) or {}).get("mean") is not None for s in d["steps"])
-
-
-def overall_predicted(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The mean of the tagger's grades of every step told, when no step was graded by hand:
-    what the overall figure shows, marked as predicted, when no overall grade was given."""
-    points = [s["curve"] for s in steps if s["curve"]["mean"] is not None]
-    if not points or any(c["source"] != "predicted" for c in points):
-        return None
-    n = sum(c["n"] for c in points)
-    return {"mean": sum(c["mean"] * c["n"] for c in points) / n, "n": n}
 
 
 def turning_points(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:

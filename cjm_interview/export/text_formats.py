@@ -7,6 +7,7 @@ from typing import Any
 
 from cjm_interview.export.escape import for_markdown, for_mermaid
 from cjm_interview.map import CompositeMap
+from cjm_interview.map.summary import overall_predicted
 
 
 def to_json(cmap: CompositeMap) -> str:
@@ -34,13 +35,20 @@ def to_markdown(cmap: CompositeMap) -> str:
     d = cmap.data
     md = for_markdown
     primary = md(d["primary_perspective"])
+    overall = f"{primary}s' overall grade {_fmt(d['overall_grade']['mean'])}/10 "
+    overall += f"(n={d['overall_grade']['n']})"
+    if not d["overall_grade"]["n"] and (predicted := overall_predicted(d["steps"])):
+        # As the HTML: no grade given, so the mean of the tagger's grades, said to be that.
+        overall = (
+            f"{primary}s' grade, predicted: {_fmt(predicted['mean'])}/10 (no grade given: the "
+            f"mean of the tagger's {predicted['n']} grades of the steps)"
+        )
     out = [
         "# Composite customer journey map",
         "",
-        f"{d['sessions']} interview(s) — {md(d['filters_text'])}; perspectives: "
+        f"{_count(d['sessions'], 'interview')} — {md(d['filters_text'])}; perspectives: "
         + ", ".join(f"{md(k)} {v}" for k, v in sorted(d["perspectives"].items()))
-        + f"; {primary}s' overall grade {_fmt(d['overall_grade']['mean'])}/10 "
-        f"(n={d['overall_grade']['n']}).",
+        + f"; {overall}.",
         "",
         "## The journey",
         "",
@@ -165,7 +173,7 @@ def to_mermaid(cmap: CompositeMap) -> str:
     """A Mermaid ``journey`` diagram: a section per stage, a task per step, scored 1–5."""
     d = cmap.data
     stages = {s["key"]: s["label"] for s in d["stages"]}
-    lines = ["journey", f"    title Composite journey ({d['sessions']} interviews)"]
+    lines = ["journey", f"    title Composite journey ({_count(d['sessions'], 'interview')})"]
     current = None
     for step in d["steps"]:
         if step["stage"] != current or current is None:
@@ -179,3 +187,8 @@ def to_mermaid(cmap: CompositeMap) -> str:
         score = mermaid_score(step["curve"]["mean"])
         lines.append(f"      {for_mermaid(step['label'])}: {score}: {', '.join(actors)}")
     return "\n".join(lines) + "\n"
+
+
+def _count(n: int, noun: str) -> str:
+    """ "1 interview", "2 interviews"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -37,9 +37,14 @@ class Filters:
     """Also sessions in progress, abandoned or ended early (a failed import stays in progress)."""
 
     def describe(self) -> str:
-        parts = [f"{k}={v}" for k, v in self.__dict__.items() if v not in (None, False)]
-        if not self.unfinished:
-            parts.insert(0, "finished sessions")
+        parts = [
+            f"{k}={v}"
+            for k, v in self.__dict__.items()
+            if v not in (None, False) and k != "unfinished"
+        ]
+        parts.insert(
+            0, "finished and unfinished sessions" if self.unfinished else "finished sessions"
+        )
         return ", ".join(parts)
 
 

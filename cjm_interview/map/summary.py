@@ -261,3 +261,13 @@ def summarise(
         "improvements": phrases(texts["step.improvement"], 6, least),
         "quotes": pick_quotes([s for s in members if s.perspective == primary] or members),
     }
+
+
+def overall_predicted(steps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The mean of the tagger's grades of every step told, when no step was graded by hand:
+    what the overall figure shows, marked as predicted, when no overall grade was given."""
+    points = [s["curve"] for s in steps if s["curve"]["mean"] is not None]
+    if not points or any(c["source"] != "predicted" for c in points):
+        return None
+    n = sum(c["n"] for c in points)
+    return {"mean": sum(c["mean"] * c["n"] for c in points) / n, "n": n}

@@ -86,7 +86,7 @@ def test_a_failed_interview_is_not_reported_as_imported(tmp_path: Path) -> None:
     first["answers"]["overall_grade"] = "eleven"
     path = write(tmp_path, [first, second])
     run = cjm("import", path, "--db", tmp_path / "s.db", "--script", "quick", timeout=30)
-    assert "Imported 1 interview(s)" in run.err
+    assert "Imported 1 interview," in run.err
     assert "1 interview(s) stopped at a bad answer" in run.err
 
 

@@ -218,7 +218,8 @@ def test_mermaid_reads_no_answer_as_syntax(browser, study: Path, tmp_path: Path)
         cmap = build_map(target, encode_missing=False)
     data = cmap.data
     found = mermaid_db(browser, to_mermaid(cmap))
-    assert found["title"] == f"Composite journey ({data['sessions']} interviews)"
+    n = data["sessions"]
+    assert found["title"] == f"Composite journey ({n} interview{'' if n == 1 else 's'})"
     # One task per step, in order, each under its stage's section, its face from its grade.
     assert len(found["tasks"]) == len(data["steps"])
     stages = {s["key"]: s["label"] for s in data["stages"]}

@@ -389,3 +389,16 @@ def test_a_step_reached_by_one_person_says_so_in_words(tmp_path: Path) -> None:
     import_file(PROMPTS / "examples" / "customer_interview.json", db_path=db, progress=False)
     page = to_html(build_map(Store(db), encode_missing=False))
     assert "1 customer ·" in page and "1 customers" not in page
+
+
+def test_the_markdown_header_reads_as_the_html_does(ungraded_study: Path, tmp_path: Path) -> None:
+    from cjm_interview.export.text_formats import to_markdown
+    from cjm_interview.map import Filters
+
+    header = to_markdown(
+        build_map(Store(ungraded_study), Filters(unfinished=True), encode_missing=False)
+    ).splitlines()[2]
+    # Once "30 interview(s) — unfinished=True; ... overall grade –/10 (n=0)".
+    assert header.startswith("30 interviews — finished and unfinished sessions;")
+    assert "customers' grade, predicted: " in header and "tagger's" in header
+    assert "(n=0)" not in header and "=True" not in header
