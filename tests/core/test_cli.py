@@ -79,3 +79,11 @@ def test_an_output_that_cannot_be_written_is_one_line_before_any_work(tmp_path: 
     result = CliRunner().invoke(main, ["db", "merge", str(missing / "study.db"), str(db)])
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: {missing / 'study.db'}: folder {missing} does not")
+
+
+def test_a_mistyped_command_is_told_the_one_meant_loaded_or_not() -> None:
+    for typed, meant in (("exprot", "export"), ("sesions", "sessions"), ("inteview", "interview")):
+        result = CliRunner().invoke(main, [typed])
+        assert result.exit_code == 2
+        assert f"No such command {typed!r}. Did you mean {meant!r}?" in result.output
+    assert "Did you mean" not in CliRunner().invoke(main, ["xyzzy"]).output
