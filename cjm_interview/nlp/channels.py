@@ -608,6 +608,19 @@ _NAMING_AFTER = re.compile(
     r"^\s+(?:(?:it|this|that)\s+(?:a|an|the)|(?:my|your|his|her|their|our)\s+(?:name|number))\b",
     re.IGNORECASE,
 )
+# Someone introduced by name: "a friendly sales agent called Priya" (but "the agent called
+# me", "an agent called back" are calls).
+_SOMEONE_BEFORE = re.compile(
+    r"\b(?:a|an|one|some|another)\s+(?:[\w-]+\s+){0,3}(?:agent|man|woman|guy|lady|girl|boy|"
+    r"person|chap|bloke|rep|representative|adviser|advisor|engineer|technician|manager|"
+    r"supervisor|officer|colleague|friend|gentleman|fellow|nurse|doctor|driver)\s+$",
+    re.IGNORECASE,
+)
+_A_NAME_AFTER = re.compile(
+    r"^\s+(?!(?:I|Me|Us|Them|Back|Today|Yesterday|Tonight|Again|"
+    r"(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day|January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)\b)[A-Z][a-z]+\b"
+)
 _NAME_CALLED = re.compile(
     r"\b(?:name|number)\s+(?:to be\s+|was\s+|being\s+|is\s+)?$", re.IGNORECASE
 )
@@ -776,6 +789,10 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
             _NAMING_BEFORE.search(back[-20:])
             or _NAME_CALLED.search(back[-20:])
             or _NAMING_AFTER.search(sentence[end : end + 20])
+            or (
+                _SOMEONE_BEFORE.search(back[-60:])
+                and _A_NAME_AFTER.search(sentence[end : end + 20])
+            )
         )
     ):
         return "object"

@@ -70,6 +70,10 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("I gave them my phone number and email address", set()),
         ("the transfer is on hold again", set()),
         ("a company called Apex bought the debt", set()),
+        # Someone introduced by name; but one who rang, even on a named day, called.
+        ("A friendly sales agent called Priya sorted it", set()),
+        ("A rep called Monday to confirm", {"phone"}),
+        ("An agent called me back the next day", {"phone"}),
         ("I was on video calls all day so I did it at lunch", set()),
         # Calls for one's own work are no contact with the service.
         ("I wanted faster internet for work calls", set()),
