@@ -972,6 +972,7 @@ class Store:
             "s.script_id, s.script_version, s.language, s.interviewer, s.kiosk, s.tagger, "
             "s.started_at, s.updated_at, s.finished_at, "
             "(SELECT count(*) FROM answers a WHERE a.session_id = s.id AND a.is_current = 1 "
+            " AND a.applies = 1"
             " AND a.question_id NOT LIKE '%#order') AS answers FROM sessions s"
         )
         args: tuple[Any, ...] = ()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cjm_interview.domain import SessionInfo
+from cjm_interview.domain import AnswerKey, SessionInfo
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store, StoreError
 
@@ -90,3 +90,21 @@ def test_an_import_whose_finished_status_cannot_be_written_is_not_counted_as_imp
     monkeypatch.setattr(store, "set_status", real)
     (row,) = store.conn.execute("SELECT status FROM sessions").fetchall()
     assert row[0] == "in_progress"  # what the file holds agrees with what was said
+
+
+def test_the_answers_listed_are_those_a_resumed_interview_shows(
+    tmp_path: Path, quick_script
+) -> None:
+    # Going back and answering "no more steps" leaves the later steps' answers stored but
+    # no longer part of the interview: the list counted them, the resumed screen did not.
+    store = Store(tmp_path / "s.db")
+    session = InterviewSession.start(store, quick_script, SessionInfo(participant="p"))
+    for raw in ["yes", "went to the shop", "7", "yes", "called them", "5"]:
+        session.submit(raw)
+    while session.state().key != AnswerKey("more_steps", 1):
+        session.back()
+    session.submit("no")
+    engine = session.engine
+    shown = sum(1 for item in engine.items() if item.key in engine.answers)
+    listed = store.list_sessions()[0]["answers"]
+    assert listed == shown, (listed, shown)
