@@ -88,6 +88,14 @@ async def test_back_revises_and_pause_resumes(tmp_path: Path, customer_script) -
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause(0.3)
         assert app.screen.current.question.id == "stakeholders"
+    # Or from the start screen: F9, then Enter resumes the session listed first.
+    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("f9", "enter")  # once nothing was highlighted: Enter did nothing
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "InterviewScreen"
+        assert app.screen.current.question.id == "stakeholders"
 
 
 async def test_bad_grade_is_asked_again(tmp_path: Path, quick_script) -> None:

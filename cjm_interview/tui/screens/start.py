@@ -133,6 +133,8 @@ class StartScreen(Screen[None]):
     def action_focus_resume(self) -> None:
         options = self.query_one("#resume-list", OptionList)
         if options.option_count:
+            if options.highlighted is None:  # Enter at once resumes the first
+                options.highlighted = 0
             options.focus()
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
