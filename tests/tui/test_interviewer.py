@@ -300,3 +300,25 @@ def test_the_journey_read_back_has_one_full_stop_per_sentence() -> None:
         "So far: 1) Compared deals online, then read reviews; 2) Rang the sales line.\n"
         "Is anything missing?"
     )
+
+
+async def test_once_the_interview_is_over_its_keys_leave_the_footer(
+    tmp_path: Path, quick_script
+) -> None:
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, quick_script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start(app, pilot)
+        shown = {b.binding.action for b in app.screen.active_bindings.values()}
+        assert {"back", "end_early", "pause"} <= shown
+        for _ in range(20):
+            prompt = app.screen.current
+            if prompt is None:
+                break
+            await pilot.press(*keys_for(prompt, "went to the shop", yes=False))
+            await pilot.pause(0.1)
+        assert app.screen.finished
+        shown = {b.binding.action for b in app.screen.active_bindings.values()}
+        # Once still listed (F10 End did nothing): only what still works is.
+        assert not shown & {"back", "skip", "keep", "end_early", "pause"}, shown
+        assert "note" in shown

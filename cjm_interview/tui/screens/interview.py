@@ -713,14 +713,14 @@ class InterviewScreen(Screen[None]):
     # ------------------------------------------------------------ actions
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         prompt = self.current
+        if self.finished and action in ("back", "skip", "keep", "end_early", "pause"):
+            return False  # over: out of the footer, not only greyed
         if action == "skip":
             return None if prompt is None or not prompt.can_skip else True
         if action == "back":
             return None if prompt is None or not prompt.can_go_back else True
         if action == "keep":
             return self.session.engine.cursor is not None and prompt is not None
-        if action in ("end_early", "pause") and self.finished:
-            return None
         return True
 
     def action_help(self) -> None:
