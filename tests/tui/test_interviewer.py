@@ -322,3 +322,33 @@ async def test_once_the_interview_is_over_its_keys_leave_the_footer(
         # Once still listed (F10 End did nothing): only what still works is.
         assert not shown & {"back", "skip", "keep", "end_early", "pause"}, shown
         assert "note" in shown
+
+
+async def test_a_stray_enter_on_an_optional_yes_no_skips_nothing(
+    tmp_path: Path, customer_script
+) -> None:
+    from cjm_interview.domain import QuestionType
+
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await start(app, pilot)
+        for _ in range(40):
+            prompt = app.screen.current
+            if prompt.question.type is QuestionType.YES_NO and prompt.can_skip:
+                break
+            await pilot.press(*keys_for(prompt, "Compared deals online"))
+            await pilot.pause(0.1)
+        else:
+            pytest.fail("the script asks no optional yes/no question")
+        await pilot.press("enter")  # by accident: once recorded as skipped
+        await pilot.pause(0.1)
+        assert app.screen.current.key == prompt.key
+        assert "Answer with y or n, then Enter; F3 skips this question." in (
+            app.screen.chat.transcript()
+        )
+        await pilot.press("f3")  # meant: skipped
+        await pilot.pause(0.1)
+        assert app.screen.current.key != prompt.key
+    answers = {a.key: a for a in store.load_answers(store.list_sessions()[0]["id"])}
+    assert answers[prompt.key].skipped

@@ -64,6 +64,19 @@ WIDE_ENOUGH_FOR_PANEL = 100
 """Terminal width from which the interviewer's side panel shows by default."""
 
 
+# Enter with nothing chosen on an optional choice: once a skip, which a stray Enter made
+# without anyone meaning it (and the next "n" then answered the question after).
+STRAY_ENTER = {
+    QuestionType.YES_NO: "Answer with y or n, then Enter; F3 skips this question.",
+    QuestionType.SINGLE_CHOICE: "Choose with a number or the arrows, then Enter; F3 skips it.",
+}
+
+
+def stray_enter(prompt: Prompt, raw: Any) -> bool:
+    """Whether an answer is Enter alone on an optional yes/no or single choice."""
+    return prompt.question.type in STRAY_ENTER and prompt.can_skip and raw in ("", None, [])
+
+
 def playback(prompt: Prompt) -> str:
     """The journey read back as an interviewer would, before the script's question."""
     if not prompt.steps:
@@ -313,6 +326,9 @@ class InterviewScreen(Screen[None]):
         now = self.session.state()
         if not isinstance(now, Prompt) or now.key != prompt.key:
             await self.advance()  # tags that arrived meanwhile changed what comes next
+            return
+        if stray_enter(prompt, message.raw):
+            await self._taken(prompt, Rejected(STRAY_ENTER[prompt.question.type]))
             return
         try:
             result = self.session.submit(message.raw)
