@@ -46,6 +46,18 @@ async def to_first_action(app, pilot, text: str) -> None:
     await pilot.pause(0.3)  # the tags arrive
 
 
+async def answer_until(app, pilot, stop, text: str = "some words", yes: bool = True):
+    """Interviewer mode: answer each prompt until ``stop(prompt)`` holds (that prompt is
+    returned, unanswered) or the interview ends (None)."""
+    for _ in range(60):
+        prompt = app.screen.current
+        if prompt is None or stop(prompt):
+            return prompt
+        await pilot.press(*keys_for(prompt, text, yes=yes))
+        await pilot.pause(0.1)
+    raise AssertionError("the interview went on past 60 prompts")
+
+
 def keys_for(prompt, text: str = "some words", yes: bool = True, grade: str = "4") -> list[str]:
     """Keys a participant presses to answer the prompt on screen."""
     q = prompt.question

@@ -12,7 +12,7 @@ from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
 from ..conftest import FakeTagger
-from .helpers import keys_for, to_first_action
+from .helpers import answer_until, keys_for, to_first_action
 
 ACTIONS = [
     "Looked at their website",
@@ -311,12 +311,7 @@ async def test_once_the_interview_is_over_its_keys_leave_the_footer(
         await start(app, pilot)
         shown = {b.binding.action for b in app.screen.active_bindings.values()}
         assert {"back", "end_early", "pause"} <= shown
-        for _ in range(20):
-            prompt = app.screen.current
-            if prompt is None:
-                break
-            await pilot.press(*keys_for(prompt, "went to the shop", yes=False))
-            await pilot.pause(0.1)
+        await answer_until(app, pilot, lambda prompt: False, "went to the shop", yes=False)
         assert app.screen.finished
         shown = {b.binding.action for b in app.screen.active_bindings.values()}
         # Once still listed (F10 End did nothing): only what still works is.
@@ -333,14 +328,11 @@ async def test_a_stray_enter_on_an_optional_yes_no_skips_nothing(
     app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
     async with app.run_test(size=(100, 32)) as pilot:
         await start(app, pilot)
-        for _ in range(40):
-            prompt = app.screen.current
-            if prompt.question.type is QuestionType.YES_NO and prompt.can_skip:
-                break
-            await pilot.press(*keys_for(prompt, "Compared deals online"))
-            await pilot.pause(0.1)
-        else:
-            pytest.fail("the script asks no optional yes/no question")
+        prompt = await answer_until(
+            app, pilot, lambda p: p.question.type is QuestionType.YES_NO and p.can_skip,
+            "Compared deals online",
+        )  # fmt: skip
+        assert prompt is not None, "the script asks no optional yes/no question"
         await pilot.press("enter")  # by accident: once recorded as skipped
         await pilot.pause(0.1)
         assert app.screen.current.key == prompt.key
