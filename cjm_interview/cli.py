@@ -100,6 +100,15 @@ def fail(message: str, hint: str = "") -> None:
     sys.exit(2)
 
 
+def os_problem(exc: OSError) -> str:
+    """An operating system's refusal in one line, a long file name shortened."""
+    name = str(exc.filename or "")
+    if len(name) > 80:
+        name = f"{name[:79]}…"
+    reason = exc.strerror or str(exc)
+    return f"{name}: {reason}" if name else reason
+
+
 class CjmGroup(LazyGroup):
     """Turns the project's own errors into one-line messages, never tracebacks."""
 
@@ -113,6 +122,8 @@ class CjmGroup(LazyGroup):
             return super().invoke(ctx)
         except CjmError as exc:
             fail(str(exc), exc.hint)
+        except OSError as exc:  # a file the system refuses: too long a name, a full disk
+            fail(os_problem(exc))
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
@@ -359,16 +370,23 @@ def db() -> None:
 
 
 @db.command("merge")
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False))  # as typed: a Path drops a "/"
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-def db_merge(out: Path, inputs: tuple[Path, ...]) -> None:
+def db_merge(out: str, inputs: tuple[Path, ...]) -> None:
     """Merge databases from several laptops or kiosks into OUT (created if missing)."""
     from cjm_interview.merge import merge_databases
 
-    if not out.parent.is_dir():  # said of OUT, not of the file the merge is first written to
-        fail(f"{out}: folder {out.parent} does not exist", "Create it, or give another path.")
+    if not out.strip() or out.endswith(("/", os.sep)):
+        fail(f"{out!r} names no file", "Give the study's file name, e.g. study.db.")
+    study = Path(out)
+    try:  # said of OUT, not of the file the merge is first written to
+        missing = not study.parent.is_dir()
+    except OSError as exc:  # a name too long for the file system, say
+        fail(f"{out[:79]}…: cannot be written: {exc.strerror or exc}", "Give a shorter path.")
+    if missing:
+        fail(f"{out}: folder {study.parent} does not exist", "Create it, or give another path.")
     try:
-        report = merge_databases(out, list(inputs))
+        report = merge_databases(study, list(inputs))
     except KeyboardInterrupt:
         # The study is consistent by now (a new one is not created, an existing one keeps
         # every input merged before); an input's check may still be reading on its thread,

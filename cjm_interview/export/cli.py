@@ -101,7 +101,8 @@ def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
+    "given",
+    type=click.Path(dir_okay=False),  # as typed: a Path drops a trailing "/"
     default=None,
     help="Output file [default: composite-map.FORMAT; stdout with -]. csv writes "
     "OUT, OUT-wide.csv, OUT-tags.csv and OUT-themes.csv.",
@@ -114,9 +115,10 @@ def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
 )
 @filter_options
 def export(
-    db_path: Path | None, fmt: str, output: Path | None, redact: str | None, **kw: Any
+    db_path: Path | None, fmt: str, given: str | None, redact: str | None, **kw: Any
 ) -> None:
     """Export the composite journey map of the selected sessions."""
+    from cjm_interview.export.csv_export import csv_siblings
     from cjm_interview.export.text_formats import to_json, to_markdown, to_mermaid
     from cjm_interview.privacy import parse_kinds
     from cjm_interview.privacy import redact as redact_text
@@ -126,9 +128,13 @@ def export(
     except ValueError as exc:
         fail(str(exc))
     suffix = {"mermaid": "mmd"}.get(fmt, fmt)
-    output = output or Path(f"composite-map.{suffix}")
+    if given is not None and (not given.strip() or given.endswith(("/", os.sep))):
+        fail(f"-o {given!r} names no file", "Give a file name, e.g. -o map.html.")
+    output = Path(given) if given else Path(f"composite-map.{suffix}")
     if str(output) != "-":
-        _check_writable(output)  # before the map is built, not after
+        # Before the map is built, not after; csv writes three files beside OUT too.
+        for path in [output, *(csv_siblings(output) if fmt == "csv" else ())]:
+            _check_writable(path)
     store, filters, cmap = _build(db_path, **kw)
     _warn(cmap)
     if cmap.data["sessions"] == 0:
@@ -174,12 +180,16 @@ def export(
 def _check_writable(output: Path) -> None:
     """One line, before any work, when ``output`` cannot be written."""
     folder = output.parent
-    if not folder.is_dir():
-        fail(f"{output}: folder {folder} does not exist", "Create it, or give another -o path.")
-    if output.is_dir():
-        fail(f"{output} is a folder", "Give a file name, e.g. -o map.html.")
-    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        fail(f"{output}: not allowed to write there", "Give another -o path.")
+    try:
+        if not folder.is_dir():
+            fail(f"{output}: folder {folder} does not exist", "Create it, or give another -o path.")
+        if output.is_dir():
+            fail(f"{output} is a folder", "Give a file name, e.g. -o map.html.")
+        if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+            fail(f"{output}: not allowed to write there", "Give another -o path.")
+    except OSError as exc:  # a name too long for the file system, say
+        shown = str(output) if len(str(output)) <= 80 else f"{str(output)[:79]}…"
+        fail(f"{shown}: cannot be written: {exc.strerror or exc}", "Give a shorter path.")
 
 
 def _warn(cmap: Any) -> None:

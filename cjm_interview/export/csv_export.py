@@ -28,6 +28,14 @@ from cjm_interview.store import Store
 from cjm_interview.taxonomy import default_taxonomy
 
 
+def csv_siblings(out: Path) -> tuple[Path, Path, Path]:
+    """The files written beside OUT: OUT-wide.csv, OUT-tags.csv and OUT-themes.csv."""
+    wide, tags, themes = (
+        out.with_name(f"{out.stem}-{kind}.csv") for kind in ("wide", "tags", "themes")
+    )
+    return wide, tags, themes
+
+
 def write_csv(
     store: Store,
     filters: Filters,
@@ -60,8 +68,7 @@ def write_csv(
     ):
         tags[answer_id].append((kind, label, score))
     long_path = out
-    wide_path = out.with_name(out.stem + "-wide.csv")
-    matrix_path = out.with_name(out.stem + "-tags.csv")
+    wide_path, matrix_path, themes_path = csv_siblings(out)
     header = [
         "answer_id",
         "session_id",
@@ -194,7 +201,6 @@ def write_csv(
             for key, grades in step_grades.get(session_id, {}).items():
                 record[f"grade:{key}"] = round(sum(grades) / len(grades), 2)
             wide_writer.writerow({k: for_csv(v) for k, v in record.items()})
-    themes_path = out.with_name(out.stem + "-themes.csv")
     with themes_path.open("w", newline="", encoding="utf-8") as f_themes:
         themes = csv.writer(f_themes)
         themes.writerow(["list", "theme", "theme_count", "text", "session_id", "answer_id"])

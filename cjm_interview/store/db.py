@@ -736,24 +736,30 @@ class Store:
         def action(conn: sqlite3.Connection) -> None:
             row = conn.execute(
                 "SELECT t.label, t.kind, a.session_id, a.question_id, a.step, t.answer_id, "
-                "t.score, t.source FROM tags t JOIN answers a ON a.id = t.answer_id WHERE t.id = ?",
+                "t.score, t.source, t.status FROM tags t JOIN answers a ON a.id = t.answer_id "
+                "WHERE t.id = ?",
                 (tag_id,),
             ).fetchone()
             if row is None:
                 raise StoreError(f"no tag {tag_id}")
-            old_label, kind, session_id, qid, step, answer_id, score, source = row
+            old_label, kind, session_id, qid, step, answer_id, score, source, was = row
+            said = f"{kind}:{old_label}"
             new_status = status
             decider: str | None = person
             decided: str | None = now
+            if status == "removed":
+                said = f"{kind}:{old_label} ({was})"  # what an undo brings back
             if status == "restored":
-                accepted_before = conn.execute(
-                    "SELECT 1 FROM audit_log WHERE session_id = ? AND question_id = ? "
-                    "AND step IS ? AND action = 'tag.accepted' AND new_value = ? LIMIT 1",
+                # As before this tag's removal, the one just recorded; an undo accepts nothing.
+                removal = conn.execute(
+                    "SELECT old_value FROM audit_log WHERE session_id = ? AND question_id = ? "
+                    "AND step IS ? AND action = 'tag.removed' AND new_value = ? "
+                    "ORDER BY id DESC LIMIT 1",
                     (session_id, qid, step, f"{kind}:{old_label}"),
                 ).fetchone()
                 if source == "person":
                     new_status = "added"
-                elif accepted_before:
+                elif removal and str(removal[0]).endswith(" (accepted)"):
                     new_status = "accepted"
                 else:
                     new_status, decider, decided = "suggested", None, None
@@ -782,7 +788,7 @@ class Store:
                 f"tag.{status}",
                 qid,
                 step,
-                old_value=f"{kind}:{old_label}",
+                old_value=said,
                 new_value=f"{kind}:{label or old_label}",
                 at=now,
             )

@@ -87,3 +87,27 @@ def test_a_mistyped_command_is_told_the_one_meant_loaded_or_not() -> None:
         assert result.exit_code == 2
         assert f"No such command {typed!r}. Did you mean {meant!r}?" in result.output
     assert "Did you mean" not in CliRunner().invoke(main, ["xyzzy"]).output
+
+
+def test_an_output_path_that_names_no_file_or_is_too_long_is_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    assert run("import", str(EXAMPLE), "--db", str(db), "-q").exit_code == 0
+    long_name = str(tmp_path / ("a" * 300))
+    for given, said in (
+        (f"{tmp_path}/newdir/", "names no file"),  # once wrote a file called "newdir"
+        ("", "names no file"),
+        (f"{long_name}.html", "File name too long"),  # once a traceback
+    ):
+        args = ["export", "--db", str(db), "--no-encode", "--format", "md", "-o", given]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 2 and said in result.output, (given, result.output)
+        assert isinstance(result.exception, SystemExit)
+    (tmp_path / "out-tags.csv").mkdir()  # one of the three files csv writes beside OUT
+    args = ["export", "--db", str(db), "--no-encode", "--format", "csv", "-o"]
+    result = CliRunner().invoke(main, [*args, str(tmp_path / "out.csv")])
+    assert result.exit_code == 2 and "out-tags.csv is a folder" in result.output
+    assert not (tmp_path / "out.csv").exists()  # nothing half written
+    for out in (f"{long_name}.db", f"{long_name}/study.db", f"{tmp_path}/m1/"):
+        result = CliRunner().invoke(main, ["db", "merge", out, str(db)])
+        assert result.exit_code == 2, (out, result.output)
+        assert isinstance(result.exception, SystemExit) and len(result.output) < 300

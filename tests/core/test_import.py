@@ -14,7 +14,7 @@ from cjm_interview.domain import AnswerKey
 from cjm_interview.importer import ImportFileError, import_file, read_interviews
 from cjm_interview.store import Store
 
-from ..conftest import PROMPTS, ROOT
+from ..conftest import PROMPTS, ROOT, FakeTagger
 
 EXAMPLE = PROMPTS / "examples" / "customer_interview.json"
 
@@ -240,3 +240,35 @@ def test_a_tag_brought_back_is_as_it_was_before_its_removal(
     actions = [a for (a,) in store.conn.execute("SELECT action FROM audit_log WHERE action "
                                                 "LIKE 'tag.%' ORDER BY id")]  # fmt: skip
     assert actions == ["tag.removed", "tag.restored", "tag.accepted", "tag.removed", "tag.restored"]
+
+
+def test_a_tag_accepted_on_an_earlier_answer_leaves_the_new_ones_suggestions_alone(
+    tmp_path: Path, quick_script
+) -> None:
+    # The same label on the revised answer was never accepted: bringing it back after a
+    # removal found the earlier answer's acceptance and marked it accepted.
+    from cjm_interview.domain import SessionInfo
+    from cjm_interview.session import InterviewSession
+
+    store = Store(tmp_path / "s.db")
+    session = InterviewSession.start(store, quick_script, SessionInfo(), tagger=FakeTagger())
+    session.submit("yes")
+    session.submit("I called the helpline on the phone")
+    key = AnswerKey("action", 1)
+
+    def phone_tag() -> int:
+        answer_id = store.answer_id(session.id, key)
+        (tag_id,) = [t["id"] for t in store.tags_of(answer_id) if t["label"] == "phone"]
+        return int(tag_id)
+
+    store.decide_tag(phone_tag(), "accepted", "ana")
+    while session.state().key != key:
+        session.back()
+    session.submit("I called the helpline on the phone again")
+    again = phone_tag()
+    store.decide_tag(again, "removed", "ana")
+    store.decide_tag(again, "restored", "ana")
+    status, by = store.conn.execute(
+        "SELECT status, decided_by FROM tags WHERE id = ?", (again,)
+    ).fetchone()
+    assert (status, by) == ("suggested", None)

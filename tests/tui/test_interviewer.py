@@ -116,6 +116,10 @@ async def test_bad_grade_is_asked_again(tmp_path: Path, quick_script) -> None:
         await pilot.pause(0.1)
         assert app.screen.current.question.id == "grade"
         assert "11 is outside the scale" in app.screen.chat.transcript()
+        await pilot.press("1", "0", "0", "0", "enter")  # once its last three: "000", stored as 0
+        await pilot.pause(0.1)
+        assert app.screen.current.question.id == "grade"
+        assert "1000 is outside the scale" in app.screen.chat.transcript()
         await pilot.press("1", "0", "enter")  # ten, typed as two keys
         await pilot.pause(0.1)
         assert app.screen.current.question.id == "more_steps"

@@ -69,11 +69,13 @@ WIDE_ENOUGH_FOR_PANEL = 100
 STRAY_ENTER = {
     QuestionType.YES_NO: "Answer with y or n, then Enter; F3 skips this question.",
     QuestionType.SINGLE_CHOICE: "Choose with a number or the arrows, then Enter; F3 skips it.",
+    QuestionType.MULTI_CHOICE: "Tick with Space or a number, then Enter; F3 skips this question.",
+    QuestionType.TOUCHPOINTS: "Tick with Space or a number, then Enter; F3 skips this question.",
 }
 
 
 def stray_enter(prompt: Prompt, raw: Any) -> bool:
-    """Whether an answer is Enter alone on an optional yes/no or single choice."""
+    """Whether an answer is Enter alone on an optional choice question."""
     return prompt.question.type in STRAY_ENTER and prompt.can_skip and raw in ("", None, [])
 
 

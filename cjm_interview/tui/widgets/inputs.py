@@ -620,7 +620,9 @@ class GradePicker(Widget, can_focus=True):
         event.stop()
         now = time.monotonic()
         together = self.typed and now - self._last_digit <= GRADE_DIGIT_WAIT
-        self.typed = (self.typed + char)[-3:] if together else char
+        # Every digit counts ("1000" is off the scale, not its last three "000"); a few
+        # are plenty to say so.
+        self.typed = (self.typed + char)[:6] if together else char
         self._last_digit = now
         number = int(self.typed)
         self.value = number if number <= 10 else None
