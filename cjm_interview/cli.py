@@ -127,6 +127,11 @@ class CjmGroup(LazyGroup):
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             sys.exit(130)
+        finally:
+            # What click does after the command ("Aborted!" for a Ctrl-C there) is no longer
+            # the command's: a Ctrl-C from here ends in one line.
+            if launch is not None:
+                launch.command_ended()
 
 
 db_option = click.option(

@@ -10,8 +10,11 @@ the commands that stop cleanly (``cjm merge``) turn it into one line themselves.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import os
 import signal
+import sys
 from types import FrameType
 
 # The status a shell gives a program that SIGINT ended (128 + 2).
@@ -33,8 +36,24 @@ def command_started() -> None:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def command_ended() -> None:
+    """The command's work is done: what was printed is flushed, and a Ctrl-C from here (in
+    the command line's own ending, then Python's) ends the process in one line."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    signal.signal(signal.SIGINT, _quit_starting)
+
+
 def main() -> None:
     """Run the ``cjm`` command line."""
     from cjm_interview.cli import main as command
 
-    command()
+    # Registered first, run last: once every thread has ended and the last exit handler has
+    # run, only Python's own tear-down is left, where a Ctrl-C killed the process by the
+    # signal, silently (status -2). It has nothing left to stop there.
+    atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
+    try:
+        command()
+    finally:
+        command_ended()

@@ -55,7 +55,11 @@ def console_script(tmp_path: Path) -> Path:
 
 # From the start of the command line's import: within click and rich, the lazy command's
 # import, the tagger's start, and the command's own work.
-@pytest.mark.parametrize("delay", [0.0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32])
+# Up to and past the end of the command, where Python shuts down (once ended by the signal,
+# silently, status -2).
+@pytest.mark.parametrize(
+    "delay", [0.0, 0.005, 0.01, 0.02, 0.04, 0.08, 0.1, 0.12, 0.14, 0.16, 0.18, 0.2, 0.24, 0.32]
+)
 def test_ctrl_c_during_start_up_ends_in_one_line(tmp_path: Path, delay: float) -> None:
     script = console_script(tmp_path)
     read_end, write_end = os.pipe()
