@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from cjm_interview.store import Store
 
 from ..conftest import ROOT
-from ..terminal import TMUX, Pane
+from ..terminal import TMUX, Pane, flat
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 
@@ -28,3 +29,33 @@ def test_a_participant_typed_just_before_ctrl_s_is_kept(tmp_path: Path) -> None:
         pane.keys("C-q")
     with Store(db) as store:
         assert [row["participant"] for row in store.list_sessions()] == ["P01"]
+
+
+def test_words_typed_into_a_channel_question_keep_their_spaces(tmp_path: Path) -> None:
+    # In a real terminal the spaces between words typed into a choice never reached the
+    # words ("Phoned them up" was stored as "Other: Phonedthemup"); the pilot kept them.
+    db = tmp_path / "study.db"
+    command = f"exec {sys.executable} -m cjm_interview interview --db {db} --tagger none"
+    with Pane(command, ROOT, width=110, height=34) as pane:
+        pane.wait_for("Participant")
+        pane.write("P01")
+        pane.keys("Enter")
+        pane.wait_for("Do you agree")
+        pane.keys("y", "Enter")
+        for _ in range(12):
+            shown = pane.wait_until(lambda s: "Enter send" in s, "an answer box")
+            if "o) Other…" in shown and "Pick every channel" in flat(shown):
+                break  # the channel question is the one asked now
+            pane.write("Something here")
+            pane.keys("Enter")
+            time.sleep(1.0)  # the next question is drawn
+        pane.write("Phoned them up")
+        pane.keys("Enter")
+        pane.wait_for("Other: Phoned them up")
+        pane.keys("C-q")
+    with Store(db) as store:
+        session_id = store.list_sessions()[0]["id"]
+        channels = [
+            a.value for a in store.load_answers(session_id) if a.key.question_id == "channels"
+        ]
+    assert channels == [["other: Phoned them up"]]

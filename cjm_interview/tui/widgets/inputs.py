@@ -403,6 +403,13 @@ class ChoicePicker(Widget, can_focus=True):
             event.stop()
             self.typed = self.typed[:-1]
             return
+        if key == " " and self.typed:
+            # Between typed words, here and not by the binding: in a real terminal the
+            # binding never had it ("Phoned them up" was stored as "Phonedthemup").
+            event.stop()
+            event.prevent_default()
+            self.typed += " "
+            return
         if len(key) == 1 and key.isprintable() and key != " ":
             if self.typed and not (self._picks(self.typed) and self._picks(key)):
                 event.stop()  # words being typed: every key is one more letter of them
