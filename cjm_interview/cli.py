@@ -384,11 +384,7 @@ def db_merge(out: str, inputs: tuple[Path, ...]) -> None:
     if not out.strip() or out.endswith(("/", os.sep)):
         fail(f"{out!r} names no file", "Give the study's file name, e.g. study.db.")
     study = Path(out)
-    try:  # said of OUT, not of the file the merge is first written to
-        missing = not study.parent.is_dir()
-    except OSError as exc:  # a name too long for the file system, say
-        fail(f"{out[:79]}…: cannot be written: {exc.strerror or exc}", "Give a shorter path.")
-    if missing:
+    if not study.parent.is_dir():  # said of OUT, not of the file the merge first writes
         fail(f"{out}: folder {study.parent} does not exist", "Create it, or give another path.")
     try:
         report = merge_databases(study, list(inputs))

@@ -149,10 +149,7 @@ def export(
 
         if str(output) == "-":
             fail("csv writes four files; give -o FILE.csv")
-        try:
-            paths = write_csv(store, filters, output, redact=kinds, cmap=cmap)
-        except OSError as exc:
-            fail(f"{output}: could not be written: {exc.strerror or exc}")
+        paths = write_csv(store, filters, output, redact=kinds, cmap=cmap)
         click.echo("Wrote " + ", ".join(map(str, paths)), err=True)
         return
     if fmt == "html":
@@ -164,10 +161,7 @@ def export(
     if str(output) == "-":
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:  # a full disk, a file system gone read-only
-        fail(f"{output}: could not be written: {exc.strerror or exc}")
+    output.write_text(text, encoding="utf-8")  # a refusal (a full disk): ``cli.os_problem``
     steps, sessions = len(cmap.data["steps"]), cmap.data["sessions"]
     click.echo(
         f"Wrote {output}: {sessions} session{'' if sessions == 1 else 's'}, "
@@ -178,18 +172,15 @@ def export(
 
 
 def _check_writable(output: Path) -> None:
-    """One line, before any work, when ``output`` cannot be written."""
+    """One line, before any work, when ``output`` cannot be written (a name too long for the
+    file system is the command group's, ``cli.os_problem``)."""
     folder = output.parent
-    try:
-        if not folder.is_dir():
-            fail(f"{output}: folder {folder} does not exist", "Create it, or give another -o path.")
-        if output.is_dir():
-            fail(f"{output} is a folder", "Give a file name, e.g. -o map.html.")
-        if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-            fail(f"{output}: not allowed to write there", "Give another -o path.")
-    except OSError as exc:  # a name too long for the file system, say
-        shown = str(output) if len(str(output)) <= 80 else f"{str(output)[:79]}…"
-        fail(f"{shown}: cannot be written: {exc.strerror or exc}", "Give a shorter path.")
+    if not folder.is_dir():
+        fail(f"{output}: folder {folder} does not exist", "Create it, or give another -o path.")
+    if output.is_dir():
+        fail(f"{output} is a folder", "Give a file name, e.g. -o map.html.")
+    if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        fail(f"{output}: not allowed to write there", "Give another -o path.")
 
 
 def _warn(cmap: Any) -> None:
