@@ -53,7 +53,6 @@ def main() -> None:
     # run, only Python's own tear-down is left, where a Ctrl-C killed the process by the
     # signal, silently (status -2). It has nothing left to stop there.
     atexit.register(signal.signal, signal.SIGINT, signal.SIG_IGN)
-    try:
-        command()
-    finally:
-        command_ended()
+    # ``command_ended`` runs as the command group's invoke ends; before that (--help, a
+    # usage error) the start-up handler is still the one in place.
+    command()

@@ -358,10 +358,7 @@ class ChoicePicker(Widget, can_focus=True):
         self.refresh()
 
     def action_tick(self) -> None:
-        if self.typed:  # a space between typed words
-            self.typed += " "
-            return
-        self._toggle(self.cursor)
+        self._toggle(self.cursor)  # a space between typed words never comes here (on_key)
 
     def _picks(self, key: str) -> bool:
         """A key that picks a row by itself: a digit, a shortcut (y, n), o for Other."""
