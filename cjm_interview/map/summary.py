@@ -68,8 +68,8 @@ def phrases(texts: Iterable[str], n: int = 6, least: int = 1) -> list[dict[str, 
             continue
         counter[key] += count
         shown.setdefault(key, " ".join(text.split())[:160])
-    first = {k: i for i, k in enumerate(counter)}
-    ranked = sorted(counter, key=lambda k: (-(counter[k] if counter[k] >= least else 1), first[k]))
+    # A stable sort: equal ranks stay in the order given.
+    ranked = sorted(counter, key=lambda k: -(counter[k] if counter[k] >= least else 1))
     return [{"text": shown[k], "count": counter[k]} for k in ranked[:n]]
 
 
