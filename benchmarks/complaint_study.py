@@ -17,6 +17,11 @@ gives the steps the labels were written for.
     python benchmarks/complaint_study.py build -o study.json [--limit N] [--csv FILE]
     cjm import study.json --script benchmarks/data/complaint_script.yaml --db study.db
     python benchmarks/complaint_study.py check [--csv FILE]
+    python benchmarks/complaint_study.py roles [--csv FILE]
+
+``roles`` learns the composite map's role head (``cjm_interview/map/prototypes.py``) from
+``models/roles.jsonl`` and the steps of the ``train`` split, each read as the role its
+moment is (``ROLE_OF_MOMENT``); ``dev`` and ``test`` steps never join it.
 """
 
 from __future__ import annotations
@@ -248,6 +253,56 @@ def check_labels(csv_path: Path, labels: Path) -> list[str]:
     return problems
 
 
+# The role (``cjm_interview.map.acts.ROLES``) each moment of the codebook plays.
+ROLE_OF_MOMENT = {
+    "took_out": "sign_up",
+    **dict.fromkeys(("paid", "account_activity", "hardship"), "use"),
+    **dict.fromkeys(
+        ("report_item", "billing_error", "account_action", "collection", "fraud",
+         "service_failure"),
+        "problem",
+    ),
+    **dict.fromkeys(("disputed_with_bureau", "disputed_with_company", "asked_company"), "contact"),
+    **dict.fromkeys(("complained_regulator", "police_or_legal"), "escalate"),
+    **dict.fromkeys(
+        ("no_response", "refused", "answered", "fixed", "poor_service", "kept_on"), "response"
+    ),
+    "harm": "impact",
+    "asks": "request",
+    **dict.fromkeys(("background", "law", "evidence"), "background"),
+    "opinion": "verdict",
+}  # fmt: skip
+ROLE_SPLITS = ("train",)
+
+
+def role_labels(labels: Path = LABELS) -> list[dict[str, Any]]:
+    """The labelled steps the role head learns from, in the file's order."""
+    rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line]
+    return [row for row in rows if row["split"] in ROLE_SPLITS]
+
+
+def role_hash(labels: Path = LABELS) -> str:
+    """What the shipped head records of the labelled steps it learnt from: a hash of their
+    ids, hashes and roles (the text is not needed to check it)."""
+    told = [
+        f"{r['complaint_id']}\t{r['step']}\t{r['sha']}\t{ROLE_OF_MOMENT[r['moment']]}\n"
+        for r in role_labels(labels)
+    ]
+    return hashlib.sha256("".join(told).encode("utf-8")).hexdigest()
+
+
+def role_steps(csv_path: Path, labels: Path = LABELS) -> list[tuple[str, str]]:
+    """(text, role) of each labelled step the role head learns from."""
+    problems = check_labels(csv_path, labels)
+    if problems:
+        raise SystemExit(f"{labels.name}: {problems[0]} (and {len(problems) - 1} more)")
+    steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
+    return [
+        (steps[r["complaint_id"]][r["step"]], ROLE_OF_MOMENT[r["moment"]])
+        for r in role_labels(labels)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     source = argparse.ArgumentParser(add_help=False)
@@ -260,6 +315,9 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--limit", type=int, default=None, help="first N complaints only")
     check = commands.add_parser("check", parents=[source], help="check labels against the splitter")
     check.add_argument("--labels", type=Path, default=LABELS)
+    commands.add_parser(
+        "roles", parents=[source], help="learn the map's role head (after editing its examples)"
+    )
     args = parser.parse_args(argv)
     if not args.csv.is_file():
         print(f"{args.csv}: no such file (give the complaints CSV with --csv)", file=sys.stderr)
@@ -268,6 +326,13 @@ def main(argv: list[str] | None = None) -> int:
         written = build_study(args.csv, args.out, args.limit)
         print(f"{args.out}: {written} interviews; import with:")
         print(f"  cjm import {args.out} --script {SCRIPT.relative_to(ROOT)} --db study.db")
+        return 0
+    if args.command == "roles":
+        from cjm_interview.map import prototypes
+
+        real = role_steps(args.csv)
+        written = prototypes.write(real, role_hash())
+        print(f"{prototypes.FILE.name}: {written} texts ({len(real)} labelled complaint steps)")
         return 0
     problems = check_labels(args.csv, args.labels)
     for problem in problems:

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cjm_interview.grams import columns
 from cjm_interview.map.align import unit_rows
 from cjm_interview.map.labels import LEAD_IN, MASKED_DATE, PLACEHOLDER, tells_act
 
@@ -86,8 +87,16 @@ class RoleHead:
     """A linear head reading a sentence vector as the role its step plays (``ROLES``),
     learnt from the examples in ``models/roles.jsonl`` (``prototypes.write``)."""
 
-    weights: np.ndarray  # (dimensions, roles)
+    weights: np.ndarray  # (dimensions + words, roles)
     bias: np.ndarray  # (roles,)
+    # Hashed word and word-pair columns read after the vector (``grams.columns``): the
+    # wording of an act ("disputed", "never responded", "please") that vectors blur.
+    words: int = 0
+
+    @property
+    def dimensions(self) -> int:
+        """The length of the sentence vectors the head reads."""
+        return int(self.weights.shape[0]) - self.words
 
 
 OPENING_WORDS = 4  # the opening words of the main clause: who did what
@@ -265,11 +274,29 @@ def cues(texts: Sequence[str]) -> np.ndarray:
     return rows[of]
 
 
-def role_scores(vectors: np.ndarray, head: RoleHead) -> np.ndarray:
-    """Each row's log-probability of playing each role, by the head."""
-    logits = np.asarray(vectors, dtype=np.float32) @ head.weights + head.bias
+def role_scores(vectors: np.ndarray, head: RoleHead, texts: Sequence[str] = ()) -> np.ndarray:
+    """Each row's log-probability of playing each role, by the head (which reads the texts'
+    words too when it was learnt with them)."""
+    logits = np.asarray(vectors, dtype=np.float32) @ head.weights[: head.dimensions] + head.bias
+    if head.words:
+        logits += word_logits(texts, head)
     logits -= logits.max(axis=1, keepdims=True)
     return np.asarray(logits - np.log(np.exp(logits).sum(axis=1, keepdims=True)), np.float32)
+
+
+def word_logits(texts: Sequence[str], head: RoleHead) -> np.ndarray:
+    """What the texts' hashed words add to each role's logit: the mean of their columns'
+    weights over the square root of their count, as a unit row of them would."""
+    words = head.weights[head.dimensions :]
+    index: dict[str, int] = {}
+    of = np.fromiter((index.setdefault(t, len(index)) for t in texts), np.int64, len(texts))
+    rows = np.zeros((len(index), words.shape[1]), dtype=np.float32)
+    # Each distinct text once, and only its few columns: no dense matrix of every column.
+    for row, text in enumerate(index):
+        found = columns(text, head.words)
+        if found:
+            rows[row] = words[list(found)].sum(axis=0) / np.float32(np.sqrt(len(found)))
+    return rows[of]
 
 
 def standardise(x: np.ndarray) -> np.ndarray:
@@ -306,8 +333,8 @@ def profile(
     cued = standardise(cues(texts))
     if head is None or whole is None:
         return Profile(unit_rows(cued), None)
-    said = role_scores(whole, head)
-    began = role_scores(opened if opened is not None else whole, head)
+    said = role_scores(whole, head, texts)
+    began = said if opened is None else role_scores(opened, head, [opening(t) for t in texts])
     of_whole, of_opening = standardise(said), standardise(began)
     return Profile(
         unit_rows(np.hstack([of_whole, of_opening, cued])),

@@ -147,7 +147,7 @@ def act_profile(
     its sentence vectors, when the steps have them, and the cues of its main clause."""
     texts = [s.action for s in steps]
     head = prototypes.role_head(representation)  # None with words, or another model
-    if head is None or head.weights.shape[0] != vectors.shape[1]:
+    if head is None or head.dimensions != vectors.shape[1]:
         return acts.profile(texts)
     return acts.profile(texts, vectors, opened, head)
 

@@ -7,14 +7,12 @@ negation-aware evidence for touchpoints. The heads learn how to weigh them.
 
 from __future__ import annotations
 
-import itertools
 import math
-import re
-import zlib
 from collections.abc import Sequence
 
 import numpy as np
 
+from cjm_interview.grams import columns
 from cjm_interview.nlp.base import SENTIMENTS
 from cjm_interview.nlp.lexicon import (
     _DOMAIN_NEGATIVE,
@@ -80,27 +78,15 @@ def lexicon_sentiment(texts: Sequence[str]) -> np.ndarray:
     return np.asarray([[row[s] for s in SENTIMENTS] for row in rows], dtype=np.float32)
 
 
-_TOKEN = re.compile(r"[a-z][a-z']*|[!?]")
-
-
 def word_features(texts: Sequence[str], dim: int) -> np.ndarray:
-    """Words and word pairs, hashed into ``dim`` columns, each row of unit length.
-
-    They let the head weigh wording the sentence vector blurs ("still", "again",
-    "thanks", a question mark). The hash (CRC-32) is stable across runs and
-    machines, so trained weights keep their meaning.
-    """
+    """Words and word pairs, hashed into ``dim`` columns (``grams.columns``), each row of
+    unit length."""
     out = np.zeros((len(texts), dim), dtype=np.float32)
-    if dim == 0:
-        return out
     for row, text in enumerate(texts):
-        tokens = _TOKEN.findall(text.lower())
-        grams = {*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))}
-        for gram in grams:
-            out[row, zlib.crc32(gram.encode("utf-8")) % dim] = 1.0
-        norm = float(np.linalg.norm(out[row]))
-        if norm:
-            out[row] /= norm
+        found = columns(text, dim)
+        if found:
+            out[row, list(found)] = 1.0
+            out[row] /= float(np.linalg.norm(out[row]))
     return out
 
 

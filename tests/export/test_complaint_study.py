@@ -229,3 +229,40 @@ def test_two_maps_are_compared_on_the_same_narratives_drawn_again() -> None:
     # The same map against itself differs by nothing, on every draw; draws are repeatable.
     assert bench.compare(mixed, mixed, truth, resamples=200)["purity"] == [0.0, 0.0, 0.0]
     assert bench.compare(apart, mixed, truth, resamples=500) == found
+
+
+def test_the_role_head_learns_from_the_train_split_alone_as_labelled() -> None:
+    from cjm_interview.map import acts, prototypes
+
+    rows = [json.loads(line) for line in study.LABELS.read_text(encoding="utf-8").splitlines()]
+    learnt = study.role_labels()
+    assert learnt and {r["split"] for r in learnt} == {"train"}
+    # No narrative is in two splits: what the head learns from is never scored.
+    splits: dict[str, set[str]] = {}
+    for row in rows:
+        splits.setdefault(row["complaint_id"], set()).add(row["split"])
+    assert all(len(found) == 1 for found in splits.values())
+    assert set(study.ROLE_OF_MOMENT) == {r["moment"] for r in rows}
+    assert set(study.ROLE_OF_MOMENT.values()) <= {r.key for r in acts.ROLES}
+    # Edit the labels of the train split, and the head must be learnt again
+    # (python benchmarks/complaint_study.py roles).
+    assert prototypes.shipped_real_hash() == study.role_hash()
+
+
+@pytest.mark.slow
+def test_the_shipped_role_head_is_learnt_again_from_its_examples() -> None:
+    from cjm_interview.map import acts, prototypes
+    from cjm_interview.map.vectors import ENCODER
+    from cjm_interview.nlp.embedding import encode
+
+    if not study.DEFAULT_CSV.is_file():
+        pytest.skip(f"{study.DEFAULT_CSV} is not here")
+    examples, roles = prototypes.role_examples()
+    real = study.role_steps(study.DEFAULT_CSV)
+    texts = examples + [text for text, _ in real]
+    vectors = encode(texts)
+    again = prototypes.fit_role_head(vectors, roles + [role for _, role in real], texts)
+    head = prototypes.role_head(ENCODER)
+    assert head is not None
+    shipped = acts.role_scores(vectors, head, texts).argmax(axis=1)
+    assert (acts.role_scores(vectors, again, texts).argmax(axis=1) == shipped).mean() > 0.98
