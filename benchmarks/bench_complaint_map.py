@@ -2,7 +2,9 @@
 
 The study (``complaint_study.py``) imports one interview per complaint; the hand labels
 (``benchmarks/data/complaint_steps.jsonl``, codebook in ``complaint_stages.md``) give the
-stage and moment of the steps of 79 narratives. For the labelled steps of one split, with
+stage and moment of the steps of 79 narratives (``test`` and ``dev``; the ``train`` split is
+what the map's role head learnt from, and is never scored). For the labelled steps of one
+split, with
 the column of the map each step was put in:
 
 - purity: the share of labelled steps whose column's most common label is their own;
@@ -106,10 +108,17 @@ def compare(
     return out
 
 
+SCORED = ("test", "dev")
+
+
 def read_labels(path: Path, split: str) -> list[dict[str, object]]:
-    """The labels of one split (``all`` for both)."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [row for row in rows if split == "all" or row["split"] == split]
+    """The labels of one split (``all`` for ``test`` and ``dev``; never ``train``, which the
+    role head learnt from)."""
+    text = path.read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [
+        row for row in rows if row["split"] == split or (split == "all" and row["split"] in SCORED)
+    ]
 
 
 def read_columns(path: Path) -> tuple[dict[Step, str], dict[str, int]]:

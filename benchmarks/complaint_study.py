@@ -277,7 +277,8 @@ ROLE_SPLITS = ("train",)
 
 def role_labels(labels: Path = LABELS) -> list[dict[str, Any]]:
     """The labelled steps the role head learns from, in the file's order."""
-    rows = [json.loads(line) for line in labels.read_text(encoding="utf-8").splitlines() if line]
+    text = labels.read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     return [row for row in rows if row["split"] in ROLE_SPLITS]
 
 
@@ -295,7 +296,8 @@ def role_steps(csv_path: Path, labels: Path = LABELS) -> list[tuple[str, str]]:
     """(text, role) of each labelled step the role head learns from."""
     problems = check_labels(csv_path, labels)
     if problems:
-        raise SystemExit(f"{labels.name}: {problems[0]} (and {len(problems) - 1} more)")
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SystemExit(f"{problems[0]}{more}: run check")
     steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
     return [
         (steps[r["complaint_id"]][r["step"]], ROLE_OF_MOMENT[r["moment"]])

@@ -15,11 +15,24 @@ import zlib
 _TOKEN = re.compile(r"[a-z][a-z']*|[!?]")
 
 
-@functools.lru_cache(maxsize=131072)
+# Texts up to this long are remembered (a study repeats its short steps thousands of times);
+# a longer one is worked out each time, so that pasted pages never pile up in memory.
+CACHED_LENGTH = 400
+
+
 def columns(text: str, dim: int) -> tuple[int, ...]:
-    """The distinct columns (of ``dim``) the text's words and word pairs hash to, in order."""
+    """The distinct columns (of ``dim``) the text's words and word pairs hash to, sorted."""
     if dim <= 0:
         return ()
+    return _cached(text, dim) if len(text) <= CACHED_LENGTH else _columns(text, dim)
+
+
+@functools.lru_cache(maxsize=65536)
+def _cached(text: str, dim: int) -> tuple[int, ...]:
+    return _columns(text, dim)
+
+
+def _columns(text: str, dim: int) -> tuple[int, ...]:
     tokens = _TOKEN.findall(text.lower())
     grams = {*tokens, *(f"{a} {b}" for a, b in itertools.pairwise(tokens))}
     return tuple(sorted({zlib.crc32(gram.encode("utf-8")) % dim for gram in grams}))

@@ -6,10 +6,10 @@ a problem appearing, a request. A researcher's columns hold both, so each step a
 an act profile that reads alike across services:
 
 - **roles**: which role the step plays in a customer journey (``ROLES``), as read by a
-  linear head on its sentence vector, learnt from a few hundred short examples told of
-  many services (``models/roles.jsonl``), once for the whole step and once for its
-  opening words (who did what: "I called", "they said"), each role's log-probability
-  standardised over the study;
+  linear head on its sentence vector and its hashed words, learnt from a few hundred short
+  examples told of many services (``models/roles.jsonl``) and real steps labelled by hand
+  (``prototypes``), once for the whole step and once for its opening words (who did
+  what: "I called", "they said"), each role's log-probability standardised over the study;
 - **cues** of its main clause: who acts (I/we, my ..., they/he/she, it/this, a named
   party or thing), whether it asks for something, asks a question, denies, tells a state
   rather than an event, and how much of it is numbers and placeholders.
@@ -84,8 +84,8 @@ OPENING_SHARE = 0.5
 
 @dataclass(frozen=True)
 class RoleHead:
-    """A linear head reading a sentence vector as the role its step plays (``ROLES``),
-    learnt from the examples in ``models/roles.jsonl`` (``prototypes.write``)."""
+    """A linear head reading a sentence vector (and its text's words) as the role its step
+    plays (``ROLES``), learnt by ``prototypes.write``."""
 
     weights: np.ndarray  # (dimensions + words, roles)
     bias: np.ndarray  # (roles,)
@@ -274,9 +274,11 @@ def cues(texts: Sequence[str]) -> np.ndarray:
     return rows[of]
 
 
-def role_scores(vectors: np.ndarray, head: RoleHead, texts: Sequence[str] = ()) -> np.ndarray:
+def role_scores(vectors: np.ndarray, head: RoleHead, texts: Sequence[str]) -> np.ndarray:
     """Each row's log-probability of playing each role, by the head (which reads the texts'
-    words too when it was learnt with them)."""
+    words too when it was learnt with them: one text per row)."""
+    if head.words and len(texts) != len(vectors):
+        raise ValueError(f"{len(vectors)} vectors but {len(texts)} texts for the role head")
     logits = np.asarray(vectors, dtype=np.float32) @ head.weights[: head.dimensions] + head.bias
     if head.words:
         logits += word_logits(texts, head)
@@ -285,7 +287,7 @@ def role_scores(vectors: np.ndarray, head: RoleHead, texts: Sequence[str] = ()) 
 
 
 def word_logits(texts: Sequence[str], head: RoleHead) -> np.ndarray:
-    """What the texts' hashed words add to each role's logit: the mean of their columns'
+    """What the texts' hashed words add to each role's logit: the sum of their columns'
     weights over the square root of their count, as a unit row of them would."""
     words = head.weights[head.dimensions :]
     index: dict[str, int] = {}
@@ -327,14 +329,17 @@ def profile(
     whole: np.ndarray | None = None,
     opened: np.ndarray | None = None,
     head: RoleHead | None = None,
+    opened_texts: Sequence[str] | None = None,
 ) -> Profile:
     """The act profile of each step: standardised role scores of its whole text and of its
-    opening (when there are vectors to compare), and its cues."""
+    opening (when there are vectors to compare), and its cues. ``opened_texts`` are what the
+    ``opened`` vectors are of (``opening(text)``, or the text itself where the whole
+    step's vector stands in for its opening's: the default)."""
     cued = standardise(cues(texts))
     if head is None or whole is None:
         return Profile(unit_rows(cued), None)
     said = role_scores(whole, head, texts)
-    began = said if opened is None else role_scores(opened, head, [opening(t) for t in texts])
+    began = said if opened is None else role_scores(opened, head, opened_texts or texts)
     of_whole, of_opening = standardise(said), standardise(began)
     return Profile(
         unit_rows(np.hstack([of_whole, of_opening, cued])),

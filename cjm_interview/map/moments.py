@@ -77,7 +77,7 @@ def form_moments(
     journey = np.repeat(np.arange(len(journeys)), [len(j.steps) for j in journeys])
     relative = np.asarray([s.relative for s in steps], dtype=np.float32)
     told = part_vectors(store, steps, vectors, representation, encode_missing, progress)
-    act = act_profile(steps, vectors, told.opening, representation)
+    act = act_profile(steps, vectors, told, representation)
     keys = [f"{normalise(s.action)}|{round(s.relative * 4)}" for s in steps]
     # Built with the act at weight 1, then weighed by how little topics tell of time.
     x = features(vectors, journey, relative, options.centre or 0.0, options.position_weight or 0.0,
@@ -141,15 +141,16 @@ def form_moments(
 
 
 def act_profile(
-    steps: Sequence[Step], vectors: np.ndarray, opened: np.ndarray, representation: str
+    steps: Sequence[Step], vectors: np.ndarray, told: Parts, representation: str
 ) -> acts.Profile:
     """What kind of act each step is (``acts.profile``): the role the shipped head reads in
-    its sentence vectors, when the steps have them, and the cues of its main clause."""
+    its sentence vectors and words, when the steps have vectors, and the cues of its main
+    clause."""
     texts = [s.action for s in steps]
     head = prototypes.role_head(representation)  # None with words, or another model
     if head is None or head.dimensions != vectors.shape[1]:
         return acts.profile(texts)
-    return acts.profile(texts, vectors, opened, head)
+    return acts.profile(texts, vectors, told.opening, head, told.opening_texts)
 
 
 def typical_first(members: list[int], closeness: np.ndarray, steps: Sequence[Step]) -> list[int]:

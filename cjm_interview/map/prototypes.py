@@ -9,7 +9,8 @@ from real steps labelled by hand (complaint narratives, read from where they are
 project holds their ids and labels only), on their vectors and words, and the hashes of
 both sets of examples.
 
-    python benchmarks/complaint_study.py roles  # after editing either, or a bundled stage
+    python benchmarks/complaint_study.py roles  # after editing the examples or their labels
+    python -m cjm_interview.map.prototypes      # after editing a bundled stage only
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ if TYPE_CHECKING:
 FILE = Path(__file__).with_name("prototypes.npz")
 BUNDLED_SCRIPTS = ("customer", "staff", "quick", "diagnostic")
 # Chosen on the complaint study's dev split (role -> stage accuracy) and on the examples of
-# many services held out in turn (role accuracy), real steps learnt from the train split:
-# with neither words nor real steps 0.475 and 0.731 (weight decay 1e-3); with 850 real
-# steps and 4,096 hashed word columns 0.576 and 0.776 (3e-4), 0.542 and 0.742 (1e-3).
+# many services held out in turn (role accuracy), ``benchmarks/bench_roles.py``: with
+# neither words nor real steps 0.475 and 0.731 (weight decay 1e-3); with the 849 real steps
+# of the train split and 4,096 hashed word columns 0.576 and 0.778 (3e-4; 1e-4 is as good
+# on both and leans more on the complaints' words).
 ROLE_L2 = 3e-4
 ROLE_STEPS = 400
 ROLE_WORDS = 4096  # hashed word and word-pair columns read beside the vector
@@ -97,6 +99,7 @@ def _shipped() -> tuple[str, dict[str, np.ndarray], dict[str, np.ndarray]]:
                 "role_words",
                 "role_examples",
                 "role_real",
+                "role_settings",
             )
             if name in data
         }
@@ -145,25 +148,33 @@ def fit_role_head(
 ) -> RoleHead:
     """A role head learnt from examples' vectors, words and role keys."""
     from cjm_interview.map.acts import ROLES, RoleHead
+    from cjm_interview.nlp.features import word_features
     from cjm_interview.nlp.train import fit_softmax
 
     index = {r.key: i for i, r in enumerate(ROLES)}
     unknown = sorted(set(roles) - set(index))
     if unknown:
         raise ValueError(f"unknown role(s) in the examples: {', '.join(unknown)}")
-    from cjm_interview.nlp.features import word_features
-
     y = np.asarray([index[r] for r in roles], dtype=np.int64)
     x = np.hstack([np.asarray(vectors, dtype=np.float32), word_features(texts, words)])
     weights, bias = fit_softmax(x, y, len(ROLES), l2=ROLE_L2, steps=ROLE_STEPS)
     return RoleHead(weights, bias, words)
 
 
+def settings() -> str:
+    """How the head is learnt, as the shipped file records it: change one, learn again."""
+    return f"l2={ROLE_L2:g} steps={ROLE_STEPS} words={ROLE_WORDS}"
+
+
+def shipped_settings() -> str:
+    """The settings the shipped head was learnt with ("" without a head)."""
+    head = _shipped()[2]
+    return str(head["role_settings"]) if "role_settings" in head else ""
+
+
 def write(real: Sequence[tuple[str, str]], real_hash: str, path: Path = FILE) -> int:
     """Encode the shipped texts and the role examples, learn the head from the examples and
     the ``real`` (text, role) steps, write the file; returns how many texts were encoded."""
-    from cjm_interview.map.acts import ROLES
-    from cjm_interview.map.vectors import ENCODER
     from cjm_interview.nlp.embedding import encode
 
     texts = shipped_texts()
@@ -172,27 +183,53 @@ def write(real: Sequence[tuple[str, str]], real_hash: str, path: Path = FILE) ->
     roles += [role for _, role in real]
     vectors = encode([*texts, *examples])
     head = fit_role_head(vectors[len(texts) :], roles, examples)
-    np.savez_compressed(
-        path,
-        model=np.asarray(ENCODER),
-        keys=np.asarray([key(t) for t in texts]),
-        vectors=vectors[: len(texts)].astype(np.float16),  # plenty for cosines, half the size
-        role_keys=np.asarray([r.key for r in ROLES]),
-        role_weights=head.weights,
-        role_bias=head.bias,
-        role_words=np.asarray(head.words),
-        role_examples=np.asarray(examples_hash()),
-        role_real=np.asarray(real_hash),
-    )
-    _shipped.cache_clear()
+    _save(path, texts, vectors[: len(texts)], {
+        "role_weights": head.weights,
+        "role_bias": head.bias,
+        "role_words": np.asarray(head.words),
+        "role_examples": np.asarray(examples_hash()),
+        "role_real": np.asarray(real_hash),
+        "role_settings": np.asarray(settings()),
+    })  # fmt: skip
     return len(texts) + len(examples)
 
 
+def write_stages(path: Path = FILE) -> int:
+    """Encode the bundled scripts' stage texts again and keep the shipped role head as it
+    is (learning it needs the labelled real steps' text); returns how many were encoded."""
+    from cjm_interview.nlp.embedding import encode
+
+    texts = shipped_texts()
+    head = {k: v for k, v in _shipped()[2].items() if k != "role_keys"}
+    _save(path, texts, encode(texts), head)
+    return len(texts)
+
+
+def _save(
+    path: Path, texts: Sequence[str], vectors: np.ndarray, head: dict[str, np.ndarray]
+) -> None:
+    from cjm_interview.map.acts import ROLES
+    from cjm_interview.map.vectors import ENCODER
+
+    arrays: dict[str, np.ndarray] = {
+        "model": np.asarray(ENCODER),
+        "keys": np.asarray([key(t) for t in texts]),
+        "vectors": np.asarray(vectors).astype(np.float16),  # plenty for cosines, half the size
+        "role_keys": np.asarray([r.key for r in ROLES]),
+        **head,
+    }
+    np.savez_compressed(path, allow_pickle=False, **arrays)
+    _shipped.cache_clear()
+
+
 if __name__ == "__main__":
-    # The head learns from labelled real steps too, whose text the project does not keep.
-    print(
-        "the role head learns from labelled complaint steps as well: "
-        "run python benchmarks/complaint_study.py roles",
-        file=sys.stderr,
-    )
-    sys.exit(2)
+    # The head learns from labelled real steps too, whose text the project does not keep:
+    # here only the stage texts are encoded again, the head kept as it is.
+    if shipped_examples_hash() != examples_hash() or shipped_settings() != settings():
+        print(
+            "the role examples or the head's settings changed: learn the head again with "
+            "python benchmarks/complaint_study.py roles",
+            file=sys.stderr,
+        )
+        sys.exit(2)
+    print(f"{FILE.name}: {write_stages()} stage texts, the role head kept", file=sys.stderr)

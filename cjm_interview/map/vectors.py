@@ -214,6 +214,9 @@ class Parts:
     opening: np.ndarray  # each step's opening words (its whole vector when short or missing)
     clause_step: np.ndarray  # the step of each clause below
     clauses: np.ndarray  # the clauses of steps told in two or more
+    # What each opening vector is of: the opening's words, or the whole step where its
+    # vector stands in (so that a head reading words reads the same text as the vector).
+    opening_texts: list[str]
 
 
 def part_vectors(
@@ -229,11 +232,13 @@ def part_vectors(
     from cjm_interview.map.acts import MAX_PARTS, opening, parts
 
     opening_vectors = whole
-    none = Parts(whole, np.zeros(0, dtype=np.int64), np.zeros((0, whole.shape[1]), np.float32))
+    actions = [s.action for s in steps]
+    none = Parts(
+        whole, np.zeros(0, dtype=np.int64), np.zeros((0, whole.shape[1]), np.float32), actions
+    )
     if representation != ENCODER or not steps:
         return none
     # Each distinct action once: a large study repeats its short steps many times.
-    actions = [s.action for s in steps]
     index: dict[str, int] = {}
     of = np.fromiter((index.setdefault(a, len(index)) for a in actions), np.int64, len(actions))
     # A step of a few words is its own opening: its vector serves.
@@ -246,6 +251,7 @@ def part_vectors(
     if vectors.shape[1] != whole.shape[1]:
         return none
     row = {t: i for i, t in enumerate(texts)}
+    opening_texts = actions
     if opened:
         opening_row = np.full(len(index), -1, dtype=np.int64)
         for a, text in opened.items():
@@ -254,10 +260,13 @@ def part_vectors(
         at = opening_row[of]
         opening_vectors = whole.copy()
         opening_vectors[at >= 0] = vectors[at[at >= 0]]
+        opening_texts = [
+            texts[r] if r >= 0 else a for r, a in zip(at.tolist(), actions, strict=True)
+        ]
     clause_rows = [np.zeros(0, dtype=np.int64)] * len(index)
     for a, p in told.items():
         clause_rows[index[a]] = np.asarray([row[c] for c in p if have[row[c]]], dtype=np.int64)
     counts = np.asarray([len(r) for r in clause_rows], dtype=np.int64)[of]
     clause_step = np.repeat(np.arange(len(steps), dtype=np.int64), counts)
     rows = np.concatenate([clause_rows[u] for u in of[counts > 0]] or [np.zeros(0, np.int64)])
-    return Parts(opening_vectors, clause_step, vectors[rows])
+    return Parts(opening_vectors, clause_step, vectors[rows], opening_texts)

@@ -234,14 +234,19 @@ def test_two_maps_are_compared_on_the_same_narratives_drawn_again() -> None:
 def test_the_role_head_learns_from_the_train_split_alone_as_labelled() -> None:
     from cjm_interview.map import acts, prototypes
 
-    rows = [json.loads(line) for line in study.LABELS.read_text(encoding="utf-8").splitlines()]
+    text = study.LABELS.read_text(encoding="utf-8")
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     learnt = study.role_labels()
     assert learnt and {r["split"] for r in learnt} == {"train"}
-    # No narrative is in two splits: what the head learns from is never scored.
-    splits: dict[str, set[str]] = {}
-    for row in rows:
-        splits.setdefault(row["complaint_id"], set()).add(row["split"])
-    assert all(len(found) == 1 for found in splits.values())
+    # No narrative, nor any step's text (a complaint filed twice), is in two splits: what
+    # the head learns from is never scored.
+    for field in ("complaint_id", "sha"):
+        splits: dict[str, set[str]] = {}
+        for row in rows:
+            splits.setdefault(row[field], set()).add(row["split"])
+        assert all(len(found) == 1 for found in splits.values()), field
+    scored = bench.read_labels(study.LABELS, "all")
+    assert {r["split"] for r in scored} == {"test", "dev"} and len(scored) == 608
     assert set(study.ROLE_OF_MOMENT) == {r["moment"] for r in rows}
     assert set(study.ROLE_OF_MOMENT.values()) <= {r.key for r in acts.ROLES}
     # Edit the labels of the train split, and the head must be learnt again

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -96,22 +98,39 @@ def test_a_head_with_words_reads_them_as_a_unit_row_of_hashed_columns_would() ->
     assert not np.allclose(other, expected, atol=1e-3)
 
 
-def test_the_opening_is_read_with_its_own_words() -> None:
+def test_the_opening_is_read_with_the_words_its_vector_is_of() -> None:
     texts = ["When I called on 01/02/2019, they refused to help me", "I paid the bill"]
     rng = np.random.default_rng(3)
     whole = rng.normal(size=(2, 8)).astype(np.float32)
+    opened = rng.normal(size=(2, 8)).astype(np.float32)
     words = 64
     head = acts.RoleHead(
         rng.normal(size=(8 + words, len(acts.ROLES))).astype(np.float32),
         np.zeros(len(acts.ROLES), dtype=np.float32),
         words,
     )
-    got = acts.profile(texts, whole, whole, head)
+    openings = [acts.opening(t) for t in texts]
+    assert openings[0] == "they refused to help"
     said = acts.role_scores(whole, head, texts)
-    began = acts.role_scores(whole, head, [acts.opening(t) for t in texts])
-    assert acts.opening(texts[0]) == "they refused to help"
+    got = acts.profile(texts, whole, opened, head, openings)
     assert got.likely is not None
+    began = acts.role_scores(opened, head, openings)
     np.testing.assert_allclose(got.likely, said + acts.OPENING_SHARE * began, atol=1e-5)
+    # Where the whole step's vector stands in for its opening's, so do its words.
+    stand_in = acts.profile(texts, whole, whole, head)
+    assert stand_in.likely is not None
+    np.testing.assert_allclose(stand_in.likely, (1 + acts.OPENING_SHARE) * said, atol=1e-5)
+
+
+def test_a_head_reading_words_refuses_texts_that_do_not_match_its_rows() -> None:
+    head = acts.RoleHead(
+        np.zeros((8 + 16, len(acts.ROLES)), np.float32), np.zeros(len(acts.ROLES), np.float32), 16
+    )
+    vectors = np.zeros((3, 8), dtype=np.float32)
+    with pytest.raises(ValueError, match="3 vectors but 1 texts"):
+        acts.role_scores(vectors, head, ["one text"])
+    vectors_only = acts.RoleHead(head.weights[:8], head.bias)
+    assert acts.role_scores(vectors, vectors_only, []).shape == (3, len(acts.ROLES))
 
 
 def test_a_step_s_stage_is_that_of_the_role_it_most_likely_plays() -> None:
@@ -145,6 +164,8 @@ def test_the_shipped_role_head_was_learnt_from_the_examples_as_they_are() -> Non
     assert prototypes.shipped_examples_hash() == prototypes.examples_hash()
     head = prototypes.role_head(ENCODER)
     assert head is not None and head.dimensions == 384 and head.words == prototypes.ROLE_WORDS
+    # Change how the head is learnt, and it must be learnt again.
+    assert prototypes.shipped_settings() == prototypes.settings()
     assert head.weights.shape == (384 + head.words, len(acts.ROLES))
     assert prototypes.role_head("another-model") is None
 
@@ -153,10 +174,30 @@ def test_the_shipped_vectors_cover_the_bundled_stages() -> None:
     texts = prototypes.shipped_texts()
     found = prototypes.shipped(texts, ENCODER)
     # Edit a bundled stage, and the file must be written again
-    # (python benchmarks/complaint_study.py roles).
+    # (python -m cjm_interview.map.prototypes).
     assert set(found) == {prototypes.key(t) for t in texts}
     assert {len(v) for v in found.values()} == {384}
     assert prototypes.shipped(texts, "another-model") == {}
+
+
+def test_encoding_the_stages_again_keeps_the_role_head_as_shipped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import cjm_interview.nlp.embedding as embedding
+
+    texts = prototypes.shipped_texts()
+    found = prototypes.shipped(texts, ENCODER)
+
+    def encode(told: list[str]) -> np.ndarray:
+        return np.stack([found[prototypes.key(t)] for t in told]).astype(np.float32)
+
+    monkeypatch.setattr(embedding, "encode", encode)
+    out = tmp_path / "prototypes.npz"
+    assert prototypes.write_stages(out) == len(texts)
+    with np.load(out, allow_pickle=False) as new, np.load(prototypes.FILE) as shipped:
+        assert sorted(new.files) == sorted(shipped.files)
+        for name in shipped.files:
+            np.testing.assert_array_equal(new[name], shipped[name])
 
 
 @pytest.mark.slow
@@ -168,8 +209,15 @@ def test_the_shipped_vectors_are_the_encoders() -> None:
     encoded = encode(texts)
     shipped = np.stack([found[prototypes.key(t)] for t in texts])
     assert np.abs(np.einsum("ij,ij->i", shipped, encoded) - 1).max() < 1e-3
-    # The head is learnt again from its examples in the complaint study's tests, which
-    # read the labelled steps' text (tests/export/test_complaint_study.py).
+    # The head reads its own examples, encoded now, as it learnt them: it was learnt on
+    # this encoder's vectors. (It is learnt again from every example in the complaint
+    # study's tests, which read the labelled steps' text: tests/export/test_complaint_study.py.)
+    examples, roles = prototypes.role_examples()
+    head = prototypes.role_head(ENCODER)
+    assert head is not None
+    read = acts.role_scores(encode(examples), head, examples).argmax(axis=1)
+    keys = [r.key for r in acts.ROLES]
+    assert np.mean([keys[i] == role for i, role in zip(read, roles, strict=True)]) > 0.9
 
 
 @pytest.mark.slow
@@ -232,7 +280,7 @@ def test_a_step_whose_other_clause_tells_another_stage_counts_there_too() -> Non
     # Step 0 ("check-in was quick, the lounge was packed") told both; step 1's second
     # clause is about check-in again; step 2's second clause is weakly like the lounge.
     clauses = np.vstack([a, b, a, a, a * 0.9 + b * 0.45]).astype(np.float32)
-    told = Parts(vectors, np.asarray([0, 0, 1, 1, 2]), clauses)
+    told = Parts(vectors, np.asarray([0, 0, 1, 1, 2]), clauses, [""] * len(vectors))
     found = counted_twice(told, vectors, assign, np.asarray([0, 1]))
     assert found == {1: [0]}
     # Within one stage a clause never counts twice.
@@ -353,3 +401,29 @@ def test_a_label_cut_from_a_main_clause_ends_before_its_masked_details() -> None
     assert clauses(acts.main_said("On XX/XX/2019 I called them.")) == ["I called them"]
     # The cleaned clause, which the act profile reads, still has them out.
     assert "XXXX" not in acts.main_clause("Also, I sent a letter to XXXX requesting the records.")
+
+
+def test_an_opening_without_its_own_vector_is_read_as_the_whole_step(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from cjm_interview.map import vectors as vec
+    from cjm_interview.map.journeys import Step
+
+    said = [
+        "When I called on 01/02/2019, they refused to help me",  # its opening is cached
+        "After three weeks of waiting the bank finally sent a letter",  # its opening is not
+        "Rang them",  # its own opening
+    ]
+    steps = [Step("s", 0, i, i / 2, text, i + 1) for i, text in enumerate(said)]
+    whole = np.eye(3, 8, dtype=np.float32)
+    cached = acts.opening(said[0])
+
+    def found(_store: object, texts: list[str], *_: object, **__: object) -> tuple:
+        have = np.asarray([t == cached for t in texts])
+        return np.where(have[:, None], 0.5, 0.0).repeat(8, axis=1).astype(np.float32), have
+
+    monkeypatch.setattr(vec, "cached_vectors", found)
+    told = vec.part_vectors(None, steps, whole, vec.ENCODER, encode_missing=False)  # type: ignore[arg-type]
+    assert told.opening_texts == [cached, said[1], said[2]]
+    np.testing.assert_allclose(told.opening[0], 0.5)
+    np.testing.assert_allclose(told.opening[1:], whole[1:])
