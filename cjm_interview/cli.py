@@ -7,6 +7,7 @@ their own modules and are imported only when invoked, so ``cjm --help`` and
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import importlib
 import os
@@ -63,9 +64,13 @@ class LazyGroup(click.Group):
     ) -> tuple[str | None, click.Command | None, list[str]]:
         # click suggests only among the commands it has loaded: "exprot" found no "export".
         name = args[0] if args else ""
-        if name and not name.startswith("-") and name not in self.list_commands(ctx):
-            close = difflib.get_close_matches(name, self.list_commands(ctx), n=1)
-            if close and not ctx.resilient_parsing:
+        commands = self.list_commands(ctx)
+        if name and not name.startswith("-") and name not in commands and not ctx.resilient_parsing:
+            if name.lower() == "help":
+                ctx.fail(f"No such command {name!r}. For help: cjm --help, or cjm COMMAND --help.")
+            # Commands are lower case: "EXPORT" is "export" typed with Caps Lock on.
+            close = difflib.get_close_matches(name.lower(), commands, n=1)
+            if close:
                 ctx.fail(f"No such command {name!r}. Did you mean {close[0]!r}?")
         return super().resolve_command(ctx, args)
 
@@ -122,6 +127,12 @@ class CjmGroup(LazyGroup):
             return super().invoke(ctx)
         except CjmError as exc:
             fail(str(exc), exc.hint)
+        except BrokenPipeError:
+            # The reader went away (``cjm tag --jsonl ... | head``): stop quietly, and let
+            # nothing more reach the closed pipe as the interpreter ends.
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:  # a file the system refuses: too long a name, a full disk
             fail(os_problem(exc))
         except KeyboardInterrupt:
@@ -237,22 +248,27 @@ def sessions_list(db_path: Path | None, as_json: bool, status: str | None) -> No
 
     from cjm_interview.printable import clean_field
 
+    columns = ("id", "participant", "perspective", "segment", "status", "answers", "started")
+    lines = [
+        (row["id"], row["participant"], row["perspective"], row["segment"], row["status"],
+         row["answers"], (row["started_at"] or "")[:16])
+        for row in rows
+    ]  # fmt: skip
+    console = Console()
+    if not console.is_terminal:
+        # Piped or redirected: a line per session, tab-separated, nothing cut to a width
+        # (a table fitted to 80 columns wrapped and cut the ids and segments).
+        click.echo("\t".join(columns))
+        for cells in lines:
+            click.echo("\t".join(" ".join(clean_field(c).split()) for c in cells))
+        return
     table = Table(title=Text(f"Sessions in {clean_field(store.path)}"), show_lines=False)
-    for col in ("id", "participant", "perspective", "segment", "status", "answers", "started"):
+    for col in columns:
         table.add_column(col)
-    for row in rows:
-        cells = (
-            row["id"][:8],
-            row["participant"],
-            row["perspective"],
-            row["segment"],
-            row["status"],
-            row["answers"],
-            (row["started_at"] or "")[:16],
-        )
+    for cells in lines:
         # Text cells are never read as Rich markup; clean_field drops escape sequences.
-        table.add_row(*(Text(clean_field(c)) for c in cells))
-    Console().print(table)
+        table.add_row(Text(cells[0][:8]), *(Text(clean_field(c)) for c in cells[1:]))
+    console.print(table)
 
 
 @sessions.command("show")

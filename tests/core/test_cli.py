@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from cjm_interview.cli import main
 
-from ..conftest import PROMPTS
+from ..conftest import PROMPTS, ROOT
 
 EXAMPLE = PROMPTS / "examples" / "customer_interview.json"
 
@@ -82,11 +84,18 @@ def test_an_output_that_cannot_be_written_is_one_line_before_any_work(tmp_path: 
 
 
 def test_a_mistyped_command_is_told_the_one_meant_loaded_or_not() -> None:
-    for typed, meant in (("exprot", "export"), ("sesions", "sessions"), ("inteview", "interview")):
+    for typed, meant in (
+        ("exprot", "export"), ("sesions", "sessions"), ("inteview", "interview"),
+        ("EXPORT", "export"), ("Kiosk", "kiosk"),  # Caps Lock, a capital letter
+    ):  # fmt: skip
         result = CliRunner().invoke(main, [typed])
         assert result.exit_code == 2
         assert f"No such command {typed!r}. Did you mean {meant!r}?" in result.output
     assert "Did you mean" not in CliRunner().invoke(main, ["xyzzy"]).output
+    for typed in ("help", "HELP"):
+        result = CliRunner().invoke(main, [typed])
+        assert result.exit_code == 2
+        assert "For help: cjm --help, or cjm COMMAND --help." in result.output
 
 
 def test_an_output_path_that_names_no_file_or_is_too_long_is_one_line(tmp_path: Path) -> None:
@@ -111,3 +120,44 @@ def test_an_output_path_that_names_no_file_or_is_too_long_is_one_line(tmp_path: 
         result = CliRunner().invoke(main, ["db", "merge", out, str(db)])
         assert result.exit_code == 2, (out, result.output)
         assert isinstance(result.exception, SystemExit) and len(result.output) < 300
+
+
+def test_a_listing_read_by_another_program_is_one_tab_separated_line_per_session(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "s.db"
+    assert run("import", str(EXAMPLE), "--db", str(db), "-q").exit_code == 0
+    long_segment = "Credit reporting, credit repair services, or other personal consumer reports"
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE sessions SET segment = ?", (long_segment + "\t\n",))
+    (sid,) = conn.execute("SELECT id FROM sessions").fetchone()
+    conn.commit()
+    conn.close()
+    result = run("sessions", "list", "--db", str(db))  # not a terminal: piped
+    assert result.exit_code == 0, result.output
+    header, *rows = result.output.splitlines()
+    assert header.split("\t") == [
+        "id", "participant", "perspective", "segment", "status", "answers", "started"
+    ]  # fmt: skip
+    assert len(rows) == 1
+    cells = rows[0].split("\t")
+    # Nothing cut to fit a width, and the segment's own tab and newline are spaces.
+    assert cells[0] == sid and cells[3] == long_segment and len(cells) == 7
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    # `cjm tag --jsonl ... | head -1` printed "Error: Broken pipe" and ended with status 2.
+    # About 55 kB in (less than a pipe holds: written before the command reads), 150 kB out.
+    said = '"text": "I rang them and waited ages"'
+    lines = "".join(f'{{"id": "{n}", {said}}}\n' for n in range(1000))
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cjm_interview", "tag", "--jsonl", "--fallback"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+    )  # fmt: skip
+    assert child.stdin is not None and child.stdout is not None and child.stderr is not None
+    child.stdin.write(lines.encode())
+    child.stdin.close()
+    assert child.stdout.readline().startswith(b'{"id": "0"')
+    child.stdout.close()  # as head does once it has its line
+    assert child.wait(timeout=60) == 0
+    assert child.stderr.read() == b""

@@ -206,3 +206,23 @@ async def test_the_welcome_screen_begins_once_the_database_is_free(
         await pilot.press("enter")
         await pilot.pause(2.0)
         assert type(app.screen).__name__ == "KioskInterviewScreen"
+
+
+async def test_help_says_an_optional_question_can_be_skipped_with_f3(
+    tmp_path: Path, customer_script
+) -> None:
+    app = kiosk(Store(tmp_path / "s.db"), customer_script)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await begin_with_consent(pilot)
+        for _ in range(30):
+            prompt = app.screen.current
+            assert prompt is not None, "the script asks no optional question"
+            if prompt.can_skip:
+                break
+            await pilot.press(*keys_for(prompt, "Compared deals online"))
+            await pilot.pause(0.1)
+        await pilot.press("f1")
+        await pilot.pause(0.1)
+        said = app.screen.chat.transcript()
+        assert "You can skip this question (F3)." in said
+        assert "Keys:" in said

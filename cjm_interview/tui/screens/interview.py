@@ -933,11 +933,3 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
         pressed: float | None = getattr(self.cjm, "pressed_at", None)
         if self.finished and self._seen(event.time if pressed is None else pressed):
             self.app.call_later(self.cjm.interview_closed, self)
-
-    def action_help(self) -> None:
-        prompt = self.current
-        if prompt is None:
-            return
-        text = prompt.help or "Answer in your own words; there are no right or wrong answers."
-        hint = self.query_one("#hint", Static).content
-        self.chat.say(f"{text}\nKeys: {hint}", "help")
