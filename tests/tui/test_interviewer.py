@@ -348,3 +348,42 @@ async def test_a_stray_enter_on_an_optional_yes_no_skips_nothing(
         assert app.screen.current.key != prompt.key
     answers = {a.key: a for a in store.load_answers(store.list_sessions()[0]["id"])}
     assert answers[prompt.key].skipped
+
+
+async def test_words_typed_into_a_channel_question_show_and_add_to_the_ticks(
+    tmp_path: Path, customer_script
+) -> None:
+    # Typed words were kept out of sight until Enter, and then replaced the channels the
+    # tagger (or the participant) had ticked.
+    from cjm_interview.domain import QuestionType
+    from cjm_interview.tui.widgets.inputs import ChoicePicker
+
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=(110, 34)) as pilot:
+        await start(app, pilot)
+        prompt = await answer_until(
+            app, pilot, lambda p: p.question.type is QuestionType.TOUCHPOINTS,
+            "Compared deals online",
+        )  # fmt: skip
+        assert prompt is not None, "the script asks no channel question"
+        picker = app.screen.query_one(ChoicePicker)
+        picker.suggest(["phone"])  # as the tagger ticks what it heard
+        await pilot.pause()
+        rows = picker.get_content_height(None, None, 100)
+        await pilot.press("4")  # the participant ticks a row, then types words
+        await pilot.pause(0.1)
+        ticked = list(picker.selected)
+        assert len(ticked) == 2 and "phone" in ticked
+        await pilot.press(*"Rang them twice")
+        await pilot.pause(0.1)
+        assert "Typed: Rang them twice" in picker.render().plain
+        assert picker.get_content_height(None, None, 100) == rows + 1
+        await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
+        await pilot.pause(0.1)
+        assert "Typed: Rang them " in picker.render().plain
+        await pilot.press(*"once", "enter")
+        await pilot.pause(0.2)
+        assert app.screen.current.key != prompt.key
+    answers = {a.key: a for a in store.load_answers(store.list_sessions()[0]["id"])}
+    assert answers[prompt.key].value == [*ticked, "other: Rang them once"]

@@ -262,9 +262,20 @@ class ChoicePicker(Widget, can_focus=True):
         interview, pressed twice) must not give consent or pick the first option."""
         if not multi and self.selected:
             self.cursor = [v for v, _ in self.options].index(self.selected[0])
-        self.typed = ""
+        self._typed = ""
+
+    @property
+    def typed(self) -> str:
         """Characters typed since the last pick: a sentence typed here ("I compared deals
         online") must not answer by the y and n in it, nor its spaces tick a row."""
+        return self._typed
+
+    @typed.setter
+    def typed(self, value: str) -> None:
+        if value != self._typed:
+            self._typed = value
+            if self.is_mounted:
+                self.refresh(layout=True)  # the words typed are shown under the options
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -309,10 +320,17 @@ class ChoicePicker(Widget, can_focus=True):
             if column < columns - 1:
                 cell.truncate(column_width, pad=True)
             lines[row].append(cell)
+        if self._words_typed():
+            # Words typed here were sent unseen: they show, with what Enter does with them.
+            typed = Text("   Typed: ", style="bold")
+            typed.append(self.typed + "▏", style="italic")
+            typed.append("  (Enter sends these words)", style="dim")
+            typed.truncate(width)
+            lines.append(typed)
         return Text("\n").join(lines)
 
     def get_content_height(self, container: Any, viewport: Any, width: int) -> int:
-        return -(-len(self.rows) // self._columns(width))
+        return -(-len(self.rows) // self._columns(width)) + (1 if self._words_typed() else 0)
 
     def watch_cursor(self) -> None:
         self.refresh()
@@ -410,7 +428,10 @@ class ChoicePicker(Widget, can_focus=True):
         if len(key) == 1 and key.isprintable() and key != " ":
             if self.typed and not (self._picks(self.typed) and self._picks(key)):
                 event.stop()  # words being typed: every key is one more letter of them
-                self.typed += key
+                # A digit just ticked its row ("3", then "Rang them twice"): the words begin
+                # after it (a y or n may begin a word, and stays).
+                digit = len(self.typed) == 1 and self.typed in DIGIT_KEYS
+                self.typed = key if digit else self.typed + key
                 return
             self.typed = key  # a key that picks, after another: the later one counts
         if key in DIGIT_KEYS and key:
@@ -521,7 +542,9 @@ class ChoiceAnswer(AnswerInput):
 
     def on_choice_picker_typed(self, event: ChoicePicker.Typed) -> None:
         event.stop()
-        self.send(event.text)
+        ticked = self.query_one(ChoicePicker).selected if self.multi else []
+        # Words typed beside ticked rows (the tagger's or the participant's) add to them.
+        self.send(", ".join([*ticked, event.text]) if ticked else event.text)
 
     def on_choice_picker_other_wanted(self, event: ChoicePicker.OtherWanted) -> None:
         event.stop()
