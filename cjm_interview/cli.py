@@ -267,7 +267,7 @@ def sessions_list(db_path: Path | None, as_json: bool, status: str | None) -> No
         table.add_column(col)
     for cells in lines:
         # Text cells are never read as Rich markup; clean_field drops escape sequences.
-        table.add_row(Text(cells[0][:8]), *(Text(clean_field(c)) for c in cells[1:]))
+        table.add_row(Text(clean_field(cells[0])[:8]), *(Text(clean_field(c)) for c in cells[1:]))
     console.print(table)
 
 

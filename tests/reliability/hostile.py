@@ -28,9 +28,14 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
-def cjm(*args: str | Path, stdin: bytes | None = None, timeout: float = 30) -> Run:
+def cjm(
+    *args: str | Path,
+    stdin: bytes | None = None,
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+) -> Run:
     """``cjm ARGS`` in a fresh interpreter; fails the test on a hang (TimeoutExpired)."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "400"}
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "COLUMNS": "400", **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "cjm_interview", *map(str, args)],
         input=stdin,

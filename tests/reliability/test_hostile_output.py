@@ -48,6 +48,17 @@ def test_printed_fields_carry_no_sequences_and_no_markup(hostile_db, command) ->
     assert "[blink]seg[/]" in run.out.replace("\n", "")
 
 
+def test_the_sessions_table_in_a_terminal_carries_no_sequences_of_a_field(hostile_db) -> None:
+    # Piped, the list is tab-separated lines; in a terminal (forced here) it is a table,
+    # whose own colours are escape sequences: a field's must not be among them.
+    db, sid = hostile_db
+    run = cjm("sessions", "list", "--db", db, env={"FORCE_COLOR": "1"})
+    assert run.code == 0, run.err
+    assert "┏" in run.out and sid[:8] in run.out  # the table, not the lines
+    for raw in ("\x1b]", "\x9b", "\x07", "\u202e", "pwned", "\x1b[2J", "\x1b[0m \u202e"):
+        assert raw not in run.out, (raw, run.out)
+
+
 @pytest.mark.parametrize(
     "command", [("sessions", "list", "--json"), ("sessions", "show", "SID", "--json")]
 )

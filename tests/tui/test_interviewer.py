@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,6 +27,20 @@ async def start(app, pilot, participant: str = "P07") -> None:
     await pilot.pause()
     await pilot.press(*participant, "enter")
     await pilot.pause(0.2)
+
+
+@contextlib.asynccontextmanager
+async def asked(
+    store: Store, script, wanted: Callable[[Any], bool], what: str, size: tuple[int, int]
+) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """An interviewer's app, answered up to the first question ``wanted`` picks:
+    (app, pilot, that prompt)."""
+    app = make_app(store, script, "interviewer", None, cursor_blink=False)
+    async with app.run_test(size=size) as pilot:
+        await start(app, pilot)
+        prompt = await answer_until(app, pilot, wanted, "Compared deals online")
+        assert prompt is not None, f"the script asks no {what} question"
+        yield app, pilot, prompt
 
 
 async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fake_tagger) -> None:
@@ -329,14 +346,10 @@ async def test_a_stray_enter_on_an_optional_yes_no_skips_nothing(
     from cjm_interview.domain import QuestionType
 
     store = Store(tmp_path / "s.db")
-    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await start(app, pilot)
-        prompt = await answer_until(
-            app, pilot, lambda p: p.question.type is QuestionType.YES_NO and p.can_skip,
-            "Compared deals online",
-        )  # fmt: skip
-        assert prompt is not None, "the script asks no optional yes/no question"
+    wanted = lambda p: p.question.type is QuestionType.YES_NO and p.can_skip  # noqa: E731
+    async with asked(store, customer_script, wanted, "optional yes/no", (100, 32)) as (
+        app, pilot, prompt,
+    ):  # fmt: skip
         await pilot.press("enter")  # by accident: once recorded as skipped
         await pilot.pause(0.1)
         assert app.screen.current.key == prompt.key
@@ -345,7 +358,17 @@ async def test_a_stray_enter_on_an_optional_yes_no_skips_nothing(
         )
         await pilot.press("f3")  # meant: skipped
         await pilot.pause(0.1)
-        assert app.screen.current.key != prompt.key
+        following = app.screen.current.key
+        assert following != prompt.key
+        # Back on it, Enter alone leaves it skipped (it asked again how to answer).
+        await pilot.press("f2")
+        await pilot.pause(0.1)
+        assert app.screen.current.key == prompt.key
+        told = app.screen.chat.transcript().count("F3 skips this question.")
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert app.screen.current.key == following
+        assert app.screen.chat.transcript().count("F3 skips this question.") == told
     answers = {a.key: a for a in store.load_answers(store.list_sessions()[0]["id"])}
     assert answers[prompt.key].skipped
 
@@ -359,14 +382,8 @@ async def test_words_typed_into_a_channel_question_show_and_add_to_the_ticks(
     from cjm_interview.tui.widgets.inputs import ChoicePicker
 
     store = Store(tmp_path / "s.db")
-    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
-    async with app.run_test(size=(110, 34)) as pilot:
-        await start(app, pilot)
-        prompt = await answer_until(
-            app, pilot, lambda p: p.question.type is QuestionType.TOUCHPOINTS,
-            "Compared deals online",
-        )  # fmt: skip
-        assert prompt is not None, "the script asks no channel question"
+    wanted = lambda p: p.question.type is QuestionType.TOUCHPOINTS  # noqa: E731
+    async with asked(store, customer_script, wanted, "channel", (110, 34)) as (app, pilot, prompt):
         picker = app.screen.query_one(ChoicePicker)
         picker.suggest(["phone"])  # as the tagger ticks what it heard
         await pilot.pause()

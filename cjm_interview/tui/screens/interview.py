@@ -330,6 +330,11 @@ class InterviewScreen(Screen[None]):
             await self.advance()  # tags that arrived meanwhile changed what comes next
             return
         if stray_enter(prompt, message.raw):
+            skipped = prompt.existing is not None and prompt.existing.skipped
+            if skipped and self.session.engine.cursor is not None:
+                # Back on a question skipped before: Enter alone leaves it as it was.
+                await self.action_keep()
+                return
             await self._taken(prompt, Rejected(STRAY_ENTER[prompt.question.type]))
             return
         try:
