@@ -265,11 +265,19 @@ def _cue_row(text: str) -> tuple[float, ...]:
     )
 
 
-def cues(texts: Sequence[str]) -> np.ndarray:
-    """The main-clause cues of each text (``CUES``), one row each."""
+def each_once(
+    texts: Sequence[str],
+) -> tuple[dict[str, int], np.ndarray[tuple[int], np.dtype[np.int64]]]:
+    """Each distinct text's row (in order of first appearance), and each text's row: a
+    large study repeats its short steps many times, worked out once each."""
     index: dict[str, int] = {}
     of = np.fromiter((index.setdefault(t, len(index)) for t in texts), np.int64, len(texts))
-    # Each distinct text once: a large study repeats its short steps many times.
+    return index, of
+
+
+def cues(texts: Sequence[str]) -> np.ndarray:
+    """The main-clause cues of each text (``CUES``), one row each."""
+    index, of = each_once(texts)
     rows = np.asarray([_cue_row(t) for t in index], dtype=np.float32).reshape(-1, len(CUES))
     return rows[of]
 
@@ -290,10 +298,9 @@ def word_logits(texts: Sequence[str], head: RoleHead) -> np.ndarray:
     """What the texts' hashed words add to each role's logit: the sum of their columns'
     weights over the square root of their count, as a unit row of them would."""
     words = head.weights[head.dimensions :]
-    index: dict[str, int] = {}
-    of = np.fromiter((index.setdefault(t, len(index)) for t in texts), np.int64, len(texts))
+    index, of = each_once(texts)
     rows = np.zeros((len(index), words.shape[1]), dtype=np.float32)
-    # Each distinct text once, and only its few columns: no dense matrix of every column.
+    # Only each text's few columns: no dense matrix of every column.
     for row, text in enumerate(index):
         found = columns(text, head.words)
         if found:

@@ -229,7 +229,7 @@ def part_vectors(
 ) -> Parts:
     """Opening and clause vectors of the steps (``acts.opening``, ``acts.parts``), read
     like the roles' sentences: cached, else encoded when allowed; with words only, none."""
-    from cjm_interview.map.acts import MAX_PARTS, opening, parts
+    from cjm_interview.map.acts import MAX_PARTS, each_once, opening, parts
 
     opening_vectors = whole
     actions = [s.action for s in steps]
@@ -238,9 +238,7 @@ def part_vectors(
     )
     if representation != ENCODER or not steps:
         return none
-    # Each distinct action once: a large study repeats its short steps many times.
-    index: dict[str, int] = {}
-    of = np.fromiter((index.setdefault(a, len(index)) for a in actions), np.int64, len(actions))
+    index, of = each_once(actions)
     # A step of a few words is its own opening: its vector serves.
     opened = {a: o for a in index if (o := opening(a)) != a.strip()}
     told = {a: p for a in index if len(p := parts(a)[:MAX_PARTS]) > 1}
