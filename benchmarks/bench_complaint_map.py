@@ -114,10 +114,12 @@ SCORED = ("test", "dev")
 def read_labels(path: Path, split: str) -> list[dict[str, object]]:
     """The labels of one split (``all`` for ``test`` and ``dev``; never ``train``, which the
     role head learnt from)."""
-    text = path.read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    from complaint_study import label_rows
+
     return [
-        row for row in rows if row["split"] == split or (split == "all" and row["split"] in SCORED)
+        row
+        for row in label_rows(path)
+        if row["split"] == split or (split == "all" and row["split"] in SCORED)
     ]
 
 

@@ -19,10 +19,8 @@ Choices are made on ``dev``; ``--split test`` reads the figures to report.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -47,12 +45,6 @@ HEADS: tuple[tuple[bool, int, float], ...] = (
 )
 
 
-def fit(vectors: np.ndarray, roles: Sequence[str], texts: Sequence[str], words: int,
-        l2: float) -> acts.RoleHead:  # fmt: skip
-    prototypes.ROLE_L2 = l2
-    return prototypes.fit_role_head(vectors, roles, texts, words)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("dev", "test"), default="dev")
@@ -66,8 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = {
         c.complaint_id: study.split_steps(c.narrative) for c in study.read_complaints(args.csv)
     }
-    rows = [json.loads(line) for line in study.LABELS.read_text(encoding="utf-8").splitlines()]
-    scored = [r for r in rows if r["split"] == args.split]
+    scored = [r for r in study.label_rows() if r["split"] == args.split]
     told = [steps[r["complaint_id"]][r["step"]] for r in scored]
     opened = [acts.opening(t) for t in told]
     truth = np.asarray([STAGES.index(r["stage"]) for r in scored])
@@ -85,29 +76,27 @@ def main(argv: list[str] | None = None) -> int:
     fold[order] = np.arange(len(examples)) % FOLDS
     keys = [r.key for r in acts.ROLES]
     truth_roles = np.asarray([keys.index(r) for r in roles])
-    shipped_l2 = prototypes.ROLE_L2
     print(f"{len(scored)} {args.split} steps; {len(examples)} examples, {len(real)} real steps")
     print("real steps  words  decay   role->stage  held-out examples")
-    try:
-        for with_real, words, l2 in HEADS:
-            learnt = list(range(len(texts) if with_real else len(examples)))
-            head = fit(v_texts[learnt], [labels[i] for i in learnt],
-                       [texts[i] for i in learnt], words, l2)  # fmt: skip
-            likely = acts.role_scores(v_told, head, told)
-            likely += acts.OPENING_SHARE * acts.role_scores(v_opened, head, opened)
-            stage = float((acts.role_stages(likely) == truth).mean())
-            read = np.zeros(len(examples), dtype=np.int64)
-            for k in range(FOLDS):
-                kept = [i for i in learnt if i >= len(examples) or fold[i] != k]
-                held = np.flatnonzero(fold == k)
-                head = fit(v_texts[kept], [labels[i] for i in kept],
-                           [texts[i] for i in kept], words, l2)  # fmt: skip
-                found = acts.role_scores(v_texts[held], head, [texts[i] for i in held])
-                read[held] = found.argmax(axis=1)
-            print(f"{len(real) if with_real else 0:>10}  {words:>5}  {l2:.0e}  {stage:>11.3f}"
-                  f"  {float((read == truth_roles).mean()):>17.3f}")  # fmt: skip
-    finally:
-        prototypes.ROLE_L2 = shipped_l2
+    for with_real, words, l2 in HEADS:
+        learnt = list(range(len(texts) if with_real else len(examples)))
+        head = prototypes.fit_role_head(
+            v_texts[learnt], [labels[i] for i in learnt], [texts[i] for i in learnt], words, l2
+        )
+        likely = acts.role_scores(v_told, head, told)
+        likely += acts.OPENING_SHARE * acts.role_scores(v_opened, head, opened)
+        stage = float((acts.role_stages(likely) == truth).mean())
+        read = np.zeros(len(examples), dtype=np.int64)
+        for k in range(FOLDS):
+            kept = [i for i in learnt if i >= len(examples) or fold[i] != k]
+            held = np.flatnonzero(fold == k)
+            head = prototypes.fit_role_head(
+                v_texts[kept], [labels[i] for i in kept], [texts[i] for i in kept], words, l2
+            )
+            found = acts.role_scores(v_texts[held], head, [texts[i] for i in held])
+            read[held] = found.argmax(axis=1)
+        print(f"{len(real) if with_real else 0:>10}  {words:>5}  {l2:.0e}  {stage:>11.3f}"
+              f"  {float((read == truth_roles).mean()):>17.3f}")  # fmt: skip
     return 0
 
 

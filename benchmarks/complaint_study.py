@@ -275,11 +275,15 @@ ROLE_OF_MOMENT = {
 ROLE_SPLITS = ("train",)
 
 
+def label_rows(labels: Path = LABELS) -> list[dict[str, Any]]:
+    """Every labelled step, in the file's order."""
+    text = labels.read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def role_labels(labels: Path = LABELS) -> list[dict[str, Any]]:
     """The labelled steps the role head learns from, in the file's order."""
-    text = labels.read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [row for row in rows if row["split"] in ROLE_SPLITS]
+    return [row for row in label_rows(labels) if row["split"] in ROLE_SPLITS]
 
 
 def role_hash(labels: Path = LABELS) -> str:

@@ -144,7 +144,11 @@ def shipped_real_hash() -> str:
 
 
 def fit_role_head(
-    vectors: np.ndarray, roles: Sequence[str], texts: Sequence[str], words: int = ROLE_WORDS
+    vectors: np.ndarray,
+    roles: Sequence[str],
+    texts: Sequence[str],
+    words: int = ROLE_WORDS,
+    l2: float = ROLE_L2,
 ) -> RoleHead:
     """A role head learnt from examples' vectors, words and role keys."""
     from cjm_interview.map.acts import ROLES, RoleHead
@@ -157,7 +161,7 @@ def fit_role_head(
         raise ValueError(f"unknown role(s) in the examples: {', '.join(unknown)}")
     y = np.asarray([index[r] for r in roles], dtype=np.int64)
     x = np.hstack([np.asarray(vectors, dtype=np.float32), word_features(texts, words)])
-    weights, bias = fit_softmax(x, y, len(ROLES), l2=ROLE_L2, steps=ROLE_STEPS)
+    weights, bias = fit_softmax(x, y, len(ROLES), l2=l2, steps=ROLE_STEPS)
     return RoleHead(weights, bias, words)
 
 

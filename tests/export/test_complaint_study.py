@@ -234,8 +234,7 @@ def test_two_maps_are_compared_on_the_same_narratives_drawn_again() -> None:
 def test_the_role_head_learns_from_the_train_split_alone_as_labelled() -> None:
     from cjm_interview.map import acts, prototypes
 
-    text = study.LABELS.read_text(encoding="utf-8")
-    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    rows = study.label_rows()
     learnt = study.role_labels()
     assert learnt and {r["split"] for r in learnt} == {"train"}
     # No narrative, nor any step's text (a complaint filed twice), is in two splits: what
