@@ -24,6 +24,11 @@ def kiosk(store: Store, script, tagger=None, kiosk_id: str = "k1", **kw) -> CjmA
     )
 
 
+def interviewer(store: Store, script, tagger=None, **kw) -> CjmApp:
+    """An interviewer's app as the CLI builds it, with steady cursors."""
+    return make_app(store, script, "interviewer", tagger, cursor_blink=False, **kw)
+
+
 async def begin_with_consent(pilot) -> None:
     """From the kiosk's welcome screen to its first question after consent."""
     await pilot.pause()

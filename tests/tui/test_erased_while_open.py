@@ -6,9 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from cjm_interview.store import Store
-from cjm_interview.tui.app import make_app
 
-from .helpers import begin_with_consent, keys_for, kiosk
+from .helpers import begin_with_consent, interviewer, keys_for, kiosk
 
 
 def erase_from_elsewhere(path: Path, session_id: str) -> None:
@@ -31,7 +30,7 @@ async def test_the_interviewer_is_told_and_taken_back_to_the_start(
 ) -> None:
     path = tmp_path / "s.db"
     store = Store(path)
-    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, customer_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await pilot.press(*"P1", "enter")

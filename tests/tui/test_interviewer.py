@@ -15,7 +15,7 @@ from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
 from ..conftest import FakeTagger
-from .helpers import answer_until, keys_for, to_first_action
+from .helpers import answer_until, interviewer, keys_for, to_first_action
 
 ACTIONS = [
     "Looked at their website",
@@ -35,7 +35,7 @@ async def asked(
 ) -> AsyncIterator[tuple[Any, Any, Any]]:
     """An interviewer's app, answered up to the first question ``wanted`` picks:
     (app, pilot, that prompt)."""
-    app = make_app(store, script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, script)
     async with app.run_test(size=size) as pilot:
         await start(app, pilot)
         prompt = await answer_until(app, pilot, wanted, "Compared deals online")
@@ -45,9 +45,7 @@ async def asked(
 
 async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fake_tagger) -> None:
     store = Store(tmp_path / "s.db")
-    app = make_app(
-        store, customer_script, "interviewer", fake_tagger, interviewer="ana", cursor_blink=False
-    )
+    app = interviewer(store, customer_script, fake_tagger, interviewer="ana")
     async with app.run_test(size=(100, 32)) as pilot:
         await start(app, pilot)
         assert type(app.screen).__name__ == "InterviewScreen"
@@ -75,7 +73,7 @@ async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fa
 
 async def test_back_revises_and_pause_resumes(tmp_path: Path, customer_script) -> None:
     store = Store(tmp_path / "s.db")
-    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, customer_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await start(app, pilot, "P1")
         await pilot.press("y", "enter")
@@ -99,14 +97,12 @@ async def test_back_revises_and_pause_resumes(tmp_path: Path, customer_script) -
     assert history[0] == ("first wording", 1) and history[-1][1] >= 2
     assert "second wording" in history[-1][0]
     # Resume: the interview continues at the next question.
-    app = make_app(
-        store, customer_script, "interviewer", None, resume=session_id[:8], cursor_blink=False
-    )
+    app = interviewer(store, customer_script, resume=session_id[:8])
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause(0.3)
         assert app.screen.current.question.id == "stakeholders"
     # Or from the start screen: F9, then Enter resumes the session listed first.
-    app = make_app(store, customer_script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, customer_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause(0.3)
         await pilot.press("f9", "enter")  # once nothing was highlighted: Enter did nothing
@@ -117,7 +113,7 @@ async def test_back_revises_and_pause_resumes(tmp_path: Path, customer_script) -
 
 async def test_bad_grade_is_asked_again(tmp_path: Path, quick_script) -> None:
     store = Store(tmp_path / "s.db")
-    app = make_app(store, quick_script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, quick_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await start(app, pilot)
         await pilot.press("y", "enter")
@@ -153,9 +149,7 @@ async def test_interviewer_checks_tags_in_the_panel(
     from cjm_interview.tui.widgets.panel import TagList
 
     store = Store(tmp_path / "s.db")
-    app = make_app(
-        store, customer_script, "interviewer", fake_tagger, interviewer="ana", cursor_blink=False
-    )
+    app = interviewer(store, customer_script, fake_tagger, interviewer="ana")
     async with app.run_test(size=(110, 36)) as pilot:
         await start(app, pilot)
         await to_first_action(app, pilot, ACTIONS[1])
@@ -244,7 +238,7 @@ async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(
             return fake_tagger.tag_batch(texts, language)
 
     store = Store(tmp_path / "s.db")
-    app = make_app(store, customer_script, "interviewer", HandsOver(), cursor_blink=False)
+    app = interviewer(store, customer_script, HandsOver())
     async with app.run_test(size=(120, 32)) as pilot:
         await start(app, pilot)
         status = app.screen.query_one("#tagger-status")
@@ -289,7 +283,7 @@ async def test_a_sentence_typed_into_a_yes_no_question_is_asked_again(
     # ticked the highlighted row: "I compared broadband deals online" then Enter
     # recorded the consent as "no" and ended the interview.
     store = Store(tmp_path / "s.db")
-    app = make_app(store, quick_script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, quick_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await start(app, pilot)
         assert app.screen.current.question.id == "consent"
@@ -327,7 +321,7 @@ async def test_once_the_interview_is_over_its_keys_leave_the_footer(
     tmp_path: Path, quick_script
 ) -> None:
     store = Store(tmp_path / "s.db")
-    app = make_app(store, quick_script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, quick_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await start(app, pilot)
         shown = {b.binding.action for b in app.screen.active_bindings.values()}

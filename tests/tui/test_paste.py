@@ -17,7 +17,7 @@ from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.store import Store
 from cjm_interview.tui.widgets.inputs import ChatTextArea, SafeInput
 
-from .helpers import begin_with_consent, kiosk
+from .helpers import begin_with_consent, interviewer, kiosk
 
 
 @asynccontextmanager
@@ -129,10 +129,8 @@ async def test_the_start_forms_boxes_take_no_control_characters_from_a_paste(
     # name, stored as given.
     from textual.widgets import Input
 
-    from cjm_interview.tui.app import make_app
-
     store = Store(tmp_path / "s.db")
-    app = make_app(store, quick_script, "interviewer", None, cursor_blink=False)
+    app = interviewer(store, quick_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         box = app.screen.query_one("#participant", Input)
