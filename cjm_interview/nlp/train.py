@@ -72,6 +72,10 @@ class Corpus:
     touchpoints: np.ndarray  # 0/1 matrix
     sha256: str
     sources: np.ndarray  # the corpus file (stem) of each row
+    # How much a row counts in the sentiment (1 but for rated posts).
+    weight: np.ndarray
+    # Rows labelled for grade, emotions and channels too (rated posts carry sentiment only).
+    tagged: np.ndarray
 
     def subset(self, index: np.ndarray) -> Corpus:
         return Corpus(
@@ -82,6 +86,8 @@ class Corpus:
             self.touchpoints[index],
             self.sha256,
             self.sources[index],
+            self.weight[index],
+            self.tagged[index],
         )
 
 
@@ -92,10 +98,17 @@ def is_heldout(text: str) -> bool:
 
 
 def load_corpus(folder: Path | None = None) -> Corpus:
-    """Every ``*.jsonl`` file of the corpus folder, validated."""
+    """Every ``*.jsonl`` file of the corpus folder, validated.
+
+    A row without ``grade``, ``emotions`` and ``touchpoints`` is labelled for
+    sentiment only (the rated posts): that head learns from it, the others do
+    not. ``weight`` (default 1) is how much it counts in the sentiment.
+    """
     folder = folder or models_dir() / "corpus"
     tax = default_taxonomy()
     texts, sentiment, grade, emotions, touch, sources = [], [], [], [], [], []
+    weight: list[float] = []
+    tagged: list[bool] = []
     digest = hashlib.sha256()
     for path in sorted(folder.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -105,10 +118,20 @@ def load_corpus(folder: Path | None = None) -> Corpus:
             row = json.loads(line)
             if row["sentiment"] not in SENTIMENTS:
                 raise ValueError(f"{path}:{number}: unknown sentiment {row['sentiment']!r}")
+            has = {key in row for key in ("grade", "emotions", "touchpoints")}
+            if len(has) > 1:
+                raise ValueError(
+                    f"{path}:{number}: grade, emotions and touchpoints go together"
+                    " (all three, or none for a row labelled for sentiment only)"
+                )
+            if not 0 < float(row.get("weight", 1.0)) <= 1:
+                raise ValueError(f"{path}:{number}: weight must be in (0, 1]")
+            weight.append(float(row.get("weight", 1.0)))
+            tagged.append(has.pop())
             texts.append(str(row["text"]))
             sources.append(path.stem)
             sentiment.append(SENTIMENTS.index(row["sentiment"]))
-            grade.append(float(row["grade"]))
+            grade.append(float(row.get("grade", "nan")))
             emotions.append([1.0 if e in row.get("emotions", []) else 0.0 for e in tax.emotion_ids])
             touch.append(
                 [1.0 if t in row.get("touchpoints", []) else 0.0 for t in tax.touchpoint_ids]
@@ -121,6 +144,8 @@ def load_corpus(folder: Path | None = None) -> Corpus:
         np.asarray(touch, dtype=np.float32).reshape(len(texts), len(tax.touchpoint_ids)),
         digest.hexdigest(),
         np.asarray(sources, dtype=str),
+        np.asarray(weight, dtype=np.float64),
+        np.asarray(tagged, dtype=bool),
     )
 
 
@@ -214,13 +239,22 @@ def _adam(
 
 
 def fit_softmax(
-    x: np.ndarray, y: np.ndarray, classes: int, l2: float = 1e-3, steps: int = 400
+    x: np.ndarray,
+    y: np.ndarray,
+    classes: int,
+    l2: float = 1e-3,
+    steps: int = 400,
+    sample_weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Multinomial logistic regression by Adam on the full batch, classes balanced."""
+    """Multinomial logistic regression by Adam on the full batch, classes balanced.
+
+    ``sample_weight`` scales each row (classes are balanced on the weighted counts).
+    """
     n = x.shape[0]
     onehot = np.eye(classes)[y]
-    counts = np.bincount(y, minlength=classes).astype(np.float64)
-    weights = (n / (classes * np.maximum(counts, 1)))[y][:, None]
+    sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    counts = np.bincount(y, weights=sw, minlength=classes)
+    weights = (sw * sw.sum() / (classes * np.maximum(counts, 1e-12))[y])[:, None]
 
     def residual(logits: np.ndarray) -> np.ndarray:
         logits = logits - logits.max(axis=1, keepdims=True)
@@ -338,7 +372,9 @@ def _standardise(lex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _fit_sentiment(x: np.ndarray, corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
-    return fit_softmax(x, corpus.sentiment, len(SENTIMENTS), l2=SENTIMENT_L2)
+    return fit_softmax(
+        x, corpus.sentiment, len(SENTIMENTS), l2=SENTIMENT_L2, sample_weight=corpus.weight
+    )
 
 
 def _fit_all(
@@ -349,18 +385,24 @@ def _fit_all(
     words: np.ndarray,
     corpus: Corpus,
 ) -> dict[str, np.ndarray]:
-    lex_mean, lex_std = _standardise(lex)
+    # Scaled as the answers give them: the emotion and channel heads, which learn
+    # from the answers alone, see the same features with rated posts in the corpus or not.
+    lex_mean, lex_std = _standardise(lex[corpus.tagged])
     x = np.hstack([emb, (lex - lex_mean) / lex_std, words])
     xs = np.hstack([adapted, (lex - lex_mean) / lex_std, words])
     sent_w, sent_b = _fit_sentiment(xs, corpus)
-    grade_w, grade_b = fit_ridge(xs, corpus.grade)
+    # A rating of how positive a text is is not a grade of a service: the
+    # grade learns from the project's answers only.
+    tagged = corpus.tagged
+    grade = corpus.grade[tagged]
+    grade_w, grade_b = fit_ridge(xs[tagged], grade)
     # Mean grade of each sentiment class: the grade the sentiment alone predicts.
     grade_means = [
-        float(corpus.grade[corpus.sentiment == k].mean()) if (corpus.sentiment == k).any() else 5.0
+        float(grade[k_rows].mean()) if (k_rows := corpus.sentiment[tagged] == k).any() else 5.0
         for k in range(len(SENTIMENTS))
     ]
-    emo_w, emo_b = fit_binary(x, corpus.emotions, l2=EMOTION_L2)
-    tp_w, tp_b = fit_binary(np.hstack([x, chan]), corpus.touchpoints)
+    emo_w, emo_b = fit_binary(x[tagged], corpus.emotions[tagged], l2=EMOTION_L2)
+    tp_w, tp_b = fit_binary(np.hstack([x, chan])[tagged], corpus.touchpoints[tagged])
     return {
         "lex_mean": lex_mean.astype(np.float32),
         "lex_std": lex_std.astype(np.float32),
@@ -445,31 +487,43 @@ def _scores(
     channels: ChannelDecision,
     state: np.ndarray,
 ) -> dict[str, dict[str, float]]:
-    """Figures of each head; touchpoints as the tagger decides them (rules and head)."""
+    """Figures of each head; touchpoints as the tagger decides them (rules and head).
+
+    Every figure is on the rows labelled in full (the project's own answers); the
+    rated posts' sentiment, where there are any, is a figure of its own.
+    """
     from cjm_interview.nlp.calibrate import Units, scores
 
-    rows = len(corpus.texts)
+    own = np.where(corpus.tagged)[0]
+    rows = len(own)
     units = Units(
-        state.reshape(rows, -1, 3),
-        pred["touchpoints"],
+        state[own].reshape(rows, -1, 3),
+        pred["touchpoints"][own],
         np.arange(rows),
-        corpus.touchpoints,
+        corpus.touchpoints[own],
         np.ones(rows, dtype=bool),  # corpus answers are short: read whole
     )
     sent = pred["sentiment"].argmax(axis=1)
-    return {
+    figures = {
         "sentiment": {
-            "accuracy": round(float(np.mean(sent == corpus.sentiment)), 3),
-            "macro_f1": round(macro_f1(corpus.sentiment, sent, len(SENTIMENTS)), 3),
+            "accuracy": round(float(np.mean(sent[own] == corpus.sentiment[own])), 3),
+            "macro_f1": round(macro_f1(corpus.sentiment[own], sent[own], len(SENTIMENTS)), 3),
         },
-        "grade": {"mae": round(float(np.mean(np.abs(pred["grade"] - corpus.grade))), 2)},
+        "grade": {"mae": round(float(np.mean(np.abs(pred["grade"][own] - corpus.grade[own]))), 2)},
         "emotions": {
             "micro_f1": round(
-                multilabel_f1(corpus.emotions, (pred["emotions"] >= emo_thr).astype(int)), 3
+                multilabel_f1(corpus.emotions[own], (pred["emotions"][own] >= emo_thr).astype(int)),
+                3,
             )
         },
         "touchpoints": {"micro_f1": scores(units, channels)["f1"]},
     }
+    rated = np.where(~corpus.tagged)[0]
+    if len(rated):
+        figures["rated posts"] = {
+            "macro_f1": round(macro_f1(corpus.sentiment[rated], sent[rated], len(SENTIMENTS)), 3)
+        }
+    return figures
 
 
 def _calibrate_channels(
@@ -543,7 +597,7 @@ class _Steps:
         self.bar.stop()
 
     def adapter(
-        self, label: str, states: Sequence[Any], labels: np.ndarray
+        self, label: str, states: Sequence[Any], labels: np.ndarray, weights: np.ndarray
     ) -> dict[str, np.ndarray]:
         """Train the sentiment adapter on these rows, with a bar."""
         from cjm_interview.nlp.adapter import train_adapter
@@ -553,6 +607,7 @@ class _Steps:
             states,
             labels,
             len(SENTIMENTS),
+            weights=weights,
             on_step=lambda done, total: self.bar.update(task, completed=done, total=total),
         )
         self.bar.remove_task(task)
@@ -589,6 +644,11 @@ def train_all(
 
     tax = default_taxonomy()
     corpus = load_corpus(corpus_dir)
+    if not corpus.tagged.any():
+        raise ValueError(
+            "the corpus has no answer labelled with grade, emotions and touchpoints:"
+            " rows rated for sentiment alone cannot train the other heads"
+        )
     held = np.asarray([is_heldout(t) for t in corpus.texts])
     train_idx, test_idx = np.where(~held)[0], np.where(held)[0]
     lex = lexicon_features(corpus.texts)
@@ -611,7 +671,9 @@ def train_all(
         def adapter(label: str, rows: np.ndarray) -> dict[str, np.ndarray]:
             written = rows[corpus.sources[rows] != TEMPLATED]
             rows = written if len(written) else rows  # a corpus of templates alone
-            return steps.adapter(label, [states[i] for i in rows], corpus.sentiment[rows])
+            return steps.adapter(
+                label, [states[i] for i in rows], corpus.sentiment[rows], corpus.weight[rows]
+            )
 
         # A kept adapter keeps the transfer figures and lexicon share measured for it
         # (on the corpus named by transfer_corpus_sha256).
@@ -653,9 +715,13 @@ def train_all(
     # Out-of-fold predictions on the training split: figures and thresholds. The
     # adapter is not refitted per fold (it saw every training row), so the
     # sentiment and grade figures here run high; held-out and transfer do not.
-    rng = np.random.default_rng(0)
-    order = rng.permutation(train_idx)
-    fold_of = np.arange(len(order)) % folds
+    # The answers' folds are the same with rated posts in the corpus or not, so are
+    # the emotion and channel thresholds chosen on them; the posts get folds of their own.
+    answers = corpus.tagged[train_idx]
+    order = np.random.default_rng(0).permutation(train_idx[answers])
+    rated = np.random.default_rng(1).permutation(train_idx[~answers])
+    fold_of = np.concatenate([np.arange(len(order)) % folds, np.arange(len(rated)) % folds])
+    order = np.concatenate([order, rated])
     oof_sent = np.zeros((len(order), len(SENTIMENTS)))
     oof_grade = np.zeros(len(order))
     oof_expected = np.zeros(len(order))
@@ -674,8 +740,9 @@ def train_all(
     # Feelings an answer names outright count as the tagger counts them (NAMED_SCORE).
     named = named_matrix(corpus.texts, tax.emotion_ids)
     oof_emo = np.maximum(oof_emo, named[order] * NAMED_SCORE)
-    emo_thr = best_thresholds(train_corpus.emotions, oof_emo)
-    tp_thr = best_thresholds(train_corpus.touchpoints, oof_tp)
+    tagged = train_corpus.tagged
+    emo_thr = best_thresholds(train_corpus.emotions[tagged], oof_emo[tagged])
+    tp_thr = best_thresholds(train_corpus.touchpoints[tagged], oof_tp[tagged])
     cv_thr = tuple(tp_thr.tolist())
     start = ChannelThresholds(0.0, cv_thr, cv_thr, (NEVER,) * len(cv_thr))
     oof_sent = blend_sentiment(oof_sent, lexicon_probs[order], weight)
@@ -685,7 +752,7 @@ def train_all(
     meta["grade_weight"] = min(
         GRADE_WEIGHTS,
         key=lambda w: float(
-            np.mean(np.abs(w * oof_grade + (1 - w) * oof_expected - train_corpus.grade))
+            np.mean(np.abs(w * oof_grade + (1 - w) * oof_expected - train_corpus.grade)[tagged])
         ),
     )
     gw = meta["grade_weight"]
@@ -696,7 +763,7 @@ def train_all(
     # When a channel counts: for short answers chosen on the corpus's out-of-fold
     # predictions (its hand-written files: not the templated one), for the sentences
     # of long ones on real complaint narratives.
-    written = train_corpus.sources != TEMPLATED
+    written = (train_corpus.sources != TEMPLATED) & tagged
     count = int(written.sum())
     calibration = _calibrate_channels(
         Units(

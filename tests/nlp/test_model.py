@@ -41,7 +41,9 @@ def test_heads_are_plain_arrays() -> None:
     assert meta["report"]["sentiment"]["heldout:macro_f1"] > 0.6
     # Sentence vector, lexicon cues and hashed words, in that order.
     assert sent_w.shape[0] == 384 + len(LEXICON_FEATURES) + meta["word_dim"]
-    assert meta["grade_weight"] in GRADE_WEIGHTS and len(meta["report"]) == 4
+    assert meta["grade_weight"] in GRADE_WEIGHTS
+    # The four heads, and the sentiment on the rated posts apart from the answers.
+    assert set(meta["report"]) == {"sentiment", "grade", "emotions", "touchpoints", "rated posts"}
     # The lexicon weight in use is the one the transfer figures favour.
     means = meta["transfer"]["mean"]
     assert means[f"{meta['lexicon_weight']:g}"] == max(means.values())
@@ -145,6 +147,48 @@ def test_learners_learn() -> None:
     assert np.mean(predicted == labels.astype(bool)) > 0.9
 
 
+def test_a_row_of_weight_two_counts_as_two_rows() -> None:
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(120, 4)).astype(np.float32)
+    y = np.digitize(x[:, 0] + 0.3 * rng.normal(size=120), [-0.5, 0.5])
+    doubled = np.arange(0, 120, 3)
+    w2, _ = fit_softmax(np.vstack([x, x[doubled]]), np.concatenate([y, y[doubled]]), 3, steps=200)
+    weight = np.ones(120)
+    weight[doubled] = 2.0
+    ww, _ = fit_softmax(x, y, 3, steps=200, sample_weight=weight)
+    # Same loss up to the number of rows it is divided by, so close, not equal.
+    assert np.corrcoef(w2.ravel(), ww.ravel())[0, 1] > 0.999
+    unweighted, _ = fit_softmax(x, y, 3, steps=200)
+    assert not np.allclose(unweighted, ww, atol=1e-3)
+
+
+def test_corpus_rows_rated_for_sentiment_only(tmp_path: Path) -> None:
+    from cjm_interview.nlp.train import load_corpus, train_all
+
+    corpus = tmp_path / "corpus"
+    _write(corpus / "answers.jsonl", _toy_rows()[:3])
+    _write(
+        corpus / "rated.jsonl",
+        [{"text": "lovely day out", "sentiment": "positive", "weight": 0.5}],
+    )
+    loaded = load_corpus(corpus)
+    assert loaded.tagged.tolist() == [True, True, True, False]
+    assert loaded.weight.tolist() == [1.0, 1.0, 1.0, 0.5]
+    assert np.isnan(loaded.grade[3])
+    # A row labelled in part is a mistake, named with its file and line.
+    _write(corpus / "rated.jsonl", [{"text": "x", "sentiment": "neutral", "grade": 5}])
+    with pytest.raises(ValueError, match=r"rated.jsonl:1: grade, emotions and touchpoints"):
+        load_corpus(corpus)
+    _write(corpus / "rated.jsonl", [{"text": "x", "sentiment": "neutral", "weight": 3}])
+    with pytest.raises(ValueError, match=r"rated.jsonl:1: weight must be"):
+        load_corpus(corpus)
+    # Rated posts alone cannot teach the grade, emotions or channels.
+    (corpus / "answers.jsonl").unlink()
+    _write(corpus / "rated.jsonl", [{"text": "x", "sentiment": "neutral", "weight": 0.5}])
+    with pytest.raises(ValueError, match="no answer labelled with grade, emotions"):
+        train_all(out=tmp_path / "heads", corpus_dir=corpus)
+
+
 def _toy_rows(tag: str = "") -> list[dict]:
     rows = []
     for i in range(40):
@@ -232,6 +276,31 @@ def test_train_on_a_small_corpus(tmp_path: Path, model, quick_adapter) -> None:
     assert np.allclose(
         np.frombuffer(result.embedding, "<f4"), np.frombuffer(shipped, "<f4"), atol=1e-5
     )
+
+
+def test_rated_posts_teach_the_sentiment_alone(tmp_path: Path, quick_adapter) -> None:
+    from cjm_interview.nlp.embedding import Heads
+    from cjm_interview.nlp.train import train_all
+
+    corpus = tmp_path / "corpus"
+    _write(corpus / "answers.jsonl", _toy_rows())
+    # Many positive rated posts about a phone, with no grade, channel or emotion.
+    _write(
+        corpus / "rated.jsonl",
+        [
+            {"text": f"my new phone {i} is a joy", "sentiment": "positive", "weight": 0.5}
+            for i in range(60)
+        ],
+    )
+    report = train_all(folds=3, out=tmp_path / "heads", corpus_dir=corpus)
+    heads = Heads.load(tmp_path / "heads")
+    # The grade each sentiment stands for is the answers' own (1, 5, 9): the rated
+    # posts, which give none, do not pull it.
+    assert np.allclose(heads.arrays["grade_means"], [1.0, 5.0, 9.0])
+    assert "rated posts" in report.figures
+    # The answers' figures are the answers' alone.
+    assert report.sizes["train"] + report.sizes["held-out"] == 120 + 60
+    assert report.figures["touchpoints"]["cv:micro_f1"] > 0.9
 
 
 def test_adapter_does_not_learn_from_templated_answers(
