@@ -165,13 +165,11 @@ def train_adapter(
     classes: int,
     seed: int = 0,
     on_step: Callable[[int, int], None] | None = None,
-    weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Learn the low-rank updates, with a softmax on the pooled vector, classes balanced.
 
     ``states`` are the rows' lower states (``lower_states``); ``on_step(done,
-    total)`` reports progress; ``weights`` (all 1 if not given) is how often a
-    row is drawn, relative to the others. Returns the updates as ``lora.*`` arrays.
+    total)`` reports progress. Returns the updates as ``lora.*`` arrays.
     """
     import torch
 
@@ -191,10 +189,8 @@ def train_adapter(
                 lambda _m, inputs, output, a=a, b=b: output + (inputs[0] @ a.T) @ b.T
             )
     head = torch.nn.Linear(layers[0].output.dense.out_features, classes)
-    uneven = weights is not None and bool(np.any(weights != 1))
-    draw = np.asarray(weights, dtype=np.float64) if uneven else np.ones(len(labels))
-    counts = np.bincount(labels, weights=draw, minlength=classes)
-    weight = torch.tensor(draw.sum() / (classes * np.maximum(counts, 1e-12)), dtype=torch.float32)
+    counts = np.bincount(labels, minlength=classes).astype(np.float64)
+    weight = torch.tensor(len(labels) / (classes * np.maximum(counts, 1)), dtype=torch.float32)
     target = torch.from_numpy(labels.astype(np.int64))
     optimiser = torch.optim.AdamW(
         [
@@ -204,16 +200,10 @@ def train_adapter(
         weight_decay=0.01,
     )
     rng = np.random.default_rng(seed)
-    steps = max(MIN_STEPS, int(EPOCHS * draw.sum()) // BATCH)
+    steps = max(MIN_STEPS, EPOCHS * len(states) // BATCH)
     layers.train()
     for step in range(steps):
-        # Rows of lower weight are drawn less often; with even weights, as always.
-        rows = rng.choice(
-            len(states),
-            min(BATCH, len(states)),
-            replace=False,
-            p=draw / draw.sum() if uneven else None,
-        )
+        rows = rng.choice(len(states), min(BATCH, len(states)), replace=False)
         hidden, mask = _pad([states[i] for i in rows])
         pooled = _pool(_run_layers(layers, hidden, mask), mask)
         loss = torch.nn.functional.cross_entropy(

@@ -342,7 +342,7 @@ def model_info() -> None:
     "--keep-adapter",
     is_flag=True,
     help="Reuse the shipped sentiment adapter instead of training it again (quick; for changes "
-    "that leave the sentiment alone).",
+    "to the heads, the channel rules or the rated posts, which the adapter does not learn from).",
 )
 def model_train(folds: int, transfer: bool, keep_adapter: bool) -> None:
     """Rebuild the heads from models/corpus/*.jsonl and print the report."""

@@ -156,10 +156,10 @@ def test_a_row_of_weight_two_counts_as_two_rows() -> None:
     weight = np.ones(120)
     weight[doubled] = 2.0
     ww, _ = fit_softmax(x, y, 3, steps=200, sample_weight=weight)
-    # Same loss up to the number of rows it is divided by, so close, not equal.
-    assert np.corrcoef(w2.ravel(), ww.ravel())[0, 1] > 0.999
+    # The same loss, the L2's share included: the same weights but for rounding.
+    assert np.allclose(w2, ww, atol=1e-3)
     unweighted, _ = fit_softmax(x, y, 3, steps=200)
-    assert not np.allclose(unweighted, ww, atol=1e-3)
+    assert not np.allclose(unweighted, ww, atol=1e-2)
 
 
 def test_corpus_rows_rated_for_sentiment_only(tmp_path: Path) -> None:
@@ -280,27 +280,36 @@ def test_train_on_a_small_corpus(tmp_path: Path, model, quick_adapter) -> None:
 
 def test_rated_posts_teach_the_sentiment_alone(tmp_path: Path, quick_adapter) -> None:
     from cjm_interview.nlp.embedding import Heads
-    from cjm_interview.nlp.train import train_all
+    from cjm_interview.nlp.train import is_heldout, train_all
 
     corpus = tmp_path / "corpus"
     _write(corpus / "answers.jsonl", _toy_rows())
-    # Many positive rated posts about a phone, with no grade, channel or emotion.
+    without = train_all(folds=3, out=tmp_path / "without", corpus_dir=corpus)
+    # Positive rated posts about a phone, with no grade, channel or emotion, all in the
+    # training split (none held out: the report takes the figures each split has).
+    posts = [f"my new phone {i} is a joy" for i in range(80)]
     _write(
         corpus / "rated.jsonl",
         [
-            {"text": f"my new phone {i} is a joy", "sentiment": "positive", "weight": 0.5}
-            for i in range(60)
+            {"text": text, "sentiment": "positive", "weight": 0.5}
+            for text in posts
+            if not is_heldout(text)
         ],
     )
-    report = train_all(folds=3, out=tmp_path / "heads", corpus_dir=corpus)
-    heads = Heads.load(tmp_path / "heads")
-    # The grade each sentiment stands for is the answers' own (1, 5, 9): the rated
-    # posts, which give none, do not pull it.
-    assert np.allclose(heads.arrays["grade_means"], [1.0, 5.0, 9.0])
-    assert "rated posts" in report.figures
-    # The answers' figures are the answers' alone.
-    assert report.sizes["train"] + report.sizes["held-out"] == 120 + 60
-    assert report.figures["touchpoints"]["cv:micro_f1"] > 0.9
+    report = train_all(folds=3, out=tmp_path / "with", corpus_dir=corpus)
+    before, after = Heads.load(tmp_path / "without"), Heads.load(tmp_path / "with")
+    # The grade, emotion and channel heads, their thresholds and figures are the answers'
+    # alone: the same with the rated posts in the corpus or not.
+    for key in ("grade_means", "emo_W", "emo_b", "emo_thr", "tp_W", "tp_b", "tp_thr", "lex_mean"):
+        assert np.allclose(before.arrays[key], after.arrays[key], atol=1e-5), key
+    assert before.meta["channel_thresholds"] == after.meta["channel_thresholds"]
+    for head in ("emotions", "touchpoints"):
+        assert report.figures[head] == without.figures[head]
+    assert np.allclose(after.arrays["grade_means"], [1.0, 5.0, 9.0])
+    # The sentiment did learn from them.
+    assert not np.allclose(before.arrays["sent_W"], after.arrays["sent_W"])
+    assert set(report.figures["rated posts"]) == {"cv:macro_f1"}
+    assert report.sizes["rated posts held out"] == 0
 
 
 def test_adapter_does_not_learn_from_templated_answers(
