@@ -349,13 +349,18 @@ def model_train(folds: int, transfer: bool, keep_adapter: bool) -> None:
     from cjm_interview.nlp.threads import limit_threads, threads
 
     limit_threads(threads())  # before numpy and torch load
-    from cjm_interview.nlp.train import train_all
+    from cjm_interview.nlp.train import CorpusError, train_all
 
     if transfer and keep_adapter:
         raise click.UsageError("--transfer trains an adapter per file: drop --keep-adapter")
-    report = train_all(
-        folds=folds, progress=True, with_transfer=transfer, keep_adapter=keep_adapter
-    )
+    try:
+        report = train_all(
+            folds=folds, progress=True, with_transfer=transfer, keep_adapter=keep_adapter
+        )
+    except CorpusError as error:
+        from cjm_interview.cli import fail
+
+        fail(str(error), "Mend the row, or move its file out of the corpus folder.")
     click.echo(report.to_markdown())
 
 

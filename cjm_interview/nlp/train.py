@@ -91,6 +91,38 @@ class Corpus:
         )
 
 
+class CorpusError(ValueError):
+    """A corpus that cannot be learnt from, said in one line (file and line where there is one)."""
+
+
+def _row(path: Path, number: int, line: str) -> dict[str, Any]:
+    """One corpus line, checked: its keys' types and how they go together."""
+    where = f"{path}:{number}"
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise CorpusError(f"{where}: not a JSON object ({error.msg})") from None
+    if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+        raise CorpusError(f"{where}: a row is an object with a text")
+    if row.get("sentiment") not in SENTIMENTS:
+        raise CorpusError(f"{where}: unknown sentiment {row.get('sentiment')!r}")
+    if len({key in row for key in ("grade", "emotions", "touchpoints")}) > 1:
+        raise CorpusError(
+            f"{where}: grade, emotions and touchpoints go together"
+            " (all three, or none for a row labelled for sentiment only)"
+        )
+    weight = row.get("weight", 1.0)
+    if isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 1:
+        raise CorpusError(f"{where}: weight must be a number in (0, 1], not {weight!r}")
+    grade = row.get("grade", 5)
+    if isinstance(grade, bool) or not isinstance(grade, int | float) or not 0 <= grade <= 10:
+        raise CorpusError(f"{where}: grade must be a number from 0 to 10, not {grade!r}")
+    for key in ("emotions", "touchpoints"):
+        if not isinstance(row.get(key, []), list):
+            raise CorpusError(f"{where}: {key} must be a list")
+    return row
+
+
 def is_heldout(text: str) -> bool:
     """The fixed held-out split: about 15% of texts, chosen by hash."""
     digest = hashlib.sha256(text.strip().lower().encode("utf-8")).digest()
@@ -115,20 +147,10 @@ def load_corpus(folder: Path | None = None) -> Corpus:
             if not line.strip():
                 continue
             digest.update(line.encode("utf-8"))
-            row = json.loads(line)
-            if row["sentiment"] not in SENTIMENTS:
-                raise ValueError(f"{path}:{number}: unknown sentiment {row['sentiment']!r}")
-            has = {key in row for key in ("grade", "emotions", "touchpoints")}
-            if len(has) > 1:
-                raise ValueError(
-                    f"{path}:{number}: grade, emotions and touchpoints go together"
-                    " (all three, or none for a row labelled for sentiment only)"
-                )
-            if not 0 < float(row.get("weight", 1.0)) <= 1:
-                raise ValueError(f"{path}:{number}: weight must be in (0, 1]")
+            row = _row(path, number, line)
             weight.append(float(row.get("weight", 1.0)))
-            tagged.append(has.pop())
-            texts.append(str(row["text"]))
+            tagged.append("grade" in row)
+            texts.append(row["text"])
             sources.append(path.stem)
             sentiment.append(SENTIMENTS.index(row["sentiment"]))
             grade.append(float(row.get("grade", "nan")))
@@ -647,10 +669,12 @@ def train_all(
 
     tax = default_taxonomy()
     corpus = load_corpus(corpus_dir)
-    held = np.asarray([is_heldout(t) for t in corpus.texts])
+    if not corpus.texts:
+        raise CorpusError(f"no labelled rows in {corpus_dir or models_dir() / 'corpus'}/*.jsonl")
+    held = np.asarray([is_heldout(t) for t in corpus.texts], dtype=bool)
     train_idx, test_idx = np.where(~held)[0], np.where(held)[0]
     if not corpus.tagged[train_idx].any():
-        raise ValueError(
+        raise CorpusError(
             "the corpus has no answer labelled with grade, emotions and touchpoints in its"
             " training split: rows rated for sentiment alone cannot train the other heads"
         )

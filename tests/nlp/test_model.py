@@ -189,6 +189,30 @@ def test_corpus_rows_rated_for_sentiment_only(tmp_path: Path) -> None:
         train_all(out=tmp_path / "heads", corpus_dir=corpus)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        '{"text": "great", "sentiment": "positive", "grade": 9}',
+        '{"text": "great", "sentiment": "positive", "weight": "lots"}',
+        '{"text": "great", "sentiment": "positive", "weight": 0}',
+        "not json",
+        "[1, 2]",
+        '{"text": "x", "sentiment": "fine"}',
+        '{"text": "x", "sentiment": "neutral", "grade": "9", "emotions": [], "touchpoints": []}',
+        '{"text": "x", "sentiment": "positive", "grade": 9, "emotions": "joy", "touchpoints": []}',
+    ],
+)
+def test_a_bad_corpus_row_is_one_line_naming_its_file_and_line(tmp_path: Path, line: str) -> None:
+    from tests.reliability.hostile import cjm, one_clear_line
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "taxonomy.yaml").write_text((models_dir() / "taxonomy.yaml").read_text())
+    (tmp_path / "corpus" / "answers.jsonl").write_text(json.dumps(_toy_rows()[0]) + "\n" + line)
+    run = cjm("model", "train", "--keep-adapter", env={"CJM_MODELS_DIR": str(tmp_path)})
+    one_clear_line(run)
+    assert "answers.jsonl:2: " in run.err
+
+
 def _toy_rows(tag: str = "") -> list[dict]:
     rows = []
     for i in range(40):
