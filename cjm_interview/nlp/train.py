@@ -275,8 +275,9 @@ def fit_softmax(
     n = x.shape[0]
     onehot = np.eye(classes)[y]
     sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    total = float(sw.sum())  # a row of weight 2 counts as two rows, in the L2's balance too
     counts = np.bincount(y, weights=sw, minlength=classes)
-    weights = (sw * sw.sum() / (classes * np.maximum(counts, 1e-12))[y])[:, None]
+    weights = (sw * total / (classes * np.maximum(counts, 1e-12))[y])[:, None]
 
     def residual(logits: np.ndarray) -> np.ndarray:
         logits = logits - logits.max(axis=1, keepdims=True)
@@ -284,7 +285,6 @@ def fit_softmax(
         p /= p.sum(axis=1, keepdims=True)
         return np.asarray((p - onehot) * weights / total)
 
-    total = float(sw.sum())  # a row of weight 2 counts as two rows, in the L2's balance too
     return _adam(x, classes, residual, l2, steps)
 
 
@@ -390,8 +390,12 @@ class Report:
         return text
 
 
-def _standardise(lex: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return lex.mean(axis=0), lex.std(axis=0) + 1e-6
+def _standardise(lex: np.ndarray, tagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The lexicon cues' mean and spread, as the answers give them (``tagged`` rows): the
+    emotion and channel heads, which learn from the answers alone, see the same features
+    with rated posts in the corpus or not."""
+    answers = lex[tagged]
+    return answers.mean(axis=0), answers.std(axis=0) + 1e-6
 
 
 def _fit_sentiment(x: np.ndarray, corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
@@ -408,10 +412,8 @@ def _fit_all(
     words: np.ndarray,
     corpus: Corpus,
 ) -> dict[str, np.ndarray]:
-    # Scaled as the answers give them: the emotion and channel heads, which learn
-    # from the answers alone, see the same features with rated posts in the corpus or not.
     tagged = corpus.tagged
-    lex_mean, lex_std = _standardise(lex[tagged])
+    lex_mean, lex_std = _standardise(lex, tagged)
     scaled = (lex - lex_mean) / lex_std
     xs = np.hstack([adapted, scaled, words])
     sent_w, sent_b = _fit_sentiment(xs, corpus)
@@ -468,9 +470,10 @@ def transfer(
     for name in files:
         out = corpus.sources == name
         fit_rows, test_rows = np.where(~out)[0], np.where(out)[0]
-        mean, std = _standardise(lex[fit_rows[corpus.tagged[fit_rows]]])
+        fit = corpus.subset(fit_rows)
+        mean, std = _standardise(lex[fit_rows], fit.tagged)
         x = np.hstack([vectors(name, fit_rows), (lex - mean) / std, words])
-        w, b = _fit_sentiment(x[fit_rows], corpus.subset(fit_rows))
+        w, b = _fit_sentiment(x[fit_rows], fit)
         head = _softmax(x[test_rows] @ w + b)
         figures[name] = {
             f"{weight:g}": round(
