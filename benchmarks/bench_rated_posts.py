@@ -32,14 +32,15 @@ DATA = ROOT / "benchmarks" / "data" / "rated_posts_eval.jsonl"
 LABELS = ("negative", "neutral", "positive")
 
 
-def macro_f1(truth: list[str], pred: list[str]) -> float:
-    t, p = np.asarray(truth), np.asarray(pred)
-    f1s = []
-    for label in LABELS:
-        tp = np.sum((p == label) & (t == label))
-        wrong = np.sum((p == label) & (t != label)) + np.sum((p != label) & (t == label))
-        f1s.append(0.0 if tp == 0 else 2 * tp / (2 * tp + wrong))
-    return float(np.mean(f1s))
+def macro_f1(truth: list[str], pred: list[str | None]) -> float:
+    """Macro-F1 over the three classes, as training reports it (a text given no
+    sentiment, in a language the tagger does not read, counts as wrong)."""
+    from cjm_interview.nlp.train import macro_f1 as classes_f1
+
+    index = {label: k for k, label in enumerate(LABELS)}
+    t = np.asarray([index[label] for label in truth])
+    p = np.asarray([index.get(label, -1) if label else -1 for label in pred])
+    return classes_f1(t, p, len(LABELS))
 
 
 def spearman(a: list[float], b: list[float]) -> float:
