@@ -18,10 +18,16 @@ gives the steps the labels were written for.
     cjm import study.json --script benchmarks/data/complaint_script.yaml --db study.db
     python benchmarks/complaint_study.py check [--csv FILE]
     python benchmarks/complaint_study.py roles [--csv FILE]
+    python benchmarks/complaint_study.py sentiment -o complaint_steps.jsonl [--csv FILE]
 
 ``roles`` learns the composite map's role head (``cjm_interview/map/prototypes.py``) from
 ``models/roles.jsonl`` and the steps of the ``train`` split, each read as the role its
 moment is (``ROLE_OF_MOMENT``); ``dev`` and ``test`` steps never join it.
+
+``sentiment`` writes the steps labelled for sentiment (``complaint_step_sentiment.jsonl``,
+steps of narratives that no scored split holds) as rows of a corpus file for
+``cjm model train --also FILE``: the text may not be copied into the project, so the file
+goes outside it.
 """
 
 from __future__ import annotations
@@ -45,6 +51,9 @@ DEFAULT_CSV = Path(
 )
 SCRIPT = ROOT / "benchmarks" / "data" / "complaint_script.yaml"
 LABELS = ROOT / "benchmarks" / "data" / "complaint_steps.jsonl"
+SENTIMENT_LABELS = ROOT / "benchmarks" / "data" / "complaint_step_sentiment.jsonl"
+# How much a complaint step counts in the sentiment beside an answer of the corpus.
+SENTIMENT_WEIGHT = 0.5
 
 # A sentence longer than this is split further at "; ", ", and then" and ", but".
 MAX_SENTENCE = 300
@@ -309,6 +318,21 @@ def role_steps(csv_path: Path, labels: Path = LABELS) -> list[tuple[str, str]]:
     ]
 
 
+def sentiment_rows(
+    csv_path: Path, labels: Path = SENTIMENT_LABELS, weight: float = SENTIMENT_WEIGHT
+) -> list[dict[str, Any]]:
+    """Corpus rows (text, sentiment, weight) of the steps labelled for sentiment."""
+    problems = check_labels(csv_path, labels)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise SystemExit(f"{problems[0]}{more}: run check --labels {labels}")
+    steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
+    return [
+        {"text": steps[r["complaint_id"]][r["step"]], "sentiment": r["sentiment"], "weight": weight}
+        for r in label_rows(labels)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     source = argparse.ArgumentParser(add_help=False)
@@ -324,6 +348,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "roles", parents=[source], help="learn the map's role head (after editing its examples)"
     )
+    sentiment = commands.add_parser(
+        "sentiment",
+        parents=[source],
+        help="write the steps labelled for sentiment as a corpus file (outside the project)",
+    )
+    sentiment.add_argument("-o", "--out", type=Path, required=True)
     args = parser.parse_args(argv)
     if not args.csv.is_file():
         print(f"{args.csv}: no such file (give the complaints CSV with --csv)", file=sys.stderr)
@@ -339,6 +369,13 @@ def main(argv: list[str] | None = None) -> int:
         real = role_steps(args.csv)
         written = prototypes.write(real, role_hash())
         print(f"{prototypes.FILE.name}: {written} texts ({len(real)} labelled complaint steps)")
+        return 0
+    if args.command == "sentiment":
+        rows = sentiment_rows(args.csv)
+        with args.out.open("w", encoding="utf-8") as out:
+            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        print(f"{args.out}: {len(rows)} steps; learn from them with:")
+        print(f"  cjm model train --keep-adapter --also {args.out}")
         return 0
     problems = check_labels(args.csv, args.labels)
     for problem in problems:

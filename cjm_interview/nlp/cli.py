@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import click
@@ -344,7 +345,15 @@ def model_info() -> None:
     help="Reuse the shipped sentiment adapter instead of training it again (quick; for changes "
     "to the heads, the channel rules or the rated posts, which the adapter does not learn from).",
 )
-def model_train(folds: int, transfer: bool, keep_adapter: bool) -> None:
+@click.option(
+    "--also",
+    "also",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Another corpus file, kept outside the project (labelled text that may not be copied "
+    "into it, such as the complaint steps); may be given more than once.",
+)
+def model_train(folds: int, transfer: bool, keep_adapter: bool, also: tuple[Path, ...]) -> None:
     """Rebuild the heads from models/corpus/*.jsonl and print the report."""
     from cjm_interview.nlp.threads import limit_threads, threads
 
@@ -355,7 +364,11 @@ def model_train(folds: int, transfer: bool, keep_adapter: bool) -> None:
         raise click.UsageError("--transfer trains an adapter per file: drop --keep-adapter")
     try:
         report = train_all(
-            folds=folds, progress=True, with_transfer=transfer, keep_adapter=keep_adapter
+            folds=folds,
+            progress=True,
+            with_transfer=transfer,
+            keep_adapter=keep_adapter,
+            also=also,
         )
     except CorpusError as error:
         from cjm_interview.cli import fail

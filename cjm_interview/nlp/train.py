@@ -129,12 +129,14 @@ def is_heldout(text: str) -> bool:
     return digest[0] * 100 // 256 < HELDOUT_PERCENT
 
 
-def load_corpus(folder: Path | None = None) -> Corpus:
-    """Every ``*.jsonl`` file of the corpus folder, validated.
+def load_corpus(folder: Path | None = None, also: Sequence[Path] = ()) -> Corpus:
+    """Every ``*.jsonl`` file of the corpus folder, and the files ``also`` names, validated.
 
     A row without ``grade``, ``emotions`` and ``touchpoints`` is labelled for
     sentiment only (the rated posts): that head learns from it, the others do
     not. ``weight`` (default 1) is how much it counts in the sentiment.
+    ``also`` is for labelled text that may not be copied into the project (the
+    complaint steps, made from their source by ``benchmarks/complaint_study.py``).
     """
     folder = folder or models_dir() / "corpus"
     tax = default_taxonomy()
@@ -142,7 +144,15 @@ def load_corpus(folder: Path | None = None) -> Corpus:
     weight: list[float] = []
     tagged: list[bool] = []
     digest = hashlib.sha256()
-    for path in sorted(folder.glob("*.jsonl")):
+    paths = sorted(folder.glob("*.jsonl"))
+    for extra in also:
+        if not extra.is_file():
+            raise CorpusError(f"{extra}: no such file")
+        if extra.stem in {path.stem for path in paths}:
+            # Figures and transfer go by file name: two files of one name would mix.
+            raise CorpusError(f"{extra}: the corpus already has a file named {extra.stem}")
+        paths.append(extra)
+    for path in paths:
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
@@ -267,16 +277,23 @@ def fit_softmax(
     l2: float = 1e-3,
     steps: int = 400,
     sample_weight: np.ndarray | None = None,
+    balance_on: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Multinomial logistic regression by Adam on the full batch, classes balanced.
 
     ``sample_weight`` scales each row (classes are balanced on the weighted counts).
+    ``balance_on`` (a mask; default every row) names the rows whose class counts
+    set the balance: the rows outside it count with the same class weights.
     """
     n = x.shape[0]
     onehot = np.eye(classes)[y]
     sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     total = float(sw.sum())  # a row of weight 2 counts as two rows, in the L2's balance too
     counts = np.bincount(y, weights=sw, minlength=classes)
+    if balance_on is not None and balance_on.any():
+        some = np.bincount(y[balance_on], weights=sw[balance_on], minlength=classes)
+        # A class those rows lack keeps the balance of all rows.
+        counts = np.where(some > 0, some * total / some.sum(), counts)
     weights = (sw * total / (classes * np.maximum(counts, 1e-12))[y])[:, None]
 
     def residual(logits: np.ndarray) -> np.ndarray:
@@ -399,8 +416,16 @@ def _standardise(lex: np.ndarray, tagged: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _fit_sentiment(x: np.ndarray, corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
+    # The classes are balanced on the answers: rows rated for sentiment alone come in
+    # their own proportions (complaint steps are mostly negative), which would shift
+    # the prior towards the class they lack.
     return fit_softmax(
-        x, corpus.sentiment, len(SENTIMENTS), l2=SENTIMENT_L2, sample_weight=corpus.weight
+        x,
+        corpus.sentiment,
+        len(SENTIMENTS),
+        l2=SENTIMENT_L2,
+        sample_weight=corpus.weight,
+        balance_on=corpus.tagged,
     )
 
 
@@ -547,10 +572,13 @@ def _scores(
         },
         "touchpoints": {"micro_f1": scores(units, channels)["f1"]},
     }
-    rated = np.where(~corpus.tagged)[0]
-    if len(rated):
-        figures["rated posts"] = {
-            "macro_f1": round(macro_f1(corpus.sentiment[rated], sent[rated], len(SENTIMENTS)), 3)
+    # Each file of rows labelled for sentiment alone (rated posts, complaint steps).
+    for source in dict.fromkeys(corpus.sources[~corpus.tagged].tolist()):
+        rows_of = np.where(~corpus.tagged & (corpus.sources == source))[0]
+        figures[source] = {
+            "macro_f1": round(
+                macro_f1(corpus.sentiment[rows_of], sent[rows_of], len(SENTIMENTS)), 3
+            )
         }
     return figures
 
@@ -649,6 +677,7 @@ def train_all(
     corpus_dir: Path | None = None,
     with_transfer: bool = False,
     keep_adapter: bool = False,
+    also: Sequence[Path] = (),
 ) -> Report:
     """Cross-validate, fit on the training split, score the held-out split, write the heads.
 
@@ -659,6 +688,8 @@ def train_all(
     ``with_transfer`` also leaves each corpus file out in turn, adapter and all
     (one adapter per file: several times the training time), to report how the
     sentiment carries over and to choose the lexicon's share.
+
+    ``also`` names corpus files kept outside the corpus folder (see ``load_corpus``).
     """
     from cjm_interview.nlp.adapter import lower_states
     from cjm_interview.nlp.calibrate import Units
@@ -671,7 +702,7 @@ def train_all(
     )
 
     tax = default_taxonomy()
-    corpus = load_corpus(corpus_dir)
+    corpus = load_corpus(corpus_dir, also)
     if not corpus.texts:
         raise CorpusError(f"no labelled rows in {corpus_dir or models_dir() / 'corpus'}/*.jsonl")
     held = np.asarray([is_heldout(t) for t in corpus.texts], dtype=bool)
@@ -835,8 +866,8 @@ def train_all(
     )
     if not corpus.tagged.all():
         # Of which rated posts, which the sentiment alone learns from.
-        report.sizes["rated posts in train"] = int((~corpus.tagged[train_idx]).sum())
-        report.sizes["rated posts held out"] = int((~corpus.tagged[test_idx]).sum())
+        report.sizes["sentiment-only rows in train"] = int((~corpus.tagged[train_idx]).sum())
+        report.sizes["sentiment-only rows held out"] = int((~corpus.tagged[test_idx]).sum())
     # A small file of rated posts may fall wholly in one split: its figure is the other's.
     for head in dict.fromkeys([*cv, *heldout]):
         report.figures[head] = {f"cv:{k}": v for k, v in cv.get(head, {}).items()}
@@ -855,6 +886,11 @@ def train_all(
             "adapter": {"top_layers": TOP_LAYERS, "rank": RANK},
             "corpus_sha256": corpus.sha256,
             "corpus_size": len(corpus.texts),
+            # Files from outside the corpus folder (their rows are in corpus_sha256 too).
+            "also": {
+                name: int((corpus.sources == name).sum())
+                for name in dict.fromkeys(path.stem for path in also)
+            },
             # Share of the lexicon tagger in the sentiment, chosen by transfer.
             "lexicon_weight": weight,
             "transfer": transfer_figures,

@@ -169,7 +169,9 @@ def test_check_names_labels_whose_step_changed(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize("argv", [["build", "-o", "x.json"], ["check"]])
+@pytest.mark.parametrize(
+    "argv", [["build", "-o", "x.json"], ["check"], ["sentiment", "-o", "x.jsonl"]]
+)
 def test_a_missing_csv_is_one_line_and_exit_2(
     tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -251,6 +253,56 @@ def test_the_role_head_learns_from_the_train_split_alone_as_labelled() -> None:
     # Edit the labels of the train split, and the head must be learnt again
     # (python benchmarks/complaint_study.py roles).
     assert prototypes.shipped_real_hash() == study.role_hash()
+
+
+def test_steps_labelled_for_sentiment_come_from_narratives_never_scored() -> None:
+    labels = study.label_rows(study.SENTIMENT_LABELS)
+    assert len(labels) >= 1500
+    assert {r["sentiment"] for r in labels} == {"negative", "neutral", "positive"}
+    keys = [(r["complaint_id"], r["step"]) for r in labels]
+    assert len(set(keys)) == len(keys)
+    # The map's scored splits and the channel labels' test part: their narratives, and any
+    # step whose text one of them tells too (a complaint filed twice), are never learnt from.
+    stages = study.label_rows()
+    scored = {r["complaint_id"] for r in stages if r["split"] != "train"}
+    channels = [json.loads(line) for line in (ROOT / "benchmarks/data/complaint_channels.jsonl")
+                .read_text(encoding="utf-8").splitlines() if line.strip()]  # fmt: skip
+    scored |= {r["complaint_id"] for r in channels if r["split"] == "test"}
+    assert not {r["complaint_id"] for r in labels} & scored
+    assert not {r["sha"] for r in labels} & {r["sha"] for r in stages if r["split"] != "train"}
+    # The blind second coding is of labelled steps.
+    second = study.label_rows(ROOT / "benchmarks/data/complaint_step_sentiment_second_coding.jsonl")
+    assert second and {(r["complaint_id"], r["step"]) for r in second} <= set(keys)
+
+
+def test_the_sentiment_labels_become_corpus_rows_outside_the_project(tmp_path: Path) -> None:
+    source = tmp_path / "complaints.csv"
+    _write_csv(source, NARRATIVES)
+    steps = split_steps(NARRATIVES["101"])
+    labels = tmp_path / "sentiment.jsonl"
+    rows = [
+        {"complaint_id": "101", "step": k, "sha": study.step_sha(steps[k]), "sentiment": feeling}
+        for k, feeling in ((1, "negative"), (0, "neutral"))
+    ]
+    labels.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    made = study.sentiment_rows(source, labels, weight=0.5)
+    assert made == [
+        {"text": steps[1], "sentiment": "negative", "weight": 0.5},
+        {"text": steps[0], "sentiment": "neutral", "weight": 0.5},
+    ]
+    # Rows the training reads as sentiment-only rows of a file named after the output.
+    from cjm_interview.nlp.train import load_corpus
+
+    out = tmp_path / "elsewhere" / "complaint_steps.jsonl"
+    out.parent.mkdir()
+    out.write_text("".join(json.dumps(r) + "\n" for r in made), encoding="utf-8")
+    corpus = load_corpus(tmp_path / "no-corpus-folder", [out])
+    assert corpus.texts == [steps[1], steps[0]] and not corpus.tagged.any()
+    # A label whose step the splitter no longer gives stops it, naming the line.
+    rows[0]["sha"] = "0" * 12
+    labels.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"sentiment.jsonl:1: 101 step 1 changed"):
+        study.sentiment_rows(source, labels)
 
 
 @pytest.mark.slow

@@ -42,8 +42,10 @@ def test_heads_are_plain_arrays() -> None:
     # Sentence vector, lexicon cues and hashed words, in that order.
     assert sent_w.shape[0] == 384 + len(LEXICON_FEATURES) + meta["word_dim"]
     assert meta["grade_weight"] in GRADE_WEIGHTS
-    # The four heads, and the sentiment on the rated posts apart from the answers.
-    assert set(meta["report"]) == {"sentiment", "grade", "emotions", "touchpoints", "rated posts"}
+    # The four heads, and the sentiment on each file of rows labelled for it alone.
+    assert {"sentiment", "grade", "emotions", "touchpoints", "rated_posts"} <= set(meta["report"])
+    for name in set(meta["report"]) - {"sentiment", "grade", "emotions", "touchpoints"}:
+        assert set(meta["report"][name]) <= {"cv:macro_f1", "heldout:macro_f1"}, name
     # The lexicon weight in use is the one the transfer figures favour.
     means = meta["transfer"]["mean"]
     assert means[f"{meta['lexicon_weight']:g}"] == max(means.values())
@@ -189,6 +191,44 @@ def test_corpus_rows_rated_for_sentiment_only(tmp_path: Path) -> None:
         train_all(out=tmp_path / "heads", corpus_dir=corpus)
 
 
+def test_corpus_files_from_outside_the_corpus_folder(tmp_path: Path) -> None:
+    from cjm_interview.nlp.train import CorpusError, load_corpus
+
+    corpus = tmp_path / "corpus"
+    _write(corpus / "answers.jsonl", _toy_rows()[:3])
+    outside = tmp_path / "elsewhere" / "steps.jsonl"
+    _write(outside, [{"text": "they never answered my letter", "sentiment": "negative"}])
+    inside = load_corpus(corpus)
+    both = load_corpus(corpus, [outside])
+    assert both.texts == [*inside.texts, "they never answered my letter"]
+    assert both.sources.tolist()[-1] == "steps"
+    assert both.tagged.tolist() == [True, True, True, False]
+    # The file's rows name the corpus, so heads learnt with it say so.
+    assert both.sha256 != inside.sha256
+    with pytest.raises(CorpusError, match=r"missing.jsonl: no such file"):
+        load_corpus(corpus, [tmp_path / "missing.jsonl"])
+    # Two files of one name would share their figures and their transfer fold.
+    _write(tmp_path / "answers.jsonl", [{"text": "fine", "sentiment": "neutral"}])
+    with pytest.raises(CorpusError, match="already has a file named answers"):
+        load_corpus(corpus, [tmp_path / "answers.jsonl"])
+    # Its rows are checked as the folder's are, with their own file and line.
+    _write(outside, [{"text": "x", "sentiment": "cross"}])
+    with pytest.raises(CorpusError, match=r"steps.jsonl:1: unknown sentiment 'cross'"):
+        load_corpus(corpus, [outside])
+
+
+def test_model_train_also_a_missing_file_is_one_line(tmp_path: Path) -> None:
+    from tests.reliability.hostile import cjm, one_clear_line
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "taxonomy.yaml").write_text((models_dir() / "taxonomy.yaml").read_text())
+    (tmp_path / "corpus" / "answers.jsonl").write_text(json.dumps(_toy_rows()[0]) + "\n")
+    env = {"CJM_MODELS_DIR": str(tmp_path)}
+    run = cjm("model", "train", "--keep-adapter", "--also", str(tmp_path / "nope.jsonl"), env=env)
+    one_clear_line(run)
+    assert "nope.jsonl: no such file" in run.err
+
+
 @pytest.mark.parametrize(
     "line",
     [
@@ -332,8 +372,8 @@ def test_rated_posts_teach_the_sentiment_alone(tmp_path: Path, quick_adapter) ->
     assert np.allclose(after.arrays["grade_means"], [1.0, 5.0, 9.0])
     # The sentiment did learn from them.
     assert not np.allclose(before.arrays["sent_W"], after.arrays["sent_W"])
-    assert set(report.figures["rated posts"]) == {"cv:macro_f1"}
-    assert report.sizes["rated posts held out"] == 0
+    assert set(report.figures["rated"]) == {"cv:macro_f1"}
+    assert report.sizes["sentiment-only rows held out"] == 0
 
 
 def test_adapter_does_not_learn_from_templated_answers(
