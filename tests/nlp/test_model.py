@@ -164,6 +164,43 @@ def test_a_row_of_weight_two_counts_as_two_rows() -> None:
     assert not np.allclose(unweighted, ww, atol=1e-2)
 
 
+def test_classes_balanced_on_some_rows_let_the_others_keep_their_proportions() -> None:
+    from cjm_interview.nlp.train import fit_softmax
+
+    # No features: the head learns a prior alone, which the class balance sets.
+    answers = np.repeat([0, 1, 2], [10, 40, 50])
+    extra = np.zeros(300, dtype=np.int64)  # rows of one class: complaint steps, say
+    y = np.concatenate([answers, extra])
+    x = np.zeros((len(y), 1), dtype=np.float32)
+
+    def prior(**kwargs: object) -> np.ndarray:
+        _, b = fit_softmax(x, y, 3, steps=800, **kwargs)  # type: ignore[arg-type]
+        p = np.exp(b - b.max())
+        return p / p.sum()
+
+    # Balanced on every row: the many extra rows of class 0 are scaled down to a third.
+    assert np.allclose(prior(), 1 / 3, atol=0.02)
+    on_answers = np.arange(len(y)) < len(answers)
+    # Balanced on the answers: their classes are even, and the extra rows count as rows of
+    # class 0 as the answers weigh it, so class 0 leads.
+    tilted = prior(balance_on=on_answers)
+    assert tilted[0] > 0.8 and np.isclose(tilted[1], tilted[2], atol=0.02)
+    # The same rows, balanced on themselves alone: as if the mask were not there.
+    assert np.allclose(prior(balance_on=np.ones(len(y), dtype=bool)), prior(), atol=1e-6)
+    # A class the answers lack keeps the balance of all rows instead of an endless weight.
+    y_gap = np.concatenate([np.repeat([1, 2], [50, 50]), np.zeros(30, dtype=np.int64)])
+    _, b = fit_softmax(
+        np.zeros((len(y_gap), 1), dtype=np.float32),
+        y_gap,
+        3,
+        steps=800,
+        balance_on=np.arange(len(y_gap)) < 100,
+    )
+    gap = np.exp(b - b.max()) / np.exp(b - b.max()).sum()
+    # (30 rows of class 0 weigh 130 / 90 each, the answers' 50 of each class 130 / 195.)
+    assert np.allclose(gap, [0.394, 0.303, 0.303], atol=0.02)
+
+
 def test_corpus_rows_rated_for_sentiment_only(tmp_path: Path) -> None:
     from cjm_interview.nlp.train import load_corpus, train_all
 
