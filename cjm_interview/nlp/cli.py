@@ -309,6 +309,10 @@ def model_info() -> None:
     for key in ("encoder", "trained_at", "corpus_size", "corpus_sha256"):
         if key in meta:
             click.echo(f"{key}: {meta[key]}")
+    if also := meta.get("also"):
+        # Files learnt from that the corpus folder does not hold (cjm model train --also).
+        told = ", ".join(f"{name} ({rows} rows)" for name, rows in also.items())
+        click.echo(f"also learnt from: {told}")
     if encoder := getattr(tagger, "encoder", None):
         where = getattr(encoder, "path", None)
         click.echo(f"encoder runtime: {encoder.runtime}" + (f" ({where})" if where else ""))
