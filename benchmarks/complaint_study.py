@@ -53,7 +53,7 @@ SCRIPT = ROOT / "benchmarks" / "data" / "complaint_script.yaml"
 LABELS = ROOT / "benchmarks" / "data" / "complaint_steps.jsonl"
 SENTIMENT_LABELS = ROOT / "benchmarks" / "data" / "complaint_step_sentiment.jsonl"
 # How much a complaint step counts in the sentiment beside an answer of the corpus.
-SENTIMENT_WEIGHT = 0.5
+SENTIMENT_WEIGHT = 1.0
 
 # A sentence longer than this is split further at "; ", ", and then" and ", but".
 MAX_SENTENCE = 300
