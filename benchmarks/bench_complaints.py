@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -128,8 +129,16 @@ def feeling_scores(
         if r["grade"] is not None
     ]
     mae = sum(abs(a - b) for a, b in graded) / len(graded) if graded else None
+    # The rest (labelled neutral): what each was read as, so that a tagger reading every
+    # narrative as negative shows here.
+    others = Counter(
+        f"{r['sentiment']} read {res.sentiment}"  # type: ignore[attr-defined]
+        for r, res in zip(rows, results, strict=True)
+        if r["sentiment"] != "negative"
+    )
     return {
         "negative_read_negative": f"{read_negative} of {len(negative)}",
+        "the_others": dict(sorted(others.items())),
         "grade_mae": round(mae, 2) if mae is not None else None,
         "graded": len(graded),
     }

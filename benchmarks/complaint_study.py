@@ -18,16 +18,16 @@ gives the steps the labels were written for.
     cjm import study.json --script benchmarks/data/complaint_script.yaml --db study.db
     python benchmarks/complaint_study.py check [--csv FILE]
     python benchmarks/complaint_study.py roles [--csv FILE]
-    python benchmarks/complaint_study.py sentiment -o complaint_steps.jsonl [--csv FILE]
+    python benchmarks/complaint_study.py sentiment -o ../complaint_steps.jsonl [--csv FILE]
 
 ``roles`` learns the composite map's role head (``cjm_interview/map/prototypes.py``) from
 ``models/roles.jsonl`` and the steps of the ``train`` split, each read as the role its
 moment is (``ROLE_OF_MOMENT``); ``dev`` and ``test`` steps never join it.
 
 ``sentiment`` writes the steps labelled for sentiment (``complaint_step_sentiment.jsonl``,
-steps of narratives that no scored split holds) as rows of a corpus file for
-``cjm model train --also FILE``: the text may not be copied into the project, so the file
-goes outside it.
+steps of narratives that no scored split holds, nor a near copy of one: ``near_scored``) as
+rows of a corpus file for ``cjm model train --also FILE``: the text may not be copied into
+the project, so the file must go outside it.
 """
 
 from __future__ import annotations
@@ -52,6 +52,10 @@ DEFAULT_CSV = Path(
 SCRIPT = ROOT / "benchmarks" / "data" / "complaint_script.yaml"
 LABELS = ROOT / "benchmarks" / "data" / "complaint_steps.jsonl"
 SENTIMENT_LABELS = ROOT / "benchmarks" / "data" / "complaint_step_sentiment.jsonl"
+SECOND_SENTIMENT = ROOT / "benchmarks" / "data" / "complaint_step_sentiment_second_coding.jsonl"
+CHANNEL_LABELS = ROOT / "benchmarks" / "data" / "complaint_channels.jsonl"
+# A narrative sharing this share of its steps (normalised) with a scored one is a near copy.
+NEAR_COPY = 0.2
 # How much a complaint step counts in the sentiment beside an answer of the corpus.
 SENTIMENT_WEIGHT = 1.0
 
@@ -318,6 +322,36 @@ def role_steps(csv_path: Path, labels: Path = LABELS) -> list[tuple[str, str]]:
     ]
 
 
+def normalised(step: str) -> str:
+    """A step's words alone: lower case, no digits, punctuation or placeholders."""
+    return " ".join(re.sub(r"[^a-z]+", " ", step.lower().replace("xx", " ")).split())
+
+
+def scored_ids() -> set[str]:
+    """The narratives some figure is reported on: the stage labels' ``dev`` and ``test``
+    splits and the channel labels' ``test`` part."""
+    channels = label_rows(CHANNEL_LABELS)
+    return {r["complaint_id"] for r in label_rows() if r["split"] != "train"} | {
+        r["complaint_id"] for r in channels if r["split"] == "test"
+    }
+
+
+def near_scored(steps: dict[str, list[str]], complaint_id: str) -> set[int]:
+    """The steps of a narrative that may not be learnt from: all of them when the narrative
+    is a near copy of a scored one (a complaint filed twice, a form letter sent by several
+    people: ``NEAR_COPY`` of the steps, or three, in common), else those whose words a scored
+    narrative also tells ("Please help.")."""
+    mine = {normalised(step) for step in steps[complaint_id]}
+    told: set[str] = set()
+    for other in scored_ids() & steps.keys():
+        theirs = {normalised(step) for step in steps[other]}
+        common = len(mine & theirs)
+        if common >= 3 or common >= NEAR_COPY * len(mine | theirs):
+            return set(range(len(steps[complaint_id])))
+        told |= theirs
+    return {k for k, step in enumerate(steps[complaint_id]) if normalised(step) in told}
+
+
 def sentiment_rows(
     csv_path: Path, labels: Path = SENTIMENT_LABELS, weight: float = SENTIMENT_WEIGHT
 ) -> list[dict[str, Any]]:
@@ -327,9 +361,17 @@ def sentiment_rows(
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise SystemExit(f"{problems[0]}{more}: run check --labels {labels}")
     steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
+    rows = label_rows(labels)
+    barred = {cid: near_scored(steps, cid) for cid in {r["complaint_id"] for r in rows}}
+    for number, r in enumerate(rows, 1):
+        if r["step"] in barred[r["complaint_id"]]:
+            raise SystemExit(
+                f"{labels.name}:{number}: {r['complaint_id']} step {r['step']} is told in a"
+                " scored narrative too (or its narrative is a near copy of one)"
+            )
     return [
         {"text": steps[r["complaint_id"]][r["step"]], "sentiment": r["sentiment"], "weight": weight}
-        for r in label_rows(labels)
+        for r in rows
     ]
 
 
@@ -371,9 +413,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prototypes.FILE.name}: {written} texts ({len(real)} labelled complaint steps)")
         return 0
     if args.command == "sentiment":
+        out = args.out.resolve()
+        if out.is_relative_to(ROOT):
+            # The narratives' text may not be copied into the project (and a corpus file
+            # in models/corpus would be learnt from without --also).
+            print(f"{args.out}: inside the project; write it outside (the text may not be "
+                  "copied into the project)", file=sys.stderr)  # fmt: skip
+            return 2
+        if not out.parent.is_dir():
+            print(f"{args.out.parent}: no such folder", file=sys.stderr)
+            return 2
         rows = sentiment_rows(args.csv)
-        with args.out.open("w", encoding="utf-8") as out:
-            out.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        with out.open("w", encoding="utf-8") as handle:
+            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
         print(f"{args.out}: {len(rows)} steps; learn from them with:")
         print(f"  cjm model train --keep-adapter --also {args.out}")
         return 0

@@ -311,7 +311,7 @@ def model_info() -> None:
             click.echo(f"{key}: {meta[key]}")
     if also := meta.get("also"):
         # Files learnt from that the corpus folder does not hold (cjm model train --also).
-        told = ", ".join(f"{name} ({rows} rows)" for name, rows in also.items())
+        told = ", ".join(f"{name} ({file.get('rows')} rows)" for name, file in also.items())
         click.echo(f"also learnt from: {told}")
     if encoder := getattr(tagger, "encoder", None):
         where = getattr(encoder, "path", None)
@@ -335,6 +335,28 @@ def model_info() -> None:
         click.echo(f"{head}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
 
 
+_also = click.option(
+    "--also",
+    "also",
+    multiple=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Another corpus file, kept outside the project (labelled text that may not be copied "
+    "into it, such as the complaint steps); may be given more than once.",
+)
+
+
+def _shipped_also() -> dict[str, Any]:
+    """The files from outside the corpus folder that the shipped heads learnt from."""
+    from cjm_interview.config import models_dir
+
+    try:
+        meta = json.loads((models_dir() / "heads" / "heads.json").read_text(encoding="utf-8"))
+        also = meta.get("also") or {}
+    except (OSError, ValueError, AttributeError):
+        return {}  # no heads, or unreadable ones: training makes them
+    return also if isinstance(also, dict) else {}
+
+
 @model.command("train")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option(
@@ -349,23 +371,34 @@ def model_info() -> None:
     help="Reuse the shipped sentiment adapter instead of training it again (quick; for changes "
     "to the heads, the channel rules or the rated posts, which the adapter does not learn from).",
 )
+@_also
 @click.option(
-    "--also",
-    "also",
-    multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Another corpus file, kept outside the project (labelled text that may not be copied "
-    "into it, such as the complaint steps); may be given more than once.",
+    "--only-corpus",
+    is_flag=True,
+    help="Learn from the corpus folder alone, though the shipped heads learnt from files "
+    "given with --also too.",
 )
-def model_train(folds: int, transfer: bool, keep_adapter: bool, also: tuple[Path, ...]) -> None:
-    """Rebuild the heads from models/corpus/*.jsonl and print the report."""
+def model_train(
+    folds: int, transfer: bool, keep_adapter: bool, also: tuple[Path, ...], only_corpus: bool
+) -> None:
+    """Rebuild the heads from models/corpus/*.jsonl (and --also files) and print the report."""
     from cjm_interview.nlp.threads import limit_threads, threads
 
     limit_threads(threads())  # before numpy and torch load
+    from cjm_interview.cli import fail
     from cjm_interview.nlp.train import CorpusError, train_all
 
     if transfer and keep_adapter:
         raise click.UsageError("--transfer trains an adapter per file: drop --keep-adapter")
+    # Heads learnt again without a file the shipped ones learnt from would quietly read
+    # differently: say which, unless that is what is wanted.
+    missing = sorted(set(_shipped_also()) - {path.stem for path in also})
+    if missing and not only_corpus:
+        fail(
+            f"the shipped heads learnt from {', '.join(missing)} too, which --also does not give",
+            "Give it with --also FILE (benchmarks/complaint_study.py sentiment -o FILE makes the"
+            " complaint steps), or pass --only-corpus to learn without it.",
+        )
     try:
         report = train_all(
             folds=folds,
@@ -375,15 +408,18 @@ def model_train(folds: int, transfer: bool, keep_adapter: bool, also: tuple[Path
             also=also,
         )
     except CorpusError as error:
-        from cjm_interview.cli import fail
-
         fail(str(error), "Mend the row, or move its file out of the corpus folder.")
     click.echo(report.to_markdown())
 
 
 @model.command("eval")
-def model_eval() -> None:
-    """Score the shipped heads on the held-out split of the corpus."""
-    from cjm_interview.nlp.train import evaluate_heldout
+@_also
+def model_eval(also: tuple[Path, ...]) -> None:
+    """Score the shipped heads on the held-out split of the corpus (and of --also files)."""
+    from cjm_interview.cli import fail
+    from cjm_interview.nlp.train import CorpusError, evaluate_heldout
 
-    click.echo(evaluate_heldout().to_markdown())
+    try:
+        click.echo(evaluate_heldout(also=also).to_markdown())
+    except CorpusError as error:
+        fail(str(error), "Mend the row, or move its file out of the corpus folder.")

@@ -123,6 +123,15 @@ def _row(path: Path, number: int, line: str) -> dict[str, Any]:
     return row
 
 
+def _digest(path: Path) -> str:
+    """SHA-256 of a corpus file's rows (its non-empty lines), as ``load_corpus`` reads them."""
+    digest = hashlib.sha256()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest.update(line.encode("utf-8"))
+    return digest.hexdigest()
+
+
 def is_heldout(text: str) -> bool:
     """The fixed held-out split: about 15% of texts, chosen by hash."""
     digest = hashlib.sha256(text.strip().lower().encode("utf-8")).digest()
@@ -290,9 +299,9 @@ def fit_softmax(
     sw = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
     total = float(sw.sum())  # a row of weight 2 counts as two rows, in the L2's balance too
     counts = np.bincount(y, weights=sw, minlength=classes)
-    if balance_on is not None and balance_on.any():
+    if balance_on is not None and balance_on.any():  # (no such row: balanced on all rows)
         some = np.bincount(y[balance_on], weights=sw[balance_on], minlength=classes)
-        # A class those rows lack keeps the balance of all rows.
+        # A class those rows lack keeps the weight a balance on all rows gives it.
         counts = np.where(some > 0, some * total / some.sum(), counts)
     weights = (sw * total / (classes * np.maximum(counts, 1e-12))[y])[:, None]
 
@@ -575,10 +584,10 @@ def _scores(
     # Each file of rows labelled for sentiment alone (rated posts, complaint steps).
     for source in dict.fromkeys(corpus.sources[~corpus.tagged].tolist()):
         rows_of = np.where(~corpus.tagged & (corpus.sources == source))[0]
-        figures[source] = {
-            "macro_f1": round(
-                macro_f1(corpus.sentiment[rows_of], sent[rows_of], len(SENTIMENTS)), 3
-            )
+        truth, said = corpus.sentiment[rows_of], sent[rows_of]
+        figures[f"sentiment: {source}"] = {
+            "accuracy": round(float(np.mean(said == truth)), 3),
+            "macro_f1": round(macro_f1(truth, said, len(SENTIMENTS)), 3),
         }
     return figures
 
@@ -888,8 +897,11 @@ def train_all(
             "corpus_size": len(corpus.texts),
             # Files from outside the corpus folder (their rows are in corpus_sha256 too).
             "also": {
-                name: int((corpus.sources == name).sum())
-                for name in dict.fromkeys(path.stem for path in also)
+                path.stem: {
+                    "rows": int((corpus.sources == path.stem).sum()),
+                    "sha256": _digest(path),
+                }
+                for path in also
             },
             # Share of the lexicon tagger in the sentiment, chosen by transfer.
             "lexicon_weight": weight,
@@ -910,13 +922,13 @@ def train_all(
     return report
 
 
-def evaluate_heldout(folder: Path | None = None) -> Report:
-    """Figures of the shipped heads on the held-out split."""
+def evaluate_heldout(folder: Path | None = None, also: Sequence[Path] = ()) -> Report:
+    """Figures of the shipped heads on the held-out split (of ``also`` too, see ``load_corpus``)."""
     from cjm_interview.nlp.embedding import Heads
     from cjm_interview.nlp.features import channel_features, lexicon_features, word_features
 
+    corpus = load_corpus(also=also)  # a bad corpus file is named before any model loads
     heads = Heads.load(folder)
-    corpus = load_corpus()
     idx = np.where([is_heldout(t) for t in corpus.texts])[0]
     test = corpus.subset(idx)
     from cjm_interview.nlp.runtime import adapter_arrays, load_runtime

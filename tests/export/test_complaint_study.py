@@ -6,6 +6,7 @@ import csv
 import importlib.util
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
@@ -257,25 +258,43 @@ def test_the_role_head_learns_from_the_train_split_alone_as_labelled() -> None:
 
 def test_steps_labelled_for_sentiment_come_from_narratives_never_scored() -> None:
     labels = study.label_rows(study.SENTIMENT_LABELS)
-    assert len(labels) >= 1500
-    assert {r["sentiment"] for r in labels} == {"negative", "neutral", "positive"}
+    counts = Counter(r["sentiment"] for r in labels)
+    # As data/complaint_stages.md and models/README.md say.
+    assert (len(labels), counts) == (2364, {"negative": 1542, "neutral": 782, "positive": 40})
     keys = [(r["complaint_id"], r["step"]) for r in labels]
     assert len(set(keys)) == len(keys)
-    # The map's scored splits and the channel labels' test part: their narratives, and any
-    # step whose text one of them tells too (a complaint filed twice), are never learnt from.
+    # The map's scored splits and the channel labels' test part are never learnt from.
+    assert not {r["complaint_id"] for r in labels} & study.scored_ids()
     stages = study.label_rows()
-    scored = {r["complaint_id"] for r in stages if r["split"] != "train"}
-    channels = [json.loads(line) for line in (ROOT / "benchmarks/data/complaint_channels.jsonl")
-                .read_text(encoding="utf-8").splitlines() if line.strip()]  # fmt: skip
-    scored |= {r["complaint_id"] for r in channels if r["split"] == "test"}
-    assert not {r["complaint_id"] for r in labels} & scored
     assert not {r["sha"] for r in labels} & {r["sha"] for r in stages if r["split"] != "train"}
-    # The blind second coding is of labelled steps.
-    second = study.label_rows(ROOT / "benchmarks/data/complaint_step_sentiment_second_coding.jsonl")
-    assert second and {(r["complaint_id"], r["step"]) for r in second} <= set(keys)
+    # The blind second coding is of labelled steps, as they were told.
+    second = study.label_rows(study.SECOND_SENTIMENT)
+    sha = {(r["complaint_id"], r["step"]): r["sha"] for r in labels}
+    assert second and all(sha.get((r["complaint_id"], r["step"])) == r["sha"] for r in second)
 
 
-def test_the_sentiment_labels_become_corpus_rows_outside_the_project(tmp_path: Path) -> None:
+def test_near_copies_of_scored_narratives_are_not_learnt_from(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(study, "scored_ids", lambda: {"900"})
+    scored = ["I called them on 3/4/2019.", "They said the debt was valid.", "Please help.",
+              "I sent a letter to the bureau.", "It is still on my report."]  # fmt: skip
+    steps = {
+        "900": scored,
+        # Filed twice, with other dates and capitals: every step barred.
+        "901": ["i called them on 5/6/2020", *scored[1:4], "Nothing changed."],
+        # A narrative of its own that shares one plain step: that step alone.
+        "902": ["My card was charged twice.", "please help!", "The bank refunded one charge."],
+        "903": ["My card was charged twice.", "The bank refunded one charge."],
+    }
+    assert study.near_scored(steps, "901") == set(range(5))
+    assert study.near_scored(steps, "902") == {1}
+    assert study.near_scored(steps, "903") == set()
+
+
+def test_the_sentiment_labels_become_corpus_rows_outside_the_project(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = tmp_path / "complaints.csv"
     _write_csv(source, NARRATIVES)
     steps = split_steps(NARRATIVES["101"])
@@ -290,19 +309,50 @@ def test_the_sentiment_labels_become_corpus_rows_outside_the_project(tmp_path: P
         {"text": steps[1], "sentiment": "negative", "weight": 0.5},
         {"text": steps[0], "sentiment": "neutral", "weight": 0.5},
     ]
-    # Rows the training reads as sentiment-only rows of a file named after the output.
+    # The command writes them where it is told, outside the project, as rows the training
+    # reads as sentiment-only rows of a file named after the output.
     from cjm_interview.nlp.train import load_corpus
 
+    monkeypatch.setattr(study, "SENTIMENT_LABELS", labels)
+    monkeypatch.setattr(study.sentiment_rows, "__defaults__", (labels, 0.5))
     out = tmp_path / "elsewhere" / "complaint_steps.jsonl"
+    argv = ["sentiment", "--csv", str(source), "-o", str(out)]
+    assert study.main(argv) == 2  # no such folder yet: one line, nothing written
+    assert capsys.readouterr().err.strip() == f"{out.parent}: no such folder"
     out.parent.mkdir()
-    out.write_text("".join(json.dumps(r) + "\n" for r in made), encoding="utf-8")
+    assert study.main(argv) == 0
+    assert f"cjm model train --keep-adapter --also {out}" in capsys.readouterr().out
     corpus = load_corpus(tmp_path / "no-corpus-folder", [out])
     assert corpus.texts == [steps[1], steps[0]] and not corpus.tagged.any()
+    # Never into the project: its text may not be copied there.
+    inside = ROOT / "models" / "corpus" / "complaint_steps.jsonl"
+    assert study.main(["sentiment", "--csv", str(source), "-o", str(inside)]) == 2
+    assert "inside the project" in capsys.readouterr().err and not inside.exists()
     # A label whose step the splitter no longer gives stops it, naming the line.
     rows[0]["sha"] = "0" * 12
     labels.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=r"sentiment.jsonl:1: 101 step 1 changed"):
         study.sentiment_rows(source, labels)
+
+
+@pytest.mark.slow
+def test_the_shipped_heads_learnt_from_the_labelled_complaint_steps_as_they_are(
+    tmp_path: Path,
+) -> None:
+    from cjm_interview.nlp.train import _digest
+
+    if not study.DEFAULT_CSV.is_file():
+        pytest.skip(f"{study.DEFAULT_CSV} is not here")
+    # Made again from the labels and the narratives (which also refuses a labelled step
+    # told in a scored narrative or a near copy of one), the rows are those learnt from:
+    # edit the labels, and the heads must learn again (models/README.md).
+    out = tmp_path / "complaint_steps.jsonl"
+    assert study.main(["sentiment", "-o", str(out)]) == 0
+    shipped = json.loads((ROOT / "models/heads/heads.json").read_text(encoding="utf-8"))["also"]
+    assert shipped["complaint_steps"] == {
+        "rows": len(study.label_rows(study.SENTIMENT_LABELS)),
+        "sha256": _digest(out),
+    }
 
 
 @pytest.mark.slow
