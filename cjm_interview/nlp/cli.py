@@ -408,7 +408,7 @@ def model_train(
             also=also,
         )
     except CorpusError as error:
-        fail(str(error), "Mend the row, or move its file out of the corpus folder.")
+        fail(str(error), "Mend the file, or leave it out of the corpus.")
     click.echo(report.to_markdown())
 
 
@@ -422,4 +422,4 @@ def model_eval(also: tuple[Path, ...]) -> None:
     try:
         click.echo(evaluate_heldout(also=also).to_markdown())
     except CorpusError as error:
-        fail(str(error), "Mend the row, or move its file out of the corpus folder.")
+        fail(str(error), "Mend the file, or leave it out of the corpus.")

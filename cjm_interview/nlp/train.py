@@ -123,10 +123,18 @@ def _row(path: Path, number: int, line: str) -> dict[str, Any]:
     return row
 
 
+def _text(path: Path) -> str:
+    """A corpus file's text (a byte-order mark, as some editors write, is not part of it)."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CorpusError(f"{path}: not UTF-8 text (byte {error.start})") from None
+
+
 def _digest(path: Path) -> str:
     """SHA-256 of a corpus file's rows (its non-empty lines), as ``load_corpus`` reads them."""
     digest = hashlib.sha256()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in _text(path).splitlines():
         if line.strip():
             digest.update(line.encode("utf-8"))
     return digest.hexdigest()
@@ -156,13 +164,13 @@ def load_corpus(folder: Path | None = None, also: Sequence[Path] = ()) -> Corpus
     paths = sorted(folder.glob("*.jsonl"))
     for extra in also:
         if not extra.is_file():
-            raise CorpusError(f"{extra}: no such file")
+            raise CorpusError(f"{extra}: {'not a file' if extra.exists() else 'no such file'}")
         if extra.stem in {path.stem for path in paths}:
             # Figures and transfer go by file name: two files of one name would mix.
             raise CorpusError(f"{extra}: the corpus already has a file named {extra.stem}")
         paths.append(extra)
     for path in paths:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        for number, line in enumerate(_text(path).splitlines(), 1):
             if not line.strip():
                 continue
             digest.update(line.encode("utf-8"))

@@ -261,6 +261,15 @@ def test_corpus_files_from_outside_the_corpus_folder(tmp_path: Path) -> None:
     _write(outside, [{"text": "x", "sentiment": "cross"}])
     with pytest.raises(CorpusError, match=r"steps.jsonl:1: unknown sentiment 'cross'"):
         load_corpus(corpus, [outside])
+    # Bytes that are not text, and a folder or device given as a file, are named as such;
+    # a byte-order mark before the first row is no part of it.
+    outside.write_bytes(b"\xff\xfe\x00{}")
+    with pytest.raises(CorpusError, match=r"steps.jsonl: not UTF-8 text \(byte 0\)"):
+        load_corpus(corpus, [outside])
+    with pytest.raises(CorpusError, match=r"elsewhere: not a file"):
+        load_corpus(corpus, [outside.parent])
+    outside.write_text('\ufeff{"text": "they never answered", "sentiment": "negative"}\n')
+    assert load_corpus(corpus, [outside]).texts[-1] == "they never answered"
 
 
 @pytest.mark.parametrize("command", [("train", "--keep-adapter"), ("eval",)])
