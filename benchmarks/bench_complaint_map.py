@@ -18,9 +18,9 @@ own stages are scored too. Two baselines put the figures in scale: every step in
 column, and the journeys cut into as many equal slices by relative position as the map has
 columns.
 
-    python benchmarks/complaint_study.py build -o study.json
-    cjm import study.json --script benchmarks/data/complaint_script.yaml --db study.db
-    cjm export --db study.db --format csv -o map.csv      # or --format json -o map.json
+    python benchmarks/complaint_study.py build -o ../study.json    # outside the project
+    cjm import ../study.json --script benchmarks/data/complaint_script.yaml --db ../study.db
+    cjm export --db ../study.db --format csv -o ../map.csv   # or --format json -o ../map.json
     python benchmarks/bench_complaint_map.py map.csv [--split test|dev|all]
 
 ``--build study.db`` makes the study database the other way, with the sentence model's tags

@@ -14,8 +14,8 @@ the codebook in ``complaint_stages.md``) refer to steps by complaint id, index i
 ``split_steps`` and a hash of the step's text; ``check`` tells when the splitter no longer
 gives the steps the labels were written for.
 
-    python benchmarks/complaint_study.py build -o study.json [--limit N] [--csv FILE]
-    cjm import study.json --script benchmarks/data/complaint_script.yaml --db study.db
+    python benchmarks/complaint_study.py build -o ../study.json [--limit N] [--csv FILE]
+    cjm import ../study.json --script benchmarks/data/complaint_script.yaml --db ../study.db
     python benchmarks/complaint_study.py check [--csv FILE]
     python benchmarks/complaint_study.py roles [--csv FILE]
     python benchmarks/complaint_study.py sentiment -o ../complaint_steps.jsonl [--csv FILE]
@@ -39,6 +39,7 @@ import json
 import os
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,12 @@ LABELS = ROOT / "benchmarks" / "data" / "complaint_steps.jsonl"
 SENTIMENT_LABELS = ROOT / "benchmarks" / "data" / "complaint_step_sentiment.jsonl"
 SECOND_SENTIMENT = ROOT / "benchmarks" / "data" / "complaint_step_sentiment_second_coding.jsonl"
 CHANNEL_LABELS = ROOT / "benchmarks" / "data" / "complaint_channels.jsonl"
-# A narrative sharing this share of its steps (normalised) with a scored one is a near copy.
+# A narrative telling this share of its steps (or three) as a scored one does is a near copy.
 NEAR_COPY = 0.2
+# Steps of this many words or more that share this share of their words (Jaccard, once
+# case, digits, punctuation and placeholders are set aside) are one step told twice.
+LONG_STEP = 4
+SAME_WORDS = 0.7
 # How much a complaint step counts in the sentiment beside an answer of the corpus.
 SENTIMENT_WEIGHT = 1.0
 
@@ -336,20 +341,57 @@ def scored_ids() -> set[str]:
     }
 
 
-def near_scored(steps: dict[str, list[str]], complaint_id: str) -> set[int]:
+@dataclass
+class ScoredSteps:
+    """The steps of the scored narratives, as ``near_scored`` compares them."""
+
+    told: set[str]  # normalised
+    words: list[frozenset[str]]  # of the steps of ``LONG_STEP`` words or more
+    owner: list[str]  # the narrative of each of those
+
+    @classmethod
+    def of(cls, steps: dict[str, list[str]]) -> ScoredSteps:
+        told: set[str] = set()
+        words: list[frozenset[str]] = []
+        owner: list[str] = []
+        for other in sorted(scored_ids() & steps.keys()):
+            for step in steps[other]:
+                text = normalised(step)
+                told.add(text)
+                if len(text.split()) >= LONG_STEP:
+                    words.append(frozenset(text.split()))
+                    owner.append(other)
+        return cls(told, words, owner)
+
+    def narratives_telling(self, step: str) -> set[str]:
+        """The scored narratives that tell this step, the same words or nearly (a long step
+        sharing ``SAME_WORDS`` of its words with theirs: a form letter edited a little)."""
+        mine = frozenset(normalised(step).split())
+        if len(mine) < LONG_STEP:
+            return set()
+        found = set()
+        for theirs, other in zip(self.words, self.owner, strict=True):
+            # Jaccard; sets this far apart in size cannot reach it (a quick test first).
+            near = SAME_WORDS * len(theirs) <= len(mine) and SAME_WORDS * len(mine) <= len(theirs)
+            if near and len(mine & theirs) >= SAME_WORDS * len(mine | theirs):
+                found.add(other)
+        return found
+
+
+def near_scored(
+    steps: dict[str, list[str]], complaint_id: str, scored: ScoredSteps | None = None
+) -> set[int]:
     """The steps of a narrative that may not be learnt from: all of them when the narrative
     is a near copy of a scored one (a complaint filed twice, a form letter sent by several
-    people: ``NEAR_COPY`` of the steps, or three, in common), else those whose words a scored
-    narrative also tells ("Please help.")."""
-    mine = {normalised(step) for step in steps[complaint_id]}
-    told: set[str] = set()
-    for other in scored_ids() & steps.keys():
-        theirs = {normalised(step) for step in steps[other]}
-        common = len(mine & theirs)
-        if common >= 3 or common >= NEAR_COPY * len(mine | theirs):
-            return set(range(len(steps[complaint_id])))
-        told |= theirs
-    return {k for k, step in enumerate(steps[complaint_id]) if normalised(step) in told}
+    people: ``NEAR_COPY`` of its steps, or three, told by one scored narrative, the same
+    words or nearly), else those a scored narrative also tells ("Please help.")."""
+    scored = scored or ScoredSteps.of(steps)
+    told = steps[complaint_id]
+    tellers = [scored.narratives_telling(step) for step in told]
+    by_other = Counter(other for found in tellers for other in found)
+    if by_other and max(by_other.values()) >= min(3, NEAR_COPY * len(told)):
+        return set(range(len(told)))
+    return {k for k, step in enumerate(told) if tellers[k] or normalised(step) in scored.told}
 
 
 def sentiment_rows(
@@ -362,7 +404,8 @@ def sentiment_rows(
         raise SystemExit(f"{problems[0]}{more}: run check --labels {labels}")
     steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
     rows = label_rows(labels)
-    barred = {cid: near_scored(steps, cid) for cid in {r["complaint_id"] for r in rows}}
+    scored = ScoredSteps.of(steps)
+    barred = {cid: near_scored(steps, cid, scored) for cid in {r["complaint_id"] for r in rows}}
     for number, r in enumerate(rows, 1):
         if r["step"] in barred[r["complaint_id"]]:
             raise SystemExit(
@@ -373,6 +416,17 @@ def sentiment_rows(
         {"text": steps[r["complaint_id"]][r["step"]], "sentiment": r["sentiment"], "weight": weight}
         for r in rows
     ]
+
+
+def _not_here(out: Path) -> str | None:
+    """Why a file of the narratives' text may not be written at ``out``, if it may not."""
+    if out.resolve().is_relative_to(ROOT):
+        # Their text may not be copied into the project (and a corpus file in
+        # models/corpus would be learnt from without --also).
+        return f"{out}: inside the project; write it outside (the narratives' text may not be copied into it)"  # noqa: E501
+    if not out.resolve().parent.is_dir():
+        return f"{out.parent}: no such folder"
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -400,10 +454,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.csv.is_file():
         print(f"{args.csv}: no such file (give the complaints CSV with --csv)", file=sys.stderr)
         return 2
+    if args.command in ("build", "sentiment") and (refused := _not_here(args.out)):
+        print(refused, file=sys.stderr)
+        return 2
     if args.command == "build":
         written = build_study(args.csv, args.out, args.limit)
         print(f"{args.out}: {written} interviews; import with:")
-        print(f"  cjm import {args.out} --script {SCRIPT.relative_to(ROOT)} --db study.db")
+        print(f"  cjm import {args.out} --script {SCRIPT} --db {args.out.with_suffix('.db')}")
         return 0
     if args.command == "roles":
         from cjm_interview.map import prototypes
@@ -413,19 +470,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{prototypes.FILE.name}: {written} texts ({len(real)} labelled complaint steps)")
         return 0
     if args.command == "sentiment":
-        out = args.out.resolve()
-        if out.is_relative_to(ROOT):
-            # The narratives' text may not be copied into the project (and a corpus file
-            # in models/corpus would be learnt from without --also).
-            print(f"{args.out}: inside the project; write it outside (the text may not be "
-                  "copied into the project)", file=sys.stderr)  # fmt: skip
-            return 2
-        if not out.parent.is_dir():
-            print(f"{args.out.parent}: no such folder", file=sys.stderr)
-            return 2
         rows = sentiment_rows(args.csv)
-        with out.open("w", encoding="utf-8") as handle:
-            handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        with args.out.open("w", encoding="utf-8") as handle:
+            # ASCII: a line separator in a narrative (U+2028) would cut a row in two.
+            handle.writelines(json.dumps(row) + "\n" for row in rows)
         print(f"{args.out}: {len(rows)} steps; learn from them with:")
         print(f"  cjm model train --keep-adapter --also {args.out}")
         return 0

@@ -311,7 +311,10 @@ def model_info() -> None:
             click.echo(f"{key}: {meta[key]}")
     if also := meta.get("also"):
         # Files learnt from that the corpus folder does not hold (cjm model train --also).
-        told = ", ".join(f"{name} ({file.get('rows')} rows)" for name, file in also.items())
+        told = ", ".join(
+            f"{name} ({file.get('rows') if isinstance(file, dict) else file} rows)"
+            for name, file in also.items()
+        )
         click.echo(f"also learnt from: {told}")
     if encoder := getattr(tagger, "encoder", None):
         where = getattr(encoder, "path", None)
@@ -339,7 +342,7 @@ _also = click.option(
     "--also",
     "also",
     multiple=True,
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),  # the corpus names a folder or a missing file in one line
     help="Another corpus file, kept outside the project (labelled text that may not be copied "
     "into it, such as the complaint steps); may be given more than once.",
 )
@@ -355,6 +358,27 @@ def _shipped_also() -> dict[str, Any]:
     except (OSError, ValueError, AttributeError):
         return {}  # no heads, or unreadable ones: training makes them
     return also if isinstance(also, dict) else {}
+
+
+def _note_changed(also: tuple[Path, ...], shipped: dict[str, Any]) -> None:
+    """Say when an --also file is not the one the shipped heads learnt from (new labels are
+    why one learns again; an old copy of the file is a mistake worth a line)."""
+    from cjm_interview.nlp.train import CorpusError, _digest
+
+    for path in also:
+        was = shipped.get(path.stem)
+        if not isinstance(was, dict) or not path.is_file():
+            continue
+        try:
+            now = _digest(path)
+        except CorpusError:
+            continue  # named as it is read
+        if now != was.get("sha256"):
+            click.echo(
+                f"note: {path} is not the {path.stem} the shipped heads learnt from"
+                f" ({was.get('rows')} rows then)",
+                err=True,
+            )
 
 
 @model.command("train")
@@ -375,8 +399,8 @@ def _shipped_also() -> dict[str, Any]:
 @click.option(
     "--only-corpus",
     is_flag=True,
-    help="Learn from the corpus folder alone, though the shipped heads learnt from files "
-    "given with --also too.",
+    help="Learn without the files from outside the corpus folder that the shipped heads "
+    "learnt from and --also does not give.",
 )
 def model_train(
     folds: int, transfer: bool, keep_adapter: bool, also: tuple[Path, ...], only_corpus: bool
@@ -392,13 +416,15 @@ def model_train(
         raise click.UsageError("--transfer trains an adapter per file: drop --keep-adapter")
     # Heads learnt again without a file the shipped ones learnt from would quietly read
     # differently: say which, unless that is what is wanted.
-    missing = sorted(set(_shipped_also()) - {path.stem for path in also})
+    shipped = _shipped_also()
+    missing = sorted(set(shipped) - {path.stem for path in also})
     if missing and not only_corpus:
         fail(
             f"the shipped heads learnt from {', '.join(missing)} too, which --also does not give",
             "Give it with --also FILE (benchmarks/complaint_study.py sentiment -o FILE makes the"
             " complaint steps), or pass --only-corpus to learn without it.",
         )
+    _note_changed(also, shipped)
     try:
         report = train_all(
             folds=folds,
@@ -419,6 +445,7 @@ def model_eval(also: tuple[Path, ...]) -> None:
     from cjm_interview.cli import fail
     from cjm_interview.nlp.train import CorpusError, evaluate_heldout
 
+    _note_changed(also, _shipped_also())
     try:
         click.echo(evaluate_heldout(also=also).to_markdown())
     except CorpusError as error:

@@ -165,6 +165,8 @@ def load_corpus(folder: Path | None = None, also: Sequence[Path] = ()) -> Corpus
     for extra in also:
         if not extra.is_file():
             raise CorpusError(f"{extra}: {'not a file' if extra.exists() else 'no such file'}")
+        if extra in paths:
+            raise CorpusError(f"{extra}: given twice")
         if extra.stem in {path.stem for path in paths}:
             # Figures and transfer go by file name: two files of one name would mix.
             raise CorpusError(f"{extra}: the corpus already has a file named {extra.stem}")

@@ -260,12 +260,17 @@ def test_steps_labelled_for_sentiment_come_from_narratives_never_scored() -> Non
     labels = study.label_rows(study.SENTIMENT_LABELS)
     counts = Counter(r["sentiment"] for r in labels)
     # As data/complaint_stages.md and models/README.md say.
-    assert (len(labels), counts) == (2364, {"negative": 1542, "neutral": 782, "positive": 40})
+    assert (len(labels), counts) == (2313, {"negative": 1517, "neutral": 757, "positive": 39})
     keys = [(r["complaint_id"], r["step"]) for r in labels]
     assert len(set(keys)) == len(keys)
-    # The map's scored splits and the channel labels' test part are never learnt from.
-    assert not {r["complaint_id"] for r in labels} & study.scored_ids()
+    # The map's scored splits and the channel labels' test part, worked out here on their
+    # own, are never learnt from; and they are what near_scored keeps out.
     stages = study.label_rows()
+    channels = study.label_rows(ROOT / "benchmarks/data/complaint_channels.jsonl")
+    scored = {r["complaint_id"] for r in stages if r["split"] in ("dev", "test")}
+    scored |= {r["complaint_id"] for r in channels if r["split"] == "test"}
+    assert len(scored) > 300 and study.scored_ids() == scored
+    assert not {r["complaint_id"] for r in labels} & scored
     assert not {r["sha"] for r in labels} & {r["sha"] for r in stages if r["split"] != "train"}
     # The blind second coding is of labelled steps, as they were told.
     second = study.label_rows(study.SECOND_SENTIMENT)
@@ -277,19 +282,32 @@ def test_near_copies_of_scored_narratives_are_not_learnt_from(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(study, "scored_ids", lambda: {"900"})
-    scored = ["I called them on 3/4/2019.", "They said the debt was valid.", "Please help.",
-              "I sent a letter to the bureau.", "It is still on my report."]  # fmt: skip
+    letter = [
+        "I am writing to dispute the account listed on my credit report.",
+        "Please provide a copy of the signed contract with my signature.",
+        "Please help.",
+    ]
+    plain = [f"On day {n} I paid the bill for the month of that year in full." for n in "ab"]
     steps = {
-        "900": scored,
-        # Filed twice, with other dates and capitals: every step barred.
-        "901": ["i called them on 5/6/2020", *scored[1:4], "Nothing changed."],
-        # A narrative of its own that shares one plain step: that step alone.
-        "902": ["My card was charged twice.", "please help!", "The bank refunded one charge."],
-        "903": ["My card was charged twice.", "The bank refunded one charge."],
-    }
-    assert study.near_scored(steps, "901") == set(range(5))
-    assert study.near_scored(steps, "902") == {1}
-    assert study.near_scored(steps, "903") == set()
+        "900": letter,
+        # The letter edited a little, two steps in ten: a near copy, every step barred.
+        "901": [*plain, "I am writing to dispute this account listed on my credit report!",
+                *[f"Then the bank sent letter number {n} about the old balance." for n in
+                  "abcdef"], "Please provide a copy of the contract with my signature."],
+        # One step of the letter in ten (less than a fifth, fewer than three): that step
+        # alone, as is the short "please help" told by many.
+        "902": [*plain, "i am writing to dispute the account listed on my credit report",
+                "please help!", *[f"The bank sent letter {n} about the balance." for n in
+                                  "abcdef"]],
+        # One step of the letter in five is a fifth: a near copy.
+        "903": [*plain, "I am writing to dispute the account listed on my credit report.",
+                "My score went down by a hundred points last spring.", "It is still there."],
+        "904": ["My card was charged twice at the store.", "The bank refunded one charge."],
+    }  # fmt: skip
+    assert study.near_scored(steps, "901") == set(range(10))
+    assert study.near_scored(steps, "902") == {2, 3}
+    assert study.near_scored(steps, "903") == set(range(5))
+    assert study.near_scored(steps, "904") == set()
 
 
 def test_the_sentiment_labels_become_corpus_rows_outside_the_project(
@@ -328,6 +346,17 @@ def test_the_sentiment_labels_become_corpus_rows_outside_the_project(
     inside = ROOT / "models" / "corpus" / "complaint_steps.jsonl"
     assert study.main(["sentiment", "--csv", str(source), "-o", str(inside)]) == 2
     assert "inside the project" in capsys.readouterr().err and not inside.exists()
+    # Nor through a link that leads into it.
+    (tmp_path / "link").symlink_to(ROOT / "models")
+    linked = tmp_path / "link" / "complaint_steps.jsonl"
+    assert study.main(["sentiment", "--csv", str(source), "-o", str(linked)]) == 2
+    assert "inside the project" in capsys.readouterr().err and not linked.exists()
+    # A labelled step that a scored narrative tells too stops it, naming the line.
+    monkeypatch.setattr(study, "scored_ids", lambda: {"102"})
+    narratives = {**NARRATIVES, "102": NARRATIVES["102"] + " They lost my papers."}
+    _write_csv(source, narratives)
+    with pytest.raises(SystemExit, match=r"sentiment.jsonl:1: 101 step 1 is told in a scored"):
+        study.sentiment_rows(source, labels)
     # A label whose step the splitter no longer gives stops it, naming the line.
     rows[0]["sha"] = "0" * 12
     labels.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")

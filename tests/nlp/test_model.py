@@ -257,6 +257,8 @@ def test_corpus_files_from_outside_the_corpus_folder(tmp_path: Path) -> None:
     _write(tmp_path / "answers.jsonl", [{"text": "fine", "sentiment": "neutral"}])
     with pytest.raises(CorpusError, match="already has a file named answers"):
         load_corpus(corpus, [tmp_path / "answers.jsonl"])
+    with pytest.raises(CorpusError, match=r"steps.jsonl: given twice"):
+        load_corpus(corpus, [outside, outside])
     # Its rows are checked as the folder's are, with their own file and line.
     _write(outside, [{"text": "x", "sentiment": "cross"}])
     with pytest.raises(CorpusError, match=r"steps.jsonl:1: unknown sentiment 'cross'"):
@@ -303,6 +305,29 @@ def test_training_without_a_file_the_shipped_heads_learnt_from_says_so(tmp_path:
     given = tmp_path / "elsewhere" / "complaint_steps.jsonl"
     run = cjm("model", "train", "--keep-adapter", "--also", str(given), env=env)
     assert "complaint_steps.jsonl: no such file" in run.err
+    # So it does when told to learn without it.
+    run = cjm("model", "train", "--keep-adapter", "--only-corpus", "--also", "x.jsonl", env=env)
+    assert "x.jsonl: no such file" in run.err
+    # A file of that name that is not the one learnt from is named (then read as any other).
+    given.parent.mkdir()
+    given.write_text('{"text": "x", "sentiment": "cross"}\n')
+    run = cjm("model", "train", "--keep-adapter", "--also", str(given), env=env)
+    assert f"note: {given} is not the complaint_steps the shipped heads learnt from" in run.err
+    assert "complaint_steps.jsonl:1: unknown sentiment 'cross'" in run.err
+
+
+@pytest.mark.parametrize(
+    "text", ["not json", "[1, 2]", '{"also": [1]}', '{"also": 3}', '{"also": null}', "\udcff"]
+)
+def test_odd_shipped_heads_name_no_file_learnt_from_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    from cjm_interview.nlp.cli import _shipped_also
+
+    monkeypatch.setenv("CJM_MODELS_DIR", str(tmp_path))
+    (tmp_path / "heads").mkdir()
+    (tmp_path / "heads" / "heads.json").write_bytes(text.encode("utf-8", "surrogateescape"))
+    assert _shipped_also() == {}
 
 
 @pytest.mark.parametrize(
