@@ -363,14 +363,14 @@ def _shipped_also() -> dict[str, Any]:
 def _note_changed(also: tuple[Path, ...], shipped: dict[str, Any]) -> None:
     """Say when an --also file is not the one the shipped heads learnt from (new labels are
     why one learns again; an old copy of the file is a mistake worth a line)."""
-    from cjm_interview.nlp.train import CorpusError, _digest
+    from cjm_interview.nlp.train import CorpusError, file_digest
 
     for path in also:
         was = shipped.get(path.stem)
         if not isinstance(was, dict) or not path.is_file():
             continue
         try:
-            now = _digest(path)
+            now = file_digest(path)
         except CorpusError:
             continue  # named as it is read
         if now != was.get("sha256"):

@@ -131,7 +131,7 @@ def _text(path: Path) -> str:
         raise CorpusError(f"{path}: not UTF-8 text (byte {error.start})") from None
 
 
-def _digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """SHA-256 of a corpus file's rows (its non-empty lines), as ``load_corpus`` reads them."""
     digest = hashlib.sha256()
     for line in _text(path).splitlines():
@@ -435,9 +435,9 @@ def _standardise(lex: np.ndarray, tagged: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def _fit_sentiment(x: np.ndarray, corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
-    # The classes are balanced on the answers: rows rated for sentiment alone come in
-    # their own proportions (complaint steps are mostly negative), which would shift
-    # the prior towards the class they lack.
+    # The classes are balanced on the answers, and rows labelled for sentiment alone take
+    # the answers' class weights: balanced on every row, the head would lean towards the
+    # classes those rows lack (the complaint steps are two thirds negative).
     return fit_softmax(
         x,
         corpus.sentiment,
@@ -884,7 +884,7 @@ def train_all(
         lexicon_weight=weight,
     )
     if not corpus.tagged.all():
-        # Of which rated posts, which the sentiment alone learns from.
+        # Of which rows labelled for sentiment alone (rated posts, complaint steps).
         report.sizes["sentiment-only rows in train"] = int((~corpus.tagged[train_idx]).sum())
         report.sizes["sentiment-only rows held out"] = int((~corpus.tagged[test_idx]).sum())
     # A small file of rated posts may fall wholly in one split: its figure is the other's.
@@ -909,7 +909,7 @@ def train_all(
             "also": {
                 path.stem: {
                     "rows": int((corpus.sources == path.stem).sum()),
-                    "sha256": _digest(path),
+                    "sha256": file_digest(path),
                 }
                 for path in also
             },

@@ -368,7 +368,7 @@ def test_the_sentiment_labels_become_corpus_rows_outside_the_project(
 def test_the_shipped_heads_learnt_from_the_labelled_complaint_steps_as_they_are(
     tmp_path: Path,
 ) -> None:
-    from cjm_interview.nlp.train import _digest
+    from cjm_interview.nlp.train import file_digest
 
     if not study.DEFAULT_CSV.is_file():
         pytest.skip(f"{study.DEFAULT_CSV} is not here")
@@ -380,7 +380,7 @@ def test_the_shipped_heads_learnt_from_the_labelled_complaint_steps_as_they_are(
     shipped = json.loads((ROOT / "models/heads/heads.json").read_text(encoding="utf-8"))["also"]
     assert shipped["complaint_steps"] == {
         "rows": len(study.label_rows(study.SENTIMENT_LABELS)),
-        "sha256": _digest(out),
+        "sha256": file_digest(out),
     }
 
 
