@@ -190,6 +190,13 @@ def _warn(cmap: Any) -> None:
         click.echo(
             f"Note: steps grouped by word similarity: {alignment['fallback_reason']}.", err=True
         )
+    if missing := alignment.get("parts_not_encoded"):
+        click.echo(
+            f"Note: {missing:,} openings and clauses of steps have no vector cached and were not"
+            " encoded (--no-encode): those steps were read whole, so the map may differ from"
+            " one made with them; export once without --no-encode to cache them.",
+            err=True,
+        )
     for edit in alignment.get("edits_unmatched", []):
         click.echo(
             f"Note: edit {edit['id']} ({edit['action']} {edit['group_key']}) matches no group "

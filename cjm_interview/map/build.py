@@ -207,9 +207,13 @@ def _summarised(
     groups.sort(key=lambda g: (stage_rank.get(g.stage, len(stage_rank)), g.position, g.key))
     used = {g.stage for g in groups}
     stages = [s for s in sorted(stages, key=lambda s: s.order) if s.key in used]
-    return summarise_map(store, filters, journeys, steps, groups, stages, unmatched,
+    cmap = summarise_map(store, filters, journeys, steps, groups, stages, unmatched,
                          representation, fallback, options, moments.topic_order,
                          pains_of, beside.result())  # fmt: skip
+    if moments.parts_missing:
+        # Said only when it happens: a map with every vector is as it was.
+        cmap.data["alignment"]["parts_not_encoded"] = moments.parts_missing
+    return cmap
 
 
 def primary_perspective(journeys: Sequence[Journey]) -> str:

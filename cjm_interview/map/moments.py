@@ -56,6 +56,7 @@ class Moments:
     stages: list[Stage]
     act_weight: float = 0.0  # the weight the act was given
     topic_order: float = 0.0  # how much of where steps happen their topics explain
+    parts_missing: int = 0  # openings and clauses read without a vector (``Parts.missing``)
 
 
 def form_moments(
@@ -137,7 +138,7 @@ def form_moments(
         group.also = also.get(g, [])
         group.typical = typical_first(members[g], closeness, steps)
         groups.append(group)
-    return Moments(groups, stages, weight, order)
+    return Moments(groups, stages, weight, order, told.missing)
 
 
 def act_profile(

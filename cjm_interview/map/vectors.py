@@ -7,7 +7,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -217,6 +217,9 @@ class Parts:
     # What each opening vector is of: the opening's words, or the whole step where its
     # vector stands in (so that a head reading words reads the same text as the vector).
     opening_texts: list[str]
+    # Openings and clauses with no vector (none cached, encoding switched off): their steps
+    # are read whole, so the map may differ from one made with them.
+    missing: int = 0
 
 
 def part_vectors(
@@ -246,8 +249,8 @@ def part_vectors(
     if not texts:
         return none
     vectors, have = cached_vectors(store, texts, representation, encode_missing, progress)
-    if vectors.shape[1] != whole.shape[1]:
-        return none
+    if vectors.shape[1] != whole.shape[1]:  # none found (or of another size): steps whole
+        return replace(none, missing=int((~have).sum()))
     row = {t: i for i, t in enumerate(texts)}
     opening_texts = actions
     if opened:
@@ -267,4 +270,4 @@ def part_vectors(
     counts = np.asarray([len(r) for r in clause_rows], dtype=np.int64)[of]
     clause_step = np.repeat(np.arange(len(steps), dtype=np.int64), counts)
     rows = np.concatenate([clause_rows[u] for u in of[counts > 0]] or [np.zeros(0, np.int64)])
-    return Parts(opening_vectors, clause_step, vectors[rows], opening_texts)
+    return Parts(opening_vectors, clause_step, vectors[rows], opening_texts, int((~have).sum()))

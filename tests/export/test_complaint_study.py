@@ -401,3 +401,57 @@ def test_the_shipped_role_head_is_learnt_again_from_its_examples() -> None:
     assert head is not None
     shipped = acts.role_scores(vectors, head, texts).argmax(axis=1)
     assert (acts.role_scores(vectors, again, texts).argmax(axis=1) == shipped).mean() > 0.98
+
+
+def test_a_map_without_the_vectors_of_its_steps_clauses_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import hashlib
+
+    import numpy as np
+    from click.testing import CliRunner
+
+    from cjm_interview.cli import main
+    from cjm_interview.export.text_formats import to_json
+    from cjm_interview.map.vectors import ENCODER, step_vectors
+    from cjm_interview.nlp import embedding
+
+    from .schema_check import problems
+
+    def encode(texts: list[str], progress: bool = False) -> np.ndarray:
+        # A stand-in for the sentence model: a fixed vector per text.
+        seeds = [int(hashlib.sha256(t.encode()).hexdigest()[:8], 16) for t in texts]
+        return np.asarray([np.random.default_rng(s).normal(size=384) for s in seeds], "f4")
+
+    monkeypatch.setattr(embedding, "encode", encode)
+    source, out, db = tmp_path / "complaints.csv", tmp_path / "study.json", tmp_path / "s.db"
+    # Long steps of several clauses: their openings and clauses are read apart.
+    long = {
+        "201": "I rang the bank on Monday morning, waited forty minutes on hold, but the line "
+        "went dead before anyone answered. They later sent me a letter saying my account had "
+        "been closed for payments I never missed.",
+        "202": "My statement showed a late fee that I had never agreed to, and the branch "
+        "manager refused to remove it even after I showed him the receipts.",
+    }
+    _write_csv(source, long)
+    study.build_study(source, out)
+    script = load_script(study.SCRIPT)
+    with Store(db) as store:
+        for item in json.loads(out.read_text(encoding="utf-8"))["interviews"]:
+            run_interview(store, script, item)
+        # The steps' vectors cached (as an import with tags leaves them), their clauses' not.
+        step_vectors(store, [s for j in load_journeys(store, Filters()) for s in j.steps])
+        alignment = build_map(store, encode_missing=False).data["alignment"]
+        assert alignment["representation"] == ENCODER and alignment["parts_not_encoded"] > 0
+        schema = json.loads((ROOT / "docs/composite-map.schema.json").read_text())
+        cmap = build_map(store, encode_missing=False)
+        assert problems(json.loads(to_json(cmap)), schema, schema) == []
+    result = CliRunner().invoke(
+        main, ["export", "--db", str(db), "--format", "json", "--no-encode", "-o", "-"]
+    )
+    assert result.exit_code == 0
+    assert f"Note: {alignment['parts_not_encoded']} openings and clauses" in result.stderr
+    # Encoded once, they are cached: the map is made with them and says nothing.
+    with Store(db) as store:
+        build_map(store)
+        assert "parts_not_encoded" not in build_map(store, encode_missing=False).data["alignment"]
