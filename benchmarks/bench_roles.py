@@ -55,9 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from cjm_interview.nlp.embedding import encode
 
-    steps = {
-        c.complaint_id: study.split_steps(c.narrative) for c in study.read_complaints(args.csv)
-    }
+    steps = study.told_steps(args.csv)
     scored = [r for r in study.label_rows() if r["split"] == args.split]
     told = [steps[r["complaint_id"]][r["step"]] for r in scored]
     opened = [acts.opening(t) for t in told]

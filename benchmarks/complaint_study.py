@@ -252,9 +252,17 @@ def build_study(csv_path: Path, out: Path, limit: int | None = None) -> int:
     return len(interviews)
 
 
-def check_labels(csv_path: Path, labels: Path) -> list[str]:
-    """Problems with the labels: unknown complaints, steps out of range, stale hashes."""
-    steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
+def told_steps(csv_path: Path) -> dict[str, list[str]]:
+    """Each narrative's steps, by complaint id."""
+    return {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
+
+
+def check_labels(
+    csv_path: Path, labels: Path, steps: dict[str, list[str]] | None = None
+) -> list[str]:
+    """Problems with the labels: unknown complaints, steps out of range, stale hashes
+    (``steps``: the narratives' steps, when they have been split already)."""
+    steps = told_steps(csv_path) if steps is None else steps
     problems = []
     for number, line in enumerate(labels.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
@@ -314,13 +322,20 @@ def role_hash(labels: Path = LABELS) -> str:
     return hashlib.sha256("".join(told).encode("utf-8")).hexdigest()
 
 
-def role_steps(csv_path: Path, labels: Path = LABELS) -> list[tuple[str, str]]:
-    """(text, role) of each labelled step the role head learns from."""
-    problems = check_labels(csv_path, labels)
+def _checked_steps(csv_path: Path, labels: Path, hint: str) -> dict[str, list[str]]:
+    """The narratives' steps, split once, after the labels are checked against them: the
+    first problem (and how many more) stops it, with ``hint``."""
+    steps = told_steps(csv_path)
+    problems = check_labels(csv_path, labels, steps)
     if problems:
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise SystemExit(f"{problems[0]}{more}: run check")
-    steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
+        raise SystemExit(f"{problems[0]}{more}: {hint}")
+    return steps
+
+
+def role_steps(csv_path: Path, labels: Path = LABELS) -> list[tuple[str, str]]:
+    """(text, role) of each labelled step the role head learns from."""
+    steps = _checked_steps(csv_path, labels, "run check")
     return [
         (steps[r["complaint_id"]][r["step"]], ROLE_OF_MOMENT[r["moment"]])
         for r in role_labels(labels)
@@ -398,11 +413,7 @@ def sentiment_rows(
     csv_path: Path, labels: Path = SENTIMENT_LABELS, weight: float = SENTIMENT_WEIGHT
 ) -> list[dict[str, Any]]:
     """Corpus rows (text, sentiment, weight) of the steps labelled for sentiment."""
-    problems = check_labels(csv_path, labels)
-    if problems:
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise SystemExit(f"{problems[0]}{more}: run check --labels {labels}")
-    steps = {c.complaint_id: split_steps(c.narrative) for c in read_complaints(csv_path)}
+    steps = _checked_steps(csv_path, labels, f"run check --labels {labels}")
     rows = label_rows(labels)
     scored = ScoredSteps.of(steps)
     barred = {cid: near_scored(steps, cid, scored) for cid in {r["complaint_id"] for r in rows}}
