@@ -192,6 +192,8 @@ RULES_EN: tuple[_Rule, ...] = (
         r"\b(?:submit(?:ted|ting)?|fil(?:ed|ing)|appl(?:ied|ying)|sign(?:ed|ing))\b"
         r"(?:(?!\band\b)[^.;!?]){0,40}?\belectronically\b|"
         r"\b(?:internet|online) banking\b|"
+        # A price comparison site, used to choose (not a review site, where a text is posted).
+        r"\b(?:price[- ])?comparison (?:web ?)?sites?\b|"
         r"\b(?:on|over|via|through|searched) the (?:internet|web)\b(?! ?chat)|"
         r"\be-?sign(?:ed|ing)?\b|\bdocu-?sign(?:ed)?\b|"
         r"\b(?:web ?form|web portal|account dashboard|dashboard|browser|drop-?down|"
@@ -578,6 +580,26 @@ _VISIT_MADE_AFTER = re.compile(
     r"(?:(?!(?:nobody|never|not|no)\b)\w+\s+)?(?:turned up|showed up|arrived|came)\b",
     re.IGNORECASE,
 )
+# "the engineer never came", "the technician didn't show up": a visit that did not happen.
+_VISIT_MISSED = re.compile(
+    r"^\s+(?:\w+\s+)?(?:never|didn'?t|did not|failed to|hasn'?t|has not|hadn'?t|had not|"
+    r"wasn'?t|was not|still hasn'?t|still has not|still didn'?t|won'?t|would not|wouldn'?t)\s+"
+    r"(?:(?:even|ever|yet|bother(?:ed)? to|been|be)\s+)?(?:come|came|show(?:ed)?(?: up)?|"
+    r"turn(?:ed)? up|arrive[ds]?|appear(?:ed)?|attend(?:ed)?|visit(?:ed)?|make it|made it|"
+    r"call(?:ed)? (?:round|by|out))\b(?! back)",
+    re.IGNORECASE,
+)
+# "... never came and the helpline kept me waiting": a cue that is the subject of a clause
+# of its own after "and" is not reached by the negation or hypothesis before the "and".
+_ARTICLE = r"(?:the|a|an|their|its|his|her|our|my|your)\b"
+_AND_SUBJECT = re.compile(rf"\band\s+(?:{_ARTICLE}\s+(?:[\w'-]+\s+)?)?$", re.IGNORECASE)
+_VERB_AFTER = re.compile(
+    r"^\s+(?:(?:just|only|finally|then|also|still|never|eventually)\s+)?"
+    r"(?:kept|keeps|was|were|is|are|said|says|told|tells|put|puts|hung|gave|gives|asked|"
+    r"asks|took|takes|sent|sends|did|didn'?t|does|doesn'?t|has|had|have|would|could|"
+    r"wouldn'?t|couldn'?t|went|got|left|made|let|[a-z]+ed)\b",
+    re.IGNORECASE,
+)
 # "stop calling me", "kept calling": the calls happened, whatever negation comes before.
 _HAPPENED = re.compile(
     r"\b(?:stop|stopped|stops|quit|keep|keeps|kept|continue[sd]?|start(?:ed|s)?|began|"
@@ -730,6 +752,13 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
     back = sentence[max(0, start - CONTEXT_CHARS) : start]  # what each check reads back
     cue = sentence[start:end]
     after = sentence[end : end + 40]
+    subject = _AND_SUBJECT.search(clause)
+    if subject and subject.end() - subject.start() <= 4 and not re.match(_ARTICLE, cue, re.I):
+        subject = None  # "and" straight before a cue with no article of its own
+    # The verb may close the cue itself ("the website crashed").
+    last = cue.split()[-1] if len(cue.split()) > 1 else ""
+    if subject and (_VERB_AFTER.match(after) or _VERB_AFTER.fullmatch(" " + last)):
+        clause = clause[subject.start() + 3 :]
     near = sentence[max(0, start - 60) : end + 30]
     stripped = clause[-150:]
     # "never by phone, text or e-mail": the negation reaches every item of the list (only a
@@ -776,6 +805,8 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         and not _VISIT_MADE_AFTER.search(sentence[end:])
     ):
         return "hypothetical"
+    if channel == "field" and _VISIT_MISSED.match(after):
+        return "negated"
     if channel == "chat" and cue.lower().startswith("chat") and _COMPANION.match(after):
         return "object"
     if channel == "phone" and _VIDEO.search(back[-20:]):

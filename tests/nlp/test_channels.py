@@ -26,6 +26,8 @@ from cjm_interview.nlp.channels import WEAK, channel_cues, detect_channels
         ("I logged into my online account to check", {"web"}),
         ("tried to file a dispute online but it failed", {"web"}),
         ("their website said the branch was open", {"web"}),
+        ("Found them on a price comparison site, then rang the helpline", {"web", "phone"}),
+        ("compared deals on comparison websites", {"web"}),
         ("paid it through the app", {"app"}),
         ("chatted with an agent on live chat", {"chat"}),
         ("they texted me a code", {"chat"}),
@@ -186,8 +188,22 @@ def test_weak_cues_are_reported_but_do_not_count_alone() -> None:
     assert detect_channels(text) == {}
 
 
-def test_negation_does_not_reach_past_its_clause() -> None:
-    assert set(detect_channels("I had no idea what to do, so I called the bank")) == {"phone"}
+@pytest.mark.parametrize(
+    ("text", "channels"),
+    [
+        ("I had no idea what to do, so I called the bank", {"phone"}),
+        # A channel that is the subject of a clause of its own after "and".
+        ("the engineer never came and the helpline kept me waiting", {"phone"}),
+        ("I never called and the website crashed", {"web"}),
+        ("They said they would send a letter and the app told me to wait", {"app"}),
+        # The same words as an object stay negated.
+        ("I never called them and never used the website", set()),
+        ("no letter and no email", set()),
+        ("I didn't call and email them", set()),
+    ],
+)
+def test_negation_does_not_reach_past_its_clause(text: str, channels: set[str]) -> None:
+    assert set(detect_channels(text)) == channels
 
 
 @pytest.mark.parametrize(
@@ -353,6 +369,13 @@ def test_a_use_nearly_made_or_asked_about_is_no_use(text: str, channels: set[str
         ("The engineer came to the house and fixed the router", {"field"}),
         ("a technician came out the next day", {"field"}),
         ("The engineer was supposed to come at 8 and turned up at 4", {"field"}),
+        # A visit that did not happen is no visit either.
+        ("The engineer didn't show up", set()),
+        ("the technician never turned up so I rang them", {"phone"}),
+        ("the installer did not even come", set()),
+        ("The engineer has not arrived yet and nobody rings back", set()),
+        ("the engineer did not fix it", {"field"}),
+        ("the engineer never came back to finish the job, he left it half done", {"field"}),
         # A chat with a person beside you is no chat with the service.
         ("I chatted with the woman next to me for the whole flight", set()),
         ("chatting with my wife while we queued", set()),
