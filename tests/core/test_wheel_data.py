@@ -9,18 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT
-
 
 @pytest.mark.slow
-def test_installed_wheel_uses_its_own_data(tmp_path: Path) -> None:
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-        check=True,
-        timeout=300,
-    )
-    (wheel,) = wheels.glob("cjm_interview-*.whl")
+def test_installed_wheel_uses_its_own_data(tmp_path: Path, wheel: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
