@@ -140,6 +140,16 @@ def parse_grade(raw: Any) -> int:
     return value
 
 
+def parse_tag_grade(raw: str) -> float | None:
+    """A person's correction of a predicted grade: a number from 0 to 10, which may have
+    decimals as predictions do ("3.5", "3,5", "7/10"); None for anything else."""
+    match = _GRADE.match(clean_text(raw))
+    if match is None:
+        return None
+    value = float(match.group(1).replace(",", "."))
+    return value if 0 <= value <= 10 else None
+
+
 def _parse_yes_no(raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw

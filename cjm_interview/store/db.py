@@ -722,12 +722,20 @@ class Store:
 
         self.write(action)
 
-    def decide_tag(self, tag_id: int, status: str, person: str, label: str | None = None) -> None:
+    def decide_tag(
+        self,
+        tag_id: int,
+        status: str,
+        person: str,
+        label: str | None = None,
+        score: float | None = None,
+    ) -> None:
         """A person accepts, removes, corrects (relabels) or restores (undoes a removal of) a tag.
 
-        A restored tag is as it was before its removal: ``added`` if a person gave it,
-        ``accepted`` if a person had accepted it, else ``suggested`` again, as no one
-        decided on it (an undo is not an acceptance).
+        A grade is corrected by its ``score`` (0-10), the number it holds. A restored tag is
+        as it was before its removal: ``added`` if a person gave it, ``accepted`` if a person
+        had accepted it, else ``suggested`` again, as no one decided on it (an undo is not an
+        acceptance).
         """
         if status not in ("accepted", "removed", "corrected", "restored"):
             raise ValueError(status)
@@ -742,8 +750,11 @@ class Store:
             ).fetchone()
             if row is None:
                 raise StoreError(f"no tag {tag_id}")
-            old_label, kind, session_id, qid, step, answer_id, score, source, was = row
-            said = f"{kind}:{old_label}"
+            old_label, kind, session_id, qid, step, answer_id, old_score, source, was = row
+            if kind == "grade" and status == "corrected" and score is None:
+                raise StoreError("a grade is corrected by its number")
+            said = f"grade:{old_score or 0:g}" if kind == "grade" else f"{kind}:{old_label}"
+            told = f"grade:{score:g}" if kind == "grade" and score is not None else None
             new_status = status
             decider: str | None = person
             decided: str | None = now
@@ -774,7 +785,15 @@ class Store:
                     "INSERT INTO tags (answer_id, kind, label, score, source, source_version, "
                     "status, decided_by, decided_at, created_at) VALUES (?, ?, ?, ?, 'person', '', "
                     "'added', ?, ?, ?)",
-                    (answer_id, kind, label, score if kind == "grade" else 1.0, person, now, now),
+                    (
+                        answer_id,
+                        kind,
+                        old_label if kind == "grade" else label,
+                        score if kind == "grade" else 1.0,
+                        person,
+                        now,
+                        now,
+                    ),
                 )
             else:
                 conn.execute(
@@ -789,7 +808,7 @@ class Store:
                 qid,
                 step,
                 old_value=said,
-                new_value=f"{kind}:{label or old_label}",
+                new_value=told or f"{kind}:{label or old_label}",
                 at=now,
             )
 

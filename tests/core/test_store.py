@@ -117,6 +117,29 @@ def test_tags_and_corrections(store: Store, customer_script, fake_tagger) -> Non
     assert store.conn.execute("SELECT tagger FROM sessions").fetchone()[0] == "fake 1"
 
 
+def test_a_predicted_grade_is_corrected_by_its_number(
+    store: Store, customer_script, fake_tagger
+) -> None:
+    from cjm_interview.store.db import StoreError
+
+    session = InterviewSession.start(
+        store, customer_script, SessionInfo(participant="P1"), tagger=fake_tagger
+    )
+    session.submit("yes")
+    session.submit("I called the helpline and it was awful")
+    answer_id = store.answer_id(session.id, AnswerKey("service"))
+    grade = next(t for t in store.tags_of(answer_id) if t["kind"] == "grade")
+    with pytest.raises(StoreError, match="by its number"):
+        store.decide_tag(grade["id"], "corrected", "ana", label="3")
+    store.decide_tag(grade["id"], "corrected", "ana", label="grade", score=3.5)
+    now = [(t["label"], t["score"], t["status"]) for t in store.tags_of(answer_id)]
+    assert ("grade", 3.5, "added") in now and ("grade", grade["score"], "suggested") not in now
+    # What the map and the exports read: the person's grade.
+    loaded = {a.key: a for a in store.load_answers(session.id)}
+    scores = [t.score for t in loaded[AnswerKey("service")].tags if t.kind == "grade"]
+    assert scores == [3.5]
+
+
 def test_session_status_and_listing(store: Store, customer_script) -> None:
     session = start(store, customer_script)
     session.submit("no")

@@ -225,6 +225,50 @@ async def test_interviewer_checks_tags_in_the_panel(
     assert actions == ["tag.accepted", "tag.removed", "tag.corrected", "tag.added", "tag.added"]
 
 
+async def test_a_predicted_grade_is_corrected_with_a_number(
+    tmp_path: Path, customer_script, fake_tagger
+) -> None:
+    """c on the grade takes a number from 0 to 10; anything else is refused and changes nothing."""
+    from cjm_interview.tui.widgets.panel import TagList
+
+    store = Store(tmp_path / "s.db")
+    app = interviewer(store, customer_script, fake_tagger, interviewer="ana")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await start(app, pilot)
+        await to_first_action(app, pilot, ACTIONS[1])
+        await pilot.press("f7")
+        await pilot.pause(0.1)
+        tag_list = app.screen.query_one(TagList)
+        index = next(i for i, t in enumerate(tag_list.tags) if t["kind"] == "grade")
+        predicted = float(tag_list.tags[index]["score"])
+        for typed in ("eleven", "11", "-1", "nan"):
+            await pilot.press("home", *["down"] * index, "c", "ctrl+a", "ctrl+k", *typed, "enter")
+            await pilot.pause(0.1)
+            grades = [t for t in tag_list.tags if t["kind"] == "grade"]
+            assert [(t["score"], t["status"]) for t in grades] == [(predicted, "suggested")]
+        await pilot.press("home", *["down"] * index, "c", "ctrl+a", "ctrl+k", *"3.5", "enter")
+        await pilot.pause(0.1)
+        shown = [
+            (t["score"], t["status"], t["source"]) for t in tag_list.tags if t["kind"] == "grade"
+        ]
+        assert shown == [(3.5, "added", "person")]
+
+    session_id = store.list_sessions()[0]["id"]
+    answer_id = store.answer_id(session_id, AnswerKey("action", 1))
+    rows = [
+        (t["label"], t["score"], t["status"], t["decided_by"])
+        for t in store.tags_of(answer_id, include_removed=True)
+        if t["kind"] == "grade"
+    ]
+    assert sorted(rows, key=str) == sorted(
+        [("grade", predicted, "corrected", "ana"), ("grade", 3.5, "added", "ana")], key=str
+    )
+    audit = store.conn.execute(
+        "SELECT old_value, new_value FROM audit_log WHERE action = 'tag.corrected'"
+    ).fetchall()
+    assert audit == [(f"grade:{predicted:g}", "grade:3.5")]
+
+
 async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(
     tmp_path: Path, customer_script, fake_tagger
 ) -> None:

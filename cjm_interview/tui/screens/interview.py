@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Footer, Static
 
-from cjm_interview.answers import InvalidAnswer
+from cjm_interview.answers import InvalidAnswer, parse_tag_grade
 from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
 from cjm_interview.engine import AwaitingTags, Prompt, Rejected, SubmitResult
 from cjm_interview.errors import CjmError, not_saved
@@ -702,7 +702,17 @@ class InterviewScreen(Screen[None]):
         store = self.session.store
         if key is None:
             return
-        if message.status in ("added", "corrected"):
+        score: float | None = None
+        if message.status == "corrected" and message.kind == "grade":
+            score = parse_tag_grade(message.label)
+            if score is None:
+                self.notify(
+                    f"Not a grade: {one_line(message.label, 40)!r}. A grade is a number "
+                    "from 0 to 10.",
+                    severity="warning",
+                )
+                return
+        elif message.status in ("added", "corrected"):
             label = self._tag_label(message.kind, message.label)
             if label is None:
                 self.notify(
@@ -720,7 +730,9 @@ class InterviewScreen(Screen[None]):
             if message.status == "added":
                 store.add_tag(answer_id, message.kind, message.label, person)
             else:
-                store.decide_tag(message.tag_id, message.status, person, message.label or None)
+                store.decide_tag(
+                    message.tag_id, message.status, person, message.label or None, score
+                )
         except CjmError as exc:
             self.notify(f"Tag not changed: {exc}", severity="error")
             return

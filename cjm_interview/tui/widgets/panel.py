@@ -203,7 +203,10 @@ class TagPanel(Vertical):
     def open_editor(self, status: str, tag: dict[str, Any] | None) -> None:
         editor = self.query_one("#tag-editor", Input)
         self._editing = (status, tag)
-        if status == "corrected" and tag is not None:
+        if status == "corrected" and tag is not None and tag["kind"] == "grade":
+            editor.placeholder = "correct the grade, a number from 0 to 10, Enter"
+            editor.value = f"{float(tag['score'] or 0):.1f}"
+        elif status == "corrected" and tag is not None:
             editor.placeholder = f"correct {tag['kind']} label, Enter"
             editor.value = str(tag["label"])
         else:
