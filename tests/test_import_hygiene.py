@@ -14,6 +14,7 @@ CORE = [
     "cjm_interview.store",
     "cjm_interview.importer",
     "cjm_interview.nlp.base",
+    "cjm_interview.agreement",
 ]
 HEAVY = ("textual", "torch", "sentence_transformers", "transformers")
 

@@ -6,11 +6,15 @@ import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import click
 
+from cjm_interview.cli import db_option
 from cjm_interview.nlp.base import Tagger
+
+if TYPE_CHECKING:
+    from cjm_interview.agreement import Agreement
 
 BATCH = 64
 
@@ -336,6 +340,68 @@ def model_info() -> None:
     report = meta.get("report", {})
     for head, figures in report.items():
         click.echo(f"{head}: " + ", ".join(f"{k} {v}" for k, v in figures.items()))
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def agreement_lines(found: Agreement) -> list[str]:
+    """``cjm model agreement`` as plain lines, a block per kind of tag."""
+    lines = []
+    for kind, got in found.sets.items():
+        total = got.total
+        lines.append(
+            f"{kind}s: {got.answers} answers checked; {total.suggested} suggested, "
+            f"{total.kept} kept, {total.added} added by people; precision "
+            f"{_share(total.precision)}, recall {_share(total.recall)}"
+        )
+        for label, counts in sorted(got.labels.items(), key=lambda kv: -kv[1].suggested):
+            lines.append(
+                f"  {label:<16} suggested {counts.suggested:>4}  kept {counts.kept:>4}  "
+                f"added {counts.added:>4}  precision {_share(counts.precision)}  "
+                f"recall {_share(counts.recall)}"
+            )
+    sentiment = found.sentiment
+    lines.append(
+        f"sentiment: {sentiment.answers} answers checked; {sentiment.same} left as tagged "
+        f"({_share(sentiment.share)}), kappa {_share(sentiment.kappa)}"
+    )
+    for (tagged, person), n in sentiment.changes.most_common():
+        lines.append(f"  {tagged} -> {person}: {n}")
+    grade = found.grade
+    change = "-" if grade.mean_change is None else f"{grade.mean_change:.1f} points"
+    lines.append(f"grade: {grade.answers} answers checked; mean change {change}")
+    return lines
+
+
+@model.command("agreement")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def model_agreement(db_path: Path | None, as_json: bool) -> None:
+    """How far the tagger agrees with the interviewers who checked its tags (F7).
+
+    Over the answers a person checked: the share of suggested touchpoints and
+    emotions kept (precision) and of the answers' final labels the tagger found
+    (recall), the sentiment left as tagged with Cohen's kappa, and how far
+    predicted grades were moved. Answers no one checked are left out.
+    """
+    from cjm_interview.agreement import study_agreement
+    from cjm_interview.store import open_store
+
+    store = open_store(db_path, must_exist=True)
+    found = study_agreement(store.conn)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2))
+        return
+    if not found.checked:
+        click.echo(
+            f"No tags in {store.path} were checked by a person yet: check an answer's tags "
+            "in an interview (F7: a accept, x remove, c correct, + add)."
+        )
+        return
+    for line in agreement_lines(found):
+        click.echo(line)
 
 
 _also = click.option(
