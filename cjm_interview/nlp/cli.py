@@ -346,32 +346,48 @@ def _share(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
+def _answers(n: int) -> str:
+    return f"{n} answer{'' if n == 1 else 's'} checked"
+
+
 def agreement_lines(found: Agreement) -> list[str]:
     """``cjm model agreement`` as plain lines, a block per kind of tag."""
     lines = []
     for kind, got in found.sets.items():
         total = got.total
+        if not got.answers:
+            lines.append(f"{kind}s: no answers checked")
+            continue
         lines.append(
-            f"{kind}s: {got.answers} answers checked; {total.suggested} suggested, "
-            f"{total.kept} kept, {total.added} added by people; precision "
-            f"{_share(total.precision)}, recall {_share(total.recall)}"
+            f"{kind}s: {_answers(got.answers)}; {total.suggested} suggested, {total.kept} kept, "
+            f"{total.added} added by people; precision {_share(total.precision)}, "
+            f"recall {_share(total.recall)}"
         )
-        for label, counts in sorted(got.labels.items(), key=lambda kv: -kv[1].suggested):
+        for label, counts in sorted(got.labels.items(), key=lambda kv: (-kv[1].suggested, kv[0])):
             lines.append(
                 f"  {label:<16} suggested {counts.suggested:>4}  kept {counts.kept:>4}  "
                 f"added {counts.added:>4}  precision {_share(counts.precision)}  "
                 f"recall {_share(counts.recall)}"
             )
     sentiment = found.sentiment
-    lines.append(
-        f"sentiment: {sentiment.answers} answers checked; {sentiment.same} left as tagged "
-        f"({_share(sentiment.share)}), kappa {_share(sentiment.kappa)}"
-    )
-    for (tagged, person), n in sentiment.changes.most_common():
-        lines.append(f"  {tagged} -> {person}: {n}")
+    if sentiment.answers:
+        # Kappa is undefined with one answer, or when both gave every answer one label.
+        kappa = "undefined" if sentiment.kappa is None else f"{sentiment.kappa:.2f}"
+        lines.append(
+            f"sentiment: {_answers(sentiment.answers)}; {sentiment.same} left as tagged "
+            f"({_share(sentiment.share)}), Cohen's kappa {kappa}"
+        )
+        for (tagged, person), n in sorted(sentiment.changes.items(), key=lambda kv: -kv[1]):
+            lines.append(f"  {tagged} -> {person}: {n}")
+    else:
+        lines.append("sentiment: no answers checked")
     grade = found.grade
-    change = "-" if grade.mean_change is None else f"{grade.mean_change:.1f} points"
-    lines.append(f"grade: {grade.answers} answers checked; mean change {change}")
+    if grade.answers and grade.mean_change is not None:
+        lines.append(
+            f"grade: {_answers(grade.answers)}; moved {grade.mean_change:.1f} points on average"
+        )
+    else:
+        lines.append("grade: no answers checked")
     return lines
 
 
@@ -387,6 +403,7 @@ def model_agreement(db_path: Path | None, as_json: bool) -> None:
     predicted grades were moved. Answers no one checked are left out.
     """
     from cjm_interview.agreement import study_agreement
+    from cjm_interview.printable import clean_field
     from cjm_interview.store import open_store
 
     store = open_store(db_path, must_exist=True)
@@ -396,10 +413,11 @@ def model_agreement(db_path: Path | None, as_json: bool) -> None:
         return
     if not found.checked:
         click.echo(
-            f"No tags in {store.path} were checked by a person yet: check an answer's tags "
-            "in an interview (F7: a accept, x remove, c correct, + add)."
+            f"No tags in {clean_field(store.path)} were checked by a person yet: check an "
+            "answer's tags in an interview (F7: a accept, x remove, c correct, + add)."
         )
         return
+    click.echo(f"The tagger against the people who checked its tags in {clean_field(store.path)}:")
     for line in agreement_lines(found):
         click.echo(line)
 

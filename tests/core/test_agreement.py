@@ -125,8 +125,10 @@ def test_a_study_database_through_the_command(tmp_path: Path, customer_script, f
     }
     assert study_agreement(store.conn).to_json() == data
     lines = runner.invoke(main, ["model", "agreement", "--db", str(db)]).output
-    assert "touchpoints: 1 answers checked; 1 suggested, 1 kept, 1 added by people" in lines
+    assert "touchpoints: 1 answer checked; 1 suggested, 1 kept, 1 added by people" in lines
+    assert "sentiment: 1 answer checked; 0 left as tagged (0.00), Cohen's kappa undefined" in lines
     assert "negative -> neutral: 1" in lines
+    assert "emotions: no answers checked" in lines and "grade: no answers checked" in lines
 
 
 def test_the_command_reads_the_study_without_the_model(tmp_path: Path) -> None:
