@@ -589,6 +589,18 @@ _VISIT_MISSED = re.compile(
     r"call(?:ed)? (?:round|by|out))\b(?! back)",
     re.IGNORECASE,
 )
+# "my flatmate, the provider's installer and the landlord": a role named in a list of the
+# people involved (an answer to "who was involved"), not a visit.
+_ROLE = re.compile(
+    r"(?:technicians?|installers?|fitters?|plumbers?|electricians?|inspectors?|appraisers?|"
+    r"surveyors?|meter readers?|engineers?|couriers?)",
+    re.IGNORECASE,
+)
+_LISTED_BEFORE = re.compile(
+    r"(?:,|\band)\s+(?:(?:the|a|an|my|our|their|his|her|its)\s+)?(?:[\w'’-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_LISTED_AFTER = re.compile(r"^\s*(?:,|\band\b|\bor\b|[.;!?)]|$)", re.IGNORECASE)
 # "... never came and the helpline kept me waiting": a cue that is the subject of a clause
 # of its own after "and" is not reached by the negation or hypothesis before the "and".
 _ARTICLE = r"(?:the|a|an|their|its|his|her|our|my|your)\b"
@@ -807,6 +819,13 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         return "hypothetical"
     if channel == "field" and _VISIT_MISSED.match(after):
         return "negated"
+    if (
+        channel == "field"
+        and _ROLE.fullmatch(cue)
+        and _LISTED_BEFORE.search(back[-60:])
+        and _LISTED_AFTER.match(after)
+    ):
+        return "object"
     if channel == "chat" and cue.lower().startswith("chat") and _COMPANION.match(after):
         return "object"
     if channel == "phone" and _VIDEO.search(back[-20:]):

@@ -376,6 +376,12 @@ def test_a_use_nearly_made_or_asked_about_is_no_use(text: str, channels: set[str
         ("The engineer has not arrived yet and nobody rings back", set()),
         ("the engineer did not fix it", {"field"}),
         ("the engineer never came back to finish the job, he left it half done", {"field"}),
+        # A role named among the people involved is no visit; one who came still is.
+        ("My flatmate, the provider's installer and the landlord who allowed the work", set()),
+        ("Me, the landlord, the engineer.", set()),
+        ("we had the plumber, the electrician and the builder in", {"field"}),
+        ("I called, then the technician came", {"phone", "field"}),
+        ("The installer, who was lovely, fixed the line", {"field"}),
         # A chat with a person beside you is no chat with the service.
         ("I chatted with the woman next to me for the whole flight", set()),
         ("chatting with my wife while we queued", set()),
