@@ -612,6 +612,13 @@ _VERB_AFTER = re.compile(
     r"wouldn'?t|couldn'?t|went|got|left|made|let|[a-z]+ed)\b",
     re.IGNORECASE,
 )
+# A wish put as a request ("let me pick a slot online", "just let us book online"), as
+# improvement ideas are; not "they let me pay online", which happened.
+_WISH = re.compile(
+    r"(?:^|[,;:(]\s*|\b(?:just|please|and|or|should|could|would|to)\s+)"
+    r"let (?:me|us|people|customers|users|you|them)\b[^.;!?]{0,60}$",
+    re.IGNORECASE,
+)
 # "stop calling me", "kept calling": the calls happened, whatever negation comes before.
 _HAPPENED = re.compile(
     r"\b(?:stop|stopped|stops|quit|keep|keeps|kept|continue[sd]?|start(?:ed|s)?|began|"
@@ -805,7 +812,7 @@ def _blocked(channel: str, sentence: str, start: int, end: int, language: str) -
         probe = probe[: asked.start()]  # what comes before the asking may still cancel it
         if not happened and _NEGATION_EN.search(probe):  # "nobody asked for a refund by email"
             return "negated"
-    if not happened and _HYPOTHETICAL_EN.search(probe):
+    if not happened and (_HYPOTHETICAL_EN.search(probe) or _WISH.search(probe)):
         return "hypothetical"
     if _NEAR_MISS.search(clause + cue) or _asked_about(sentence, start, end):
         return "hypothetical"

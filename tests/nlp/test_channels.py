@@ -328,6 +328,10 @@ def test_look_alikes_of_calls_visits_and_post(text: str, channels: set[str]) -> 
     [
         # Nearly done, or asked about, is no use of the channel.
         ("I almost requested a refund by phone", set()),
+        # Nor is a wish put as a request, as improvement ideas are.
+        ("Let me pick an earlier slot online or offer a mobile hotspot", set()),
+        ("Just let us book online", set()),
+        ("they let me pay online in the end", {"web"}),
         ("I nearly called them", set()),
         ("I almost had to go to the branch", set()),
         ("I was about to email them", set()),
