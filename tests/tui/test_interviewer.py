@@ -30,6 +30,21 @@ async def start(app, pilot, participant: str = "P07") -> None:
 
 
 @contextlib.asynccontextmanager
+async def checking_tags(store: Store, script, tagger) -> AsyncIterator[tuple[Any, Any, Any]]:
+    """An interviewer's app (ana) with the first step's tags selected by F7:
+    (app, pilot, the tag list)."""
+    from cjm_interview.tui.widgets.panel import TagList
+
+    app = interviewer(store, script, tagger, interviewer="ana")
+    async with app.run_test(size=(110, 36)) as pilot:
+        await start(app, pilot)
+        await to_first_action(app, pilot, ACTIONS[1])
+        await pilot.press("f7")
+        await pilot.pause(0.1)
+        yield app, pilot, app.screen.query_one(TagList)
+
+
+@contextlib.asynccontextmanager
 async def asked(
     store: Store, script, wanted: Callable[[Any], bool], what: str, size: tuple[int, int]
 ) -> AsyncIterator[tuple[Any, Any, Any]]:
@@ -146,16 +161,9 @@ async def test_interviewer_checks_tags_in_the_panel(
 ) -> None:
     """F7 selects the last tagged answer; a, x, c and + change its tags in the store."""
     from cjm_interview.tui.widgets.inputs import AnswerInput
-    from cjm_interview.tui.widgets.panel import TagList
 
     store = Store(tmp_path / "s.db")
-    app = interviewer(store, customer_script, fake_tagger, interviewer="ana")
-    async with app.run_test(size=(110, 36)) as pilot:
-        await start(app, pilot)
-        await to_first_action(app, pilot, ACTIONS[1])
-        await pilot.press("f7")
-        await pilot.pause(0.1)
-        tag_list = app.screen.query_one(TagList)
+    async with checking_tags(store, customer_script, fake_tagger) as (app, pilot, tag_list):
         assert tag_list.has_focus
 
         async def highlight(kind: str, label: str | None = None) -> dict:
@@ -229,16 +237,8 @@ async def test_a_predicted_grade_is_corrected_with_a_number(
     tmp_path: Path, customer_script, fake_tagger
 ) -> None:
     """c on the grade takes a number from 0 to 10; anything else is refused and changes nothing."""
-    from cjm_interview.tui.widgets.panel import TagList
-
     store = Store(tmp_path / "s.db")
-    app = interviewer(store, customer_script, fake_tagger, interviewer="ana")
-    async with app.run_test(size=(110, 36)) as pilot:
-        await start(app, pilot)
-        await to_first_action(app, pilot, ACTIONS[1])
-        await pilot.press("f7")
-        await pilot.pause(0.1)
-        tag_list = app.screen.query_one(TagList)
+    async with checking_tags(store, customer_script, fake_tagger) as (_, pilot, tag_list):
         index = next(i for i, t in enumerate(tag_list.tags) if t["kind"] == "grade")
         predicted = float(tag_list.tags[index]["score"])
         for typed in ("eleven", "11", "-1", "nan"):
