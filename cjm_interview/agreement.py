@@ -173,7 +173,7 @@ def checked_answers(tags: list[TagRow]) -> list[Checked]:
     out = []
     for (_, kind), rows in groups.items():
         machine = [t for t in rows if not t.by_person]
-        people = [t for t in rows if t.by_person and t.status == "added"]
+        people = [t for t in rows if t.by_person and t.status in ("added", "accepted")]
         if not people and not any(t.status in DECIDED for t in machine):
             continue  # no one checked this kind on this answer
         suggested = frozenset(t.label for t in machine)

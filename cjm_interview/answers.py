@@ -146,7 +146,7 @@ def parse_tag_grade(raw: str) -> float | None:
     match = _GRADE.match(clean_text(raw))
     if match is None:
         return None
-    value = float(match.group(1).replace(",", "."))
+    value = round(float(match.group(1).replace(",", ".")), 2) + 0.0  # never -0.0
     return value if 0 <= value <= 10 else None
 
 

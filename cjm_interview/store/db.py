@@ -69,6 +69,11 @@ class StoredAnswer:
     answer: Answer
 
 
+def grade_text(score: float | None) -> str:
+    """A grade as the audit log writes it: to two decimals at most, never "-0"."""
+    return f"{round(float(score or 0.0), 2) + 0.0:g}"
+
+
 def open_store(
     path: str | Path | None = None,
     must_exist: bool = False,
@@ -753,13 +758,15 @@ class Store:
             old_label, kind, session_id, qid, step, answer_id, old_score, source, was = row
             if kind == "grade" and status == "corrected" and score is None:
                 raise StoreError("a grade is corrected by its number")
-            said = f"grade:{old_score or 0:g}" if kind == "grade" else f"{kind}:{old_label}"
-            told = f"grade:{score:g}" if kind == "grade" and score is not None else None
+            said = f"grade:{grade_text(old_score)}" if kind == "grade" else f"{kind}:{old_label}"
+            told = f"grade:{grade_text(score)}" if kind == "grade" and score is not None else None
             new_status = status
             decider: str | None = person
             decided: str | None = now
             if status == "removed":
                 said = f"{kind}:{old_label} ({was})"  # what an undo brings back
+            if status == "accepted" and source == "person":
+                new_status = "added"  # a person's own tag stays theirs when accepted again
             if status == "restored":
                 # As before this tag's removal, the one just recorded; an undo accepts nothing.
                 removal = conn.execute(

@@ -241,8 +241,10 @@ async def test_a_predicted_grade_is_corrected_with_a_number(
     async with checking_tags(store, customer_script, fake_tagger) as (_, pilot, tag_list):
         index = next(i for i, t in enumerate(tag_list.tags) if t["kind"] == "grade")
         predicted = float(tag_list.tags[index]["score"])
-        for typed in ("eleven", "11", "-1", "nan"):
-            await pilot.press("home", *["down"] * index, "c", "ctrl+a", "ctrl+k", *typed, "enter")
+        # Refused, and Enter on the grade as shown (nothing corrected), change nothing.
+        for typed in ("eleven", "11", "-1", "nan", "7:30", None):
+            keys = ["ctrl+a", "ctrl+k", *typed] if typed is not None else []
+            await pilot.press("home", *["down"] * index, "c", *keys, "enter")
             await pilot.pause(0.1)
             grades = [t for t in tag_list.tags if t["kind"] == "grade"]
             assert [(t["score"], t["status"]) for t in grades] == [(predicted, "suggested")]
@@ -252,6 +254,10 @@ async def test_a_predicted_grade_is_corrected_with_a_number(
             (t["score"], t["status"], t["source"]) for t in tag_list.tags if t["kind"] == "grade"
         ]
         assert shown == [(3.5, "added", "person")]
+        # Accepting one's own grade keeps it the person's.
+        await pilot.press("home", *["down"] * index, "a")
+        await pilot.pause(0.1)
+        assert [t["status"] for t in tag_list.tags if t["kind"] == "grade"] == ["added"]
 
     session_id = store.list_sessions()[0]["id"]
     answer_id = store.answer_id(session_id, AnswerKey("action", 1))
@@ -267,6 +273,43 @@ async def test_a_predicted_grade_is_corrected_with_a_number(
         "SELECT old_value, new_value FROM audit_log WHERE action = 'tag.corrected'"
     ).fetchall()
     assert audit == [(f"grade:{predicted:g}", "grade:3.5")]
+
+
+async def test_an_edit_left_open_is_never_applied_elsewhere(
+    tmp_path: Path, customer_script, fake_tagger
+) -> None:
+    """An editor left open when F7 picks another answer, or when a narrow terminal hides the
+    panel, is put away: what is typed next changes no tag."""
+    from cjm_interview.tui.widgets.inputs import AnswerInput
+
+    store = Store(tmp_path / "s.db")
+    async with checking_tags(store, customer_script, fake_tagger) as (app, pilot, tag_list):
+        editor = app.screen.query_one("#tag-editor")
+        before = {t["id"]: t["status"] for t in tag_list.tags}
+        await pilot.press("home", "c")
+        await pilot.pause(0.1)
+        assert editor.display and editor.has_focus
+        await pilot.press("f7")  # the answer before
+        await pilot.pause(0.1)
+        assert not editor.display
+        await pilot.press("tab", *"9", "enter")
+        await pilot.pause(0.1)
+        # Narrowed with the editor open: the keys go back to the answer, not to the panel.
+        await pilot.press("f7", "home", "c")
+        await pilot.pause(0.1)
+        assert editor.display
+        await pilot.resize_terminal(70, 30)
+        await pilot.pause(0.2)
+        assert not editor.display
+        assert any(isinstance(w, AnswerInput) for w in app.focused.ancestors_with_self)
+        await pilot.press(*"a few words")
+        await pilot.pause(0.1)
+    session_id = store.list_sessions()[0]["id"]
+    decided = store.conn.execute(
+        "SELECT count(*) FROM audit_log WHERE session_id = ? AND action LIKE 'tag.%'",
+        (session_id,),
+    ).fetchone()[0]
+    assert decided == 0 and before
 
 
 async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(

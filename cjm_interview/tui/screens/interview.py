@@ -212,6 +212,12 @@ class InterviewScreen(Screen[None]):
         side = self.query_one(SidePanel)
         wide = self.app.size.width >= WIDE_ENOUGH_FOR_PANEL
         side.display = self.panel_wanted if self.panel_wanted is not None else wide
+        if not side.display:
+            # Keys must not go on into a panel no one sees (an "a" accepting a tag).
+            self.query_one(TagPanel).close_editor()
+            focused = self.app.focused
+            if focused is not None and side in focused.ancestors_with_self:
+                self._refocus()
 
     @property
     def chat(self) -> ChatLog:

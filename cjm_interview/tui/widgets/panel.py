@@ -171,6 +171,9 @@ class TagList(OptionList):
 class TagPanel(Vertical):
     """The tags of the selected answer, for the interviewer to check."""
 
+    _editing: tuple[str, dict[str, Any] | None] = ("added", None)  # what the editor is for
+    _title: str | None = None  # the answer shown
+
     def compose(self) -> ComposeResult:
         yield Static("Tags", classes="panel-title", id="tags-title")
         yield Static(Text("Select an answer (F7) to check its tags.", style="dim"), id="tags-help")
@@ -181,6 +184,10 @@ class TagPanel(Vertical):
 
     def show(self, title: str, tags: list[dict[str, Any]] | None) -> None:
         """Show one answer's tags (None: no answer with tags selected)."""
+        if title != self._title:
+            # Another answer: an edit begun on the last one is dropped, never applied here.
+            self.close_editor()
+        self._title = title
         self.query_one("#tags-title", Static).update(Text(f"Tags — {title}" if title else "Tags"))
         tag_list = self.query_one(TagList)
         help_line = self.query_one("#tags-help", Static)
@@ -200,45 +207,67 @@ class TagPanel(Vertical):
         )
         help_line.display = True
 
+    @staticmethod
+    def _shown(tag: dict[str, Any]) -> str:
+        """What the editor starts from: the label, or a grade to one decimal."""
+        return f"{float(tag['score'] or 0):.1f}" if tag["kind"] == "grade" else str(tag["label"])
+
     def open_editor(self, status: str, tag: dict[str, Any] | None) -> None:
         editor = self.query_one("#tag-editor", Input)
         self._editing = (status, tag)
-        if status == "corrected" and tag is not None and tag["kind"] == "grade":
-            editor.placeholder = "correct the grade, a number from 0 to 10, Enter"
-            editor.value = f"{float(tag['score'] or 0):.1f}"
-        elif status == "corrected" and tag is not None:
-            editor.placeholder = f"correct {tag['kind']} label, Enter"
-            editor.value = str(tag["label"])
+        if status == "corrected" and tag is not None:
+            grade = tag["kind"] == "grade"
+            editor.placeholder = (
+                "correct the grade, a number from 0 to 10, Enter"
+                if grade
+                else f"correct {tag['kind']} label, Enter"
+            )
+            editor.value = self._shown(tag)
         else:
             editor.placeholder = "kind: label (e.g. touchpoint: phone), Enter"
             editor.value = ""
         editor.display = True
         editor.focus()
 
+    def close_editor(self) -> None:
+        """Put the editor away, whatever was typed in it."""
+        editor = self.query_one("#tag-editor", Input)
+        was_open = editor.display
+        editor.display = False
+        self._editing = ("added", None)
+        if was_open and editor.has_focus:
+            self.query_one(TagList).focus()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        # Tab or a click away leaves no editor open to be typed into later by mistake.
+        if event.widget.id == "tag-editor":
+            self.close_editor()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "tag-editor":
             return
         event.stop()
-        editor = event.input
-        editor.display = False
-        status, tag = getattr(self, "_editing", ("added", None))
-        text = " ".join(event.value.split())
+        status, tag = self._editing
         self.query_one(TagList).focus()
+        self.close_editor()
+        text = " ".join(event.value.split())
         if not text:
             return
         if status == "corrected" and tag is not None:
+            if int(tag["id"]) not in {int(t["id"]) for t in self.query_one(TagList).tags}:
+                return  # the answer's tags changed under the editor: nothing to correct
             kind, colon, label = text.partition(":")
-            if colon and kind.strip().lower() != tag["kind"]:
+            named = kind.strip().lower()
+            if colon and named in (*TAG_KINDS, "grade") and named != tag["kind"]:
+                more = f"; add a {named} tag with +" if named in TAG_KINDS else ""
                 self.notify(
-                    f"A correction keeps the kind ({tag['kind']}); "
-                    f"add a {kind.strip()} tag with +.",
-                    severity="warning",
+                    f"A correction keeps the kind ({tag['kind']}){more}.", severity="warning"
                 )
                 return
-            label = label if colon else text
-            self.post_message(
-                TagDecision(int(tag["id"]), "corrected", label.strip().lower(), tag["kind"])
-            )
+            label = label.strip() if colon and named == tag["kind"] else text
+            if label.lower() == self._shown(tag).lower():
+                return  # Enter on the value as it was: nothing corrected
+            self.post_message(TagDecision(int(tag["id"]), "corrected", label.lower(), tag["kind"]))
             return
         kind, _, label = text.partition(":")
         if not label:
@@ -253,8 +282,7 @@ class TagPanel(Vertical):
         editor = self.query_one("#tag-editor", Input)
         if event.key == "escape" and editor.has_focus:
             event.stop()
-            editor.display = False
-            self.query_one(TagList).focus()
+            self.close_editor()
         elif event.key == "escape" and self.query_one(TagList).has_focus:
             event.stop()
             self.post_message(TagsDone())
