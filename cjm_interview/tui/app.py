@@ -24,6 +24,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widgets import TextArea
 from textual.worker import get_current_worker
 
 from cjm_interview.answers import clean_text
@@ -74,6 +75,10 @@ MODEL_DELAY = 1.5
 
 IDLE_TICK = 0.5
 """Seconds between two checks of the kiosk's idle time."""
+
+
+# Keys that move the focus: taken before the typing that follows them ("P01", Tab, "ana").
+FOCUS_KEYS = frozenset({"tab", "shift+tab"})
 
 
 class CjmApp(App[None]):
@@ -248,7 +253,25 @@ class CjmApp(App[None]):
             return  # still queued as the app closes: no screen is left to take it
         if self.typeahead.take(event):
             return
+        if isinstance(event, events.Key) and await self._focus_key(event):
+            return
         await super().on_event(event)
+
+    async def _focus_key(self, event: events.Key) -> bool:
+        """Move the focus for Tab or shift+Tab as the key arrives; whether it moved.
+
+        The app hands each key to the focused widget as it comes and runs a binding such as
+        Tab's only once the key has come back up from it: "P01", Tab, "ana" arriving together
+        went "P01ana" into the first field. Moved now, the keys after it go to the next one.
+        """
+        if event.key not in FOCUS_KEYS or event.is_forwarded:
+            return False
+        focused = self.focused
+        if isinstance(focused, TextArea) and focused.tab_behavior == "indent":
+            return False  # the box types the Tab itself
+        return await self._check_bindings(event.key, priority=True) or await self._check_bindings(
+            event.key
+        )
 
     def _status_text(self, failed: str = "") -> str:
         if not self.plan.enabled:

@@ -59,3 +59,30 @@ def test_words_typed_into_a_channel_question_keep_their_spaces(tmp_path: Path) -
             a.value for a in store.load_answers(session_id) if a.key.question_id == "channels"
         ]
     assert channels == [["other: Phoned them up"]]
+
+
+def test_keys_that_arrive_together_are_taken_in_order(tmp_path: Path) -> None:
+    # Keys in one write (a quick typist, a slow link): Textual ran Tab and the editing keys
+    # (Backspace, Home, End) once they had come back up from the box, after the letters that
+    # followed them, so "P01", Tab, "seg" went "P01seg" into one field and "hello" +
+    # Backspace + "X" stayed "hello".
+    db = tmp_path / "study.db"
+    command = f"exec {sys.executable} -m cjm_interview interview --db {db} --tagger none"
+    with Pane(command, ROOT, width=110, height=34) as pane:
+        pane.wait_for("Participant")
+        pane._tmux("send-keys", "-t", "pane", "P01", "Tab", "Tab", "seg")  # one write
+        pane.wait_until(lambda s: "seg" in s, "the segment typed")
+        pane.keys("Enter")
+        pane.wait_for("Do you agree")
+        pane.keys("y", "Enter")
+        pane.wait_until(lambda s: "Enter send" in s, "an answer box")
+        pane.write("hello")
+        pane.wait_for("hello")
+        pane._tmux("send-keys", "-t", "pane", "BSpace", "X", "Home", "A", "End", "Z", "Enter")
+        pane.wait_until(lambda s: "AhellXZ" in s and "Who else" in flat(s), "the answer sent")
+        pane.keys("C-q")
+    with Store(db) as store:
+        row = store.list_sessions()[0]
+        answers = {a.key.question_id: a.raw for a in store.load_answers(row["id"])}
+    assert (row["participant"], row["segment"]) == ("P01", "seg")
+    assert answers["service"] == "AhellXZ"

@@ -312,6 +312,24 @@ async def test_an_edit_left_open_is_never_applied_elsewhere(
     assert decided == 0 and before
 
 
+async def test_editing_keys_in_a_burst_keep_their_place(
+    tmp_path: Path, customer_script, fake_tagger
+) -> None:
+    """Backspaces then digits arriving together correct the grade to those digits."""
+    from textual import events
+
+    store = Store(tmp_path / "s.db")
+    async with checking_tags(store, customer_script, fake_tagger) as (app, pilot, tag_list):
+        index = next(i for i, t in enumerate(tag_list.tags) if t["kind"] == "grade")
+        await pilot.press("home", *["down"] * index, "c")
+        await pilot.pause(0.1)
+        for key in ["end", *["backspace"] * 6, "7", ".", "5", "enter"]:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        await pilot.pause(0.3)
+        grades = [(t["score"], t["status"]) for t in tag_list.tags if t["kind"] == "grade"]
+        assert grades == [(7.5, "added")]
+
+
 async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(
     tmp_path: Path, customer_script, fake_tagger
 ) -> None:

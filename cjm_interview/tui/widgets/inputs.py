@@ -34,6 +34,25 @@ GRADE_DIGIT_WAIT = 0.8  # seconds to wait for the "0" of a "10"
 COLUMNS_FROM = 6  # options above which a list may go in two columns
 
 
+async def keys_in_order(widget: Widget, event: events.Key) -> bool:
+    """Run a text box's own editing key (backspace, arrows, home, ctrl+k...) as it arrives;
+    whether it was.
+
+    Textual runs key bindings when the key has bubbled up to the app, while the box types a
+    printable key at once: keys that arrive together (a fast burst, a slow link) were
+    reordered, "hello" + Backspace + "X" giving "hello" (the X typed, then the Backspace
+    run). Run here, in order, the key is stopped so that it does not run again on its way up.
+    """
+    if event.is_printable:
+        return False
+    for binding in widget._bindings.key_to_bindings.get(event.key, ()):
+        if not binding.priority and await widget.app.run_action(binding.action, widget):
+            event.stop()
+            event.prevent_default()
+            return True
+    return False
+
+
 class AnswerInput(Widget):
     """The input for one prompt."""
 
@@ -94,7 +113,8 @@ class ChatTextArea(TextArea):
             event.prevent_default()
             self.insert("\n")
             return
-        await super()._on_key(event)
+        if not await keys_in_order(self, event):
+            await super()._on_key(event)
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # A refresh can still hold a box just removed (answer sent, next question
@@ -161,6 +181,10 @@ class SafeInput(Input):
     """The longest text the box takes, when it sets no ``max_length`` of its own."""
     what: ClassVar[str] = "text"
     """What the box holds, as the warning about a cut paste names it."""
+
+    async def _on_key(self, event: events.Key) -> None:
+        if not await keys_in_order(self, event):
+            await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
         # Input refuses a paste past its length whole; this box keeps what fits and says so.
