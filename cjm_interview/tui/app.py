@@ -45,6 +45,7 @@ from cjm_interview.tui.pending import (
 from cjm_interview.tui.supervise import UnexpectedExit
 from cjm_interview.tui.tagging import TaggerLoader, TaggerPlan, as_plan, label_of
 from cjm_interview.tui.typeahead import Typeahead
+from cjm_interview.tui.widgets.inputs import ChatTextArea, SafeInput
 
 if TYPE_CHECKING:
     from cjm_interview.tui.screens.interview import InterviewScreen
@@ -267,6 +268,10 @@ class CjmApp(App[None]):
         if event.key not in FOCUS_KEYS or event.is_forwarded:
             return False
         focused = self.focused
+        # Only from a box whose own keys run as they arrive: from one whose keys still run on
+        # their way up (a Select's Down and Enter), the Tab waits its turn behind them.
+        if not isinstance(focused, SafeInput | ChatTextArea):
+            return False
         if isinstance(focused, TextArea) and focused.tab_behavior == "indent":
             return False  # the box types the Tab itself
         return await self._check_bindings(event.key, priority=True) or await self._check_bindings(

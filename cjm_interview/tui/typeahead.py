@@ -33,8 +33,14 @@ GIVE_UP = 8.0
 """Seconds after which held keys go to the focus even while the answer they follow
 is still on its way: the keyboard never stays held."""
 
-TYPED_KEYS = frozenset({"enter", "backspace", "delete", "left", "right", "home", "end"})
-"""Keys, besides printable ones, that belong to typing an answer (function keys do not)."""
+TYPED_KEYS = frozenset(
+    {"enter", "backspace", "delete", "left", "right", "up", "down", "home", "end", "pageup",
+     "pagedown", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", "ctrl+d", "ctrl+z",
+     "ctrl+y", "ctrl+x", "ctrl+v", "ctrl+j", "shift+enter", "ctrl+left", "ctrl+right",
+     "shift+left", "shift+right", "shift+home", "shift+end"}
+)  # fmt: skip
+"""Keys, besides printable ones, that belong to typing an answer (function keys do not):
+held after an Enter with the rest, they edit the next answer, not the one just sent."""
 
 INPUT_CLASS = "answer-input"
 """CSS class of the widget holding a question's input."""

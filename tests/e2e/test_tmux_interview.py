@@ -64,14 +64,18 @@ def test_words_typed_into_a_channel_question_keep_their_spaces(tmp_path: Path) -
 def test_keys_that_arrive_together_are_taken_in_order(tmp_path: Path) -> None:
     # Keys in one write (a quick typist, a slow link): Textual ran Tab and the editing keys
     # (Backspace, Home, End) once they had come back up from the box, after the letters that
-    # followed them, so "P01", Tab, "seg" went "P01seg" into one field and "hello" +
+    # followed them, so "seg", Tab, "pers" went "segpers" into one field and "hello" +
     # Backspace + "X" stayed "hello".
     db = tmp_path / "study.db"
     command = f"exec {sys.executable} -m cjm_interview interview --db {db} --tagger none"
     with Pane(command, ROOT, width=110, height=34) as pane:
         pane.wait_for("Participant")
-        pane._tmux("send-keys", "-t", "pane", "P01", "Tab", "Tab", "seg")  # one write
-        pane.wait_until(lambda s: "seg" in s, "the segment typed")
+        pane._tmux("send-keys", "-t", "pane", "P01", "Tab")  # one write
+        time.sleep(0.5)
+        pane.keys("Tab")  # from the perspective's list to the segment
+        time.sleep(0.5)
+        pane._tmux("send-keys", "-t", "pane", "seg", "Tab", "pers")
+        pane.wait_until(lambda s: "pers" in s, "the persona typed")
         pane.keys("Enter")
         pane.wait_for("Do you agree")
         pane.keys("y", "Enter")
@@ -80,9 +84,14 @@ def test_keys_that_arrive_together_are_taken_in_order(tmp_path: Path) -> None:
         pane.wait_for("hello")
         pane._tmux("send-keys", "-t", "pane", "BSpace", "X", "Home", "A", "End", "Z", "Enter")
         pane.wait_until(lambda s: "AhellXZ" in s and "Who else" in flat(s), "the answer sent")
+        # A key typed just after Enter belongs to the next answer, not the one sent.
+        pane._tmux("send-keys", "-t", "pane", "my flatmate", "Enter", "C-w")
+        pane.wait_until(lambda s: "my flatmate" in s and "Enter send" in s, "the next question")
+        time.sleep(0.5)
         pane.keys("C-q")
     with Store(db) as store:
         row = store.list_sessions()[0]
         answers = {a.key.question_id: a.raw for a in store.load_answers(row["id"])}
-    assert (row["participant"], row["segment"]) == ("P01", "seg")
+    assert (row["participant"], row["segment"], row["persona"]) == ("P01", "seg", "pers")
     assert answers["service"] == "AhellXZ"
+    assert answers["stakeholders"] == "my flatmate"

@@ -83,3 +83,18 @@ def test_a_fast_typist_in_a_real_terminal(tmp_path: Path) -> None:
     store = Store(db)
     answers = store.load_answers(store.list_sessions()[0]["id"])
     assert [(a.key.question_id, a.raw) for a in answers] == QUICK_STORED
+
+
+def test_a_consent_refused_in_one_write_is_refused(tmp_path: Path) -> None:
+    # Down, "n", Enter arriving together: the Down ran on its way back up, after the "n"
+    # had picked No, and moved the choice back to Yes: consent was recorded as given.
+    db = tmp_path / "kiosk.db"
+    with Pane(kiosk_command(db), ROOT) as pane:
+        pane.wait_for("Press Enter to begin")
+        pane.keys("Enter")
+        pane.wait_for("Do you agree to take part?")
+        pane._tmux("send-keys", "-t", "pane", "Down", "n", "Enter")  # one write
+        pane.wait_for("No problem")
+    with Store(db) as store:
+        (row,) = store.list_sessions()
+        assert (store.session(row["id"])["consent"], row["status"]) == (0, "finished")

@@ -34,7 +34,12 @@ GRADE_DIGIT_WAIT = 0.8  # seconds to wait for the "0" of a "10"
 COLUMNS_FROM = 6  # options above which a list may go in two columns
 
 
-async def keys_in_order(widget: Widget, event: events.Key) -> bool:
+# Keys left to run on their way up, as before: Enter sends or chooses after an Escape before
+# it has closed what it closes ("abc", Escape, Enter in one write cancels, as typed slowly).
+LATER_KEYS = frozenset({"enter", "escape"})
+
+
+async def keys_in_order(widget: Widget, event: events.Key, also: tuple[str, ...] = ()) -> bool:
     """Run a text box's own editing key (backspace, arrows, home, ctrl+k...) as it arrives;
     whether it was.
 
@@ -43,7 +48,7 @@ async def keys_in_order(widget: Widget, event: events.Key) -> bool:
     reordered, "hello" + Backspace + "X" giving "hello" (the X typed, then the Backspace
     run). Run here, in order, the key is stopped so that it does not run again on its way up.
     """
-    if event.is_printable:
+    if (event.is_printable and event.key not in also) or event.key in LATER_KEYS:
         return False
     for binding in widget._bindings.key_to_bindings.get(event.key, ()):
         if not binding.priority and await widget.app.run_action(binding.action, widget):
@@ -100,13 +105,17 @@ class ChatTextArea(TextArea):
     """A multi-line answer box: Enter sends, ctrl+j (or shift+enter) starts a new line."""
 
     class Send(Message):
-        """Enter was pressed: send what is typed."""
+        """Enter was pressed: send what was typed then (keys after it are not part of it)."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
             event.prevent_default()
-            self.post_message(self.Send())
+            self.post_message(self.Send(self.text))
             return
         if event.key in ("ctrl+j", "shift+enter", "newline"):
             event.stop()
@@ -171,7 +180,7 @@ class TextAnswer(AnswerInput):
 
     def on_chat_text_area_send(self, event: ChatTextArea.Send) -> None:
         event.stop()
-        self.send(self.query_one(ChatTextArea).text)
+        self.send(event.text)
 
 
 class SafeInput(Input):
@@ -435,7 +444,11 @@ class ChoicePicker(Widget, can_focus=True):
         else:
             self.post_message(self.Chosen([value]))
 
-    def on_key(self, event: events.Key) -> None:
+    async def on_key(self, event: events.Key) -> None:
+        # Arrows and Space move and tick where they were pressed, before the keys after them
+        # (a "Down n Enter" arriving together is "n" then Enter, as typed slowly).
+        if not self.typed and await keys_in_order(self, event, also=("space",)):
+            return
         key = event.character or ""
         rows = self.rows
         if event.key == "backspace" and self.typed:
