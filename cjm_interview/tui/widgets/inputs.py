@@ -8,6 +8,7 @@ hold no interview logic: a wrong answer comes back as the engine's message.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -104,12 +105,11 @@ class AnswerInput(Widget):
 class ChatTextArea(TextArea):
     """A multi-line answer box: Enter sends, ctrl+j (or shift+enter) starts a new line."""
 
+    @dataclass
     class Send(Message):
         """Enter was pressed: send what was typed then (keys after it are not part of it)."""
 
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
+        text: str
 
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
