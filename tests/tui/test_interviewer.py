@@ -330,6 +330,23 @@ async def test_editing_keys_in_a_burst_keep_their_place(
         assert grades == [(7.5, "added")]
 
 
+async def test_two_starts_in_one_moment_start_one_interview(
+    tmp_path: Path, customer_script
+) -> None:
+    from textual import events
+
+    store = Store(tmp_path / "s.db")
+    app = interviewer(store, customer_script)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"P01")
+        for key in ("enter", "enter", "ctrl+s"):
+            app.post_message(events.Key(key, None))
+        await pilot.pause(0.5)
+        assert type(app.screen).__name__ == "InterviewScreen"
+    assert [row["participant"] for row in store.list_sessions()] == ["P01"]
+
+
 async def test_status_line_says_when_the_model_hands_over_to_the_lexicon(
     tmp_path: Path, customer_script, fake_tagger
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
@@ -15,6 +16,9 @@ from textual.widgets.option_list import Option
 from cjm_interview.domain import PERSPECTIVES, SessionInfo
 from cjm_interview.tui.safe import one_line
 from cjm_interview.tui.widgets.inputs import SafeInput
+
+START_AGAIN_AFTER = 1.0
+"""Seconds in which a second start from the same screen is the same start."""
 
 if TYPE_CHECKING:
     from cjm_interview.tui.app import CjmApp
@@ -44,6 +48,7 @@ class StartScreen(Screen[None]):
 
     def __init__(self) -> None:
         super().__init__(classes="start")
+        self._started_at = -START_AGAIN_AFTER
 
     @property
     def cjm(self) -> CjmApp:
@@ -124,6 +129,12 @@ class StartScreen(Screen[None]):
         )
 
     async def action_start(self) -> None:
+        # Enter twice (or Enter and ctrl+s) in one moment started two interviews, the second
+        # under the first's name with no answers; a start that fails can be tried again.
+        now = time.monotonic()
+        if now - self._started_at < START_AGAIN_AFTER:
+            return
+        self._started_at = now
         self.app.call_later(self.cjm.start_interview, self.info())
 
     async def on_input_submitted(self, event: Input.Submitted) -> None:
