@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from cjm_interview.pin import PinGuard
+from cjm_interview.tui.widgets.inputs import SafeInput
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -51,7 +52,8 @@ class PinScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text("Operator PIN", style="bold"), classes="dialog-text")
-            yield Input(password=True, placeholder="PIN, then Enter", id="pin")
+            # A text box whose editing keys keep their order ("4822", Backspace, "1" at once).
+            yield SafeInput(password=True, placeholder="PIN, then Enter", id="pin")
             yield Static("", id="pin-message", classes="dialog-keys")
 
     def on_mount(self) -> None:
