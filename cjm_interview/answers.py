@@ -190,7 +190,7 @@ def _parse_choices(
 
 def _match_choice(question: Question, choices: Sequence[Choice], part: str, language: str) -> str:
     lowered = part.lower()
-    if lowered.isdigit():
+    if lowered.isdecimal():  # what int() reads: "²" is a digit, not a number
         index = int(lowered)
         if 1 <= index <= len(choices):
             return choices[index - 1].value

@@ -1376,7 +1376,7 @@ def remove_stale_builds(path: Path) -> None:
     for suffix in ("creating", "merging"):
         for temp in path.parent.glob(f".{glob_escape(path.name)}.*.{suffix}"):
             pid = temp.name[len(path.name) + 2 :].split("-", 1)[0]
-            if not pid.isdigit() or _running(int(pid)):
+            if not pid.isdecimal() or _running(int(pid)):
                 continue
             for leftover in (temp, *(Path(f"{temp}{s}") for s in ("-journal", "-wal", "-shm"))):
                 with contextlib.suppress(OSError):

@@ -227,6 +227,16 @@ def test_choice_answers(customer_script) -> None:
     assert engine.answers[AnswerKey("customer_type")].value == "regular"
 
 
+@pytest.mark.parametrize("typed", ["²", "①", "2²"])
+def test_digits_that_are_no_numbers_are_words_not_a_crash(customer_script, typed: str) -> None:
+    # "²" is a digit to str.isdigit but no number to int(): it was read as an option number.
+    engine = Engine(customer_script)
+    drive(engine, INTRO[:5])
+    assert engine.current().question.id == "customer_type"
+    result = engine.submit(typed)
+    assert isinstance(result, Accepted) and result.answer.value == f"other: {typed}"
+
+
 def test_touchpoints_accept_ids_labels_numbers_and_other(customer_script) -> None:
     engine = Engine(customer_script)
     drive(engine, [*INTRO, "did it"])
