@@ -90,3 +90,13 @@ QUICK_STORED = [
     ("improvement", "more staff"),
     ("thanks", ""),  # the closing note, taken as soon as it is shown
 ]
+
+
+def queue_keys(app, *keys: str) -> None:
+    """Keys (named as ``pilot.press`` names them) queued at once, as a terminal delivers
+    keys that arrive together: faster than any of them is handled."""
+    from textual import events
+
+    characters = {"enter": "\r", "space": " "}
+    for key in keys:
+        app.post_message(events.Key(key, characters.get(key, key if len(key) == 1 else None)))

@@ -15,7 +15,7 @@ from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
 from ..conftest import FakeTagger
-from .helpers import answer_until, interviewer, keys_for, to_first_action
+from .helpers import answer_until, interviewer, keys_for, queue_keys, to_first_action
 
 ACTIONS = [
     "Looked at their website",
@@ -316,15 +316,12 @@ async def test_editing_keys_in_a_burst_keep_their_place(
     tmp_path: Path, customer_script, fake_tagger
 ) -> None:
     """Backspaces then digits arriving together correct the grade to those digits."""
-    from textual import events
-
     store = Store(tmp_path / "s.db")
     async with checking_tags(store, customer_script, fake_tagger) as (app, pilot, tag_list):
         index = next(i for i, t in enumerate(tag_list.tags) if t["kind"] == "grade")
         await pilot.press("home", *["down"] * index, "c")
         await pilot.pause(0.1)
-        for key in ["end", *["backspace"] * 6, "7", ".", "5", "enter"]:
-            app.post_message(events.Key(key, key if len(key) == 1 else None))
+        queue_keys(app, "end", *["backspace"] * 6, "7", ".", "5", "enter")
         await pilot.pause(0.3)
         grades = [(t["score"], t["status"]) for t in tag_list.tags if t["kind"] == "grade"]
         assert grades == [(7.5, "added")]
@@ -333,15 +330,12 @@ async def test_editing_keys_in_a_burst_keep_their_place(
 async def test_two_starts_in_one_moment_start_one_interview(
     tmp_path: Path, customer_script
 ) -> None:
-    from textual import events
-
     store = Store(tmp_path / "s.db")
     app = interviewer(store, customer_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
         await pilot.press(*"P01")
-        for key in ("enter", "enter", "ctrl+s"):
-            app.post_message(events.Key(key, None))
+        queue_keys(app, "enter", "enter", "ctrl+s")
         await pilot.pause(0.5)
         assert type(app.screen).__name__ == "InterviewScreen"
     assert [row["participant"] for row in store.list_sessions()] == ["P01"]

@@ -8,19 +8,16 @@ import time
 from pathlib import Path
 
 import pytest
-from textual import events
 
 from cjm_interview.nlp.lexicon import LexiconTagger
 from cjm_interview.store import Store
 
-from .helpers import QUICK_STORED, QUICK_TYPED, kiosk
+from .helpers import QUICK_STORED, QUICK_TYPED, kiosk, queue_keys
 
 
 def _type(app, text: str) -> None:
     """Keys as a terminal delivers them, queued at once: faster than any input can be swapped."""
-    for char in text:
-        key = {"\n": "enter", " ": "space"}.get(char, char)
-        app.post_message(events.Key(key, "\r" if char == "\n" else char))
+    queue_keys(app, *({"\n": "enter", " ": "space"}.get(char, char) for char in text))
 
 
 async def _stored(pilot, store: Store, count: int) -> list[tuple[str, object]]:
