@@ -24,6 +24,8 @@ import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from cjm_interview.store.db import CONSENTED
+
 SET_KINDS = ("touchpoint", "emotion")
 # Statuses a person gives a tagger's suggestion; "added" is a person's own tag.
 DECIDED = frozenset({"accepted", "removed", "corrected"})
@@ -156,7 +158,7 @@ def read_tags(conn: sqlite3.Connection) -> list[TagRow]:
     rows = conn.execute(
         "SELECT t.answer_id, t.kind, t.label, t.score, t.source, t.status "
         "FROM tags t JOIN answers a ON a.id = t.answer_id JOIN sessions s ON s.id = a.session_id "
-        "WHERE a.is_current = 1 AND (s.consent IS NULL OR s.consent != 0) "
+        f"WHERE a.is_current = 1 AND {CONSENTED} "
         "ORDER BY t.answer_id, t.id"
     ).fetchall()
     return [

@@ -21,6 +21,7 @@ from typing import Any
 from cjm_interview.domain import Script
 from cjm_interview.map.beside import Beside, reader
 from cjm_interview.store import Store
+from cjm_interview.store.db import CONSENTED
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def session_where(filters: Filters) -> tuple[str, list[Any]]:
     if not filters.unfinished:
         clauses.append("s.status = 'finished'")
     # A participant who declined (or withdrew) consent is on no map and in no table.
-    clauses.append("(s.consent IS NULL OR s.consent != 0)")
+    clauses.append(CONSENTED)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 

@@ -69,6 +69,11 @@ class StoredAnswer:
     answer: Answer
 
 
+# Sessions whose participant did not decline or withdraw consent (table alias ``s``): the
+# only ones on a map, in a table or in a figure.
+CONSENTED = "(s.consent IS NULL OR s.consent != 0)"
+
+
 def grade_text(score: float | None) -> str:
     """A grade as the audit log writes it: to two decimals at most, never "-0"."""
     return f"{round(float(score or 0.0), 2) + 0.0:g}"
