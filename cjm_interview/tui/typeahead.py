@@ -9,7 +9,13 @@ the next input once it has the focus, in the order they were typed.
 
 An Enter that sends nothing (it opened the "other" box, say) lets the keys go
 at once (``AnswerInput.keep_typing``); otherwise they wait up to
-``LONGEST_HOLD`` for the answer to be sent. Once it is sent, they wait for the
+``LONGEST_HOLD`` for the answer to be sent.
+
+Any key that moves the focus holds the keys after it the same way (``move_focus``, and
+``hold`` with ``keep`` where the widget that took it still gets the keys queued behind it):
+F7, F4, "o" for Other, "a" for a missed step, "c" to correct a tag, and Enter in a note or a
+tag's correction. The focus moves only once the app has handed on every key it already had,
+so keys arriving together with it went to the old place. Once it is sent, they wait for the
 screen to take it (the next input has the focus) or refuse it, however long a
 loaded machine needs (up to ``GIVE_UP``): let go early, they would land in the
 input just answered, or, while the answered input is gone and the next one not
@@ -45,6 +51,10 @@ held after an Enter with the rest, they edit the next answer, not the one just s
 INPUT_CLASS = "answer-input"
 """CSS class of the widget holding a question's input."""
 
+HANDS_BACK_CLASS = "hands-back"
+"""CSS class of a box whose Enter gives the focus back (a note, a tag's correction): the
+keys after that Enter wait for it, as after an answer's."""
+
 
 class Typeahead:
     """Holds typed keys between an answer's Enter and the next input's focus."""
@@ -54,22 +64,36 @@ class Typeahead:
         self._held: list[events.Key] | None = None
         self._timer: Timer | None = None
         self._sent_from: Widget | None = None
+        self._moving_from: Widget | None = None
         self._since = 0.0
 
-    def hold(self, sent_from: Widget | None = None) -> None:
+    def hold(self, sent_from: Widget | None = None, moving_from: Widget | None = None) -> None:
         """Keep typed keys until ``release``, or ``LONGEST_HOLD`` at most.
 
         ``sent_from`` is the input that has just sent an answer: while the focus
         stays in it, or it is gone and no other input has the focus yet, the keys
         wait for the screen to show the next input or refuse the answer (up to
-        ``GIVE_UP``).
+        ``GIVE_UP``). ``moving_from`` is a widget that has asked for the focus to move away
+        from it: the keys already queued behind that key are held too (``keep``).
         """
+        if moving_from is not None:
+            self._moving_from = moving_from
         if self._held is None:
             self._held = []
             self._since = monotonic()
         if sent_from is not None:
             self._sent_from = sent_from
         self._arm()
+
+    @property
+    def holding(self) -> bool:
+        """Whether typed keys are being kept."""
+        return self._held is not None
+
+    @property
+    def sending(self) -> bool:
+        """Whether the keys held follow an answer sent: they belong to the next question."""
+        return self._held is not None and self._sent_from is not None
 
     @property
     def held_keys(self) -> int:
@@ -80,6 +104,7 @@ class Typeahead:
         """Forget the held keys: the interview they were typed for is over."""
         self._held = None
         self._sent_from = None
+        self._moving_from = None
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -96,9 +121,22 @@ class Typeahead:
         if self._held is not None and typed:
             self._held.append(event)
             return True
-        if event.key == "enter" and _answer_input(self._app.focused) is not None:
+        focused = self._app.focused
+        if event.key == "enter" and focused is not None and _hands_back(focused):
             self.hold()
         return False
+
+    def keep(self, widget: Widget, event: events.Key) -> bool:
+        """A typed key that reached ``widget`` after it asked for the focus to move away: held
+        with the others, for the focus it moves to (whether it was)."""
+        if self._held is None or widget is not self._moving_from:
+            return False  # keys the hold lets go of reach their widget as typed
+        if not (event.is_printable or event.key in TYPED_KEYS):
+            return False
+        self._held.append(event)
+        event.stop()
+        event.prevent_default()
+        return True
 
     def release(self) -> None:
         """Give the held keys to the focused widget, as if typed now.
@@ -108,13 +146,17 @@ class Typeahead:
         """
         held, self._held = self._held, None
         self._sent_from = None
+        self._moving_from = None
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
         if not held:
             return
-        target = self._app.focused or self._app.screen
-        answering = _answer_input(self._app.focused) is not None
+        # Kept by a widget (``keep``) after later ones were held by the app: typed order.
+        held.sort(key=lambda key: key.time)
+        focused = self._app.focused
+        target = focused or self._app.screen
+        answering = focused is not None and _hands_back(focused)
         for index, key in enumerate(held):
             # Forwarded, as the app does with a fresh key: bindings on the way up
             # still apply, and the app does not take it for new input again.
@@ -148,6 +190,50 @@ class Typeahead:
             # screen is swapping them, which a loaded machine can make slow.
             return focused is None
         return focused is sent_from  # the answer is still on its way to the screen
+
+
+def move_focus(widget: Widget) -> None:
+    """Focus ``widget`` with the typed keys that arrive before it has the focus.
+
+    Textual moves the focus after the keys the app already had: "F7 x" arriving together
+    typed "x" into the answer instead of removing a tag. Keys held already (for the next
+    question) stay held for it; keys held for this move (``keep``) are let go once it is made.
+    """
+    typeahead = getattr(widget.app, "typeahead", None)
+    if not isinstance(typeahead, Typeahead) or typeahead.sending:
+        widget.focus()
+        return
+    typeahead.hold(moving_from=widget.app.focused)
+    widget.focus()
+    widget.app.call_later(typeahead.release)  # after the focus, which the app also sets later
+
+
+def keep_for_focus(widget: Widget, event: events.Key) -> bool:
+    """Whether ``event``, queued to ``widget`` behind a key of its that moves the focus away,
+    was held for the new focus (``Typeahead.keep``)."""
+    typeahead = getattr(widget.app, "typeahead", None)
+    return isinstance(typeahead, Typeahead) and typeahead.keep(widget, event)
+
+
+def hold_for_focus(widget: Widget) -> None:
+    """``widget`` has taken a key that will move the focus away from it (its handler focuses
+    the next place and lets the keys go, ``AnswerInput.keep_typing``): hold the keys after."""
+    typeahead = getattr(widget.app, "typeahead", None)
+    if isinstance(typeahead, Typeahead) and not typeahead.sending:
+        typeahead.hold(moving_from=widget)
+
+
+def let_go(widget: Widget) -> None:
+    """The focus stays where it is after a key that may have held the keys after it: let
+    them go there, unless they belong to the next question."""
+    typeahead = getattr(widget.app, "typeahead", None)
+    if isinstance(typeahead, Typeahead) and typeahead.holding and not typeahead.sending:
+        widget.app.call_later(typeahead.release)
+
+
+def _hands_back(widget: Widget) -> bool:
+    """Whether an Enter in ``widget`` may move the focus: an answer's, a note's."""
+    return _answer_input(widget) is not None or widget.has_class(HANDS_BACK_CLASS)
 
 
 def _answer_input(widget: Widget | None) -> Widget | None:

@@ -43,6 +43,7 @@ from cjm_interview.tui.messages import (
     TagsReady,
 )
 from cjm_interview.tui.safe import one_line
+from cjm_interview.tui.typeahead import move_focus
 from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
 from cjm_interview.tui.widgets.inputs import (
     AnswerInput,
@@ -407,7 +408,7 @@ class InterviewScreen(Screen[None]):
 
     def _refocus(self) -> None:
         for widget in self.query(AnswerInput):
-            widget.focus_answer()
+            widget.focus_answer(keys_follow=True)
 
     async def _finish(self) -> None:
         self.finished = True
@@ -811,7 +812,7 @@ class InterviewScreen(Screen[None]):
             if self.panel_wanted is False or not self.query_one(SidePanel).display:
                 self.panel_wanted = True
                 self._fit_panel()
-            self.query_one("#note-input").focus()
+            move_focus(self.query_one("#note-input"))
 
     def action_select_answer(self) -> None:
         if self.kiosk:
@@ -832,7 +833,7 @@ class InterviewScreen(Screen[None]):
             self.panel_wanted = True
             self._fit_panel()
         self.refresh_panel()
-        self.query_one("#tag-list").focus()
+        move_focus(self.query_one("#tag-list"))
 
     def action_toggle_panel(self) -> None:
         if self.kiosk:

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from cjm_interview.domain import PERSPECTIVES, SessionInfo
 from cjm_interview.tui.safe import one_line
+from cjm_interview.tui.typeahead import move_focus
 from cjm_interview.tui.widgets.inputs import SafeInput
 
 START_AGAIN_AFTER = 1.0
@@ -42,7 +43,8 @@ class StartScreen(Screen[None]):
         # Not a priority binding: those run when the key arrives, before the keys typed
         # just ahead of it reach the box ("P01" then ctrl+s in one burst lost the name).
         Binding("ctrl+s", "start", "Start"),
-        Binding("f9", "focus_resume", "Resume list"),
+        # Run as it arrives (priority), so that keys after it go to the list.
+        Binding("f9", "focus_resume", "Resume list", priority=True),
         Binding("ctrl+q", "app.quit", "Quit", priority=True),
     ]
 
@@ -146,7 +148,7 @@ class StartScreen(Screen[None]):
         if options.option_count:
             if options.highlighted is None:  # Enter at once resumes the first
                 options.highlighted = 0
-            options.focus()
+            move_focus(options)
 
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -27,7 +27,13 @@ from cjm_interview.domain import QuestionType
 from cjm_interview.engine import Prompt
 from cjm_interview.tui.messages import AnswerGiven, JourneyEdit
 from cjm_interview.tui.safe import fit_paste, one_line
-from cjm_interview.tui.typeahead import INPUT_CLASS, Typeahead
+from cjm_interview.tui.typeahead import (
+    INPUT_CLASS,
+    Typeahead,
+    hold_for_focus,
+    keep_for_focus,
+    move_focus,
+)
 
 OTHER = "__other__"
 DIGIT_KEYS = "1234567890"  # 1–9 pick options 1–9, 0 picks the 10th
@@ -92,13 +98,14 @@ class AnswerInput(Widget):
         typeahead = getattr(self.app, "typeahead", None)
         return typeahead if isinstance(typeahead, Typeahead) else None
 
-    def focus_answer(self) -> None:
-        """Put the keyboard focus where the participant types."""
-        for widget in self.query("*"):
-            if widget.focusable:
-                widget.focus()
-                return
-        self.focus()
+    def focus_answer(self, keys_follow: bool = False) -> None:
+        """Put the keyboard focus where the participant types; with ``keys_follow``, typed
+        keys arriving before it is there go there too (``typeahead.move_focus``)."""
+        target = next((w for w in self.query("*") if w.focusable), self)
+        if keys_follow:
+            move_focus(target)
+        else:
+            target.focus()
 
 
 # ------------------------------------------------------------------ free text
@@ -445,6 +452,8 @@ class ChoicePicker(Widget, can_focus=True):
             self.post_message(self.Chosen([value]))
 
     async def on_key(self, event: events.Key) -> None:
+        if keep_for_focus(self, event):
+            return  # behind an "o": typed into the Other box
         # Arrows and Space move and tick where they were pressed, before the keys after them
         # (a "Down n Enter" arriving together is "n" then Enter, as typed slowly).
         if not self.typed and await keys_in_order(self, event, also=("space",)):
@@ -479,6 +488,7 @@ class ChoicePicker(Widget, can_focus=True):
                 self._toggle(index)
         elif key.lower() == "o" and self.allow_other:
             event.stop()
+            hold_for_focus(self)  # the keys after it are the Other box's
             self.typed = ""
             self.cursor = len(rows) - 1
             self.post_message(self.OtherWanted())
@@ -815,7 +825,14 @@ class StepList(Widget, can_focus=True):
         self.post_message(JourneyEdit("move", step.iteration, target))
         self.cursor = target
 
+    async def on_key(self, event: events.Key) -> None:
+        # Every key runs as it arrives, and the keys behind an "a" or "e" are that step's
+        # words: in a burst, a "d" among them removed the highlighted step.
+        if not keep_for_focus(self, event):
+            await keys_in_order(self, event, also=tuple(self._bindings.key_to_bindings))
+
     def action_edit(self, action: str) -> None:
+        hold_for_focus(self)
         self.post_message(self.EditWanted(action))
 
     def action_remove(self) -> None:
@@ -862,6 +879,7 @@ class JourneyReviewAnswer(AnswerInput):
             box.value = ""
             box.placeholder = "The step you missed (added after the highlighted one), Enter"
         box.focus()
+        self.keep_typing()  # the keys typed behind the "a" or "e" are the step's
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

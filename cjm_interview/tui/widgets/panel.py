@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import events
+from textual._time import get_time
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
@@ -17,7 +18,8 @@ from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.engine import StepView
 from cjm_interview.tui.messages import NoteWritten, TagDecision, TagsDone
 from cjm_interview.tui.safe import one_line, safe_text
-from cjm_interview.tui.widgets.inputs import SafeInput
+from cjm_interview.tui.typeahead import HANDS_BACK_CLASS, keep_for_focus, let_go, move_focus
+from cjm_interview.tui.widgets.inputs import SafeInput, keys_in_order
 
 CURVE_ROWS = 3
 BLOCKS = " ▁▂▃▄▅▆▇█"
@@ -134,6 +136,12 @@ class TagList(OptionList):
         if tags:
             self.highlighted = min(was or 0, len(tags) - 1)
 
+    async def on_key(self, event: events.Key) -> None:
+        # Every key runs as it arrives, and the keys behind a "c" or "+" go to the editor it
+        # opens: in a burst, an "x" typed into a correction removed a tag.
+        if not keep_for_focus(self, event):
+            await keys_in_order(self, event, also=tuple(self._bindings.key_to_bindings))
+
     def _selected(self) -> dict[str, Any] | None:
         index = self.highlighted
         if index is None or not 0 <= index < len(self.tags):
@@ -168,17 +176,27 @@ class TagList(OptionList):
             panel.open_editor(status, self._selected() if status == "corrected" else None)
 
 
+class TagEditor(SafeInput):
+    """Where a tag is corrected or added; it is put away when it loses the focus."""
+
+    def on_blur(self, event: events.Blur) -> None:
+        panel = self.parent
+        if isinstance(panel, TagPanel):
+            panel.editor_left(event.time)
+
+
 class TagPanel(Vertical):
     """The tags of the selected answer, for the interviewer to check."""
 
     _editing: tuple[str, dict[str, Any] | None] = ("added", None)  # what the editor is for
     _title: str | None = None  # the answer shown
+    _opened_at = 0.0  # when the editor was last opened (Textual's clock, as events' times)
 
     def compose(self) -> ComposeResult:
         yield Static("Tags", classes="panel-title", id="tags-title")
         yield Static(Text("Select an answer (F7) to check its tags.", style="dim"), id="tags-help")
         yield TagList(id="tag-list")
-        editor = SafeInput(placeholder="", compact=True, id="tag-editor")
+        editor = TagEditor(placeholder="", compact=True, id="tag-editor", classes=HANDS_BACK_CLASS)
         editor.display = False
         yield editor
 
@@ -227,7 +245,8 @@ class TagPanel(Vertical):
             editor.placeholder = "kind: label (e.g. touchpoint: phone), Enter"
             editor.value = ""
         editor.display = True
-        editor.focus()
+        self._opened_at = get_time()
+        move_focus(editor)
 
     def close_editor(self) -> None:
         """Put the editor away, whatever was typed in it."""
@@ -238,9 +257,11 @@ class TagPanel(Vertical):
         if was_open and editor.has_focus:
             self.query_one(TagList).focus()
 
-    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
-        # Tab or a click away leaves no editor open to be typed into later by mistake.
-        if event.widget.id == "tag-editor":
+    def editor_left(self, since: float) -> None:
+        """The editor lost the focus at ``since``: Tab or a click away leaves no editor open to
+        be typed into later by mistake. A loss from before it was last opened is old news (keys
+        arriving together can close and open it again before that loss is told)."""
+        if since >= self._opened_at:
             self.close_editor()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -248,7 +269,7 @@ class TagPanel(Vertical):
             return
         event.stop()
         status, tag = self._editing
-        self.query_one(TagList).focus()
+        move_focus(self.query_one(TagList))
         self.close_editor()
         text = " ".join(event.value.split())
         if not text:
@@ -311,6 +332,7 @@ class NotesPanel(Vertical):
             max_length=MAX_ANSWER_CHARS,  # what a study takes from a file too
             compact=True,
             id="note-input",
+            classes=HANDS_BACK_CLASS,
         )
 
     def show(self, title: str, notes: list[str]) -> None:
@@ -332,6 +354,8 @@ class NotesPanel(Vertical):
         event.input.value = ""
         if text:
             self.post_message(NoteWritten(text))
+        else:
+            let_go(self)  # nothing saved: the focus stays here, and so do the keys after
 
 
 class SidePanel(VerticalScroll, can_focus=False):
