@@ -763,22 +763,25 @@ class Store:
             old_label, kind, session_id, qid, step, answer_id, old_score, source, was = row
             if kind == "grade" and status == "corrected" and score is None:
                 raise StoreError("a grade is corrected by its number")
-            said = f"grade:{grade_text(old_score)}" if kind == "grade" else f"{kind}:{old_label}"
+            # A grade is told by its number: every grade tag's label is "grade".
+            shown = f"grade:{grade_text(old_score)}" if kind == "grade" else f"{kind}:{old_label}"
+            said = shown
             told = f"grade:{grade_text(score)}" if kind == "grade" and score is not None else None
             new_status = status
             decider: str | None = person
             decided: str | None = now
             if status == "removed":
-                said = f"{kind}:{old_label} ({was})"  # what an undo brings back
+                said = f"{shown} ({was})"  # what an undo brings back
             if status == "accepted" and source == "person":
                 new_status = "added"  # a person's own tag stays theirs when accepted again
             if status == "restored":
                 # As before this tag's removal, the one just recorded; an undo accepts nothing.
+                # (Grades were once logged as "grade:grade": a removal logged so counts too.)
                 removal = conn.execute(
                     "SELECT old_value FROM audit_log WHERE session_id = ? AND question_id = ? "
-                    "AND step IS ? AND action = 'tag.removed' AND new_value = ? "
+                    "AND step IS ? AND action = 'tag.removed' AND new_value IN (?, ?) "
                     "ORDER BY id DESC LIMIT 1",
-                    (session_id, qid, step, f"{kind}:{old_label}"),
+                    (session_id, qid, step, shown, f"{kind}:{old_label}"),
                 ).fetchone()
                 if source == "person":
                     new_status = "added"
@@ -820,7 +823,7 @@ class Store:
                 qid,
                 step,
                 old_value=said,
-                new_value=told or f"{kind}:{label or old_label}",
+                new_value=told or (f"{kind}:{label}" if label else shown),
                 at=now,
             )
 

@@ -140,6 +140,41 @@ def test_a_predicted_grade_is_corrected_by_its_number(
     assert scores == [3.5]
 
 
+def test_the_audit_log_tells_a_grade_by_its_number(
+    store: Store, customer_script, fake_tagger
+) -> None:
+    """Removing, restoring and accepting a grade log the number, not "grade:grade"; an undo
+    brings back an accepted grade as accepted, also after a removal logged the old way."""
+    session = InterviewSession.start(
+        store, customer_script, SessionInfo(participant="P1"), tagger=fake_tagger
+    )
+    session.submit("yes")
+    session.submit("I called the helpline and it was awful")
+    answer_id = store.answer_id(session.id, AnswerKey("service"))
+    grade = next(t for t in store.tags_of(answer_id) if t["kind"] == "grade")
+    number = f"grade:{grade['score']:g}"
+    for status in ("accepted", "removed", "restored"):
+        store.decide_tag(grade["id"], status, "ana")
+    logged = store.conn.execute(
+        "SELECT action, old_value, new_value FROM audit_log WHERE action LIKE 'tag.%' ORDER BY id"
+    ).fetchall()
+    assert logged == [
+        ("tag.accepted", number, number),
+        ("tag.removed", f"{number} (accepted)", number),
+        ("tag.restored", number, number),
+    ]
+    assert [t["status"] for t in store.tags_of(answer_id) if t["kind"] == "grade"] == ["accepted"]
+    # A removal logged as "grade:grade" by an earlier release is still found by the undo.
+    with store.conn:
+        store.conn.execute("UPDATE tags SET status = 'removed' WHERE id = ?", (grade["id"],))
+        store._audit(
+            store.conn, session.id, "ana", "tag.removed", "service", 0,
+            "grade:grade (accepted)", "grade:grade",
+        )  # fmt: skip
+    store.decide_tag(grade["id"], "restored", "ana")
+    assert [t["status"] for t in store.tags_of(answer_id) if t["kind"] == "grade"] == ["accepted"]
+
+
 def test_session_status_and_listing(store: Store, customer_script) -> None:
     session = start(store, customer_script)
     session.submit("no")
