@@ -117,18 +117,25 @@ def test_tags_and_corrections(store: Store, customer_script, fake_tagger) -> Non
     assert store.conn.execute("SELECT tagger FROM sessions").fetchone()[0] == "fake 1"
 
 
+def _predicted_grade(store: Store, customer_script, tagger) -> tuple[InterviewSession, int, dict]:
+    """A session whose first free answer has a predicted grade: (session, answer id, tag)."""
+    session = InterviewSession.start(
+        store, customer_script, SessionInfo(participant="P1"), tagger=tagger
+    )
+    session.submit("yes")
+    session.submit("I called the helpline and it was awful")
+    answer_id = store.answer_id(session.id, AnswerKey("service"))
+    assert answer_id is not None
+    grade = next(t for t in store.tags_of(answer_id) if t["kind"] == "grade")
+    return session, answer_id, grade
+
+
 def test_a_predicted_grade_is_corrected_by_its_number(
     store: Store, customer_script, fake_tagger
 ) -> None:
     from cjm_interview.store.db import StoreError
 
-    session = InterviewSession.start(
-        store, customer_script, SessionInfo(participant="P1"), tagger=fake_tagger
-    )
-    session.submit("yes")
-    session.submit("I called the helpline and it was awful")
-    answer_id = store.answer_id(session.id, AnswerKey("service"))
-    grade = next(t for t in store.tags_of(answer_id) if t["kind"] == "grade")
+    session, answer_id, grade = _predicted_grade(store, customer_script, fake_tagger)
     with pytest.raises(StoreError, match="by its number"):
         store.decide_tag(grade["id"], "corrected", "ana", label="3")
     store.decide_tag(grade["id"], "corrected", "ana", label="grade", score=3.5)
@@ -145,13 +152,7 @@ def test_the_audit_log_tells_a_grade_by_its_number(
 ) -> None:
     """Removing, restoring and accepting a grade log the number, not "grade:grade"; an undo
     brings back an accepted grade as accepted, also after a removal logged the old way."""
-    session = InterviewSession.start(
-        store, customer_script, SessionInfo(participant="P1"), tagger=fake_tagger
-    )
-    session.submit("yes")
-    session.submit("I called the helpline and it was awful")
-    answer_id = store.answer_id(session.id, AnswerKey("service"))
-    grade = next(t for t in store.tags_of(answer_id) if t["kind"] == "grade")
+    session, answer_id, grade = _predicted_grade(store, customer_script, fake_tagger)
     number = f"grade:{grade['score']:g}"
     for status in ("accepted", "removed", "restored"):
         store.decide_tag(grade["id"], status, "ana")
