@@ -402,6 +402,7 @@ class InterviewerApp(CjmApp):
             session = self.open_session(info or SessionInfo())
         except CjmError as exc:
             self.notify(f"{exc} {exc.hint}", severity="error", timeout=10)
+            self.call_later(self.typeahead.release)  # the keys after the Enter stay here
             return
         await self._show(self.interview_screen(session))
 

@@ -1,25 +1,30 @@
-"""Keys typed while one question's input gives way to the next.
+"""Keys typed while what a key asked for is on its way: they wait, then go on in order.
 
 Answering swaps the input under the participant's fingers: the old one is
 removed, the next question's is mounted and focused. Keys pressed in between
 would land in the removed input, or in whatever widget took the focus (the
 interviewer's notes), and be lost, or worse, answer the wrong question. From
-the Enter that may send an answer, typed keys are held instead, and given to
-the next input once it has the focus, in the order they were typed.
+the Enter that may send an answer, keys are held instead, and given to the
+next input once it has the focus, in the order they were typed.
 
 An Enter that sends nothing (it opened the "other" box, say) lets the keys go
 at once (``AnswerInput.keep_typing``); otherwise they wait up to
-``LONGEST_HOLD`` for the answer to be sent.
-
-Any key that moves the focus holds the keys after it the same way (``move_focus``, and
-``hold`` with ``keep`` where the widget that took it still gets the keys queued behind it):
-F7, F4, "o" for Other, "a" for a missed step, "c" to correct a tag, and Enter in a note or a
-tag's correction. The focus moves only once the app has handed on every key it already had,
-so keys arriving together with it went to the old place. Once it is sent, they wait for the
+``LONGEST_HOLD`` for the answer to be sent. Once it is sent, they wait for the
 screen to take it (the next input has the focus) or refuse it, however long a
 loaded machine needs (up to ``GIVE_UP``): let go early, they would land in the
 input just answered, or, while the answered input is gone and the next one not
 yet focused, nowhere.
+
+Every key whose effect comes later holds the keys after it the same way. Textual moves
+the focus only once the app has handed on the keys it already had, and a screen redraws
+a list only once it has handled the message a key sent: keys arriving together (a fast
+typist, a paste, a slow link, a busy machine) went to the old place or acted on the old
+list. So F7, F4, F9, "o" for Other, "a" or "e" for a step, "c" or "+" for a tag, a journey
+edit, a tag decision and Enter in a note, a tag's correction or a start field hold the keys
+after them (``move_focus``, ``hold_after``, and ``keep`` for the keys already queued behind
+such a key in its widget). Held keys are given back one at a time through the app, as if
+typed then: a function key runs at its turn, and a key that holds again stops the rest
+until its own effect is there. Keys typed meanwhile come after them.
 """
 
 from __future__ import annotations
@@ -39,47 +44,45 @@ GIVE_UP = 8.0
 """Seconds after which held keys go to the focus even while the answer they follow
 is still on its way: the keyboard never stays held."""
 
-TYPED_KEYS = frozenset(
-    {"enter", "backspace", "delete", "left", "right", "up", "down", "home", "end", "pageup",
-     "pagedown", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w", "ctrl+d", "ctrl+z",
-     "ctrl+y", "ctrl+x", "ctrl+v", "ctrl+j", "shift+enter", "ctrl+left", "ctrl+right",
-     "shift+left", "shift+right", "shift+home", "shift+end"}
-)  # fmt: skip
-"""Keys, besides printable ones, that belong to typing an answer (function keys do not):
-held after an Enter with the rest, they edit the next answer, not the one just sent."""
+AT_ONCE = frozenset({"ctrl+q", "f12"})
+"""Keys never held: quitting, and the kiosk operator's key."""
 
 INPUT_CLASS = "answer-input"
 """CSS class of the widget holding a question's input."""
 
-HANDS_BACK_CLASS = "hands-back"
-"""CSS class of a box whose Enter gives the focus back (a note, a tag's correction): the
-keys after that Enter wait for it, as after an answer's."""
+ENTER_LEAVES_CLASS = "enter-leaves"
+"""CSS class of a box whose Enter takes the focus elsewhere (a note, a tag's correction, the
+start screen's fields): the keys after that Enter wait for it, as after an answer's."""
 
 
 class Typeahead:
-    """Holds typed keys between an answer's Enter and the next input's focus."""
+    """Holds keys while what a key asked for is on its way, then gives them back in order."""
 
     def __init__(self, app: App[Any]) -> None:
         self._app = app
-        self._held: list[events.Key] | None = None
+        self._holding = False
+        self._keys: list[events.Key] = []  # held and still to give back, in typed order
+        self._kept = 0  # of them, those kept by a widget (``keep``): they come first
+        self._giving: events.Key | None = None  # the key given back, not yet taken
         self._timer: Timer | None = None
         self._sent_from: Widget | None = None
         self._moving_from: Widget | None = None
+        self._moves = 0  # focus moves asked for (``move_focus``) and not yet made
         self._since = 0.0
 
     def hold(self, sent_from: Widget | None = None, moving_from: Widget | None = None) -> None:
-        """Keep typed keys until ``release``, or ``LONGEST_HOLD`` at most.
+        """Keep keys until ``release``, or ``LONGEST_HOLD`` at most.
 
         ``sent_from`` is the input that has just sent an answer: while the focus
         stays in it, or it is gone and no other input has the focus yet, the keys
         wait for the screen to show the next input or refuse the answer (up to
-        ``GIVE_UP``). ``moving_from`` is a widget that has asked for the focus to move away
-        from it: the keys already queued behind that key are held too (``keep``).
+        ``GIVE_UP``). ``moving_from`` is a widget whose own key's effect is still to come:
+        the keys already queued behind that key in it are held too (``keep``).
         """
         if moving_from is not None:
             self._moving_from = moving_from
-        if self._held is None:
-            self._held = []
+        if not self._holding:
+            self._holding = True
             self._since = monotonic()
         if sent_from is not None:
             self._sent_from = sent_from
@@ -87,27 +90,24 @@ class Typeahead:
 
     @property
     def holding(self) -> bool:
-        """Whether typed keys are being kept."""
-        return self._held is not None
+        """Whether keys are being kept."""
+        return self._holding
 
     @property
     def sending(self) -> bool:
         """Whether the keys held follow an answer sent: they belong to the next question."""
-        return self._held is not None and self._sent_from is not None
+        return self._holding and self._sent_from is not None
 
     @property
     def held_keys(self) -> int:
-        """How many typed keys are being kept for the next input."""
-        return len(self._held or ())
+        """How many keys are being kept for what comes next."""
+        return len(self._keys)
 
     def drop(self) -> None:
         """Forget the held keys: the interview they were typed for is over."""
-        self._held = None
-        self._sent_from = None
-        self._moving_from = None
-        if self._timer is not None:
-            self._timer.stop()
-            self._timer = None
+        self._keys = []
+        self._giving = None
+        self._end_hold()
 
     def take(self, event: events.Event) -> bool:
         """Called with each event the app gets: whether it was held.
@@ -117,55 +117,72 @@ class Typeahead:
         """
         if not isinstance(event, events.Key) or event.is_forwarded:
             return False
-        typed = event.is_printable or event.key in TYPED_KEYS
-        if self._held is not None and typed:
-            self._held.append(event)
+        if event is self._giving:
+            # A key given back: handled now as if typed now; the next one after it (and
+            # after any hold it starts).
+            self._giving = None
+            self._app.call_later(self._give_next)
+        elif (self._holding or self._keys or self._giving) and event.key not in AT_ONCE:
+            self._keys.append(event)  # after those still held or to be given back
             return True
         focused = self._app.focused
-        if event.key == "enter" and focused is not None and _hands_back(focused):
+        if event.key == "enter" and focused is not None and _enter_leaves(focused):
             self.hold()
         return False
 
+    def moving(self) -> None:
+        """A focus move is asked for: the keys wait for it (and for any other asked for)."""
+        self._moves += 1
+
+    def moved(self) -> None:
+        """A focus move asked for is made: let the keys go once none is left to make."""
+        self._moves = max(0, self._moves - 1)
+        if not self._moves and not self.sending:
+            self.release()
+
     def keep(self, widget: Widget, event: events.Key) -> bool:
-        """A typed key that reached ``widget`` after it asked for the focus to move away: held
-        with the others, for the focus it moves to (whether it was)."""
-        if self._held is None or widget is not self._moving_from:
+        """A key that reached ``widget`` after a key of its whose effect is still to come:
+        held for after that effect (whether it was). It was typed before any key the app
+        has held since, so it comes before them."""
+        if not self._holding or widget is not self._moving_from or event.key in AT_ONCE:
             return False  # keys the hold lets go of reach their widget as typed
-        if not (event.is_printable or event.key in TYPED_KEYS):
-            return False
-        self._held.append(event)
+        self._keys.insert(self._kept, events.Key(event.key, event.character))
+        self._kept += 1
         event.stop()
         event.prevent_default()
         return True
 
     def release(self) -> None:
-        """Give the held keys to the focused widget, as if typed now.
+        """Give the held keys back, one at a time, as if typed now."""
+        self._end_hold()
+        self._give_next()
 
-        Up to the first Enter that may send the next answer: the keys after it
-        belong to the question after that, and stay held for it.
-        """
-        held, self._held = self._held, None
+    def _end_hold(self) -> None:
+        self._holding = False
+        self._kept = 0
         self._sent_from = None
         self._moving_from = None
+        self._moves = 0
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if not held:
+
+    def _give_next(self) -> None:
+        if self._holding or self._giving is not None or not self._keys:
+            return  # held again by one given back, or nothing left
+        key = self._keys.pop(0)
+        giving = self._giving = events.Key(key.key, key.character)
+        if not self._app.post_message(giving):
+            self._giving = None  # the app is closing
             return
-        # Kept by a widget (``keep``) after later ones were held by the app: typed order.
-        held.sort(key=lambda key: key.time)
-        focused = self._app.focused
-        target = focused or self._app.screen
-        answering = focused is not None and _hands_back(focused)
-        for index, key in enumerate(held):
-            # Forwarded, as the app does with a fresh key: bindings on the way up
-            # still apply, and the app does not take it for new input again.
-            target._forward_event(events.Key(key.key, key.character))
-            if key.key == "enter" and answering:
-                self.hold()
-                assert self._held is not None
-                self._held.extend(held[index + 1 :])
-                return
+        self._app.set_timer(LONGEST_HOLD, lambda: self._not_taken(giving))
+
+    def _not_taken(self, giving: events.Key) -> None:
+        # A key given back that never reached ``take`` (the app had no screen for it): the
+        # keys after it go on all the same; the keyboard never stays held.
+        if self._giving is giving:
+            self._giving = None
+            self._give_next()
 
     def _arm(self) -> None:
         if self._timer is not None:
@@ -192,20 +209,22 @@ class Typeahead:
         return focused is sent_from  # the answer is still on its way to the screen
 
 
-def move_focus(widget: Widget) -> None:
+def move_focus(widget: Widget, moving_from: Widget | None = None) -> None:
     """Focus ``widget`` with the typed keys that arrive before it has the focus.
 
     Textual moves the focus after the keys the app already had: "F7 x" arriving together
-    typed "x" into the answer instead of removing a tag. Keys held already (for the next
-    question) stay held for it; keys held for this move (``keep``) are let go once it is made.
+    typed "x" into the answer instead of removing a tag. Keys held already for the next
+    question stay held for it. ``moving_from`` is a widget whose own key asked for the move
+    (the tag list's "c"): the keys queued behind that key in it go along (``keep``).
     """
     typeahead = getattr(widget.app, "typeahead", None)
     if not isinstance(typeahead, Typeahead) or typeahead.sending:
         widget.focus()
         return
-    typeahead.hold(moving_from=widget.app.focused)
+    typeahead.hold(moving_from=moving_from)
+    typeahead.moving()
     widget.focus()
-    widget.app.call_later(typeahead.release)  # after the focus, which the app also sets later
+    widget.app.call_later(typeahead.moved)  # after the focus, which the app also sets later
 
 
 def keep_for_focus(widget: Widget, event: events.Key) -> bool:
@@ -215,9 +234,12 @@ def keep_for_focus(widget: Widget, event: events.Key) -> bool:
     return isinstance(typeahead, Typeahead) and typeahead.keep(widget, event)
 
 
-def hold_for_focus(widget: Widget) -> None:
-    """``widget`` has taken a key that will move the focus away from it (its handler focuses
-    the next place and lets the keys go, ``AnswerInput.keep_typing``): hold the keys after."""
+def hold_after(widget: Widget) -> None:
+    """``widget`` has taken a key whose effect is still to come (a focus move its handler
+    makes, a journey edit or a tag decision the screen shows): the keys after it wait, also
+    those queued behind it in ``widget``, until the effect is there and they are let go
+    (``release``; at worst after ``LONGEST_HOLD``). In a burst, "[ [" moved a step by the
+    list as it was before the first move."""
     typeahead = getattr(widget.app, "typeahead", None)
     if isinstance(typeahead, Typeahead) and not typeahead.sending:
         typeahead.hold(moving_from=widget)
@@ -231,9 +253,9 @@ def let_go(widget: Widget) -> None:
         widget.app.call_later(typeahead.release)
 
 
-def _hands_back(widget: Widget) -> bool:
+def _enter_leaves(widget: Widget) -> bool:
     """Whether an Enter in ``widget`` may move the focus: an answer's, a note's."""
-    return _answer_input(widget) is not None or widget.has_class(HANDS_BACK_CLASS)
+    return _answer_input(widget) is not None or widget.has_class(ENTER_LEAVES_CLASS)
 
 
 def _answer_input(widget: Widget | None) -> Widget | None:

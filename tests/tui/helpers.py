@@ -98,5 +98,7 @@ def queue_keys(app, *keys: str) -> None:
     from textual import events
 
     characters = {"enter": "\r", "space": " "}
+    names = {"[": "left_square_bracket", "]": "right_square_bracket"}
     for key in keys:
-        app.post_message(events.Key(key, characters.get(key, key if len(key) == 1 else None)))
+        character = characters.get(key, key if len(key) == 1 else None)
+        app.post_message(events.Key(names.get(key, key), character))

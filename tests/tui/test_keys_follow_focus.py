@@ -1,10 +1,10 @@
-"""Keys that arrive together with a key that moves the focus go where it moved.
+"""Keys that arrive together with a key whose effect comes later act after that effect.
 
-A fast typist, a paste or a slow link delivers several keys at once, and the app hands each to
-the widget focused when it arrives: the keys after F7, F4, "o" (Other), "a" (add a step) or
-"c" (correct a tag) reached the old place before the focus had moved, and typed into the
-answer, picked options or removed a step. Each test sends the keys in one go and checks they
-did what they do typed slowly.
+A fast typist, a paste, a slow link or a busy machine delivers several keys at once, and the
+app hands each to the widget focused when it arrives: the keys after F7, F4, "o" (Other),
+"a" (add a step), "c" (correct a tag), a step moved or a tag removed reached the old place or
+acted on the old list, and typed into the answer, picked options or removed the wrong step.
+Each test sends the keys in one go and checks they did what they do typed slowly.
 """
 
 from __future__ import annotations
@@ -49,9 +49,27 @@ async def test_keys_after_f4_and_f7_go_to_the_note_and_the_tags(
         queue_keys(app, "f7", "f7", "home", "x")  # the action's tags (the answer before)
         await pilot.pause(0.3)
         assert _answer_box_text(app) == "ok"
+        # Two keys that move the focus: the keys go where the second one moved it (the "a"
+        # of "again" accepted tags in the list the first one focused).
+        queue_keys(app, "f7", "f4", *"again", "enter")
+        await pilot.pause(0.3)
+        assert [n["text"] for n in store.notes(session_id)] == ["sighs", "again"]
+        # A function key after an Enter runs after what the Enter sent: the answer is stored,
+        # then the note is written at the next question.
+        queue_keys(app, *"worried", "enter", "f4", *"pause", "enter", *"calm")
+        await pilot.pause(0.6)
+        assert app.screen.current.question.id == "feelings"
+        assert _answer_box_text(app) == "calm"
+    answers = {a.key.question_id: a.raw for a in store.load_answers(session_id)}
+    assert answers["thoughts"] == "okworried"
+    notes = {n["text"]: n["question_id"] for n in store.notes(session_id)}
+    assert notes == {"sighs": "thoughts", "again": "thoughts", "pause": "feelings"}
     answer_id = store.answer_id(session_id, AnswerKey("action", 1))
-    statuses = [t["status"] for t in store.tags_of(answer_id, include_removed=True)]
-    assert statuses.count("removed") == 1
+    decided = [
+        (t["status"], t["decided_by"]) for t in store.tags_of(answer_id, include_removed=True)
+    ]
+    assert [status for status, _ in decided].count("removed") == 1
+    assert all(status != "accepted" for status, _ in decided)
 
 
 async def test_keys_after_c_and_plus_go_into_the_tag_editor(
@@ -71,9 +89,27 @@ async def test_keys_after_c_and_plus_go_into_the_tag_editor(
         await pilot.pause(0.3)
         rows = {(t["kind"], t["label"], t["status"]) for t in tag_list.tags}
         grades = [(t["score"], t["status"]) for t in tag_list.tags if t["kind"] == "grade"]
+        # The list as it is after each change: the row first after the tag added is the one
+        # removed, and a second "x" brings it back (it removed the old first row, then
+        # removed the same tag again).
+        queue_keys(app, "plus", *"emotion: anger", "enter", "home", "x")
+        await pilot.pause(0.3)
+        first = tag_list.tags[0]
+        assert first["status"] == "removed"
+        queue_keys(app, "x", "x")
+        await pilot.pause(0.3)
+        assert tag_list.tags[0]["status"] == "removed"
+        assert [t["status"] for t in tag_list.tags].count("removed") == 1
     assert ("emotion", "relief", "added") in rows
     assert grades == [(4.0, "added")]
     assert not any(status == "removed" for _, _, status in rows)
+    actions = [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT action FROM audit_log WHERE action LIKE 'tag.%' ORDER BY id"
+        )
+    ]
+    assert actions[-3:] == ["tag.removed", "tag.restored", "tag.removed"]
 
 
 async def test_keys_after_o_go_into_the_other_box(tmp_path: Path) -> None:
@@ -127,4 +163,24 @@ async def test_keys_after_a_in_the_journey_review_add_that_step(tmp_path: Path) 
         queue_keys(app, "a", *"read the deed", "enter")
         await pilot.pause(0.5)
         steps = [step.action for step in app.screen.session.engine.steps()]
-    assert steps == ["rang them", "read the deed"]
+        assert steps == ["rang them", "read the deed"]
+        # Each move and removal by the list as the one before left it, as typed slowly (by
+        # the list as it was, the second "[" moved another step and "d" removed another).
+        queue_keys(app, "a", *"signed", "enter", "down", "down", "[", "[", "down", "d")
+        await pilot.pause(0.8)
+        steps = [step.action for step in app.screen.session.engine.steps()]
+    assert steps == ["read the deed", "signed"]
+
+
+async def test_keys_after_the_start_screens_enter_answer_the_first_questions(
+    tmp_path: Path, customer_script
+) -> None:
+    """They went into the participant's name ("P02yenergy"), and the session began empty."""
+    store = Store(tmp_path / "s.db")
+    app = interviewer(store, customer_script)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        queue_keys(app, *"P02", "enter", "y", "enter", *"energy", "enter")
+        stored = await _stored(pilot, store, 2)
+    assert [row["participant"] for row in store.list_sessions()] == ["P02"]
+    assert stored == [("consent", "yes"), ("service", "energy")]

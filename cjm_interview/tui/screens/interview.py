@@ -43,7 +43,7 @@ from cjm_interview.tui.messages import (
     TagsReady,
 )
 from cjm_interview.tui.safe import one_line
-from cjm_interview.tui.typeahead import move_focus
+from cjm_interview.tui.typeahead import let_go, move_focus
 from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
 from cjm_interview.tui.widgets.inputs import (
     AnswerInput,
@@ -453,9 +453,11 @@ class InterviewScreen(Screen[None]):
         except InvalidAnswer as exc:
             self.chat.say(str(exc), "error")
             self._refocus()
+            self.app.call_later(self.cjm.typeahead.release)  # the keys held since the edit
             return
         except CjmError as exc:
             self._say_problem(exc)
+            self.app.call_later(self.cjm.typeahead.release)
             return
         self.chat.answer(AnswerKey(prompt.key.question_id, -1), said, False, italic=True)
         self.tag_keys(self.session.engine.untagged())
@@ -467,6 +469,8 @@ class InterviewScreen(Screen[None]):
             for widget in self.query(JourneyReviewAnswer):
                 widget.refresh_steps(state)
                 widget.focus_answer()
+            # The keys held since the edit act on the journey as it is now shown.
+            self.app.call_later(self.cjm.typeahead.release)
             self.refresh_panel()
         else:
             await self.advance()
@@ -705,6 +709,12 @@ class InterviewScreen(Screen[None]):
 
     def on_tag_decision(self, message: TagDecision) -> None:
         message.stop()
+        try:
+            self._decide_tag(message)
+        finally:
+            let_go(self)  # the keys typed after the decision, held until the list shows it
+
+    def _decide_tag(self, message: TagDecision) -> None:
         key = self.selected
         store = self.session.store
         if key is None:

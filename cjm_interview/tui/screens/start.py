@@ -15,7 +15,7 @@ from textual.widgets.option_list import Option
 
 from cjm_interview.domain import PERSPECTIVES, SessionInfo
 from cjm_interview.tui.safe import one_line
-from cjm_interview.tui.typeahead import move_focus
+from cjm_interview.tui.typeahead import ENTER_LEAVES_CLASS, move_focus
 from cjm_interview.tui.widgets.inputs import SafeInput
 
 START_AGAIN_AFTER = 1.0
@@ -65,7 +65,12 @@ class StartScreen(Screen[None]):
             yield Static(Text("New interview", style="bold"), classes="section-title")
             with Grid(id="start-form"):
                 yield Static("Participant")
-                yield SafeInput(placeholder="pseudonym, e.g. P07", compact=True, id="participant")
+                yield SafeInput(
+                    placeholder="pseudonym, e.g. P07",
+                    compact=True,
+                    id="participant",
+                    classes=ENTER_LEAVES_CLASS,
+                )
                 yield Static("Perspective")
                 yield Select(
                     [(p, p) for p in PERSPECTIVES],
@@ -76,10 +81,15 @@ class StartScreen(Screen[None]):
                 )
                 yield Static("Segment")
                 yield SafeInput(
-                    placeholder="optional, e.g. new customers", compact=True, id="segment"
+                    placeholder="optional, e.g. new customers",
+                    compact=True,
+                    id="segment",
+                    classes=ENTER_LEAVES_CLASS,
                 )
                 yield Static("Persona")
-                yield SafeInput(placeholder="optional", compact=True, id="persona")
+                yield SafeInput(
+                    placeholder="optional", compact=True, id="persona", classes=ENTER_LEAVES_CLASS
+                )
                 yield Static("Language")
                 yield Select(
                     [(lang, lang) for lang in script.languages],
@@ -89,7 +99,9 @@ class StartScreen(Screen[None]):
                     id="language",
                 )
                 yield Static("Interviewer")
-                yield SafeInput(self.cjm.interviewer, compact=True, id="interviewer")
+                yield SafeInput(
+                    self.cjm.interviewer, compact=True, id="interviewer", classes=ENTER_LEAVES_CLASS
+                )
             yield Static(
                 Text("Enter or ctrl+s: start · Tab: next field", style="dim"), id="start-keys"
             )

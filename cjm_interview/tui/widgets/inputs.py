@@ -30,7 +30,7 @@ from cjm_interview.tui.safe import fit_paste, one_line
 from cjm_interview.tui.typeahead import (
     INPUT_CLASS,
     Typeahead,
-    hold_for_focus,
+    hold_after,
     keep_for_focus,
     move_focus,
 )
@@ -488,7 +488,7 @@ class ChoicePicker(Widget, can_focus=True):
                 self._toggle(index)
         elif key.lower() == "o" and self.allow_other:
             event.stop()
-            hold_for_focus(self)  # the keys after it are the Other box's
+            hold_after(self)  # the keys after it are the Other box's
             self.typed = ""
             self.cursor = len(rows) - 1
             self.post_message(self.OtherWanted())
@@ -822,6 +822,7 @@ class StepList(Widget, can_focus=True):
         if not 0 <= target < len(self.steps):
             return
         step = self.steps[self.cursor]
+        hold_after(self)  # the next key moves or removes by the list as the screen redraws it
         self.post_message(JourneyEdit("move", step.iteration, target))
         self.cursor = target
 
@@ -832,11 +833,12 @@ class StepList(Widget, can_focus=True):
             await keys_in_order(self, event, also=tuple(self._bindings.key_to_bindings))
 
     def action_edit(self, action: str) -> None:
-        hold_for_focus(self)
+        hold_after(self)
         self.post_message(self.EditWanted(action))
 
     def action_remove(self) -> None:
         if self.steps:
+            hold_after(self)
             self.post_message(JourneyEdit("remove", self.steps[self.cursor].iteration))
 
     def action_confirm(self) -> None:
@@ -888,9 +890,14 @@ class JourneyReviewAnswer(AnswerInput):
         box = self.query_one("#step-text", Input)
         box.display = False
         steps.focus()
-        self.keep_typing()  # an edit to the steps, not the answer: typing goes on
         if not text:
+            self.keep_typing()  # nothing to change: typing goes on in the steps
             return
+        # The keys after this Enter wait for the screen to show the edit: an added step's
+        # questions come next.
+        typeahead = self._typeahead()
+        if typeahead is not None:
+            typeahead.hold(sent_from=self)
         action = getattr(self, "_editing", "insert")
         if action == "rename" and steps.steps:
             self.post_message(JourneyEdit("rename", steps.steps[steps.cursor].iteration, 0, text))

@@ -18,7 +18,13 @@ from cjm_interview.answers import MAX_ANSWER_CHARS
 from cjm_interview.engine import StepView
 from cjm_interview.tui.messages import NoteWritten, TagDecision, TagsDone
 from cjm_interview.tui.safe import one_line, safe_text
-from cjm_interview.tui.typeahead import HANDS_BACK_CLASS, keep_for_focus, let_go, move_focus
+from cjm_interview.tui.typeahead import (
+    ENTER_LEAVES_CLASS,
+    hold_after,
+    keep_for_focus,
+    let_go,
+    move_focus,
+)
 from cjm_interview.tui.widgets.inputs import SafeInput, keys_in_order
 
 CURVE_ROWS = 3
@@ -148,17 +154,23 @@ class TagList(OptionList):
             return None
         return self.tags[index]
 
+    def decide(self, decision: TagDecision) -> None:
+        """Ask for a decision; the keys after it wait until the list shows it ("x x" removed
+        a tag twice, "+ ... Enter Home x" removed the row first before the tag was added)."""
+        hold_after(self)
+        self.post_message(decision)
+
     def action_decide(self, status: str) -> None:
         tag = self._selected()
         if tag is not None and tag["status"] != "removed":
-            self.post_message(TagDecision(int(tag["id"]), status))
+            self.decide(TagDecision(int(tag["id"]), status))
 
     def action_remove(self) -> None:
         tag = self._selected()
         if tag is not None:
             again = tag["status"] == "removed"
             self.last_removed = None if again else int(tag["id"])
-            self.post_message(TagDecision(int(tag["id"]), "restored" if again else "removed"))
+            self.decide(TagDecision(int(tag["id"]), "restored" if again else "removed"))
 
     def action_undo(self) -> None:
         """Bring back the highlighted removed tag, or else the last one removed."""
@@ -168,7 +180,7 @@ class TagList(OptionList):
             tag = last[0] if last and last[0]["status"] == "removed" else None
         if tag is not None:
             self.last_removed = None
-            self.post_message(TagDecision(int(tag["id"]), "restored"))
+            self.decide(TagDecision(int(tag["id"]), "restored"))
 
     def action_edit(self, status: str) -> None:
         panel = self.parent
@@ -196,7 +208,9 @@ class TagPanel(Vertical):
         yield Static("Tags", classes="panel-title", id="tags-title")
         yield Static(Text("Select an answer (F7) to check its tags.", style="dim"), id="tags-help")
         yield TagList(id="tag-list")
-        editor = TagEditor(placeholder="", compact=True, id="tag-editor", classes=HANDS_BACK_CLASS)
+        editor = TagEditor(
+            placeholder="", compact=True, id="tag-editor", classes=ENTER_LEAVES_CLASS
+        )
         editor.display = False
         yield editor
 
@@ -246,7 +260,7 @@ class TagPanel(Vertical):
             editor.value = ""
         editor.display = True
         self._opened_at = get_time()
-        move_focus(editor)
+        move_focus(editor, moving_from=self.query_one(TagList))
 
     def close_editor(self) -> None:
         """Put the editor away, whatever was typed in it."""
@@ -269,14 +283,23 @@ class TagPanel(Vertical):
             return
         event.stop()
         status, tag = self._editing
-        move_focus(self.query_one(TagList))
+        tag_list = self.query_one(TagList)
+        decision = self._decision(status, tag, " ".join(event.value.split()))
+        if decision is None:
+            move_focus(tag_list)  # nothing changes: the keys after the Enter go on to the list
+        else:
+            tag_list.focus()
+            hold_after(tag_list)  # they wait until the list shows it
+            self.post_message(decision)  # from here: a message bubbles no further than its sender
         self.close_editor()
-        text = " ".join(event.value.split())
+
+    def _decision(self, status: str, tag: dict[str, Any] | None, text: str) -> TagDecision | None:
+        """What the editor's text asks for (None: nothing, or refused, said in a warning)."""
         if not text:
-            return
+            return None
         if status == "corrected" and tag is not None:
             if int(tag["id"]) not in {int(t["id"]) for t in self.query_one(TagList).tags}:
-                return  # the answer's tags changed under the editor: nothing to correct
+                return None  # the answer's tags changed under the editor: nothing to correct
             kind, colon, label = text.partition(":")
             named = kind.strip().lower()
             if colon and named in (*TAG_KINDS, "grade") and named != tag["kind"]:
@@ -284,20 +307,19 @@ class TagPanel(Vertical):
                 self.notify(
                     f"A correction keeps the kind ({tag['kind']}){more}.", severity="warning"
                 )
-                return
+                return None
             label = label.strip() if colon and named == tag["kind"] else text
             if label.lower() == self._shown(tag).lower():
-                return  # Enter on the value as it was: nothing corrected
-            self.post_message(TagDecision(int(tag["id"]), "corrected", label.lower(), tag["kind"]))
-            return
+                return None  # Enter on the value as it was: nothing corrected
+            return TagDecision(int(tag["id"]), "corrected", label.lower(), tag["kind"])
         kind, _, label = text.partition(":")
         if not label:
             kind, label = "touchpoint", kind
         kind = kind.strip().lower()
         if kind not in TAG_KINDS:
             self.notify(f"Tag kinds: {', '.join(TAG_KINDS)}", severity="warning")
-            return
-        self.post_message(TagDecision(0, "added", label.strip().lower(), kind))
+            return None
+        return TagDecision(0, "added", label.strip().lower(), kind)
 
     def on_key(self, event: events.Key) -> None:
         editor = self.query_one("#tag-editor", Input)
@@ -332,7 +354,7 @@ class NotesPanel(Vertical):
             max_length=MAX_ANSWER_CHARS,  # what a study takes from a file too
             compact=True,
             id="note-input",
-            classes=HANDS_BACK_CLASS,
+            classes=ENTER_LEAVES_CLASS,
         )
 
     def show(self, title: str, notes: list[str]) -> None:
