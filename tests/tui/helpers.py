@@ -44,14 +44,14 @@ async def to_first_action(app, pilot, text: str) -> None:
         prompt = app.screen.current
         assert prompt is not None
         question = prompt.question
-        await pilot.press(*keys_for(prompt, text if question.id == "action" else "fine words"))
+        await pilot.press(*keys_for(prompt, text if question.id == "action" else "fine"))
         await pilot.pause(0.1)
         if question.id == "action":
             break
     await pilot.pause(0.3)  # the tags arrive
 
 
-async def answer_until(app, pilot, stop, text: str = "some words", yes: bool = True):
+async def answer_until(app, pilot, stop, text: str = "some", yes: bool = True):
     """Interviewer mode: answer each prompt until ``stop(prompt)`` holds (that prompt is
     returned, unanswered) or the interview ends (None)."""
     for _ in range(60):
@@ -63,7 +63,7 @@ async def answer_until(app, pilot, stop, text: str = "some words", yes: bool = T
     raise AssertionError("the interview went on past 60 prompts")
 
 
-def keys_for(prompt, text: str = "some words", yes: bool = True, grade: str = "4") -> list[str]:
+def keys_for(prompt, text: str = "some", yes: bool = True, grade: str = "4") -> list[str]:
     """Keys a participant presses to answer the prompt on screen."""
     q = prompt.question
     if q.type is T.YES_NO:

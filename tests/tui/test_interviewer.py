@@ -53,7 +53,7 @@ async def asked(
     app = interviewer(store, script)
     async with app.run_test(size=size) as pilot:
         await start(app, pilot)
-        prompt = await answer_until(app, pilot, wanted, "Compared deals online")
+        prompt = await answer_until(app, pilot, wanted, "Compared deals")
         assert prompt is not None, f"the script asks no {what} question"
         yield app, pilot, prompt
 
@@ -69,7 +69,7 @@ async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fa
             if prompt is None:
                 break
             q = prompt.question
-            text = ACTIONS[prompt.item.step_number - 1] if q.id == "action" else "fine words"
+            text = ACTIONS[prompt.item.step_number - 1] if q.id == "action" else "fine"
             more = not (q.id == "more_steps" and prompt.item.step_number >= len(ACTIONS))
             await pilot.press(*keys_for(prompt, text, yes=more))
             await pilot.pause(0.1)

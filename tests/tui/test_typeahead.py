@@ -176,6 +176,7 @@ async def test_keys_held_when_the_kiosk_resets_are_dropped(
     from cjm_interview.tui import typeahead
     from cjm_interview.tui.screens.welcome import WelcomeScreen
 
+    monkeypatch.setattr(typeahead, "GIVE_UP", 3.0)  # as long as a hold can last, made short
     _slow_first_action(monkeypatch, 1.0)
     store = Store(tmp_path / "s.db")
     app = kiosk(store, quick_script)
