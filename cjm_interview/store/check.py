@@ -244,9 +244,12 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 f"WHEN length(raw_text) > {LONGEST_ANSWER} THEN 'raw_text{_TOO_LONG}'",
                 # A list (the choices and an "Other" text) is made from one text too.
                 f"WHEN length(value_json) > {_LONGEST_JSON} THEN 'value_json{_TOO_LONG}'",
-                "WHEN maps_to = 'step.touchpoints' AND value_json NOT IN ('null') AND ("
-                "json_type(value_json) != 'array' OR EXISTS (SELECT 1 FROM json_each(value_json) "
-                "WHERE type != 'text')) THEN 'value_json (channels)'",
+                # The channels ticked (a list of names), or the words of a text question
+                # asking for them (the quick script's follow-up: "by phone").
+                "WHEN maps_to = 'step.touchpoints' AND value_json NOT IN ('null') AND "
+                "json_type(value_json) != 'text' AND (json_type(value_json) != 'array' OR "
+                "EXISTS (SELECT 1 FROM json_each(value_json) WHERE type != 'text')) "
+                "THEN 'value_json (channels)'",
             ]
         if table == "step_group_edits":  # anchors are read as JSON lists of phrasings
             # (files from before anchors were recorded have no such columns)

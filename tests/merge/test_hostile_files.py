@@ -254,6 +254,29 @@ def test_the_rows_of_a_real_device_pass_the_check(tmp_path: Path) -> None:
         assert store.count_sessions() == 1
 
 
+def test_a_channel_told_in_words_passes_the_check(tmp_path: Path, quick_script) -> None:
+    """The quick script asks how a step was done in words when the tagger heard no channel:
+    the words are kept as the answer ("by phone"), and the check refused the whole file, so a
+    kiosk study could no longer be listed, exported or merged after one such answer."""
+    from cjm_interview.domain import SessionInfo
+    from cjm_interview.nlp.lexicon import LexiconTagger
+    from cjm_interview.session import InterviewSession
+
+    path, out = tmp_path / "kiosk.db", tmp_path / "study.db"
+    with Store(path) as store:
+        session = InterviewSession.start(store, quick_script, SessionInfo(), LexiconTagger())
+        for answer in ("yes", "went there", "by phone", "7", "no", "6", "more staff", ""):
+            session.submit(answer)
+        probes = [a.raw for a in store.load_answers(session.id) if a.key.question_id != "action"]
+    assert "by phone" in probes
+    for command in (("sessions", "list"), ("export", "--format", "csv", "-o", tmp_path / "m.csv")):
+        run = cjm(*command, "--db", path, timeout=40)
+        assert run.code == 0, run.err
+    merge_databases(out, [path])
+    with Store(out, check_schema=True) as study:
+        assert study.count_sessions() == 1
+
+
 def test_a_database_of_utf16_text_is_refused_in_one_line(tmp_path: Path) -> None:
     # Another SQLite tool may store text as UTF-16: SQLite cannot attach it to a UTF-8
     # study, and merge printed that error as a traceback.
