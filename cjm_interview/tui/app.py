@@ -24,7 +24,7 @@ from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import TextArea
+from textual.widgets import Select, TextArea
 from textual.worker import get_current_worker
 
 from cjm_interview.answers import clean_text
@@ -269,8 +269,12 @@ class CjmApp(App[None]):
             return False
         focused = self.focused
         # Only from a box whose own keys run as they arrive: from one whose keys still run on
-        # their way up (a Select's Down and Enter), the Tab waits its turn behind them.
-        if not isinstance(focused, SafeInput | ChatTextArea):
+        # their way up (a Select's Down and Enter), the Tab waits its turn behind them. A
+        # Select shut takes no keys of its own before a Tab ("Tab Tab seg" typed "seg" into
+        # it, not into the field after it).
+        if isinstance(focused, Select) and not focused.expanded:
+            pass
+        elif not isinstance(focused, SafeInput | ChatTextArea):
             return False
         if isinstance(focused, TextArea) and focused.tab_behavior == "indent":
             return False  # the box types the Tab itself
@@ -419,6 +423,7 @@ class InterviewerApp(CjmApp):
                 from cjm_interview.tui.screens.start import StartScreen
 
                 await self.push_screen(StartScreen())
+            self.call_later(self.typeahead.release)  # nothing resumed: the keys stay here
             return
         self.session = session
         await self._show(self.interview_screen(session, resumed=True))

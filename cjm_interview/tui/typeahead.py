@@ -15,7 +15,8 @@ loaded machine needs (up to ``GIVE_UP``): let go early, they would land in the
 input just answered, or, while the answered input is gone and the next one not
 yet focused, nowhere.
 
-Every key whose effect comes later holds the keys after it the same way. Textual moves
+Every key whose effect comes later holds the keys after it the same way (pastes and
+ctrl+q too are held while keys are). Textual moves
 the focus only once the app has handed on the keys it already had, and a screen redraws
 a list only once it has handled the message a key sent: keys arriving together (a fast
 typist, a paste, a slow link, a busy machine) went to the old place or acted on the old
@@ -34,6 +35,7 @@ from typing import Any
 
 from textual import events
 from textual.app import App
+from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widget import Widget
 
@@ -43,9 +45,6 @@ LONGEST_HOLD = 1.5
 GIVE_UP = 8.0
 """Seconds after which held keys go to the focus even while the answer they follow
 is still on its way: the keyboard never stays held."""
-
-AT_ONCE = frozenset({"ctrl+q", "f12"})
-"""Keys never held: quitting, and the kiosk operator's key."""
 
 INPUT_CLASS = "answer-input"
 """CSS class of the widget holding a question's input."""
@@ -61,9 +60,9 @@ class Typeahead:
     def __init__(self, app: App[Any]) -> None:
         self._app = app
         self._holding = False
-        self._keys: list[events.Key] = []  # held and still to give back, in typed order
+        self._keys: list[events.Key | events.Paste] = []  # held, to give back in typed order
         self._kept = 0  # of them, those kept by a widget (``keep``): they come first
-        self._giving: events.Key | None = None  # the key given back, not yet taken
+        self._giving: events.Key | events.Paste | None = None  # given back, not yet taken
         self._timer: Timer | None = None
         self._sent_from: Widget | None = None
         self._moving_from: Widget | None = None
@@ -115,18 +114,22 @@ class Typeahead:
         An Enter typed into a question's input starts holding: whatever the
         participant types next belongs to the next question.
         """
-        if not isinstance(event, events.Key) or event.is_forwarded:
+        # Pastes too: one pasted after an Enter belongs to the next answer, as typed keys do.
+        if not isinstance(event, events.Key | events.Paste) or event.is_forwarded:
             return False
         if event is self._giving:
             # A key given back: handled now as if typed now; the next one after it (and
             # after any hold it starts).
             self._giving = None
             self._app.call_later(self._give_next)
-        elif (self._holding or self._keys or self._giving) and event.key not in AT_ONCE:
-            self._keys.append(event)  # after those still held or to be given back
+        elif self._holding or self._keys or self._giving:
+            # After those still held or to be given back; quitting too, so that an answer
+            # sent just before it is stored first.
+            self._keys.append(event)
             return True
         focused = self._app.focused
-        if event.key == "enter" and focused is not None and _enter_leaves(focused):
+        enter = isinstance(event, events.Key) and event.key == "enter"
+        if enter and focused is not None and _enter_leaves(focused):
             self.hold()
         return False
 
@@ -144,9 +147,9 @@ class Typeahead:
         """A key that reached ``widget`` after a key of its whose effect is still to come:
         held for after that effect (whether it was). It was typed before any key the app
         has held since, so it comes before them."""
-        if not self._holding or widget is not self._moving_from or event.key in AT_ONCE:
+        if not self._holding or widget is not self._moving_from:
             return False  # keys the hold lets go of reach their widget as typed
-        self._keys.insert(self._kept, events.Key(event.key, event.character))
+        self._keys.insert(self._kept, _again(event))
         self._kept += 1
         event.stop()
         event.prevent_default()
@@ -170,14 +173,13 @@ class Typeahead:
     def _give_next(self) -> None:
         if self._holding or self._giving is not None or not self._keys:
             return  # held again by one given back, or nothing left
-        key = self._keys.pop(0)
-        giving = self._giving = events.Key(key.key, key.character)
+        giving = self._giving = _again(self._keys.pop(0))
         if not self._app.post_message(giving):
             self._giving = None  # the app is closing
             return
         self._app.set_timer(LONGEST_HOLD, lambda: self._not_taken(giving))
 
-    def _not_taken(self, giving: events.Key) -> None:
+    def _not_taken(self, giving: events.Key | events.Paste) -> None:
         # A key given back that never reached ``take`` (the app had no screen for it): the
         # keys after it go on all the same; the keyboard never stays held.
         if self._giving is giving:
@@ -234,6 +236,18 @@ def keep_for_focus(widget: Widget, event: events.Key) -> bool:
     return isinstance(typeahead, Typeahead) and typeahead.keep(widget, event)
 
 
+def hold_while_closing(screen: ModalScreen[Any], result: Any) -> None:
+    """Dismiss a dialog with the keys typed after the key that closed it held until the
+    screen under it has the keyboard again (they reached the closing dialog and were lost)."""
+    typeahead = getattr(screen.app, "typeahead", None)
+    if not isinstance(typeahead, Typeahead) or typeahead.holding:
+        screen.dismiss(result)
+        return
+    typeahead.hold(moving_from=screen)  # with the keys queued to the dialog behind that key
+    screen.dismiss(result)
+    screen.app.call_later(typeahead.release)
+
+
 def hold_after(widget: Widget) -> None:
     """``widget`` has taken a key whose effect is still to come (a focus move its handler
     makes, a journey edit or a tag decision the screen shows): the keys after it wait, also
@@ -251,6 +265,18 @@ def let_go(widget: Widget) -> None:
     typeahead = getattr(widget.app, "typeahead", None)
     if isinstance(typeahead, Typeahead) and typeahead.holding and not typeahead.sending:
         widget.app.call_later(typeahead.release)
+
+
+def _again(event: events.Key | events.Paste) -> events.Key | events.Paste:
+    """A fresh copy of a key or paste to hand on, with the time it was typed: the thank-you
+    tells a key typed before it appeared by that time."""
+    copy: events.Key | events.Paste = (
+        events.Paste(event.text)
+        if isinstance(event, events.Paste)
+        else events.Key(event.key, event.character)
+    )
+    copy.time = event.time
+    return copy
 
 
 def _enter_leaves(widget: Widget) -> bool:

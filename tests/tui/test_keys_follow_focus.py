@@ -184,3 +184,37 @@ async def test_keys_after_the_start_screens_enter_answer_the_first_questions(
         stored = await _stored(pilot, store, 2)
     assert [row["participant"] for row in store.list_sessions()] == ["P02"]
     assert stored == [("consent", "yes"), ("service", "energy")]
+
+
+async def test_keys_after_back_a_dialog_and_quitting_keep_their_place(
+    tmp_path: Path, customer_script
+) -> None:
+    """F2 (back) and a dialog closed by a key lost the keys after them; an Enter then ctrl+q
+    quit before the answer was stored; a paste after an Enter went into the answer sent."""
+    from textual import events
+
+    store = Store(tmp_path / "s.db")
+    app = interviewer(store, customer_script)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        # Tab out of the perspective's list (shut) moves on before "seg" is typed.
+        queue_keys(app, *"P14", "tab", "tab", *"seg", "enter", "y", "enter", *"bank", "enter")
+        await _stored(pilot, store, 2)
+        queue_keys(app, "f2", "end", *" card", "enter")  # back to the service, then on
+        await pilot.pause(0.5)
+        queue_keys(app, *"abc", "f10", "n", *"def")  # "End now?" No, and typing goes on
+        await pilot.pause(0.5)
+        assert _answer_box_text(app) == "abcdef"
+        queue_keys(app, "enter")
+        app.post_message(events.Paste("my landlord"))
+        await pilot.pause(0.5)
+        assert _answer_box_text(app) == "my landlord"
+        queue_keys(app, "enter", "ctrl+q")
+        await pilot.pause(0.5)
+    assert not app.is_running
+    (row,) = store.list_sessions()
+    answers = {a.key.question_id: a.raw for a in store.load_answers(row["id"])}
+    assert (row["participant"], row["segment"]) == ("P14", "seg")
+    assert answers["service"] == "bank card"
+    assert answers["stakeholders"] == "abcdef"
+    assert answers["situation"] == "my landlord"

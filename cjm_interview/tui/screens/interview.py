@@ -794,6 +794,7 @@ class InterviewScreen(Screen[None]):
         if earlier is None or earlier.key == prompt.key:
             self.chat.say("This is the first question.", "info")
             return
+        self._hold_for_next()
         await self.show_prompt(earlier, "Let's go back to this one.")
 
     async def action_keep(self) -> None:
@@ -814,8 +815,15 @@ class InterviewScreen(Screen[None]):
         if isinstance(result, Rejected):
             self.chat.say(result.message, "error")
             return
+        self._hold_for_next()
         self._show_answer(prompt, result.answer)
         await self.advance()
+
+    def _hold_for_next(self) -> None:
+        """The keys typed after F2 or F3 belong to the question shown next, as those typed
+        after an answer's Enter: they wait for its input (they went to the one removed)."""
+        inputs = self.query(AnswerInput)
+        self.cjm.typeahead.hold(sent_from=inputs.first() if inputs else None)
 
     def action_note(self) -> None:
         if not self.kiosk:

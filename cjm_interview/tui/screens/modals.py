@@ -14,6 +14,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from cjm_interview.pin import PinGuard
+from cjm_interview.tui.typeahead import (
+    ENTER_LEAVES_CLASS,
+    hold_while_closing,
+    keep_for_focus,
+    let_go,
+)
 from cjm_interview.tui.widgets.inputs import SafeInput
 
 
@@ -35,8 +41,23 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(Text(self.question), classes="dialog-text")
             yield Static(Text("y / Enter: yes    n / Esc: no", style="dim"), classes="dialog-keys")
 
+    _answered = False
+
+    def on_key(self, event: events.Key) -> None:
+        # Answered as the key arrives, not on its way back up: the keys queued behind it
+        # are then held for the screen under the dialog (they were lost with it).
+        if keep_for_focus(self, event):
+            return
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            event.stop()
+            event.prevent_default()
+            self.action_answer(binding.action == "answer(True)")
+            return
+
     def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
+        if not self._answered:
+            self._answered = True
+            hold_while_closing(self, yes)
 
 
 class PinScreen(ModalScreen[bool]):
@@ -53,7 +74,11 @@ class PinScreen(ModalScreen[bool]):
         with Vertical(classes="dialog"):
             yield Static(Text("Operator PIN", style="bold"), classes="dialog-text")
             # A text box whose editing keys keep their order ("4822", Backspace, "1" at once).
-            yield SafeInput(password=True, placeholder="PIN, then Enter", id="pin")
+            # Its Enter holds the keys after it until the PIN is checked ("1111" Enter "4321"
+            # Enter at once checked "11114321").
+            yield SafeInput(
+                password=True, placeholder="PIN, then Enter", id="pin", classes=ENTER_LEAVES_CLASS
+            )
             yield Static("", id="pin-message", classes="dialog-keys")
 
     def on_mount(self) -> None:
@@ -76,15 +101,17 @@ class PinScreen(ModalScreen[bool]):
         pin = event.value
         event.input.value = ""
         if self._show_lock():
+            let_go(self)
             return
         if self.guard.check(pin):
             self.dismiss(True)
             return
         if not self._show_lock():
             self.query_one("#pin-message", Static).update(Text("Wrong PIN.", style="bold red"))
+        let_go(self)  # the keys typed after the Enter: a next try
 
     def action_cancel(self) -> None:
-        self.dismiss(False)
+        hold_while_closing(self, False)
 
 
 class IdleScreen(ModalScreen[bool]):
@@ -101,7 +128,8 @@ class IdleScreen(ModalScreen[bool]):
     def _close(self, still_there: bool) -> None:
         if not self._answered:
             self._answered = True
-            self.dismiss(still_there)
+            # The keys after the one that answered go on with the answer ("abc" kept "a").
+            hold_while_closing(self, still_there)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog idle"):
@@ -127,8 +155,9 @@ class IdleScreen(ModalScreen[bool]):
             self._close(False)
 
     def on_key(self, event: events.Key) -> None:
-        event.stop()
-        self._close(True)
+        if not keep_for_focus(self, event):  # after the key that answered: for the question
+            event.stop()
+            self._close(True)
 
     def on_click(self) -> None:
         self._close(True)

@@ -165,4 +165,5 @@ class StartScreen(Screen[None]):
     async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if event.option.id:
+            self.cjm.typeahead.hold()  # the keys typed after it answer the question resumed
             self.app.call_later(self.cjm.resume_interview, event.option.id)
