@@ -15,17 +15,18 @@ loaded machine needs (up to ``GIVE_UP``): let go early, they would land in the
 input just answered, or, while the answered input is gone and the next one not
 yet focused, nowhere.
 
-Every key whose effect comes later holds the keys after it the same way (pastes and
-ctrl+q too are held while keys are). Textual moves
-the focus only once the app has handed on the keys it already had, and a screen redraws
-a list only once it has handled the message a key sent: keys arriving together (a fast
-typist, a paste, a slow link, a busy machine) went to the old place or acted on the old
-list. So F7, F4, F9, "o" for Other, "a" or "e" for a step, "c" or "+" for a tag, a journey
-edit, a tag decision and Enter in a note, a tag's correction or a start field hold the keys
-after them (``move_focus``, ``hold_after``, and ``keep`` for the keys already queued behind
-such a key in its widget). Held keys are given back one at a time through the app, as if
-typed then: a function key runs at its turn, and a key that holds again stops the rest
-until its own effect is there. Keys typed meanwhile come after them.
+Every key whose effect comes later holds the keys after it the same way. Textual moves the
+focus only once the app has handed on the keys it already had, and a screen redraws a list
+only once it has handled the message a key sent: keys arriving together (a fast typist, a
+paste, a slow link, a busy machine) went to the old place or acted on the old list. So F7,
+F4, F9, F2, F3, "o" for Other, "a" or "e" for a step, "c" or "+" for a tag, a journey edit, a
+tag decision, a dialog's answer and Enter in a note, a tag's correction, the PIN box or a
+start field hold the keys after them (``move_focus``, ``hold_after``, ``hold_while_closing``,
+and ``keep`` for the keys already queued behind such a key in its widget). While keys are
+held, every key and paste waits, ctrl+q too (an answer sent just before it is stored first).
+Held keys are given back one at a time through the app, as if typed then: a function key
+runs at its turn, and a key that holds again stops the rest until its own effect is there.
+Keys typed meanwhile come after them.
 """
 
 from __future__ import annotations

@@ -35,13 +35,12 @@ class ConfirmScreen(ModalScreen[bool]):
         super().__init__(classes="dialog-screen")
         self.question = question
         """What is asked."""
+        self._answered = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(Text(self.question), classes="dialog-text")
             yield Static(Text("y / Enter: yes    n / Esc: no", style="dim"), classes="dialog-keys")
-
-    _answered = False
 
     def on_key(self, event: events.Key) -> None:
         # Answered as the key arrives, not on its way back up: the keys queued behind it
