@@ -107,7 +107,8 @@ class StartScreen(Screen[None]):
             )
             with Vertical(id="resume"):
                 yield Static(Text("Resume an unfinished interview"), id="resume-title")
-                yield OptionList(id="resume-list", compact=True)
+                # Its Enter resumes: the keys after it wait for the question resumed.
+                yield OptionList(id="resume-list", compact=True, classes=ENTER_LEAVES_CLASS)
         yield Footer(show_command_palette=False)
 
     def on_mount(self) -> None:
