@@ -99,6 +99,11 @@ class Typeahead:
         return self._holding and self._sent_from is not None
 
     @property
+    def idle(self) -> bool:
+        """Whether no key is held or on its way back."""
+        return not (self._holding or self._keys or self._giving)
+
+    @property
     def held_keys(self) -> int:
         """How many keys are being kept for what comes next."""
         return len(self._keys)
@@ -178,7 +183,8 @@ class Typeahead:
         if not self._app.post_message(giving):
             self._giving = None  # the app is closing
             return
-        self._app.set_timer(LONGEST_HOLD, lambda: self._not_taken(giving))
+        # Long, as a loaded machine can take a while: a key taken after it would come late.
+        self._app.set_timer(GIVE_UP, lambda: self._not_taken(giving))
 
     def _not_taken(self, giving: events.Key | events.Paste) -> None:
         # A key given back that never reached ``take`` (the app had no screen for it): the
