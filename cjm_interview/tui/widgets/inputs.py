@@ -82,10 +82,14 @@ class AnswerInput(Widget):
 
     def send(self, raw: Any) -> None:
         """Hand the answer to the screen; keys typed from now on wait for the next input."""
+        self.hold_keys()
+        self.post_message(AnswerGiven(self.prompt.key, raw))
+
+    def hold_keys(self) -> None:
+        """Keys typed from now on wait for what the screen shows next (``Typeahead.hold``)."""
         typeahead = self._typeahead()
         if typeahead is not None:
             typeahead.hold(sent_from=self)
-        self.post_message(AnswerGiven(self.prompt.key, raw))
 
     def keep_typing(self) -> None:
         """The Enter sent nothing (it opened a box, say): keys typed since go to the focus."""
@@ -895,9 +899,7 @@ class JourneyReviewAnswer(AnswerInput):
             return
         # The keys after this Enter wait for the screen to show the edit: an added step's
         # questions come next.
-        typeahead = self._typeahead()
-        if typeahead is not None:
-            typeahead.hold(sent_from=self)
+        self.hold_keys()
         action = getattr(self, "_editing", "insert")
         if action == "rename" and steps.steps:
             self.post_message(JourneyEdit("rename", steps.steps[steps.cursor].iteration, 0, text))
