@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from cjm_interview.answers import InvalidAnswer, parse_tag_grade
 from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
@@ -45,6 +45,7 @@ from cjm_interview.tui.messages import (
 from cjm_interview.tui.safe import one_line
 from cjm_interview.tui.typeahead import let_go, move_focus
 from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
+from cjm_interview.tui.widgets.footer import KeysFooter
 from cjm_interview.tui.widgets.inputs import (
     AnswerInput,
     ChoiceAnswer,
@@ -193,7 +194,7 @@ class InterviewScreen(Screen[None]):
         with Vertical(id="answer-box"):
             yield Vertical(id="answer-slot")
             yield Static("", id="hint")
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         self.query_one(StatusBar).show_tagger(self.cjm.tagger_status)

@@ -10,12 +10,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from cjm_interview.domain import PERSPECTIVES, SessionInfo
 from cjm_interview.tui.safe import one_line
 from cjm_interview.tui.typeahead import ENTER_LEAVES_CLASS, move_focus
+from cjm_interview.tui.widgets.footer import KeysFooter
 from cjm_interview.tui.widgets.inputs import SafeInput
 
 START_AGAIN_AFTER = 1.0
@@ -109,7 +110,7 @@ class StartScreen(Screen[None]):
                 yield Static(Text("Resume an unfinished interview"), id="resume-title")
                 # Its Enter resumes: the keys after it wait for the question resumed.
                 yield OptionList(id="resume-list", compact=True, classes=ENTER_LEAVES_CLASS)
-        yield Footer(show_command_palette=False)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for widget in self.query(Input):

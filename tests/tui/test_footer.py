@@ -1,0 +1,58 @@
+"""The keys bar: always the screen's keys as they stand, rebuilt only when they change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cjm_interview.store import Store
+from cjm_interview.tui.widgets.footer import KeysFooter
+
+from .helpers import answer, interviewer, keys_for, press
+
+
+def _on_screen(app) -> list[tuple[str, bool]]:
+    from textual.widgets._footer import FooterKey
+
+    return [(k.key, k.has_class("-disabled")) for k in app.screen.query(FooterKey)]
+
+
+def _bindings(app) -> list[tuple[str, bool]]:
+    """The first shown key of each action (the bar shows one key an action)."""
+    first: dict[str, tuple[str, bool]] = {}
+    for _node, binding, enabled, _tip in app.screen.active_bindings.values():
+        if binding.show:
+            first.setdefault(binding.action, (binding.key, not enabled))
+    return list(first.values())
+
+
+async def test_the_bar_follows_the_keys_and_is_rebuilt_only_when_they_change(
+    tmp_path: Path, customer_script, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rebuilds: list[str] = []
+    recompose = KeysFooter.recompose
+
+    async def counted(self: KeysFooter) -> None:
+        rebuilds.append(type(self.screen).__name__)
+        await recompose(self)
+
+    monkeypatch.setattr(KeysFooter, "recompose", counted)
+    app = interviewer(Store(tmp_path / "s.db"), customer_script)
+    async with app.run_test(size=(120, 32)) as pilot:
+        await pilot.pause()
+        await press(pilot, *"P1", "enter")
+        await pilot.pause(0.2)
+        states: set[tuple[tuple[str, bool], ...]] = set()
+        prompts = 0
+        while prompts < 20 and (prompt := app.screen.current) is not None:
+            await pilot.pause()
+            assert _on_screen(app) == _bindings(app), prompt.question.id
+            states.add(tuple(_on_screen(app)))
+            await answer(app, pilot, prompt, *keys_for(prompt, "Compared deals"))
+            prompts += 1
+    # Some questions may be skipped and some not (F3 greyed or not), and each kind of
+    # answer box brings its own keys first, so the bar changed...
+    assert len(states) >= 2
+    # ...but it was rebuilt for those changes, not at every focus move (several an answer).
+    assert prompts == 20 and rebuilds.count("InterviewScreen") < prompts
