@@ -15,7 +15,7 @@ from cjm_interview.tui.app import make_app
 from cjm_interview.tui.widgets.inputs import AnswerInput
 from cjm_interview.tui.widgets.panel import TagList
 
-from .helpers import keys_for, to_first_action
+from .helpers import keys_for, press, to_first_action
 from .test_interviewer import start
 
 
@@ -38,7 +38,7 @@ async def test_a_saved_note_or_escape_gives_the_keys_back_to_the_answer(
         await pilot.press("f4", *"seemed nervous", "enter")
         await pilot.pause(0.1)
         assert in_answer_box(app)
-        await pilot.press(*keys_for(app.screen.current, "the participant's answer"))
+        await press(pilot, *keys_for(app.screen.current, "the participant's answer"))
         await pilot.pause(0.2)
         assert app.screen.current.key != question  # the answer was taken as an answer
         await pilot.press("f4", *"half a note", "escape")

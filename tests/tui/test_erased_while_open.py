@@ -7,7 +7,7 @@ from pathlib import Path
 
 from cjm_interview.store import Store
 
-from .helpers import begin_with_consent, interviewer, keys_for, kiosk
+from .helpers import begin_with_consent, interviewer, keys_for, kiosk, press
 
 
 def erase_from_elsewhere(path: Path, session_id: str) -> None:
@@ -33,13 +33,13 @@ async def test_the_interviewer_is_told_and_taken_back_to_the_start(
     app = interviewer(store, customer_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await pilot.press(*"P1", "enter")
+        await press(pilot, *"P1", "enter")
         await pilot.pause(0.2)
-        await pilot.press(*keys_for(app.screen.current))
+        await press(pilot, *keys_for(app.screen.current))
         await pilot.pause(0.1)
         session_id = app.screen.session.id
         erase_from_elsewhere(path, session_id)
-        await pilot.press(*keys_for(app.screen.current, "words after the erasure"))
+        await press(pilot, *keys_for(app.screen.current, "words after the erasure"))
         await pilot.pause(0.3)
         assert type(app.screen).__name__ == "StartScreen"
         said = " ".join(str(n.message) for n in app._notifications)
@@ -59,7 +59,7 @@ async def test_the_kiosk_tells_the_participant_and_welcomes_the_next(
         await begin_with_consent(pilot)
         session_id = app.screen.session.id
         erase_from_elsewhere(path, session_id)
-        await pilot.press(*"words after the erasure", "enter")
+        await press(pilot, *"words after the erasure", "enter")
         await pilot.pause(0.3)
         assert type(app.screen).__name__ == "WelcomeScreen"
         assert [type(s).__name__ for s in app.screen_stack][1:] == ["WelcomeScreen"]

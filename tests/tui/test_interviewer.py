@@ -15,7 +15,15 @@ from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
 from ..conftest import FakeTagger
-from .helpers import answer_until, interviewer, keys_for, queue_keys, to_first_action
+from .helpers import (
+    answer,
+    answer_until,
+    interviewer,
+    keys_for,
+    press,
+    queue_keys,
+    to_first_action,
+)
 
 ACTIONS = [
     "Looked at their website",
@@ -25,7 +33,7 @@ ACTIONS = [
 
 async def start(app, pilot, participant: str = "P07") -> None:
     await pilot.pause()
-    await pilot.press(*participant, "enter")
+    await press(pilot, *participant, "enter")
     await pilot.pause(0.2)
 
 
@@ -71,8 +79,7 @@ async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fa
             q = prompt.question
             text = ACTIONS[prompt.item.step_number - 1] if q.id == "action" else "fine"
             more = not (q.id == "more_steps" and prompt.item.step_number >= len(ACTIONS))
-            await pilot.press(*keys_for(prompt, text, yes=more))
-            await pilot.pause(0.1)
+            await answer(app, pilot, prompt, *keys_for(prompt, text, yes=more))
         transcript = app.screen.chat.transcript()
         assert "So far: 1) Looked at their website; 2) Called the helpline" in transcript
         # Tags appeared under the answers a moment after they were sent.
@@ -93,7 +100,7 @@ async def test_back_revises_and_pause_resumes(tmp_path: Path, customer_script) -
         await start(app, pilot, "P1")
         await pilot.press("y", "enter")
         await pilot.pause(0.1)
-        await pilot.press(*"first wording", "enter")
+        await press(pilot, *"first wording", "enter")
         await pilot.pause(0.1)
         await pilot.press("f2")
         await pilot.pause(0.1)
@@ -133,7 +140,7 @@ async def test_bad_grade_is_asked_again(tmp_path: Path, quick_script) -> None:
         await start(app, pilot)
         await pilot.press("y", "enter")
         await pilot.pause(0.1)
-        await pilot.press(*"went online", "enter")
+        await press(pilot, *"went online", "enter")
         await pilot.pause(0.1)
         assert app.screen.current.question.id == "grade"
         await pilot.press("enter")  # nothing picked
@@ -189,7 +196,7 @@ async def test_interviewer_checks_tags_in_the_panel(
         await pilot.pause(0.1)
         await pilot.press("plus")
         await pilot.pause(0.05)
-        await pilot.press(*"emotion: relief", "enter")
+        await press(pilot, *"emotion: relief", "enter")
         await pilot.pause(0.1)
         # A label outside the taxonomy is refused; a channel's shown name is understood.
         await pilot.press("plus", *"touchpoint: nobody picked up", "enter")
@@ -302,7 +309,7 @@ async def test_an_edit_left_open_is_never_applied_elsewhere(
         await pilot.pause(0.2)
         assert not editor.display
         assert any(isinstance(w, AnswerInput) for w in app.focused.ancestors_with_self)
-        await pilot.press(*"a few words")
+        await press(pilot, *"a few words")
         await pilot.pause(0.1)
     session_id = store.list_sessions()[0]["id"]
     decided = store.conn.execute(
@@ -334,7 +341,7 @@ async def test_two_starts_in_one_moment_start_one_interview(
     app = interviewer(store, customer_script)
     async with app.run_test(size=(100, 32)) as pilot:
         await pilot.pause()
-        await pilot.press(*"P01")
+        await press(pilot, *"P01")
         queue_keys(app, "enter", "enter", "ctrl+s")
         await pilot.pause(0.5)
         assert type(app.screen).__name__ == "InterviewScreen"
@@ -404,11 +411,11 @@ async def test_a_sentence_typed_into_a_yes_no_question_is_asked_again(
         await start(app, pilot)
         assert app.screen.current.question.id == "consent"
         if typed:
-            await pilot.press(*typed, "enter")
+            await press(pilot, *typed, "enter")
             await pilot.pause(0.2)
             assert app.screen.current.question.id == "consent"
             assert "Please answer yes or no." in app.screen.chat.transcript()
-        await pilot.press(*then, "enter")
+        await press(pilot, *then, "enter")
         await pilot.pause(0.2)
         assert app.screen.current.question.id == "action"
     session = store.list_sessions()[0]
@@ -502,14 +509,14 @@ async def test_words_typed_into_a_channel_question_show_and_add_to_the_ticks(
         await pilot.pause(0.1)
         ticked = list(picker.selected)
         assert len(ticked) == 2 and "phone" in ticked
-        await pilot.press(*"Rang them twice")
+        await press(pilot, *"Rang them twice")
         await pilot.pause(0.1)
         assert "Typed: Rang them twice" in picker.render().plain
         assert picker.get_content_height(None, None, 100) == rows + 1
         await pilot.press("backspace", "backspace", "backspace", "backspace", "backspace")
         await pilot.pause(0.1)
         assert "Typed: Rang them " in picker.render().plain
-        await pilot.press(*"once", "enter")
+        await press(pilot, *"once", "enter")
         await pilot.pause(0.2)
         assert app.screen.current.key != prompt.key
     answers = {a.key: a for a in store.load_answers(store.list_sessions()[0]["id"])}

@@ -15,7 +15,7 @@ from cjm_interview.errors import CjmError
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 
-from .helpers import begin_with_consent, keys_for, kiosk
+from .helpers import answer, begin_with_consent, keys_for, kiosk, press
 
 
 async def answer_all(app, pilot, first_action: str = "went to the counter") -> None:
@@ -24,8 +24,7 @@ async def answer_all(app, pilot, first_action: str = "went to the counter") -> N
         if prompt is None:
             return
         more = prompt.question.id != "more_steps"
-        await pilot.press(*keys_for(prompt, first_action, yes=more, grade="8"))
-        await pilot.pause(0.1)
+        await answer(app, pilot, prompt, *keys_for(prompt, first_action, yes=more, grade="8"))
 
 
 def test_kiosk_refuses_to_start_without_a_pin(tmp_path: Path, quick_script) -> None:
@@ -43,7 +42,7 @@ async def test_quit_keys_do_nothing(tmp_path: Path, quick_script) -> None:
             assert app.is_running
             assert type(app.screen).__name__ in ("WelcomeScreen", "PinScreen")
             if type(app.screen).__name__ == "PinScreen":
-                await pilot.press(*"0000", "enter")  # a wrong PIN keeps the kiosk up
+                await press(pilot, *"0000", "enter")  # a wrong PIN keeps the kiosk up
                 await pilot.pause(0.05)
                 await pilot.press("escape")
         assert app.is_running
@@ -56,7 +55,7 @@ async def test_operator_leaves_with_the_pin_only(tmp_path: Path, quick_script) -
         await pilot.press("f12")
         await pilot.pause(0.1)
         assert type(app.screen).__name__ == "PinScreen"
-        await pilot.press(*"1234", "enter")
+        await press(pilot, *"1234", "enter")
         await pilot.pause(0.1)
         assert app.is_running
         await pilot.press("f12")
@@ -64,7 +63,7 @@ async def test_operator_leaves_with_the_pin_only(tmp_path: Path, quick_script) -
         if type(app.screen).__name__ != "PinScreen":
             await pilot.press("f12")
             await pilot.pause(0.1)
-        await pilot.press(*"4821", "enter")
+        await press(pilot, *"4821", "enter")
         await pilot.pause(0.2)
     assert not app.is_running
 
@@ -219,8 +218,7 @@ async def test_help_says_an_optional_question_can_be_skipped_with_f3(
             assert prompt is not None, "the script asks no optional question"
             if prompt.can_skip:
                 break
-            await pilot.press(*keys_for(prompt, "Compared deals online"))
-            await pilot.pause(0.1)
+            await answer(app, pilot, prompt, *keys_for(prompt, "Compared deals online"))
         await pilot.press("f1")
         await pilot.pause(0.1)
         said = app.screen.chat.transcript()

@@ -12,7 +12,7 @@ from textual import events
 
 from cjm_interview.store import Store
 
-from .helpers import begin_with_consent, keys_for, kiosk
+from .helpers import answer, begin_with_consent, keys_for, kiosk, press
 from .test_kiosk import answer_all
 
 SECRET = "secret-first-person"
@@ -60,7 +60,7 @@ async def finish(app, pilot) -> None:
 
 async def begin_and_answer_first(pilot) -> None:
     await begin_with_consent(pilot)
-    await pilot.press(*SECRET, "enter")
+    await press(pilot, *SECRET, "enter")
     await pilot.pause(0.3)
 
 
@@ -75,7 +75,7 @@ async def test_idle_resets_whatever_was_left_open(tmp_path: Path, quick_script, 
             await pilot.pause(0.1)
             assert type(app.screen).__name__ == "PinScreen"
             if "wrong" in left_open:
-                await pilot.press(*"0000", "enter")
+                await press(pilot, *"0000", "enter")
         seen = await wait_for_screen(app, pilot, "WelcomeScreen", 6)
         assert seen[-1] == "WelcomeScreen", seen
         assert [type(s).__name__ for s in app.screen_stack][1:] == ["WelcomeScreen"]
@@ -187,12 +187,12 @@ async def test_an_enter_typed_ahead_does_not_dismiss_the_thank_you_unseen(
             prompt = app.screen.current
             if prompt.question.id == "improvement":
                 break
-            await pilot.press(*keys_for(prompt, SECRET, yes=prompt.question.id != "more_steps"))
-            await pilot.pause(0.1)
+            more = prompt.question.id != "more_steps"
+            await answer(app, pilot, prompt, *keys_for(prompt, SECRET, yes=more))
         # The last answer, and one Enter too many, typed together (Pilot would send the
         # second only once the first is handled, on a loaded machine after the grace):
         # the thank-you stays to be read.
-        await pilot.press(*"more staff")
+        await press(pilot, *"more staff")
         app.post_message(events.Key("enter", "\r"))
         app.post_message(events.Key("enter", "\r"))
         await pilot.pause(0.2)
