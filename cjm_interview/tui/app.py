@@ -44,7 +44,7 @@ from cjm_interview.tui.pending import (
 )
 from cjm_interview.tui.supervise import UnexpectedExit
 from cjm_interview.tui.tagging import TaggerLoader, TaggerPlan, as_plan, label_of
-from cjm_interview.tui.typeahead import Typeahead
+from cjm_interview.tui.typeahead import Typeahead, screen_shown
 from cjm_interview.tui.widgets.inputs import ChatTextArea, SafeInput
 
 if TYPE_CHECKING:
@@ -448,6 +448,7 @@ class InterviewerApp(CjmApp):
         if paused:
             self.notify("Interview paused. Resume it from the list below.")
         await self._show(StartScreen())
+        screen_shown(self)  # the keys typed after leaving go to its first field
 
 
 class KioskApp(CjmApp, inherit_bindings=False):

@@ -22,7 +22,8 @@ paste, a slow link, a busy machine) went to the old place or acted on the old li
 F4, F9, F2, F3, "o" for Other, "a" or "e" for a step, "c" or "+" for a tag, a journey edit, a
 tag decision, a dialog's answer and Enter in a note, a tag's correction, the PIN box or a
 start field hold the keys after them (``move_focus``, ``hold_after``, ``hold_while_closing``,
-and ``keep`` for the keys already queued behind such a key in its widget). While keys are
+and ``keep`` for the keys already queued behind such a key in its widget); F5, an interview
+ended early or finished hold them for the start screen (``hold_for_screen``). While keys are
 held, every key and paste waits, ctrl+q too (an answer sent just before it is stored first).
 Held keys are given back one at a time through the app, as if typed then: a function key
 runs at its turn, and a key that holds again stops the rest until its own effect is there.
@@ -251,8 +252,30 @@ def hold_while_closing(screen: ModalScreen[Any], result: Any) -> None:
         screen.dismiss(result)
         return
     typeahead.hold(moving_from=screen)  # with the keys queued to the dialog behind that key
+    typeahead.moving()
+    # The dialog's callback runs next on the screen that opened it; let go after it there, so
+    # that a callback asking for another screen (``hold_for_screen``) keeps the keys for it.
+    callbacks = screen._result_callbacks
+    requester = callbacks[-1].requester if callbacks else None
     screen.dismiss(result)
-    screen.app.call_later(typeahead.release)
+    (requester or screen.app).call_later(typeahead.moved)
+
+
+def hold_for_screen(app: App[Any]) -> None:
+    """A key asked for another screen (the start screen, once an interview is paused or
+    ended): the keys after it wait until that screen is shown (``screen_shown``), instead
+    of reaching the screen on its way out."""
+    typeahead = getattr(app, "typeahead", None)
+    if isinstance(typeahead, Typeahead) and not typeahead.sending:
+        typeahead.hold()
+        typeahead.moving()
+
+
+def screen_shown(app: App[Any]) -> None:
+    """The screen asked for (``hold_for_screen``) is shown and has set its focus."""
+    typeahead = getattr(app, "typeahead", None)
+    if isinstance(typeahead, Typeahead):
+        app.call_later(typeahead.moved)
 
 
 def hold_after(widget: Widget) -> None:

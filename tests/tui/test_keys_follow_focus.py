@@ -228,3 +228,27 @@ async def test_keys_after_back_a_dialog_and_quitting_keep_their_place(
     assert answers["service"] == "bank card"
     assert answers["stakeholders"] == "abcdef"
     assert answers["situation"] == "my landlord"
+
+
+async def test_keys_after_leaving_an_interview_go_to_the_start_screen(
+    tmp_path: Path, customer_script
+) -> None:
+    """F5 (pause) and F10 then "y" (end now) lost the keys typed after them: they reached
+    the interview's answer box on its way out instead of the start screen's first field."""
+    from textual.widgets import Input
+
+    store = Store(tmp_path / "s.db")
+    app = interviewer(store, customer_script)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        queue_keys(app, *"P1", "enter", "y", "enter")
+        await _stored(pilot, store, 1)
+        queue_keys(app, *"bank", "f5", *"P2", "enter")  # paused, then the next interview
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "InterviewScreen"
+        queue_keys(app, "y", "enter", "f10", "y", *"P3")  # ended early, then a name typed
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "StartScreen"
+        assert app.screen.query_one("#participant", Input).value == "P3"
+    rows = {row["participant"]: row["status"] for row in store.list_sessions()}
+    assert rows == {"P1": "in_progress", "P2": "ended_early"}

@@ -43,7 +43,7 @@ from cjm_interview.tui.messages import (
     TagsReady,
 )
 from cjm_interview.tui.safe import one_line
-from cjm_interview.tui.typeahead import let_go, move_focus
+from cjm_interview.tui.typeahead import hold_for_screen, let_go, move_focus
 from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
 from cjm_interview.tui.widgets.footer import KeysFooter
 from cjm_interview.tui.widgets.inputs import (
@@ -424,6 +424,7 @@ class InterviewScreen(Screen[None]):
     async def on_key(self, event: Any) -> None:
         if self.finished and event.key == "enter":
             event.stop()
+            hold_for_screen(self.app)
             self.app.call_later(self.cjm.interview_closed, self)
 
     # ------------------------------------------------------------ journey playback
@@ -865,6 +866,7 @@ class InterviewScreen(Screen[None]):
 
     async def action_pause(self) -> None:
         self.chat.say("Paused: the interview can be resumed from the start screen.", "info")
+        hold_for_screen(self.app)
         self.app.call_later(self.cjm.interview_closed, self, paused=True)
 
     def action_end_early(self) -> None:
@@ -878,6 +880,7 @@ class InterviewScreen(Screen[None]):
             except CjmError as exc:
                 await self._cannot_save(exc)
                 return
+            hold_for_screen(self.app)
             self.app.call_later(self.cjm.interview_closed, self)
 
         self.app.push_screen(
