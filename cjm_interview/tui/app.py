@@ -656,7 +656,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
             self.typeahead.drop()  # keys typed ahead were the last participant's
             while len(self.screen_stack) > 2:
                 await self.pop_screen()
-            await self.switch_screen(WelcomeScreen())
+            await self.switch_screen(WelcomeScreen(returned=True))
             self._asking_idle = False
         finally:
             self._resetting = False

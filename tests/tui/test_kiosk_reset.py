@@ -174,6 +174,31 @@ async def test_a_key_typed_before_the_thank_you_appeared_is_not_taken_late(
         assert type(app.screen).__name__ == "WelcomeScreen"
 
 
+async def test_a_double_tap_that_closes_the_thank_you_begins_no_session(
+    tmp_path: Path, quick_script
+) -> None:
+    """The Enter that closes the thank-you, pressed twice: the second reached the welcome
+    screen and began a session no one was there to answer."""
+    from cjm_interview.tui.screens.welcome import GRACE
+
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(app, pilot)
+        await pilot.pause(0.8)  # the thank-you read
+        app.post_message(events.Key("enter", "\r"))
+        await asyncio.sleep(0.1)
+        app.post_message(events.Key("enter", "\r"))  # the second tap
+        seen = await wait_for_screen(app, pilot, "WelcomeScreen", 3)
+        await pilot.pause(GRACE)
+        assert type(app.screen).__name__ == "WelcomeScreen", seen
+        assert len(store.list_sessions()) == 1
+        await pilot.press("enter")  # the next person, once the grace is over
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "KioskInterviewScreen"
+    assert len(store.list_sessions()) == 2
+
+
 async def test_an_enter_typed_ahead_does_not_dismiss_the_thank_you_unseen(
     tmp_path: Path, quick_script
 ) -> None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
+from textual._time import get_time
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
 from textual.containers import Center, Middle, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
@@ -14,18 +15,20 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from cjm_interview.tui.app import CjmApp
 
+GRACE = 0.4
+"""Seconds after the welcome screen returns during which a key or click begins nothing: a
+double tap that closes the thank-you would otherwise begin a session for no one."""
+
 
 class WelcomeScreen(Screen[None]):
     """Shown between participants; nothing of the previous one is reachable from here."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter,space", "begin", "Begin", priority=True),
-    ]
-
-    def __init__(self) -> None:
+    def __init__(self, returned: bool = False) -> None:
         super().__init__(classes="welcome")
         self.begun = False
         """True once Enter or a click began the interview: a second one begins no other."""
+        self._wait_until = get_time() + GRACE if returned else 0.0
+        """Textual's event time before which a key or click is the last participant's."""
 
     @property
     def cjm(self) -> CjmApp:
@@ -50,6 +53,10 @@ class WelcomeScreen(Screen[None]):
             if notice:
                 yield Static(Text(notice, style="italic"), id="welcome-notice")
 
+    def on_mount(self) -> None:
+        if self._wait_until:
+            self._wait_until = get_time() + GRACE  # from when it is there to be seen
+
     async def action_begin(self) -> None:
         # A double tap sends its clicks before the interview replaces this screen:
         # each would begin a session, and all but the last would stay in progress.
@@ -63,5 +70,20 @@ class WelcomeScreen(Screen[None]):
         await self.cjm.start_interview(None)
         self.begun = False  # still here: it could not begin (a locked database), try again
 
-    async def on_click(self) -> None:
-        await self.action_begin()
+    def _too_soon(self, given: float) -> bool:
+        """Whether a key or click given at ``given`` (its own time, not the time it is
+        handled) came before the grace after this screen returned was over."""
+        return given < self._wait_until
+
+    async def on_key(self, event: events.Key) -> None:
+        # Here rather than a binding, which would not tell when the key was typed.
+        if event.key in ("enter", "space"):
+            event.stop()
+            if not self._too_soon(event.time):
+                await self.action_begin()
+
+    async def on_click(self, event: events.Click) -> None:
+        # A click is made when its button comes up: it counts from its press.
+        pressed: float | None = getattr(self.cjm, "pressed_at", None)
+        if not self._too_soon(event.time if pressed is None else pressed):
+            await self.action_begin()
