@@ -352,6 +352,7 @@ class CjmApp(App[None]):
 
     def interview_finished(self, screen: Screen[None]) -> None:
         """The engine has nothing more to ask (the session is marked finished)."""
+        self.store.flush_log()
 
     async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:
         """The interview screen is done with: finished, paused or ended early."""
@@ -445,6 +446,7 @@ class InterviewerApp(CjmApp):
         from cjm_interview.tui.screens.start import StartScreen
 
         self.session = None
+        self.store.flush_log()
         if paused:
             self.notify("Interview paused. Resume it from the list below.")
         await self._show(StartScreen())
@@ -611,6 +613,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
         return KioskInterviewScreen(session, self.show_tags, resumed)
 
     def interview_finished(self, screen: Screen[None]) -> None:
+        self.store.flush_log()
         self.set_timer(self.reset_seconds, self._reset_after_finish)
 
     async def _reset_after_finish(self) -> None:
@@ -652,6 +655,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
 
             if why == "abandoned":
                 self._abandon()
+                self.store.flush_log()
             self.session = None
             self.typeahead.drop()  # keys typed ahead were the last participant's
             while len(self.screen_stack) > 2:

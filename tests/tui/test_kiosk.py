@@ -224,3 +224,49 @@ async def test_help_says_an_optional_question_can_be_skipped_with_f3(
         said = app.screen.chat.transcript()
         assert "You can skip this question (F3)." in said
         assert "Keys:" in said
+
+
+async def test_a_copy_of_the_file_alone_holds_each_participant_who_has_left(
+    tmp_path: Path, quick_script
+) -> None:
+    """People copy a kiosk's database while the kiosk still runs, often without its -wal
+    file: the answers of everyone who has left must be in the file itself."""
+    import shutil
+
+    from cjm_interview.tui.screens.welcome import GRACE
+
+    path = tmp_path / "s.db"
+    app = kiosk(Store(path), quick_script, reset_seconds=30, idle_seconds=1, countdown_seconds=0.5)
+
+    def copied() -> dict[str, int]:
+        copy = tmp_path / f"copy{len(list(tmp_path.glob('copy*')))}.db"
+        shutil.copyfile(path, copy)  # the file alone: its -wal stays behind
+        with contextlib.closing(sqlite3.connect(copy)) as conn:
+            return dict(
+                conn.execute(
+                    "SELECT s.status, count(a.id) FROM sessions s "
+                    "LEFT JOIN answers a ON a.session_id = s.id GROUP BY s.status"
+                ).fetchall()
+            )
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await answer_all(app, pilot, "went to the counter")
+        assert app.screen.finished  # the thank-you: this participant has finished
+        finished = copied()
+        assert finished.get("finished", 0) >= 5, finished
+        await pilot.pause(0.6)  # the thank-you read
+        await pilot.press("x")  # the next person begins, answers, walks away
+        await pilot.pause(GRACE + 0.1)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        await pilot.press("y", "enter")
+        for _ in range(60):  # idle: asked whether still there, then reset
+            await asyncio.sleep(0.1)
+            if type(app.screen).__name__ == "WelcomeScreen":
+                break
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        both = copied()
+        assert both.get("finished") == finished["finished"] and both.get("abandoned", 0) >= 1
