@@ -102,8 +102,12 @@ class SafeXTermParser(XTermParser):
     def _sequence_to_key_events(self, sequence: str, alt: bool = False) -> Iterable[events.Key]:
         if len(sequence) > 1 and _LONG_NUMBER.search(sequence):
             return [events.Key(Keys.Ignore, sequence)]
+        # Escape and a key typed right after it come as one "Alt" key, or as the key alone
+        # (Enter, "."): Escape out of a note then "ok" typed "ok" into the note. No Alt key
+        # binds anything here, so both keys are given, as typed.
+        escape = [events.Key("escape", "\x1b")] if alt else []
         try:
-            return list(super()._sequence_to_key_events(sequence, alt))
+            return escape + list(super()._sequence_to_key_events(sequence, False))
         except (ValueError, OverflowError, KeyError, IndexError):
             return [events.Key(Keys.Ignore, sequence)]
 

@@ -149,3 +149,25 @@ def test_an_escape_left_at_the_end_of_a_paste_that_never_ends_is_dropped() -> No
     tokens = list(parser.tick())
     assert [(type(t), t.text) for t in tokens] == [(events.Paste, "half[20")]  # type: ignore[attr-defined]
     assert typed(drain(parser, "typed")) == "typed"
+
+
+@pytest.mark.parametrize(
+    ("data", "keys"),
+    [
+        ("\x1bok", ["escape", "o", "k"]),  # Escape out of a note, then "ok" typed at once
+        ("\x1bO", ["escape", "O"]),
+        ("\x1b.", ["escape", "full_stop"]),
+        ("\x1b\r", ["escape", "enter"]),  # the Escape was dropped, the Enter kept
+        ("\x1b\x7f", ["ctrl+w"]),  # Alt+Backspace: delete a word, as terminals mean it
+        ("\x1b[A", ["up"]),  # a sequence is still one key
+        ("\x1b", ["escape"]),
+    ],
+)
+def test_escape_and_the_key_typed_right_after_it_are_two_keys(data: str, keys: list[str]) -> None:
+    """A terminal sends Escape and a key typed within the Escape delay as one Alt key:
+    Escape out of a note then "ok" typed "ok" into the note and lost the Escape (an Alt
+    key binds nothing here)."""
+    got = [t for t in drain(SafeXTermParser(), data) if isinstance(t, events.Key)]
+    assert [t.key for t in got] == keys
+    if data == "\x1bok":
+        assert typed(got) == "\x1bok"
