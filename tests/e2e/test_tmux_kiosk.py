@@ -79,7 +79,18 @@ def test_a_fast_typist_in_a_real_terminal(tmp_path: Path) -> None:
         for text in QUICK_TYPED:
             pane.write(text)
             pane.keys("Enter")
-        pane.wait_for("reset for the next person")
+        try:
+            pane.wait_for("reset for the next person")
+        except AssertionError as failed:  # what reached the database tells where keys went
+            with Store(db) as store:
+                stored = [
+                    (
+                        row["status"],
+                        [(a.key.question_id, a.raw) for a in store.load_answers(row["id"])],
+                    )
+                    for row in store.list_sessions()
+                ]
+            raise AssertionError(f"{failed}\nstored: {stored}") from None
     store = Store(db)
     answers = store.load_answers(store.list_sessions()[0]["id"])
     assert [(a.key.question_id, a.raw) for a in answers] == QUICK_STORED
