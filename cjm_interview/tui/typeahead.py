@@ -32,6 +32,7 @@ Keys typed meanwhile come after them.
 
 from __future__ import annotations
 
+from inspect import isawaitable
 from time import monotonic
 from typing import Any
 
@@ -253,12 +254,26 @@ def hold_while_closing(screen: ModalScreen[Any], result: Any) -> None:
         return
     typeahead.hold(moving_from=screen)  # with the keys queued to the dialog behind that key
     typeahead.moving()
-    # The dialog's callback runs next on the screen that opened it; let go after it there, so
-    # that a callback asking for another screen (``hold_for_screen``) keeps the keys for it.
+    # Let go once the dialog's answer has been acted on, so that an answer asking for another
+    # screen ("End now?" yes: the start screen, ``hold_for_screen``) keeps the keys for it.
+    # Queued after the callback, the release could still run before it.
     callbacks = screen._result_callbacks
-    requester = callbacks[-1].requester if callbacks else None
+    acted_on = callbacks[-1].callback if callbacks else None
+    if acted_on is None:
+        screen.dismiss(result)
+        screen.app.call_later(typeahead.moved)
+        return
+
+    async def then_let_go(answer: Any) -> None:
+        try:
+            outcome = acted_on(answer)
+            if isawaitable(outcome):
+                await outcome
+        finally:
+            typeahead.moved()
+
+    callbacks[-1].callback = then_let_go
     screen.dismiss(result)
-    (requester or screen.app).call_later(typeahead.moved)
 
 
 def hold_for_screen(app: App[Any]) -> None:
