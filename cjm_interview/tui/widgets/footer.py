@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -39,11 +40,13 @@ class KeysFooter(Footer):
             if binding.show
         )
 
+    def compose(self) -> ComposeResult:
+        # What is drawn is read here, when it is drawn: the focus may have moved on since
+        # the rebuild was asked for.
+        self._on_screen = self._shown() if self._bindings_ready else None
+        yield from super().compose()
+
     async def _rebuild(self) -> None:
         self._rebuild_asked = False
-        if not self.is_attached:
-            return
-        shown = self._shown()
-        if shown != self._on_screen:
-            self._on_screen = shown
+        if self.is_attached and self._shown() != self._on_screen:
             await self.recompose()
