@@ -246,9 +246,46 @@ async def test_keys_after_leaving_an_interview_go_to_the_start_screen(
         queue_keys(app, *"bank", "f5", *"P2", "enter")  # paused, then the next interview
         await _settle(app, pilot)
         assert type(app.screen).__name__ == "InterviewScreen"
-        queue_keys(app, "y", "enter", "f10", "y", *"P3")  # ended early, then a name typed
+        # An answer, then ended early, then a name typed: the "P" went to the answer box of
+        # the question after the answer, which the dialog's close let it reach.
+        queue_keys(app, "y", "enter", *"bank", "enter", "f10", "y", *"P3")
         await _settle(app, pilot)
         assert type(app.screen).__name__ == "StartScreen"
         assert app.screen.query_one("#participant", Input).value == "P3"
     rows = {row["participant"]: row["status"] for row in store.list_sessions()}
     assert rows == {"P1": "in_progress", "P2": "ended_early"}
+
+
+async def test_enter_on_a_finished_interview_leaves_from_any_list_and_saves_a_note(
+    tmp_path: Path, quick_script
+) -> None:
+    """The finished screen's Enter went back to the start screen only once the list with
+    the focus (F7's tags) had handed it up, after the keys typed behind it; and from a note
+    (F4) it left without saving the note."""
+    from textual.widgets import Input
+
+    from .helpers import QUICK_TYPED
+
+    store = Store(tmp_path / "s.db")
+    app = interviewer(store, quick_script)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        for participant in ("P1", "P2"):
+            queue_keys(app, *participant, "enter")
+            for text in QUICK_TYPED:
+                queue_keys(app, *text, "enter")
+            queue_keys(app, "enter")  # the closing note, which an interviewer reads out
+            await _settle(app, pilot)
+            assert app.screen.finished, app.screen.current.question.id
+            if participant == "P1":
+                queue_keys(app, "f7", "enter", *"P99")
+            else:
+                queue_keys(app, "f4", *"calm throughout", "enter", "enter", *"P98")
+            await _settle(app, pilot)
+            assert type(app.screen).__name__ == "StartScreen"
+            field = app.screen.query_one("#participant", Input)
+            assert field.value == f"P9{'9' if participant == 'P1' else '8'}"
+            field.value = ""
+    rows = {row["participant"]: row for row in store.list_sessions()}
+    assert {p: r["status"] for p, r in rows.items()} == {"P1": "finished", "P2": "finished"}
+    assert [n["text"] for n in store.notes(rows["P2"]["id"])] == ["calm throughout"]

@@ -22,7 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Input, Static, TextArea
 
 from cjm_interview.answers import InvalidAnswer, parse_tag_grade
 from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
@@ -146,6 +146,9 @@ class InterviewScreen(Screen[None]):
         Binding("f6", "toggle_panel", "Panel", priority=True),
         Binding("f5", "pause", "Pause", priority=True),
         Binding("f10", "end_early", "End", priority=True),
+        # Once finished, Enter leaves as it arrives, whatever list has the focus (a key
+        # typed after it is for the start screen); in a note it saves the note.
+        Binding("enter", "leave", show=False, priority=True),
     ]
 
     kiosk: ClassVar[bool] = False
@@ -410,22 +413,25 @@ class InterviewScreen(Screen[None]):
     def _refocus(self) -> None:
         for widget in self.query(AnswerInput):
             widget.focus_answer(keys_follow=True)
+        if self.finished:
+            # No answer box is left: the focus would fall to the notes' box, and the Enter
+            # meant to leave would go into it.
+            self.set_focus(None)
 
     async def _finish(self) -> None:
         self.finished = True
         self.current = None
         self.chat.say("That's the end of the interview. Thank you!", "question")
         await self._mount_input(None, "Enter: back to the start screen")
+        self._refocus()
         self._show_status()
         self.refresh_panel()
         self.refresh_bindings()
         self.cjm.interview_finished(self)
 
-    async def on_key(self, event: Any) -> None:
-        if self.finished and event.key == "enter":
-            event.stop()
-            hold_for_screen(self.app)
-            self.app.call_later(self.cjm.interview_closed, self)
+    def action_leave(self) -> None:
+        hold_for_screen(self.app)
+        self.app.call_later(self.cjm.interview_closed, self)
 
     # ------------------------------------------------------------ journey playback
     async def on_journey_edit(self, message: JourneyEdit) -> None:
@@ -775,6 +781,8 @@ class InterviewScreen(Screen[None]):
             return None if prompt is None or not prompt.can_go_back else True
         if action == "keep":
             return self.session.engine.cursor is not None and prompt is not None
+        if action == "leave":
+            return self.finished and not isinstance(self.app.focused, Input | TextArea)
         return True
 
     def action_help(self) -> None:
@@ -967,8 +975,6 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
     async def on_key(self, event: Any) -> None:
         if self.finished:
             event.stop()
-            # Not the interviewer's handler too (Textual calls each class's on_key):
-            # its Enter would close at once what the grace below keeps.
             event.prevent_default()
             # Keys typed before the thank-you appeared do not dismiss it unseen.
             if self._seen(event.time):
