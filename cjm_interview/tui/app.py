@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import time
 from typing import TYPE_CHECKING, ClassVar, Literal
 
@@ -506,6 +507,10 @@ class KioskApp(CjmApp, inherit_bindings=False):
         self._resetting = False
         self.pressed_at: float | None = None
         """When the last mouse button went down (Textual's event clock): a click's press."""
+        self.key_gap = math.inf
+        """Seconds between the key being handled and the one typed before it (their own
+        times): a key held down repeats every few hundredths of a second."""
+        self._key_at = -math.inf
 
     def on_mount(self) -> None:
         self.begin()
@@ -520,6 +525,8 @@ class KioskApp(CjmApp, inherit_bindings=False):
             if isinstance(event, events.MouseDown) and not event.is_forwarded:
                 # The copies handed on to widgets are timed anew: keep the press's time.
                 self.pressed_at = event.time
+            if isinstance(event, events.Key) and not event.is_forwarded:
+                self.key_gap, self._key_at = event.time - self._key_at, event.time
         await super().on_event(event)
 
     # Ways out that a participant could otherwise reach.
@@ -614,13 +621,12 @@ class KioskApp(CjmApp, inherit_bindings=False):
 
     def interview_finished(self, screen: Screen[None]) -> None:
         self.store.flush_log()
-        self.set_timer(self.reset_seconds, self._reset_after_finish)
+        self.set_timer(self.reset_seconds, lambda: self._reset_after_finish(screen))
 
-    async def _reset_after_finish(self) -> None:
-        from cjm_interview.tui.screens.interview import InterviewScreen
-
-        screen = self.screen
-        if isinstance(screen, InterviewScreen) and screen.finished:
+    async def _reset_after_finish(self, finished: Screen[None]) -> None:
+        # This participant's thank-you only: closed early by a key, the next person's own
+        # thank-you (a new screen) was cleared by this timer before its time.
+        if self.screen is finished:
             await self.reset("finished")
 
     async def interview_closed(self, screen: Screen[None], paused: bool = False) -> None:

@@ -14,6 +14,7 @@ from textual import events
 from cjm_interview.errors import CjmError
 from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
+from cjm_interview.tui.screens.welcome import GRACE
 
 from .helpers import answer, begin_with_consent, keys_for, kiosk, press
 
@@ -83,6 +84,7 @@ async def test_finish_then_reset_for_the_next_person(tmp_path: Path, quick_scrip
         for screen in app.screen_stack:
             for widget in screen.walk_children():
                 assert "secret-first-person" not in str(getattr(widget, "content", ""))
+        await pilot.pause(GRACE)  # the next person, not the last one's key
         await pilot.press("enter")
         await pilot.pause(0.2)
         assert "secret-first-person" not in app.screen.chat.transcript()
@@ -232,8 +234,6 @@ async def test_a_copy_of_the_file_alone_holds_each_participant_who_has_left(
     """People copy a kiosk's database while the kiosk still runs, often without its -wal
     file: the answers of everyone who has left must be in the file itself."""
     import shutil
-
-    from cjm_interview.tui.screens.welcome import GRACE
 
     path = tmp_path / "s.db"
     app = kiosk(Store(path), quick_script, reset_seconds=30, idle_seconds=1, countdown_seconds=0.5)

@@ -199,6 +199,59 @@ async def test_a_double_tap_that_closes_the_thank_you_begins_no_session(
     assert len(store.list_sessions()) == 2
 
 
+async def test_a_held_enter_that_closes_the_thank_you_begins_no_session(
+    tmp_path: Path, quick_script
+) -> None:
+    """An Enter held down repeats after about half a second, every few hundredths, for as
+    long as it is held: none of its repeats begins a session for no one."""
+    from cjm_interview.tui.screens.welcome import GRACE
+
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(app, pilot)
+        await pilot.pause(0.8)  # the thank-you read
+        app.post_message(events.Key("enter", "\r"))
+        await asyncio.sleep(0.5)
+        for _ in range(int((GRACE + 1.0) / 0.04)):  # repeats, past the grace
+            app.post_message(events.Key("enter", "\r"))
+            await asyncio.sleep(0.04)
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "WelcomeScreen"
+        assert len(store.list_sessions()) == 1
+        await pilot.pause(0.3)
+        await pilot.press("enter")  # let go, then pressed again: the next person
+        await pilot.pause(0.3)
+        assert type(app.screen).__name__ == "KioskInterviewScreen"
+
+
+async def test_a_thank_you_closed_early_leaves_the_next_ones_time_alone(
+    tmp_path: Path, quick_script
+) -> None:
+    """Each thank-you clears itself after the stated delay: the timer of one closed early by
+    a key cleared the next person's before its time."""
+    from cjm_interview.tui.screens.welcome import GRACE
+
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script, reset_seconds=5)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(app, pilot)
+        first = asyncio.get_running_loop().time()
+        await pilot.pause(0.6)
+        await pilot.press("x")  # read, and closed early
+        await pilot.pause(GRACE + 0.1)
+        await finish(app, pilot)  # the next person
+        second = app.screen
+        assert second.finished
+        wait = first + 5 + 0.3 - asyncio.get_running_loop().time()
+        assert wait > 0, "the next person took longer than a thank-you: nothing is checked"
+        await asyncio.sleep(wait)  # past the first thank-you's time, before the second's
+        assert app.screen is second, "the first thank-you's timer cleared the second's"
+        seen = await wait_for_screen(app, pilot, "WelcomeScreen", 6)
+        assert seen[-1] == "WelcomeScreen"
+    assert [r["status"] for r in store.list_sessions()] == ["finished", "finished"]
+
+
 async def test_an_enter_typed_ahead_does_not_dismiss_the_thank_you_unseen(
     tmp_path: Path, quick_script
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -15,9 +16,14 @@ from textual.widgets import Static
 if TYPE_CHECKING:
     from cjm_interview.tui.app import CjmApp
 
-GRACE = 0.4
+GRACE = 0.8
 """Seconds after the welcome screen returns during which a key or click begins nothing: a
-double tap that closes the thank-you would otherwise begin a session for no one."""
+double tap that closes the thank-you, or the Enter that closed it held down until it
+repeats (after about 0.5 s), would otherwise begin a session for no one."""
+
+QUIET = 0.3
+"""Seconds without a key before an Enter that begins: a key held down repeats every few
+hundredths of a second, for as long as it is held."""
 
 
 class WelcomeScreen(Screen[None]):
@@ -79,7 +85,8 @@ class WelcomeScreen(Screen[None]):
         # Here rather than a binding, which would not tell when the key was typed.
         if event.key in ("enter", "space"):
             event.stop()
-            if not self._too_soon(event.time):
+            repeated = self._wait_until and getattr(self.cjm, "key_gap", math.inf) < QUIET
+            if not (self._too_soon(event.time) or repeated):
                 await self.action_begin()
 
     async def on_click(self, event: events.Click) -> None:
