@@ -56,3 +56,23 @@ async def test_the_bar_follows_the_keys_and_is_rebuilt_only_when_they_change(
     assert len(states) >= 2
     # ...but it was rebuilt for those changes, not at every focus move (several an answer).
     assert prompts == 20 and rebuilds.count("InterviewScreen") < prompts
+
+
+async def test_f9_is_offered_only_with_an_interview_to_resume(
+    tmp_path: Path, customer_script
+) -> None:
+    store = Store(tmp_path / "s.db")
+    for participant in ("", "P1"):
+        if participant:  # one interview paused: there is something to resume
+            app = interviewer(store, customer_script)
+            async with app.run_test(size=(120, 32)) as pilot:
+                await pilot.pause()
+                await press(pilot, *participant, "enter")
+                await pilot.pause(0.2)
+                await pilot.press("f5")
+                await pilot.pause(0.3)
+        app = interviewer(store, customer_script)
+        async with app.run_test(size=(120, 32)) as pilot:
+            await pilot.pause(0.2)
+            offered = [key for key, _greyed in _on_screen(app)]
+            assert ("f9" in offered) is bool(participant), offered

@@ -126,6 +126,14 @@ class StartScreen(Screen[None]):
         for row in rows:
             options.add_option(Option(session_line(row), id=row["id"]))
         self.query_one("#resume").display = bool(rows)
+        self.refresh_bindings()  # F9 is offered only with something to resume
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "focus_resume":
+            return any(
+                options.option_count for options in self.query("#resume-list").results(OptionList)
+            )
+        return True
 
     def info(self) -> SessionInfo:
         """What the form says about the interview to start."""
