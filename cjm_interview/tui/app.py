@@ -29,7 +29,7 @@ from textual.widgets import Select, TextArea
 from textual.worker import get_current_worker
 
 from cjm_interview.answers import clean_text
-from cjm_interview.domain import Script, SessionInfo
+from cjm_interview.domain import AnswerKey, Script, SessionInfo
 from cjm_interview.errors import CjmError, not_saved
 from cjm_interview.nlp.base import Tagger
 from cjm_interview.pin import PinGuard
@@ -142,6 +142,9 @@ class CjmApp(App[None]):
         """The interview on screen, if any."""
         self._theme_name = theme
         self.typeahead = Typeahead(self)
+        self.drafts: dict[str, tuple[AnswerKey, str]] = {}
+        """Per session paused, the words typed at its question and not sent (kept while the
+        app runs: a draft is not an answer, and is never stored)."""
         """Keys typed while one question's input gives way to the next."""
         self.pending = PendingAnswers()
         """Answers waiting while another program holds the database's lock."""

@@ -289,3 +289,26 @@ async def test_enter_on_a_finished_interview_leaves_from_any_list_and_saves_a_no
     rows = {row["participant"]: row for row in store.list_sessions()}
     assert {p: r["status"] for p, r in rows.items()} == {"P1": "finished", "P2": "finished"}
     assert [n["text"] for n in store.notes(rows["P2"]["id"])] == ["calm throughout"]
+
+
+async def test_words_typed_but_not_sent_come_back_when_a_paused_interview_resumes(
+    tmp_path: Path, customer_script
+) -> None:
+    """F5 with words in the answer box lost them: a break in the middle of an answer."""
+    store = Store(tmp_path / "s.db")
+    app = interviewer(store, customer_script)
+    async with app.run_test(size=(100, 32)) as pilot:
+        await pilot.pause()
+        queue_keys(app, *"P1", "enter", "y", "enter")
+        await _stored(pilot, store, 1)
+        queue_keys(app, *"a broadband ", "f5")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "StartScreen"
+        queue_keys(app, "f9", "enter")  # resume the interview listed first
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "InterviewScreen"
+        assert _answer_box_text(app) == "a broadband "
+        queue_keys(app, *"provider", "enter")
+        await _stored(pilot, store, 2)
+    answers = {a.key.question_id: a.raw for a in store.load_answers(store.list_sessions()[0]["id"])}
+    assert answers["service"] == "a broadband provider"

@@ -277,7 +277,11 @@ class InterviewScreen(Screen[None]):
             text = playback(prompt) if is_review else prompt.text
             self.chat.say(text, "question")
         self.current = prompt
-        await self._mount_input(input_for(prompt, preset_for(self.session, prompt)))
+        preset = preset_for(self.session, prompt)
+        drafted = self.cjm.drafts.pop(self.session.id, None)
+        if drafted is not None and drafted[0] == prompt.key:
+            preset = drafted[1]  # typed before a pause, not sent: back in the box
+        await self._mount_input(input_for(prompt, preset))
         self._show_status()
         self.refresh_panel()
         self.refresh_bindings()
@@ -873,8 +877,21 @@ class InterviewScreen(Screen[None]):
             self._refocus()
 
     async def action_pause(self) -> None:
-        self.chat.say("Paused: the interview can be resumed from the start screen.", "info")
         hold_for_screen(self.app)
+        # F5 runs as it arrives; the letters typed before it may still be on their way into
+        # the answer box: what the box holds is read after them, in its own queue.
+        boxes = [w for box in self.query(AnswerInput) for w in box.query("*") if w.focusable]
+        if boxes:
+            boxes[0].call_later(self._pause_now)
+        else:
+            self._pause_now()
+
+    def _pause_now(self) -> None:
+        self.chat.say("Paused: the interview can be resumed from the start screen.", "info")
+        typed = next((box.draft() for box in self.query(AnswerInput)), "")
+        if typed.strip() and self.current is not None:
+            self.cjm.drafts[self.session.id] = (self.current.key, typed)
+            self.notify("The words not yet sent come back in the box when it is resumed.")
         self.app.call_later(self.cjm.interview_closed, self, paused=True)
 
     def action_end_early(self) -> None:

@@ -91,6 +91,10 @@ class AnswerInput(Widget):
         if typeahead is not None:
             typeahead.hold(sent_from=self)
 
+    def draft(self) -> str:
+        """Words typed and not yet sent (a free-text box's); none for other inputs."""
+        return ""
+
     def keep_typing(self) -> None:
         """The Enter sent nothing (it opened a box, say): keys typed since go to the focus."""
         typeahead = self._typeahead()
@@ -193,6 +197,9 @@ class TextAnswer(AnswerInput):
         event.stop()
         self.send(event.text)
 
+    def draft(self) -> str:
+        return self.query_one(ChatTextArea).text
+
 
 class SafeInput(Input):
     """A one-line input that strips control characters from pastes and keeps what fits."""
@@ -236,6 +243,9 @@ class ShortTextAnswer(AnswerInput):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self.send(event.value)
+
+    def draft(self) -> str:
+        return self.query_one(SafeInput).value
 
 
 # ------------------------------------------------------------------ choices
