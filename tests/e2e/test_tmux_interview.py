@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -12,6 +14,20 @@ from cjm_interview.store import Store
 
 from ..conftest import ROOT
 from ..terminal import TMUX, Pane, flat
+
+
+def _answers(db: Path) -> int:
+    """Answers the running program has stored so far (read beside it, as Datasette would)."""
+    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        return int(conn.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+
+def _wait_for_more(db: Path, stored: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _answers(db) <= stored:
+        assert time.monotonic() < deadline, f"no answer stored after {stored} in {timeout} s"
+        time.sleep(0.05)
+
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 
@@ -46,9 +62,11 @@ def test_words_typed_into_a_channel_question_keep_their_spaces(tmp_path: Path) -
             shown = pane.wait_until(lambda s: "Enter send" in s, "an answer box")
             if "o) Other…" in shown and "Pick every channel" in flat(shown):
                 break  # the channel question is the one asked now
+            stored = _answers(db)
             pane.write("Something here")
             pane.keys("Enter")
-            time.sleep(1.0)  # the next question is drawn
+            _wait_for_more(db, stored)
+            time.sleep(0.3)  # the next question is drawn
         pane.write("Phoned them up")
         pane.keys("Enter")
         pane.wait_for("Other: Phoned them up")

@@ -385,6 +385,7 @@ def test_the_shipped_heads_learnt_from_the_labelled_complaint_steps_as_they_are(
 
 
 @pytest.mark.slow
+@pytest.mark.shipped
 def test_the_shipped_role_head_is_learnt_again_from_its_examples() -> None:
     from cjm_interview.map import acts, prototypes
     from cjm_interview.map.vectors import ENCODER
