@@ -142,10 +142,10 @@ class CjmApp(App[None]):
         """The interview on screen, if any."""
         self._theme_name = theme
         self.typeahead = Typeahead(self)
+        """Keys typed while one question's input gives way to the next."""
         self.drafts: dict[str, tuple[AnswerKey, str]] = {}
         """Per session paused, the words typed at its question and not sent (kept while the
         app runs: a draft is not an answer, and is never stored)."""
-        """Keys typed while one question's input gives way to the next."""
         self.pending = PendingAnswers()
         """Answers waiting while another program holds the database's lock."""
         # The screen never freezes on a lock: a write waits a moment, then its
@@ -623,7 +623,7 @@ class KioskApp(CjmApp, inherit_bindings=False):
         return KioskInterviewScreen(session, self.show_tags, resumed)
 
     def interview_finished(self, screen: Screen[None]) -> None:
-        self.store.flush_log()
+        super().interview_finished(screen)
         self.set_timer(self.reset_seconds, lambda: self._reset_after_finish(screen))
 
     async def _reset_after_finish(self, finished: Screen[None]) -> None:
