@@ -880,9 +880,9 @@ class InterviewScreen(Screen[None]):
         hold_for_screen(self.app)
         # F5 runs as it arrives; the letters typed before it may still be on their way into
         # the answer box: what the box holds is read after them, in its own queue.
-        boxes = [w for box in self.query(AnswerInput) for w in box.query("*") if w.focusable]
+        boxes = self.query(AnswerInput)
         if boxes:
-            boxes[0].call_later(self._pause_now)
+            boxes.first().typing_part().call_later(self._pause_now)
         else:
             self._pause_now()
 

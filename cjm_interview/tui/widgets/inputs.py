@@ -106,10 +106,14 @@ class AnswerInput(Widget):
         typeahead = getattr(self.app, "typeahead", None)
         return typeahead if isinstance(typeahead, Typeahead) else None
 
+    def typing_part(self) -> Widget:
+        """The part of the input that takes the participant's keys."""
+        return next((w for w in self.query("*") if w.focusable), self)
+
     def focus_answer(self, keys_follow: bool = False) -> None:
         """Put the keyboard focus where the participant types; with ``keys_follow``, typed
         keys arriving before it is there go there too (``typeahead.move_focus``)."""
-        target = next((w for w in self.query("*") if w.focusable), self)
+        target = self.typing_part()
         if keys_follow:
             move_focus(target)
         else:
