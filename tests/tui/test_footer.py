@@ -76,3 +76,29 @@ async def test_f9_is_offered_only_with_an_interview_to_resume(
             await pilot.pause(0.2)
             offered = [key for key, _greyed in _on_screen(app)]
             assert ("f9" in offered) is bool(participant), offered
+
+
+@pytest.mark.parametrize("width", [80, 120])
+async def test_every_key_fits_in_the_bar(tmp_path: Path, customer_script, width: int) -> None:
+    from textual.widgets._footer import FooterKey
+
+    app = interviewer(Store(tmp_path / "s.db"), customer_script)
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        await press(pilot, *"P1", "enter")
+        await pilot.pause(0.2)
+        prompt = app.screen.current
+        await answer(app, pilot, prompt, *keys_for(prompt, "Compared deals"))
+        await pilot.press("f2")  # revising an answer: "f8 Keep" joins the bar, nine keys
+        await pilot.pause(0.3)
+        footer = app.screen.query_one(KeysFooter)
+        keys = list(app.screen.query(FooterKey))
+        assert [key.key for key in keys][-1] == "f10" and "f8" in [key.key for key in keys]
+        assert all(key.region.right <= width for key in keys), [
+            (key.key, key.region.right) for key in keys
+        ]
+        # The spaces around each key are dropped only when the keys need the room.
+        assert footer.compact is (width == 80)
+        await pilot.resize_terminal(120, 24)
+        await pilot.pause(0.2)
+        assert not footer.compact

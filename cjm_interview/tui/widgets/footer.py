@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Footer
@@ -44,7 +45,26 @@ class KeysFooter(Footer):
         # What is drawn is read here, when it is drawn: the focus may have moved on since
         # the rebuild was asked for.
         self._on_screen = self._shown() if self._bindings_ready else None
+        self._fit()
         yield from super().compose()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+
+    def _fit(self) -> None:
+        """Drop the spaces around each key when the keys would not fit in the bar with them.
+
+        With them each key takes its key, its label and four columns: the interviewer's nine
+        keys need 83 columns, and an 80-column terminal would cut the last ("f10 End").
+        """
+        if not self._on_screen or not self.size.width:
+            return
+        spaced = sum(
+            len(self.app.get_key_display(binding)) + len(binding.description) + 3
+            for _node, binding, _enabled, _tooltip in self.screen.active_bindings.values()
+            if binding.show
+        )
+        self.compact = spaced > self.size.width
 
     async def _rebuild(self) -> None:
         self._rebuild_asked = False
