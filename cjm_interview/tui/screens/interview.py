@@ -701,6 +701,7 @@ class InterviewScreen(Screen[None]):
 
     def on_tags_done(self, message: TagsDone) -> None:
         message.stop()
+        self.chat.keep_in_view(None)  # back to the question being asked
         self._refocus()
 
     def _tag_options(self, kind: str) -> dict[str, str]:
@@ -860,7 +861,7 @@ class InterviewScreen(Screen[None]):
         self.selected = keys[index]
         for key, bubble in self.bubbles.items():
             bubble.set_class(key == self.selected, "-selected")
-        self.bubbles[self.selected].scroll_visible(animate=False)
+        self.chat.keep_in_view(self.bubbles[self.selected])
         if not self.query_one(SidePanel).display:
             self.panel_wanted = True
             self._fit_panel()

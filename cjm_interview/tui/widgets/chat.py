@@ -104,14 +104,34 @@ class AnswerBubble(Widget):
 
 
 class ChatLog(VerticalScroll, can_focus=False):
-    """The conversation so far; always scrolled to the latest turn."""
+    """The conversation so far; always scrolled to the latest turn, or to the one picked."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._kept: Widget | None = None
+
+    def keep_in_view(self, turn: Widget | None) -> None:
+        """Show `turn` (None: the latest) now and after each change of size."""
+        self._kept = turn
+        self.call_after_refresh(self._show_kept)
+
+    def _show_kept(self) -> None:
+        if self._kept is not None and self._kept.is_attached:
+            self._kept.scroll_visible(animate=False)
+        else:
+            self.scroll_end(animate=False)
+
+    def on_resize(self) -> None:
+        # A terminal made smaller, the side panel shown or a taller answer box rewrap the
+        # turns: the question being asked would slide out of view, and nothing scrolls it back.
+        self.call_after_refresh(self._show_kept)
 
     def say(self, text: str | Text, kind: str = "") -> AssistantBubble:
         """Add an assistant turn."""
         bubble = AssistantBubble(text, kind)
         self.mount(bubble)
         # After the new turn is laid out, or the end is not the end yet.
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.keep_in_view(None)
         return bubble
 
     def answer(
@@ -120,8 +140,7 @@ class ChatLog(VerticalScroll, can_focus=False):
         """Add a participant turn (its text is shown safely, never as markup)."""
         bubble = AnswerBubble(key, text, show_tags, italic)
         self.mount(bubble)
-        # After the new turn is laid out, or the end is not the end yet.
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.keep_in_view(None)
         return bubble
 
     def transcript(self) -> str:
