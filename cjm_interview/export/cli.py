@@ -18,6 +18,11 @@ if TYPE_CHECKING:
     from cjm_interview.map import CompositeMap
 
 FORMATS = ("html", "json", "csv", "md", "mermaid")
+# The format an output file's name asks for ("-o map.md" is Markdown).
+ENDINGS = {
+    ".html": "html", ".htm": "html", ".json": "json", ".csv": "csv", ".md": "md",
+    ".markdown": "md", ".mmd": "mermaid", ".mermaid": "mermaid",
+}  # fmt: skip
 
 
 def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -47,14 +52,14 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
                 type=click.FloatRange(0, 1),
                 default=None,
                 help="Similarity needed to put two steps in one group "
-                "[default: 0.4 with the model's vectors, 0.2 with word similarity].",
+                "[default: 0.2 with the model's vectors, 0.08 with word similarity].",
             ),
             click.option(
                 "--position-weight",
                 type=click.FloatRange(0, 5),
                 default=None,
                 help="How much where a step happens counts in grouping "
-                "[default: 0.2 with the model's vectors, 0 with word similarity].",
+                "[default: 0.25 with the model's vectors, 0 with word similarity].",
             ),
             click.option(
                 "--no-encode",
@@ -97,7 +102,13 @@ def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
 
 @click.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="html", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="[default: the one the -o file's name ends with, else html]",
+)
 @click.option(
     "-o",
     "--output",
@@ -115,7 +126,7 @@ def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
 )
 @filter_options
 def export(
-    db_path: Path | None, fmt: str, given: str | None, redact: str | None, **kw: Any
+    db_path: Path | None, fmt: str | None, given: str | None, redact: str | None, **kw: Any
 ) -> None:
     """Export the composite journey map of the selected sessions."""
     from cjm_interview.export.csv_export import csv_siblings
@@ -127,10 +138,10 @@ def export(
         kinds = parse_kinds(redact) if redact else ()
     except ValueError as exc:
         fail(str(exc))
-    suffix = {"mermaid": "mmd"}.get(fmt, fmt)
     if given is not None and (not given.strip() or given.endswith(("/", os.sep))):
         fail(f"-o {given!r} names no file", "Give a file name, e.g. -o map.html.")
-    output = Path(given) if given else Path(f"composite-map.{suffix}")
+    fmt = _format(fmt, given)
+    output = Path(given) if given else Path(f"composite-map.{_ending(fmt)}")
     if str(output) != "-":
         # Before the map is built, not after; csv writes three files beside OUT too.
         for path in [output, *(csv_siblings(output) if fmt == "csv" else ())]:
@@ -140,7 +151,7 @@ def export(
     if cmap.data["sessions"] == 0:
         fail(
             f"no sessions match ({filters.describe()}) in {store.path}",
-            "Check the filters with `cjm sessions list`.",
+            _what_there_is(store, filters) + "Check the filters with `cjm sessions list`.",
         )
     if kinds:
         _redact_map(cmap, lambda t: redact_text(t, kinds))
@@ -169,6 +180,40 @@ def export(
         f"({cmap.data['alignment']['representation']} alignment).",
         err=True,
     )
+
+
+def _what_there_is(store: Any, filters: Any) -> str:
+    """The segments or personas the file holds, when one was asked for and none matched."""
+    said = []
+    for column, name in (("segment", "Segments"), ("persona", "Personas")):
+        if getattr(filters, column):
+            values = [
+                row[0]
+                for row in store.conn.execute(
+                    f"SELECT DISTINCT {column} FROM sessions WHERE {column} != '' "
+                    f"ORDER BY {column} LIMIT 21"
+                )
+            ]
+            shown = ", ".join(repr(v) for v in values[:20]) + (", …" if len(values) > 20 else "")
+            said.append(f"{name} in this file: {shown or 'none'}. ")
+    return "".join(said)
+
+
+def _format(fmt: str | None, given: str | None) -> str:
+    """The format asked for: by --format, else by the output file's name, else html. A name
+    that asks for another format than --format is refused (HTML written into map.md)."""
+    ending = Path(given).suffix.lower() if given and given != "-" else ""
+    named = ENDINGS.get(ending)
+    if fmt is not None and named is not None and named != fmt:
+        fail(
+            f"-o {given} ends in {ending} ({named}), but --format is {fmt}",
+            f"Drop --format (the name's ending chooses), or end the name in .{_ending(fmt)}.",
+        )
+    return fmt or named or "html"
+
+
+def _ending(fmt: str) -> str:
+    return {"mermaid": "mmd"}.get(fmt, fmt)
 
 
 def _check_writable(output: Path) -> None:

@@ -210,6 +210,22 @@ def test_cli_formats_and_filters(study: Path, tmp_path: Path, fmt: str) -> None:
     assert out.stat().st_size > 200
 
 
+def test_the_output_name_chooses_the_format_and_a_contradiction_is_refused(
+    study: Path, tmp_path: Path
+) -> None:
+    # "-o map.md" wrote HTML into map.md, and said nothing.
+    starts = {"map.md": "# Composite", "MAP.MMD": "journey", "map.json": "{", "map.txt": "<!DOC"}
+    for name, start in starts.items():
+        result = run("export", "--db", str(study), "-o", str(tmp_path / name), "--no-encode")
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    out = tmp_path / "other.md"
+    result = run("export", "--db", str(study), "--format", "html", "-o", str(out), "--no-encode")
+    assert result.exit_code == 2
+    assert "ends in .md (md), but --format is html" in result.output
+    assert not out.exists()
+
+
 def test_redacted_exports_hold_no_personal_data_anywhere(tmp_path: Path) -> None:
     # The participant and segment columns were copied as they were, the review answer
     # was written as Python's repr of it, and the JSON map's keys (segments) were kept.
@@ -394,3 +410,25 @@ def test_the_markdown_header_reads_as_the_html_does(ungraded_study: Path, tmp_pa
     assert header.startswith("30 interviews — finished and unfinished sessions;")
     assert "customers' grade, predicted: " in header and "tagger's" in header
     assert "(n=0)" not in header and "=True" not in header
+
+
+def test_the_help_gives_the_grouping_defaults_the_map_uses() -> None:
+    from cjm_interview.map.align import DEFAULTS
+    from cjm_interview.map.vectors import ENCODER
+
+    text = " ".join(run("export", "--help").output.split())
+    model, words = DEFAULTS[ENCODER], DEFAULTS["lexical"]
+    assert f"{model[0]:g} with the model's vectors, {words[0]:g} with word similarity" in text
+    assert f"{model[1]:g} with the model's vectors, {words[1]:g} with word similarity" in text
+
+
+def test_a_segment_is_matched_whatever_its_case_and_a_miss_names_those_there(
+    study: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "map.json"
+    result = run("export", "--db", str(study), "--segment", "NEW", "-o", str(out), "--no-encode")
+    assert result.exit_code == 0, result.output
+    assert json.loads(out.read_text())["sessions"] > 0
+    result = run("export", "--db", str(study), "--segment", "nwe", "-o", str(out), "--no-encode")
+    assert result.exit_code == 2
+    assert "Segments in this file: 'new', 'returning'." in result.output
