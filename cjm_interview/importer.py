@@ -392,6 +392,10 @@ def _progress(items: list[dict[str, Any]], show: bool) -> Iterator[tuple[int, di
             bar.advance(task)
 
 
+# The statuses a file may give an interview that was not finished.
+UNFINISHED = ("abandoned", "ended_early")
+
+
 class InterviewImportError(Exception):
     """One interview could not be completed from the file."""
 
@@ -419,6 +423,7 @@ def run_interview(
         store, script, info, tagger=tagger, redact=redact, expect_tags=True
     )
     engine = session.engine
+    status = data.get("session", {}).get("status")
     guard = 0
     while True:
         guard += 1
@@ -441,6 +446,8 @@ def run_interview(
         if raw is not _MISSING:
             raw = _checked(state.question, raw, script, session.id, len(engine.answers))
         result = session.skip() if raw is _MISSING else session.submit(raw)
+        if isinstance(result, Rejected) and raw is _MISSING and status in UNFINISHED:
+            break  # an interview that was not finished stops at its first missing answer
         if isinstance(result, Rejected):
             where = state.question.id
             if state.item.step_number:
@@ -449,8 +456,7 @@ def run_interview(
             raise InterviewImportError(
                 f"{where}: {result.message} (given: {given})", session.id, len(engine.answers)
             )
-    status = data.get("session", {}).get("status")
-    if status in ("abandoned", "ended_early"):
+    if status in UNFINISHED:
         session.end(status)
     if not session.catch_up():  # the answers are stored, but what follows them is not
         left = ", ".join(what for what, _ in session.behind)

@@ -84,7 +84,9 @@ def session_where(filters: Filters) -> tuple[str, list[Any]]:
     for column in ("segment", "persona", "perspective", "script_id"):
         value = getattr(filters, column)
         if value:
-            clauses.append(f"s.{column} = ?")
+            # Segments and personas are typed by people: "New" asks for "new" too.
+            nocase = " COLLATE NOCASE" if column in ("segment", "persona") else ""
+            clauses.append(f"s.{column} = ?{nocase}")
             args.append(value)
     if filters.since:
         clauses.append("s.started_at >= ?")
@@ -94,6 +96,9 @@ def session_where(filters: Filters) -> tuple[str, list[Any]]:
         args.append(filters.until + "\uffff")
     if not filters.unfinished:
         clauses.append("s.status = 'finished'")
+    else:
+        # An interview stopped before its first answer (an import refused at once) told nothing.
+        clauses.append("EXISTS (SELECT 1 FROM answers a0 WHERE a0.session_id = s.id)")
     # A participant who declined (or withdrew) consent is on no map and in no table.
     clauses.append(CONSENTED)
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args

@@ -85,6 +85,43 @@ def test_bad_answer_stops_that_interview_only(tmp_path: Path) -> None:
     assert statuses == ["finished", "in_progress"]
 
 
+def test_an_unfinished_interview_stops_at_its_first_missing_answer(tmp_path: Path) -> None:
+    # An interview given as abandoned was refused for the first required answer it lacked
+    # ("overall_grade: This question cannot be skipped") and kept as in progress.
+    data = json.loads(EXAMPLE.read_text())
+    data["session"]["status"] = "abandoned"
+    del data["answers"]["overall_grade"]
+    data["answers"]["steps"] = data["answers"]["steps"][:2]
+    path = tmp_path / "left.json"
+    path.write_text(json.dumps(data))
+    result = import_file(path, "customer", tmp_path / "s.db", progress=False)
+    assert not result.errors and len(result.session_ids) == 1
+    store = Store(tmp_path / "s.db")
+    assert store.session(result.session_ids[0])["status"] == "abandoned"
+    steps = store.conn.execute("SELECT step, action FROM journey_steps ORDER BY step").fetchall()
+    assert [s[0] for s in steps] == [1, 2]
+    # A bad answer (not a missing one) is still refused, whatever the status.
+    data["answers"]["steps"][1]["grade"] = "eleven"
+    path.write_text(json.dumps(data))
+    result = import_file(path, "customer", tmp_path / "s.db", progress=False)
+    assert len(result.errors) == 1 and "grade (step 2)" in result.errors[0]
+
+
+def test_an_interview_refused_before_its_first_answer_is_on_no_map(tmp_path: Path) -> None:
+    good = json.loads(EXAMPLE.read_text())
+    refused = json.loads(EXAMPLE.read_text())
+    del refused["answers"]["consent"]
+    path = tmp_path / "two.json"
+    path.write_text(json.dumps([refused, good]))
+    db = tmp_path / "s.db"
+    result = import_file(path, "customer", db, progress=False)
+    assert len(result.errors) == 1 and "consent" in result.errors[0]
+    out = tmp_path / "map.json"
+    done = cjm("export", "--db", str(db), "--unfinished", "--no-encode", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(out.read_text())["sessions"] == 1
+
+
 def test_unknown_question_is_reported(tmp_path: Path) -> None:
     data = json.loads(EXAMPLE.read_text())
     data["answers"]["favourite_colour"] = "blue"
