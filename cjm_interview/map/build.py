@@ -306,16 +306,22 @@ def summarise_map(
     link_quotes(store, step_entries)
     group_of = {i: index for index, group in enumerate(groups) for i in group.members}
 
-    # Paths: transitions between consecutive groups, with start and end.
+    # Paths: the primary side's journeys (customers') that move from one moment to the next,
+    # with start and end; two steps told in one moment in a row are one stay, not a move.
     transitions: Counter[tuple[str, str]] = Counter()
+    back: Counter[str] = Counter()
+    order = {group.key: index for index, group in enumerate(groups)}
     offset = 0
     for journey in journeys:
         keys = [groups[group_of[offset + k]].key for k in range(len(journey.steps))]
         offset += len(journey.steps)
-        for a, b in itertools.pairwise(["start", *keys, "end"]):
-            transitions[(a, b)] += 1
+        if journey.session["perspective"] != primary:
+            continue
+        moves = set(itertools.pairwise(["start", *(k for k, _ in itertools.groupby(keys)), "end"]))
+        transitions.update(moves)
+        back.update({a for a, b in moves if b != "end" and a != "start" and order[b] < order[a]})
     paths = [{"from": a, "to": b, "count": c} for (a, b), c in transitions.most_common()]
-    add_flow(step_entries, transitions)
+    add_flow(step_entries, transitions, back)
 
     def overall(perspective: str | None) -> dict[str, Any]:
         return distribution(

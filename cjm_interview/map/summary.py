@@ -73,8 +73,11 @@ def phrases(texts: Iterable[str], n: int = 6, least: int = 1) -> list[dict[str, 
     return [{"text": shown[k], "count": counter[k]} for k in ranked[:n]]
 
 
-def add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]]) -> None:
-    """Per step: where journeys go next, how many stop there, loop back or start there."""
+def add_flow(
+    entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]], back: Counter[str]
+) -> None:
+    """Per step: where journeys go next, how many stop there, go back (``back``: journeys
+    that go from it to an earlier step) or start there; each a count of journeys."""
     index = {entry["key"]: i for i, entry in enumerate(entries)}
     for entry in entries:
         entry["flow"] = {"next": [], "starts_here": 0, "ends_here": 0, "loops_back": 0}
@@ -89,10 +92,9 @@ def add_flow(entries: list[dict[str, Any]], transitions: Counter[tuple[str, str]
             flow["ends_here"] += count
             continue
         flow["next"].append({"key": b, "count": count})
-        if index[b] <= index[a]:
-            flow["loops_back"] += count
     for entry in entries:
         entry["flow"]["next"] = entry["flow"]["next"][:5]
+        entry["flow"]["loops_back"] = back[entry["key"]]
 
 
 _NUMBER = (int, float)  # by exact class: True and False are not grades
@@ -170,11 +172,17 @@ def summarise(
     # Answers are listed most said first, then the most typical: two alike among a few
     # hundred is chance (one story sent twice), not a pattern.
     least = max(2, math.ceil(0.01 * len(counted)))
+    # Channels, feelings and moments of truth are the primary side's (customers'), as the
+    # grades are; staff count in them only where no customer told the moment. The lanes
+    # of who serves and who supports (front and back stage) take both sides.
+    anyone = not any(s.perspective == primary for s in members)
     for s in members:
         reached[s.perspective].add(s.session_id)
         fields = s.fields
+        told = anyone or s.perspective == primary
         for maps_to, (_answer, text) in s.texts.items():
-            texts[maps_to].append(text)
+            if told or maps_to in ("step.actor", "step.backstage"):
+                texts[maps_to].append(text)
         raw = fields.get("step.grade")
         given = raw.__class__ in _NUMBER
         grade = float(raw) if given and raw is not None else None
@@ -187,15 +195,15 @@ def summarise(
         # Channels picked, else those the tagger heard in the step's words;
         # counted per distinct set below (a Counter update per step is slow).
         picked = fields.get("step.touchpoints")
-        if isinstance(picked, list) and picked:
+        if told and isinstance(picked, list) and picked:
             channel_sets.append(tuple(picked))
-        elif s.tags:
+        elif told and s.tags:
             channel_sets.append(tuple(label for kind, label, _ in s.tags if kind == "touchpoint"))
         own: list[float] = []
         for kind, label, score in s.tags:
-            if kind == "sentiment":
+            if kind == "sentiment" and told:
                 sentiment[label] += 1
-            elif kind == "emotion":
+            elif kind == "emotion" and told:
                 emotions[label] += 1
             elif kind == "grade":
                 own.append(score)
@@ -204,7 +212,7 @@ def summarise(
             if s.perspective == primary and not given:
                 predicted_primary.append(sum(own) / len(own))
         moment = fields.get("step.moment_of_truth")
-        if isinstance(moment, bool):
+        if isinstance(moment, bool) and told:
             mot.append(moment)
     for channels, count in Counter(channel_sets).items():
         for channel in {str(c) for c in channels}:

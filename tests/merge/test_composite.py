@@ -171,10 +171,14 @@ def test_steps_are_ordered_and_counted(study_db) -> None:
         flow = step["flow"]
         out = sum(n["count"] for n in flow["next"]) + flow["ends_here"]
         assert out <= step["mentions"]
-    # Every journey starts once and ends once.
+        # Journeys that go back from here: at most the customers who were here.
+        assert flow["loops_back"] <= step["participants"]
+    # Paths are the customers' journeys: each starts once and ends once, and two steps told
+    # in one moment in a row are a stay there, not a move.
     starts = sum(p["count"] for p in cmap.data["paths"] if p["from"] == "start")
     ends = sum(p["count"] for p in cmap.data["paths"] if p["to"] == "end")
-    assert starts == ends == len(ids)
+    assert starts == ends == customers
+    assert all(p["from"] != p["to"] for p in cmap.data["paths"])
 
 
 def test_grades_match_the_answers(study_db) -> None:
@@ -576,6 +580,30 @@ def test_customer_figures_come_from_customers(study_db) -> None:
     for step in cmap.data["steps"]:
         assert not {q["session_id"] for q in step["quotes"]} & staff
         assert step["grade"]["n"] == step["by_perspective"].get("customer", {}).get("n", 0)
+
+
+def test_channels_and_feelings_of_a_moment_customers_told_are_the_customers(
+    tmp_path: Path,
+) -> None:
+    # Staff told the same moments through the mail, customers never did: "Figures of
+    # customers" counted the staff's channels (social 4 on a step one customer reached).
+    study = generate(customers=6, staff=6, steps=3, seed=11)
+    for interview in study.interviews:
+        staff = interview["session"]["perspective"] == "staff"
+        for step in interview["answers"]["steps"]:
+            step["channels"] = ["mail"] if staff else ["web"]
+            step["customer_feelings" if staff else "feelings"] = "Furious" if staff else "Fine"
+    store = Store(tmp_path / "both.db")
+    import_study(store, study)
+    cmap = lexical_map(store)
+    told = [s for s in cmap.data["steps"] if s["reach"].get("customer")]
+    assert any(s["reach"].get("staff") for s in told)  # the sides met in some moments
+    for step in told:
+        assert [t["label"] for t in step["touchpoints"]] == ["web"], step["label"]
+        assert [f["text"] for f in step["feelings"]] == ["Fine"], step["label"]
+    for step in cmap.data["steps"]:
+        if not step["reach"].get("customer"):  # a moment only staff told shows theirs
+            assert [t["label"] for t in step["touchpoints"]] == ["mail"]
 
 
 def test_counts_that_tie_are_listed_the_same_whatever_order_answers_came_in() -> None:
