@@ -125,13 +125,16 @@ def to_markdown(cmap: CompositeMap) -> str:
         out += [
             "## Perspective gap (staff estimate − customers' grade)",
             "",
+            "The largest gaps first; (thin): fewer than 3 grades on one side, listed last.",
+            "",
             "| Step | Customers (n) | Staff (n) | Gap |",
             "|---|---|---|---|",
         ]
         for gap in d["perspective_gap"]:
             out.append(
                 f"| {md(gap['label'])} | {_fmt(gap['customer_mean'])} ({gap['customer_n']}) | "
-                f"{_fmt(gap['staff_mean'])} ({gap['staff_n']}) | {gap['gap']:+.1f} |"
+                f"{_fmt(gap['staff_mean'])} ({gap['staff_n']}) | {gap['gap']:+.1f}"
+                f"{' (thin)' if gap['thin'] else ''} |"
             )
         out.append("")
     for title, key in (

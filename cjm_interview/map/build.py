@@ -26,6 +26,7 @@ from cjm_interview.map.model import Stage, StepGroup
 from cjm_interview.map.moments import Moments, form_moments
 from cjm_interview.map.quotes import link_quotes
 from cjm_interview.map.summary import (
+    THIN,
     add_flow,
     distribution,
     is_non_answer,
@@ -37,7 +38,7 @@ from cjm_interview.map.themes import themes
 from cjm_interview.map.vectors import ENCODER, KnownVectors, step_vectors
 from cjm_interview.store import Store
 
-SCHEMA_VERSION = "2.1"
+SCHEMA_VERSION = "2.2"
 
 
 @dataclass
@@ -344,12 +345,15 @@ def summarise_map(
             "gap": round(
                 s["by_perspective"]["staff"]["mean"] - s["by_perspective"]["customer"]["mean"], 2
             ),
+            "thin": min(s["by_perspective"]["customer"]["n"], s["by_perspective"]["staff"]["n"])
+            < THIN,
         }
         for s in step_entries
         if s["by_perspective"].get("customer", {}).get("mean") is not None
         and s["by_perspective"].get("staff", {}).get("mean") is not None
     ]
-    gaps.sort(key=lambda g: -abs(g["gap"]))
+    # The largest gaps first, those that rest on too few answers on either side after them.
+    gaps.sort(key=lambda g: (g["thin"], -abs(g["gap"])))
     stage_entries = []
     for stage in stages:
         inside = [s for s in step_entries if s["stage"] == stage.key]

@@ -94,7 +94,7 @@ def test_html_escapes_and_is_self_contained(cmap, labelled) -> None:
 # ------------------------------------------------------------------ json
 def test_json_follows_the_documented_schema(cmap, study: Path) -> None:
     data = json.loads(to_json(cmap))
-    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "2.1"
+    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "2.2"
     assert problems(data, SCHEMA, SCHEMA) == []
     assert data["perspective_gap"] and data["paths"]
     step = data["steps"][0]
