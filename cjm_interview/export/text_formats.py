@@ -172,6 +172,20 @@ def mermaid_score(mean: float | None) -> int:
     return 1 if mean < 2.5 else 2 if mean < 4.5 else 3 if mean <= 6.5 else 4 if mean < 8.5 else 5
 
 
+def mermaid_task(step: dict[str, Any]) -> str:
+    """A step's task name: its label and what its face rests on, since a diagram shows only
+    faces ("Called the helpline (n=12)", "... (n=2, predicted)", "... (no grade)": a step
+    with no grade at all gets a neutral face)."""
+    curve = step["curve"]
+    basis = (
+        "no grade"
+        if curve["mean"] is None
+        else f"n={curve['n']}" + (", predicted" if curve["source"] == "predicted" else "")
+    )
+    label = " ".join(str(step["label"]).split())[:60]  # cut the label, never the basis
+    return for_mermaid(f"{label} ({basis})", 90)
+
+
 def to_mermaid(cmap: CompositeMap) -> str:
     """A Mermaid ``journey`` diagram: a section per stage, a task per step, scored 1–5."""
     d = cmap.data
@@ -188,7 +202,7 @@ def to_mermaid(cmap: CompositeMap) -> str:
         ]
         actors = list(dict.fromkeys(" ".join(a.split()) for a in actors if a.strip()))
         score = mermaid_score(step["curve"]["mean"])
-        lines.append(f"      {for_mermaid(step['label'])}: {score}: {', '.join(actors)}")
+        lines.append(f"      {mermaid_task(step)}: {score}: {', '.join(actors)}")
     return "\n".join(lines) + "\n"
 
 

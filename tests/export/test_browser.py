@@ -11,7 +11,7 @@ import pytest
 
 from cjm_interview.export.escape import for_mermaid
 from cjm_interview.export.html import to_html
-from cjm_interview.export.text_formats import mermaid_score, to_mermaid
+from cjm_interview.export.text_formats import mermaid_score, mermaid_task, to_mermaid
 from cjm_interview.map import build_map
 from cjm_interview.store import Store
 
@@ -226,7 +226,11 @@ def test_mermaid_reads_no_answer_as_syntax(browser, study: Path, tmp_path: Path)
     sections = [stages[s["stage"]] for s in data["steps"]]
     assert len(found["sections"]) == len(dict.fromkeys(sections))
     for task, step, section in zip(found["tasks"], data["steps"], sections, strict=True):
-        assert task["task"].strip("“”") == for_mermaid(step["label"]).strip("“”")
+        assert task["task"].strip("“”") == mermaid_task(step).strip("“”")
+        # The face says what it rests on: the grades' n, predicted or none.
+        curve = step["curve"]
+        basis = {"given": f"(n={curve['n']})", "predicted": f"(n={curve['n']}, predicted)"}
+        assert task["task"].strip("“”").endswith(basis.get(curve["source"], "(no grade)"))
         assert task["section"].strip("“”") == for_mermaid(section).strip("“”")
         assert task["score"] == mermaid_score(step["curve"]["mean"])
         assert task["people"][0] == "Customer"

@@ -432,3 +432,17 @@ def test_a_segment_is_matched_whatever_its_case_and_a_miss_names_those_there(
     result = run("export", "--db", str(study), "--segment", "nwe", "-o", str(out), "--no-encode")
     assert result.exit_code == 2
     assert "Segments in this file: 'new', 'returning'." in result.output
+
+
+def test_a_mermaid_task_says_what_its_face_rests_on() -> None:
+    from cjm_interview.export.text_formats import mermaid_task
+
+    def step(mean, n, source, label="Called the helpline"):
+        return {"label": label, "curve": {"mean": mean, "n": n, "source": source}}
+
+    assert mermaid_task(step(2.0, 12, "given")) == "Called the helpline (n=12)"
+    assert mermaid_task(step(6.1, 2, "predicted")) == "Called the helpline (n=2, predicted)"
+    # A moment only staff told: no customer grade, a neutral face said to be none.
+    assert mermaid_task(step(None, 0, None)) == "Called the helpline (no grade)"
+    long = mermaid_task(step(5.0, 3, "given", "word " * 40))
+    assert long.endswith("(n=3)") and len(long) <= 90
