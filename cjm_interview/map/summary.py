@@ -155,10 +155,11 @@ def summarise(
     counted = [*typical, *(i for i in group.members if i not in shown), *group.also]
     members = [steps[i] for i in counted]
     reached: dict[str, set[str]] = defaultdict(set)
-    grades: list[float] = []
-    predicted_primary: list[float] = []
-    perspectives: dict[str, list[float]] = defaultdict(list)
-    segments: dict[str, list[float]] = defaultdict(list)
+    # Grades by person: one who told a moment three times is one person there, with the mean
+    # of their three grades, so n counts people, as the reach does.
+    predicted_primary: dict[str, list[float]] = defaultdict(list)
+    perspectives: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    segments: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     texts: dict[str, list[str]] = defaultdict(list)
     pains: list[str] = []
     touch: Counter[str] = Counter()
@@ -187,11 +188,9 @@ def summarise(
         given = raw.__class__ in _NUMBER
         grade = float(raw) if given and raw is not None else None
         if grade is not None:
-            perspectives[s.perspective].append(grade)
-            if s.perspective == primary:
-                grades.append(grade)
-                if s.segment:
-                    segments[s.segment].append(grade)
+            perspectives[s.perspective][s.session_id].append(grade)
+            if s.perspective == primary and s.segment:
+                segments[s.segment][s.session_id].append(grade)
         # Channels picked, else those the tagger heard in the step's words;
         # counted per distinct set below (a Counter update per step is slow).
         picked = fields.get("step.touchpoints")
@@ -210,23 +209,26 @@ def summarise(
         if own:
             predicted.append(sum(own) / len(own))
             if s.perspective == primary and not given:
-                predicted_primary.append(sum(own) / len(own))
+                predicted_primary[s.session_id].append(sum(own) / len(own))
         moment = fields.get("step.moment_of_truth")
         if isinstance(moment, bool) and told:
             mot.append(moment)
     for channels, count in Counter(channel_sets).items():
         for channel in {str(c) for c in channels}:
             touch[channel] += count
+    by_person = {p: per_person(people) for p, people in perspectives.items()}
+    grades = by_person.get(primary, [])
+    predicted_people = per_person(predicted_primary)
     low = sum(1 for g in grades if g <= LOW_GRADE)
     people = len(reached.get(primary, ()))
     # The curve reads the grades given; where none was, the tagger's, marked as predicted.
     curve: dict[str, Any]
     if grades:
         curve = {"mean": round(statistics.fmean(grades), 2), "n": len(grades), "source": "given"}
-    elif predicted_primary:
+    elif predicted_people:
         curve = {
-            "mean": round(statistics.fmean(predicted_primary), 2),
-            "n": len(predicted_primary),
+            "mean": round(statistics.fmean(predicted_people), 2),
+            "n": len(predicted_people),
             "source": "predicted",
         }
     else:
@@ -249,10 +251,10 @@ def summarise(
         "grade": distribution(grades),
         "curve": curve,
         "thin": curve["thin"],
-        "by_perspective": {p: distribution(values) for p, values in perspectives.items()},
+        "by_perspective": {p: distribution(values) for p, values in by_person.items()},
         "by_segment": {
             s: {"n": len(v), "mean": round(statistics.fmean(v), 2)}
-            for s, v in sorted(segments.items())
+            for s, v in ((s, per_person(people)) for s, people in sorted(segments.items()))
         },
         "predicted_grade_mean": round(statistics.fmean(predicted), 2) if predicted else None,
         "sentiment": dict(sentiment),
@@ -269,6 +271,11 @@ def summarise(
         "improvements": phrases(texts["step.improvement"], 6, least),
         "quotes": pick_quotes([s for s in members if s.perspective == primary] or members),
     }
+
+
+def per_person(grades: dict[str, list[float]]) -> list[float]:
+    """Each person's mean of the grades they gave a moment (session -> grades)."""
+    return [statistics.fmean(values) for values in grades.values()]
 
 
 def overall_predicted(steps: list[dict[str, Any]]) -> dict[str, Any] | None:

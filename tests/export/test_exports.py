@@ -188,6 +188,15 @@ def test_csv_tables(study: Path, tmp_path: Path, cmap) -> None:
     assert len(wide) == 27 and len({r["session_id"] for r in wide}) == 27
     grade_cols = [c for c in wide[0] if c.startswith("grade:")]
     assert {c.removeprefix("grade:") for c in grade_cols} == keys
+    # The map's customer grade of a moment is the mean of the wide table's, one per person.
+    for step in cmap.data["steps"]:
+        if step["also_counted"]:
+            continue  # steps counted in two moments are one column's in the table
+        people = [float(r[f"grade:{step['key']}"]) for r in wide
+                  if r["perspective"] == "customer" and r[f"grade:{step['key']}"]]  # fmt: skip
+        if people:
+            assert step["grade"]["n"] == len(people), step["label"]
+            assert step["grade"]["mean"] == pytest.approx(sum(people) / len(people), abs=0.01)
     # Tag matrix: 0/1 only, one row per tagged answer, agreeing with the long table.
     matrix = list(csv.DictReader(out.with_name("map-tags.csv").open(encoding="utf-8")))
     assert all({r[k] for k in r if ":" in k} <= {"0", "1"} for r in matrix)
