@@ -9,6 +9,7 @@ are inline and there is no script (quotes and theme members open with <details>)
 from __future__ import annotations
 
 import functools
+import itertools
 from typing import Any
 
 import jinja2
@@ -93,10 +94,12 @@ def curve(
         return round(top + height - grade / 10 * height, 1)
 
     dots = []
+    columns = []  # the column of each dot
     for i, s in enumerate(steps):
         c = s["curve"]
         if c["mean"] is None:
             continue
+        columns.append(i)
         mean = c["mean"]
         dots.append(
             {
@@ -119,11 +122,13 @@ def curve(
     ]
     band = " ".join(f"{a},{b}" for a, b in band_top + band_bottom[::-1])
     staff = [
-        (x(i), y(s["by_perspective"]["staff"]["mean"]))
+        (i, x(i), y(s["by_perspective"]["staff"]["mean"]))
         for i, s in enumerate(steps)
         if s["by_perspective"].get("staff", {}).get("mean") is not None
     ]
     has_customers = any(s["by_perspective"].get("customer") for s in steps)
+    lines, gaps = runs([(i, d["x"], d["y"]) for i, d in zip(columns, dots, strict=True)])
+    staff_lines, staff_gaps = runs(staff) if has_customers else ([], [])
     ticks = []
     if axis:
         room = int(width_per_step * rows / CHAR) - 1  # a character's gap to the next label
@@ -147,13 +152,46 @@ def curve(
         "left": left,
         "grid": [{"y": y(g), "value": g} for g in range(0, 11, 2 if axis else 5)],
         "dots": dots,
-        "line": " ".join(f"{d['x']},{d['y']}" for d in dots),
+        "lines": lines,
+        "gaps": gaps,
         "band": band if len(band_top) > 1 else "",
-        "staff": " ".join(f"{a},{b}" for a, b in staff) if staff and has_customers else "",
-        "staff_end": staff[-1] if staff and has_customers else None,
+        "staff": staff_lines,
+        "staff_gaps": staff_gaps,
+        # Each estimate has its own small mark: one with no neighbour has no line to show it.
+        "staff_points": [
+            {
+                "x": at_x,
+                "y": at_y,
+                "mean": steps[i]["by_perspective"]["staff"]["mean"],
+                "n": steps[i]["by_perspective"]["staff"]["n"],
+                "title": f"{first + i}. {steps[i]['label']}",
+            }
+            for i, at_x, at_y in staff
+        ]
+        if has_customers
+        else [],
+        "staff_end": staff[-1][1:] if staff and has_customers else None,
         "ticks": ticks,
         "axis": axis,
     }
+
+
+def runs(
+    points: list[tuple[int, float, float]],
+) -> tuple[list[str], list[dict[str, float]]]:
+    """A line through (column, x, y) points: solid over points in neighbouring columns, and
+    the jumps over columns with nothing (no grade there) apart, to be drawn faint: a line
+    drawn straight through them would show a grade no one gave. A lone point has no line."""
+    solid: list[list[tuple[float, float]]] = []
+    jumps: list[dict[str, float]] = []
+    for (i, x1, y1), (j, x2, y2) in itertools.pairwise(points):
+        if j == i + 1:
+            if not solid or solid[-1][-1] != (x1, y1):
+                solid.append([(x1, y1)])
+            solid[-1].append((x2, y2))
+        else:
+            jumps.append({"x1": x1, "y1": y1, "x2": x2, "y2": y2})
+    return [" ".join(f"{a},{b}" for a, b in run) for run in solid], jumps
 
 
 def stage_spans(steps: list[dict[str, Any]], stages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -199,6 +237,7 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
     number = {s["key"]: i for i, s in enumerate(steps, 1)}
     labels = {s["key"]: s["label"] for s in steps}
     overview_width = max(44.0, min(190.0, 1100 / max(1, len(steps))))
+    overview = curve(steps, overview_width, 200, axis=True)
     segments = [s for s in sorted(d["segments"]) if s]
     filled = {
         lane
@@ -216,7 +255,7 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "number": number,
         "labels": labels,
         "primary": d["primary_perspective"],
-        "overview": curve(steps, overview_width, 200, axis=True),
+        "overview": overview,
         "overview_spans": stage_spans(steps, d["stages"]),
         "overview_step": overview_width,
         "lanes": filled,
@@ -237,6 +276,7 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "has_staff": any(s["by_perspective"].get("staff") for s in steps),
         "has_predicted": any(s["curve"]["source"] == "predicted" for s in steps),
         "has_thin": any(s["curve"]["thin"] and s["curve"]["n"] for s in steps),
+        "has_gaps": bool(overview["gaps"] or overview["staff_gaps"]),
     }
 
 

@@ -105,7 +105,7 @@ def test_an_output_path_that_names_no_file_or_is_too_long_is_one_line(tmp_path: 
     for given, said in (
         (f"{tmp_path}/newdir/", "names no file"),  # once wrote a file called "newdir"
         ("", "names no file"),
-        (f"{long_name}.html", "File name too long"),  # once a traceback
+        (f"{long_name}.md", "File name too long"),  # once a traceback
     ):
         args = ["export", "--db", str(db), "--no-encode", "--format", "md", "-o", given]
         result = CliRunner().invoke(main, args)

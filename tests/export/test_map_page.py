@@ -142,3 +142,38 @@ def test_feelings_heard_by_the_tagger_end_in_no_dash(ungraded) -> None:
     assert heard
     for cell in heard:
         assert not cell.endswith("–") and "–" not in cell, cell
+
+
+def test_the_curve_is_no_straight_line_across_a_step_with_no_grade() -> None:
+    # Customers graded steps 1, 2 and 4, staff 1 and 3: a solid line from 2 to 4 (and staff's
+    # from 1 to 3) drew grades no one gave at the step between.
+    customer = [7.0, 6.0, None, 3.0, 4.0]
+    staff = [8.0, None, 5.0, None, None]
+    steps = []
+    for mean, estimate in zip(customer, staff, strict=True):
+        steps.append(
+            {
+                "label": "a step",
+                "curve": {"mean": mean, "n": 4 if mean else 0, "thin": False,
+                          "source": "given" if mean else None},
+                "grade": {"q1": None},
+                "by_perspective": {
+                    **({"customer": {"mean": mean, "n": 4}} if mean else {}),
+                    **({"staff": {"mean": estimate, "n": 3}} if estimate else {}),
+                },
+            }
+        )  # fmt: skip
+    c = curve(steps, 100.0, 200, axis=True)
+    x = [d["x"] for d in c["dots"]]
+    assert [len(line.split()) for line in c["lines"]] == [2, 2]  # steps 1–2, then 4–5
+    assert [(j["x1"], j["x2"]) for j in c["gaps"]] == [(x[1], x[2])]
+    assert c["staff"] == [] and len(c["staff_gaps"]) == 1
+    assert [p["mean"] for p in c["staff_points"]] == [8.0, 5.0]  # each estimate still marked
+    page_text = to_html_of_curve(c)
+    assert page_text.count('class="curve"') == 2 and page_text.count("curve-gap") == 2
+
+
+def to_html_of_curve(c: dict) -> str:
+    from cjm_interview.export.html import environment
+
+    return environment().get_template("_curve.html").render(c=c, aria="Emotional curve")
