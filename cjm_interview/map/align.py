@@ -37,6 +37,9 @@ class AlignOptions:
     centre: float | None = None
     act_weight: float | None = None  # weight of what kind of act a step is (None: ``act_share``)
     columns: tuple[int, int] = (8, 15)  # fewest and most moments drawn as columns
+    # Groups this alike are one moment even below the fewest columns: a small study's three
+    # wordings of "ordered broadband online" are one column, not three kept to make eight.
+    same: float = 0.6
     min_share: float = 0.04  # moments reached by fewer journeys fold into their stage
     micro: int = 64
     refine_passes: int = 2
@@ -190,13 +193,14 @@ def join(
     threshold: float,
     bounds: tuple[int, int],
     smallest: float,
+    same: float = np.inf,
 ) -> np.ndarray:
     """Average-linkage joining of the micro clusters into groups; the group of each row."""
     k = int(micro.max()) + 1 if len(micro) else 0
     sums = group_sums(x, micro, k, w)
     mass = np.bincount(micro, weights=w, minlength=k)
     big = np.asarray([i for i in range(k) if mass[i] >= smallest] or list(range(k)))
-    merged = linkage(sums[big], mass[big], threshold, bounds)
+    merged = linkage(sums[big], mass[big], threshold, bounds, same=same)
     label = np.full(k, -1, dtype=np.int64)
     label[big] = merged
     c = unit_rows(group_sums(sums[big], merged, int(merged.max()) + 1).astype(np.float32))
@@ -214,11 +218,13 @@ def linkage(
     place: np.ndarray | None = None,
     penalty: float = 0.0,
     ward: bool = False,
+    same: float = np.inf,
 ) -> np.ndarray:
     """Average linkage of groups given by the sums of their unit rows and their sizes.
 
     Groups are joined, most alike first, while they are at least ``threshold``
-    alike or there are more than ``bounds[1]``, down to ``bounds[0]``. With
+    alike or there are more than ``bounds[1]``, down to ``bounds[0]``, and below
+    that while they are at least ``same`` alike. With
     ``place`` (the sum of each group's positions), ``penalty`` times how far
     apart two groups happen is taken off their likeness. Returns the group
     (0..g-1, in order of first member) of each input group.
@@ -233,7 +239,7 @@ def linkage(
     owner = np.arange(k)
     low, high = bounds
     count = k
-    while count > max(low, 1):
+    while count > 1:
         if ward:
             norm = np.diag(dots) / (m * m)
             cross = dots / np.outer(m, m)
@@ -249,6 +255,8 @@ def linkage(
         np.fill_diagonal(sim, -np.inf)
         a, b = np.unravel_index(int(np.argmax(sim)), sim.shape)
         if sim[a, b] < threshold and count <= high:
+            break
+        if count <= low and sim[a, b] < same:
             break
         a, b = min(a, b), max(a, b)
         dots[a, :] += dots[b, :]
@@ -283,7 +291,7 @@ def align(
     micro = kmeans(px, pw, min(options.micro, len(px)))
     # Clusters of fewer steps than half the moment size worth a column join in later.
     smallest = options.min_share * 0.5 * journeys
-    group = join(px, pw, micro, threshold, options.columns, smallest)
+    group = join(px, pw, micro, threshold, options.columns, smallest, options.same)
     group = refine(px, pw, group, options.refine_passes)
     _, group = np.unique(group, return_inverse=True)
     return np.asarray(group[of], dtype=np.int64)

@@ -150,6 +150,31 @@ def test_alignment_with_sentence_vectors(study_db, tmp_path: Path) -> None:
     assert again.assignments == cmap.assignments
 
 
+def test_a_small_study_gives_one_column_to_one_moment_told_in_other_words(
+    tmp_path: Path,
+) -> None:
+    # Three people, one told three calls: eight columns were kept (the fewest a map draws),
+    # so "ordered broadband" in three wordings took three columns of one person each.
+    store = Store(tmp_path / "small.db")
+    script = load_script(PROMPTS / "customer.yaml")
+    call = "Rang the call centre {}about the delay"
+    told = [
+        ["Ordered broadband on the website", call.format(""), call.format("again "),
+         call.format("a third time "), "The engineer installed the router"],
+        ["Ordered broadband online", "The engineer installed the router"],
+        ["Ordered broadband on their website", "An engineer installed the router at home"],
+    ]  # fmt: skip
+    for n, actions in enumerate(told):
+        steps = [{"action": a, "grade": 1 if "call" in a else 8} for a in actions]
+        run_interview(store, script, _customer(f"P{n}", steps))
+    cmap = build_map(store, encode_missing=True)
+    assert cmap.data["alignment"]["representation"] == "all-MiniLM-L6-v2"
+    columns = {key for key in cmap.assignments.values()}
+    assert len(columns) == 3, [(s["label"], s["participants"]) for s in cmap.data["steps"]]
+    ordered = {cmap.assignments[(sid, 0)] for sid in {sid for sid, _ in cmap.assignments}}
+    assert len(ordered) == 1  # everyone's first step, one column
+
+
 def test_steps_are_ordered_and_counted(study_db) -> None:
     store, _study, ids = study_db
     cmap = lexical_map(store)
