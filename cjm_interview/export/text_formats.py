@@ -53,7 +53,8 @@ def to_markdown(cmap: CompositeMap) -> str:
         "## The journey",
         "",
         f"Figures of {primary}s. Grades marked * were not given: they are the tagger's "
-        "prediction. Cells marked (thin) hold fewer than 3 grades.",
+        "prediction. n counts people (one who told a step twice counts once); cells marked "
+        "(thin) hold fewer than 3.",
         "",
         "| # | Stage | Step | Reached | Grade (mean ± sd, n) | Curve | Channels "
         "| Moment of truth |",

@@ -18,17 +18,22 @@ def _in_view(chat: ChatLog, turn) -> bool:
     return region.bottom <= bottom + 1 and (region.y >= top or region.height > height)
 
 
+async def _started(app, pilot, *answers: str) -> None:
+    """An interview begun for P1 at the start screen, and ``answers`` given."""
+    await pilot.pause()
+    await press(pilot, *"P1", "enter")
+    await pilot.pause(0.2)
+    for text in answers:
+        prompt = app.screen.current
+        await answer(app, pilot, prompt, *keys_for(prompt, text))
+
+
 async def test_the_question_asked_stays_in_view_when_the_conversation_is_resized(
     tmp_path: Path, customer_script
 ) -> None:
     app = interviewer(Store(tmp_path / "s.db"), customer_script)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await press(pilot, *"P1", "enter")
-        await pilot.pause(0.2)
-        for text in ("yes", "My broadband provider, for switching after moving flat"):
-            prompt = app.screen.current
-            await answer(app, pilot, prompt, *keys_for(prompt, text))
+        await _started(app, pilot, "yes", "My broadband provider, for switching after moving flat")
         chat = app.screen.query_one(ChatLog)
         await pilot.pause(0.2)
         assert _in_view(chat, chat.children[-1])
@@ -47,12 +52,7 @@ async def test_an_answer_picked_with_f7_stays_in_view_as_the_panel_opens(
 ) -> None:
     app = interviewer(Store(tmp_path / "s.db"), customer_script)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        await press(pilot, *"P1", "enter")
-        await pilot.pause(0.2)
-        for text in ("yes", "broadband", "my flatmate", "renting a flat", "a quiet life"):
-            prompt = app.screen.current
-            await answer(app, pilot, prompt, *keys_for(prompt, text))
+        await _started(app, pilot, "yes", "broadband", "my flatmate", "renting", "a quiet life")
         await pilot.press("f6")  # panel hidden, then F7 brings it back
         await pilot.pause(0.2)
         for _ in range(3):  # the latest answer, then each one before
