@@ -78,7 +78,7 @@ async def test_f9_is_offered_only_with_an_interview_to_resume(
             assert ("f9" in offered) is bool(participant), offered
 
 
-@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
 async def test_every_key_fits_in_the_bar(tmp_path: Path, customer_script, width: int) -> None:
     from textual.widgets._footer import FooterKey
 
@@ -93,12 +93,24 @@ async def test_every_key_fits_in_the_bar(tmp_path: Path, customer_script, width:
         await pilot.pause(0.3)
         footer = app.screen.query_one(KeysFooter)
         keys = list(app.screen.query(FooterKey))
-        assert [key.key for key in keys][-1] == "f10" and "f8" in [key.key for key in keys]
-        assert all(key.region.right <= width for key in keys), [
-            (key.key, key.region.right) for key in keys
+        assert "f8" in [key.key for key in keys]
+        shown = [key for key in keys if key.display]
+        assert all(key.region.right <= width for key in shown), [
+            (key.key, key.region.right) for key in shown
         ]
+        # Help, pause and end are always there; at 80 columns and more, every key is.
+        assert {"f1", "f5", "f10"} <= {key.key for key in shown}
+        assert (len(shown) == len(keys)) is (width >= 80)
         # The spaces around each key are dropped only when the keys need the room.
-        assert footer.compact is (width == 80)
+        assert footer.compact is (width < 120)
+        # F1 names the keys left out of the bar.
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        said = app.screen.chat.transcript()
+        for key in keys:
+            if not key.display:
+                assert f"{key.key_display} {key.description}" in said.split("keys bar")[-1]
+        assert ("left out of the keys bar" in said) is (width < 80)
         await pilot.resize_terminal(120, 24)
         await pilot.pause(0.2)
-        assert not footer.compact
+        assert not footer.compact and all(key.display for key in app.screen.query(FooterKey))

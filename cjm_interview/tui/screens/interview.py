@@ -799,7 +799,11 @@ class InterviewScreen(Screen[None]):
         text = prompt.help or "Answer in your own words; there are no right or wrong answers."
         if prompt.can_skip:
             text += " You can skip this question (F3)."
-        self.chat.say(f"{text}\nKeys: {keys}" if keys else text, "help")
+        if keys:
+            text += f"\nKeys: {keys}"
+        if left_out := self.query_one(KeysFooter).left_out():
+            text += f"\nAlso, left out of the keys bar for want of room: {' · '.join(left_out)}"
+        self.chat.say(text, "help")
 
     async def action_back(self) -> None:
         prompt = self.current
