@@ -66,6 +66,23 @@ async def test_an_answer_picked_with_f7_stays_in_view_as_the_panel_opens(
         assert _in_view(chat, chat.children[-1])
 
 
+async def test_the_side_panel_leaves_the_conversation_room_in_a_narrow_terminal(
+    tmp_path: Path, customer_script
+) -> None:
+    from cjm_interview.tui.widgets.panel import SidePanel
+
+    app = interviewer(Store(tmp_path / "s.db"), customer_script)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await _started(app, pilot, "yes")
+        await pilot.press("f6")  # asked for at 60 columns: shown, beside the conversation
+        await pilot.pause(0.3)
+        side, chat = app.screen.query_one(SidePanel), app.screen.query_one(ChatLog)
+        assert side.display and chat.region.width >= 28, chat.region
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause(0.3)
+        assert side.region.width == 38
+
+
 async def test_the_kiosk_welcome_fits_a_narrow_terminal(tmp_path: Path, quick_script) -> None:
     app = kiosk(Store(tmp_path / "s.db"), quick_script)
     async with app.run_test(size=(40, 15)) as pilot:
