@@ -17,7 +17,7 @@ import jinja2
 from cjm_interview.answers import clean_text
 from cjm_interview.map import CompositeMap
 from cjm_interview.map.build import gc_paused
-from cjm_interview.map.summary import overall_predicted
+from cjm_interview.map.summary import COMMON_PATHS, overall_predicted
 
 SCREEN = (130, 190)  # lane title column and step column widths, in pixels
 PRINT = (88, 150)
@@ -277,6 +277,7 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "has_predicted": any(s["curve"]["source"] == "predicted" for s in steps),
         "has_thin": any(s["curve"]["thin"] and s["curve"]["n"] for s in steps),
         "has_gaps": bool(overview["gaps"] or overview["staff_gaps"]),
+        "paths": d["paths"][:COMMON_PATHS],
     }
 
 

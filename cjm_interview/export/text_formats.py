@@ -7,7 +7,7 @@ from typing import Any
 
 from cjm_interview.export.escape import for_markdown, for_mermaid
 from cjm_interview.map import CompositeMap
-from cjm_interview.map.summary import overall_predicted
+from cjm_interview.map.summary import COMMON_PATHS, overall_predicted
 
 
 def to_json(cmap: CompositeMap) -> str:
@@ -150,8 +150,11 @@ def to_markdown(cmap: CompositeMap) -> str:
                 out.append(f"- **{md(theme['label'])}** ({theme['count']})")
                 out += [f"  - {md(m['text'])} ({m['count']})" for m in theme["members"]]
             out.append("")
-    out += ["## Common paths", "", "| From | To | Journeys |", "|---|---|---|"]
-    for path in d["paths"][:15]:
+    out += ["## Common paths", ""]
+    if len(d["paths"]) > COMMON_PATHS:
+        out += [f"The {COMMON_PATHS} most common of {len(d['paths'])} moves.", ""]
+    out += ["| From | To | Journeys |", "|---|---|---|"]
+    for path in d["paths"][:COMMON_PATHS]:
         out.append(
             f"| {md(labels.get(path['from'], path['from']))} | "
             f"{md(labels.get(path['to'], path['to']))} | {path['count']} |"
