@@ -147,7 +147,7 @@ def export(
         for path in [output, *(csv_siblings(output) if fmt == "csv" else ())]:
             _check_writable(path)
     store, filters, cmap = _build(db_path, **kw)
-    _warn(cmap)
+    _warn(cmap, store, filters)
     if cmap.data["sessions"] == 0:
         fail(
             f"no sessions match ({filters.describe()}) in {store.path}",
@@ -228,8 +228,23 @@ def _check_writable(output: Path) -> None:
         fail(f"{output}: not allowed to write there", "Give another -o path.")
 
 
-def _warn(cmap: Any) -> None:
+def _warn(cmap: Any, store: Any, filters: Any) -> None:
     """Say on stderr when the map is not what the researcher may expect."""
+    from cjm_interview.map import session_where
+
+    where, args = session_where(filters)
+    tagged = store.conn.execute(
+        f"SELECT EXISTS (SELECT 1 FROM sessions s{where}{' AND' if where else ' WHERE'} "
+        "coalesce(s.tagger, '') != '')",
+        args,
+    ).fetchone()[0]
+    if cmap.data["steps"] and not tagged:
+        click.echo(
+            "Note: no answer has the tagger's tags, so the map shows no feelings or channels"
+            " heard in the words, and no predicted grades; interviews imported with --tag"
+            " (cjm import FILE --tag) have them.",
+            err=True,
+        )
     alignment = cmap.data["alignment"]
     if alignment.get("fallback_reason") and alignment["fallback_reason"] != "encoding switched off":
         click.echo(
@@ -303,8 +318,8 @@ def map_group() -> None:
 @filter_options
 def map_groups(db_path: Path | None, **kw: Any) -> None:
     """List the composite steps with their keys, size and phrasings."""
-    _store, _filters, cmap = _build(db_path, **kw)
-    _warn(cmap)
+    store, filters, cmap = _build(db_path, **kw)
+    _warn(cmap, store, filters)
     a = cmap.data["alignment"]
     click.echo(
         f"{len(cmap.data['steps'])} composite steps from {a['steps_told']} steps told "
@@ -430,8 +445,8 @@ def map_split(key: str, pattern: str, label: str, db_path: Path | None, **kw: An
 @filter_options
 def map_stages(db_path: Path | None, **kw: Any) -> None:
     """List the stages with their keys and the steps in each."""
-    _store, _filters, cmap = _build(db_path, **kw)
-    _warn(cmap)
+    store, filters, cmap = _build(db_path, **kw)
+    _warn(cmap, store, filters)
     click.echo(f"{len(cmap.data['stages'])} stages ({cmap.data['alignment']['stages_from']}).")
     labels = {s["key"]: s["label"] for s in cmap.data["steps"]}
     for i, stage in enumerate(cmap.data["stages"], 1):

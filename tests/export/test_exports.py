@@ -455,3 +455,25 @@ def test_a_mermaid_task_says_what_its_face_rests_on() -> None:
     assert mermaid_task(step(None, 0, None)) == "Called the helpline (no grade)"
     long = mermaid_task(step(5.0, 3, "given", "word " * 40))
     assert long.endswith("(n=3)") and len(long) <= 90
+
+
+def test_markdown_and_html_list_the_same_common_paths(cmap) -> None:
+    # Markdown listed 15 and the HTML 20, with nothing to say more were left out.
+    md = to_markdown(cmap).split("## Common paths")[1].split("\n## ")[0]
+    md_rows = [line for line in md.splitlines() if line.startswith("| ") and "From" not in line]
+    page = to_html(cmap).split("<h2>Common paths</h2>")[1].split("</table>")[0]
+    html_rows = page.count("<tr><td>")
+    total = len(cmap.data["paths"])
+    assert total > 20  # the study has more moves than are listed
+    assert len(md_rows) == html_rows == 20
+    assert f"The 20 most common of {total} moves." in md and f"of {total} moves" in page
+
+
+def test_a_map_of_untagged_answers_says_how_to_have_the_tags(tmp_path: Path) -> None:
+    db = tmp_path / "plain.db"
+    example = PROMPTS / "examples" / "customer_interview.json"
+    assert run("import", str(example), "--db", str(db)).exit_code == 0
+    out = tmp_path / "map.html"
+    result = run("export", "--db", str(db), "-o", str(out), "--no-encode")
+    assert result.exit_code == 0 and "no answer has the tagger's tags" in result.output
+    assert "--tag" in result.output
