@@ -50,6 +50,38 @@ async def test_a_saved_note_or_escape_gives_the_keys_back_to_the_answer(
     assert question in answers
 
 
+async def test_the_hint_line_says_what_the_keys_do_where_they_go(
+    tmp_path: Path, customer_script, fake_tagger
+) -> None:
+    # The answer box's "Enter send · ctrl+j new line" stayed while a note or a tag was typed.
+    store = Store(tmp_path / "s.db")
+    app = make_app(store, customer_script, "interviewer", fake_tagger, cursor_blink=False)
+    async with app.run_test(size=(110, 36)) as pilot:
+        await start(app, pilot)
+
+        def hint() -> str:
+            return str(app.screen.query_one("#hint").content)
+
+        answering = hint()
+        assert "Enter send" in answering
+        await pilot.press("f4")
+        await pilot.pause(0.1)
+        assert hint().startswith("Enter saves the note")
+        await pilot.press("escape")
+        await pilot.pause(0.1)
+        assert hint() == answering
+        await to_first_action(app, pilot, "Called the helpline and waited on hold")
+        await pilot.press("f7")
+        await pilot.pause(0.2)
+        assert "a accept" in hint()
+        await pilot.press("c")
+        await pilot.pause(0.2)
+        assert hint().startswith("Enter saves the tag")
+        await pilot.press("escape", "escape")
+        await pilot.pause(0.2)
+        assert "Enter send" in hint()
+
+
 async def test_a_pasted_note_is_kept_to_what_a_study_takes(tmp_path: Path, customer_script) -> None:
     # A study refuses a file whose notes are longer than any answer: the box never
     # writes one.

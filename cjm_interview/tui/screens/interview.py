@@ -52,7 +52,16 @@ from cjm_interview.tui.widgets.inputs import (
     JourneyReviewAnswer,
     input_for,
 )
-from cjm_interview.tui.widgets.panel import JourneyPanel, NotesPanel, SidePanel, TagPanel
+from cjm_interview.tui.widgets.panel import (
+    TAG_KEYS,
+    JourneyPanel,
+    NoteInput,
+    NotesPanel,
+    SidePanel,
+    TagEditor,
+    TagList,
+    TagPanel,
+)
 from cjm_interview.tui.widgets.status import StatusBar
 
 if TYPE_CHECKING:
@@ -177,6 +186,7 @@ class InterviewScreen(Screen[None]):
         self.finished = False
         """True once the engine has nothing more to ask."""
         self._input_mounted = False  # an input was mounted while an answer was being taken
+        self._answer_hint = ""  # the answer box's keys, shown again when it has the focus
         self.panel_wanted: bool | None = None
         """The interviewer's choice to show the panel (None: by terminal width)."""
         self._intros: set[tuple[str, int]] = set()
@@ -296,7 +306,24 @@ class InterviewScreen(Screen[None]):
             # Keys typed while this input was on its way are its own (after its focus).
             self.app.call_later(self.cjm.typeahead.release)
             self._input_mounted = True
-        self.query_one("#hint", Static).update(Text(hint or "", style="dim"))
+        self._answer_hint = hint or ""
+        self.query_one("#hint", Static).update(Text(self._answer_hint, style="dim"))
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """The hint line says what the keys do where they go: the answer box's "Enter send"
+        was wrong for a note or a tag being typed."""
+        widget = event.widget
+        if isinstance(widget, NoteInput):
+            shown = "Enter saves the note · Esc back to the answer"
+        elif isinstance(widget, TagEditor):
+            shown = "Enter saves the tag · Esc leaves it as it was"
+        elif isinstance(widget, TagList):
+            shown = TAG_KEYS
+        elif any(isinstance(node, AnswerInput) for node in widget.ancestors_with_self):
+            shown = self._answer_hint
+        else:
+            return
+        self.query_one("#hint", Static).update(Text(shown, style="dim"))
 
     def _show_status(self) -> None:
         prompt = self.current

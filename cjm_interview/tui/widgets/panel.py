@@ -97,6 +97,9 @@ class JourneyPanel(Vertical):
         curve.display = any(s.grade is not None for s in steps)
 
 
+TAG_KEYS = "a accept · x remove (again: undo) · u undo · c correct · + add · Esc back to the answer"
+
+
 class TagList(OptionList):
     """Tags of one answer; a accepts, x removes (again: brings back), u undoes a removal,
     c corrects (replaces the highlighted tag), + adds."""
@@ -230,13 +233,7 @@ class TagPanel(Vertical):
             return
         tag_list.show(tags)
         tag_list.display = True
-        help_line.update(
-            Text(
-                "a accept · x remove (again: undo) · u undo · c correct · + add · "
-                "Esc back to the answer",
-                style="dim",
-            )
-        )
+        help_line.update(Text(TAG_KEYS, style="dim"))
         help_line.display = True
 
     @staticmethod
