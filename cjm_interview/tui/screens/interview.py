@@ -186,7 +186,6 @@ class InterviewScreen(Screen[None]):
         self.finished = False
         """True once the engine has nothing more to ask."""
         self._input_mounted = False  # an input was mounted while an answer was being taken
-        self._answer_hint = ""  # the answer box's keys, shown again when it has the focus
         self.panel_wanted: bool | None = None
         """The interviewer's choice to show the panel (None: by terminal width)."""
         self._intros: set[tuple[str, int]] = set()
@@ -306,8 +305,7 @@ class InterviewScreen(Screen[None]):
             # Keys typed while this input was on its way are its own (after its focus).
             self.app.call_later(self.cjm.typeahead.release)
             self._input_mounted = True
-        self._answer_hint = hint or ""
-        self.query_one("#hint", Static).update(Text(self._answer_hint, style="dim"))
+        self.query_one("#hint", Static).update(Text(hint or "", style="dim"))
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         """The hint line says what the keys do where they go: the answer box's "Enter send"
@@ -319,10 +317,11 @@ class InterviewScreen(Screen[None]):
             shown = "Enter saves the tag · Esc leaves it as it was"
         elif isinstance(widget, TagList):
             shown = TAG_KEYS
-        elif any(isinstance(node, AnswerInput) for node in widget.ancestors_with_self):
-            shown = self._answer_hint
         else:
-            return
+            box = next((n for n in widget.ancestors_with_self if isinstance(n, AnswerInput)), None)
+            if box is None:
+                return
+            shown = box.hint
         self.query_one("#hint", Static).update(Text(shown, style="dim"))
 
     def _show_status(self) -> None:
