@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
 from cjm_interview.domain import QuestionType as T
 from cjm_interview.pin import PinGuard
 from cjm_interview.store import Store
@@ -27,6 +31,29 @@ def kiosk(store: Store, script, tagger=None, kiosk_id: str = "k1", **kw) -> CjmA
 def interviewer(store: Store, script, tagger=None, **kw) -> CjmApp:
     """An interviewer's app as the CLI builds it, with steady cursors."""
     return make_app(store, script, "interviewer", tagger, cursor_blink=False, **kw)
+
+
+@contextlib.asynccontextmanager
+async def on_the_first_screen(
+    tmp_path: Path, script, make=interviewer, size: tuple[int, int] = (100, 32)
+) -> AsyncIterator[tuple]:
+    """An app (``make``: ``interviewer`` or ``kiosk``) on a database of its own, showing its
+    first screen (the start screen, or the kiosk's welcome); yields store, app and pilot."""
+    store = Store(tmp_path / "s.db")
+    app = make(store, script)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        yield store, app, pilot
+
+
+def on_the_start_screen(tmp_path: Path, script):
+    """An interviewer's app at its start screen (``on_the_first_screen``)."""
+    return on_the_first_screen(tmp_path, script)
+
+
+def on_the_welcome_screen(tmp_path: Path, script):
+    """A kiosk at its welcome screen, 80x24 (``on_the_first_screen``)."""
+    return on_the_first_screen(tmp_path, script, kiosk, (80, 24))
 
 
 async def begin_with_consent(pilot) -> None:

@@ -20,6 +20,7 @@ from .helpers import (
     answer_until,
     interviewer,
     keys_for,
+    on_the_start_screen,
     press,
     queue_keys,
     to_first_action,
@@ -337,10 +338,7 @@ async def test_editing_keys_in_a_burst_keep_their_place(
 async def test_two_starts_in_one_moment_start_one_interview(
     tmp_path: Path, customer_script
 ) -> None:
-    store = Store(tmp_path / "s.db")
-    app = interviewer(store, customer_script)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+    async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
         await press(pilot, *"P01")
         queue_keys(app, "enter", "enter", "ctrl+s")
         await pilot.pause(0.5)

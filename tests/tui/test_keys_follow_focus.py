@@ -16,7 +16,7 @@ from cjm_interview.domain import QuestionType as T
 from cjm_interview.script import parse_script
 from cjm_interview.store import Store
 
-from .helpers import interviewer, kiosk, queue_keys, to_first_action
+from .helpers import interviewer, kiosk, on_the_start_screen, queue_keys, to_first_action
 from .test_interviewer import ACTIONS, checking_tags, start
 from .test_typeahead import OTHER_SCRIPT, _stored
 
@@ -186,10 +186,7 @@ async def test_keys_after_the_start_screens_enter_answer_the_first_questions(
     tmp_path: Path, customer_script
 ) -> None:
     """They went into the participant's name ("P02yenergy"), and the session began empty."""
-    store = Store(tmp_path / "s.db")
-    app = interviewer(store, customer_script)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+    async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
         queue_keys(app, *"P02", "enter", "y", "enter", *"energy", "enter")
         stored = await _stored(pilot, store, 2)
     assert [row["participant"] for row in store.list_sessions()] == ["P02"]
@@ -203,10 +200,7 @@ async def test_keys_after_back_a_dialog_and_quitting_keep_their_place(
     quit before the answer was stored; a paste after an Enter went into the answer sent."""
     from textual import events
 
-    store = Store(tmp_path / "s.db")
-    app = interviewer(store, customer_script)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+    async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
         # Tab out of the perspective's list (shut) moves on before "seg" is typed.
         queue_keys(app, *"P14", "tab", "tab", *"seg", "enter", "y", "enter", *"bank", "enter")
         await _stored(pilot, store, 2)
@@ -237,10 +231,7 @@ async def test_keys_after_leaving_an_interview_go_to_the_start_screen(
     the interview's answer box on its way out instead of the start screen's first field."""
     from textual.widgets import Input
 
-    store = Store(tmp_path / "s.db")
-    app = interviewer(store, customer_script)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+    async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
         queue_keys(app, *"P1", "enter", "y", "enter")
         await _stored(pilot, store, 1)
         queue_keys(app, *"bank", "f5", *"P2", "enter")  # paused, then the next interview
@@ -295,10 +286,7 @@ async def test_words_typed_but_not_sent_come_back_when_a_paused_interview_resume
     tmp_path: Path, customer_script
 ) -> None:
     """F5 with words in the answer box lost them: a break in the middle of an answer."""
-    store = Store(tmp_path / "s.db")
-    app = interviewer(store, customer_script)
-    async with app.run_test(size=(100, 32)) as pilot:
-        await pilot.pause()
+    async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
         queue_keys(app, *"P1", "enter", "y", "enter")
         await _stored(pilot, store, 1)
         queue_keys(app, *"a broadband ", "f5")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from cjm_interview.store import Store
 from cjm_interview.tui.app import make_app
 from cjm_interview.tui.screens.welcome import GRACE
 
-from .helpers import answer, begin_with_consent, keys_for, kiosk, press
+from .helpers import answer, begin_with_consent, keys_for, kiosk, on_the_welcome_screen, press
 
 
 async def answer_all(app, pilot, first_action: str = "went to the counter") -> None:
@@ -149,16 +148,6 @@ async def test_kiosk_answers_are_audited_as_the_participant(
         await begin_with_consent(pilot)
     rows = store.conn.execute("SELECT actor FROM audit_log WHERE action = 'answer'").fetchall()
     assert rows and {r[0] for r in rows} == {actor}
-
-
-@contextlib.asynccontextmanager
-async def on_the_welcome_screen(tmp_path: Path, script) -> AsyncIterator[tuple]:
-    """A kiosk on a database of its own, showing its welcome screen."""
-    store = Store(tmp_path / "s.db")
-    app = kiosk(store, script)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
-        yield store, app, pilot
 
 
 async def test_a_double_click_on_the_welcome_screen_begins_one_interview(

@@ -4,7 +4,9 @@ dialog, and a finished interview leaves nothing behind its thank-you."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -174,6 +176,18 @@ async def test_a_key_typed_before_the_thank_you_appeared_is_not_taken_late(
         assert type(app.screen).__name__ == "WelcomeScreen"
 
 
+@contextlib.asynccontextmanager
+async def thank_you_closed(tmp_path: Path, script) -> AsyncIterator[tuple]:
+    """A kiosk whose participant finished, read the thank-you, and pressed Enter to close it."""
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, script, reset_seconds=30)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finish(app, pilot)
+        await pilot.pause(0.8)  # the thank-you read
+        app.post_message(events.Key("enter", "\r"))
+        yield store, app, pilot
+
+
 async def test_a_double_tap_that_closes_the_thank_you_begins_no_session(
     tmp_path: Path, quick_script
 ) -> None:
@@ -181,12 +195,7 @@ async def test_a_double_tap_that_closes_the_thank_you_begins_no_session(
     screen and began a session no one was there to answer."""
     from cjm_interview.tui.screens.welcome import GRACE
 
-    store = Store(tmp_path / "s.db")
-    app = kiosk(store, quick_script, reset_seconds=30)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await finish(app, pilot)
-        await pilot.pause(0.8)  # the thank-you read
-        app.post_message(events.Key("enter", "\r"))
+    async with thank_you_closed(tmp_path, quick_script) as (store, app, pilot):
         await asyncio.sleep(0.1)
         app.post_message(events.Key("enter", "\r"))  # the second tap
         seen = await wait_for_screen(app, pilot, "WelcomeScreen", 3)
@@ -206,12 +215,7 @@ async def test_a_held_enter_that_closes_the_thank_you_begins_no_session(
     long as it is held: none of its repeats begins a session for no one."""
     from cjm_interview.tui.screens.welcome import GRACE
 
-    store = Store(tmp_path / "s.db")
-    app = kiosk(store, quick_script, reset_seconds=30)
-    async with app.run_test(size=(80, 24)) as pilot:
-        await finish(app, pilot)
-        await pilot.pause(0.8)  # the thank-you read
-        app.post_message(events.Key("enter", "\r"))
+    async with thank_you_closed(tmp_path, quick_script) as (store, app, pilot):
         await asyncio.sleep(0.5)
         for _ in range(int((GRACE + 1.0) / 0.04)):  # repeats, past the grace
             app.post_message(events.Key("enter", "\r"))
