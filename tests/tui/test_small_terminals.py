@@ -7,7 +7,17 @@ from pathlib import Path
 from cjm_interview.store import Store
 from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
 
-from .helpers import answer, interviewer, keys_for, kiosk, press
+from .helpers import answer, answer_until, interviewer, keys_for, kiosk, press
+
+
+async def _comes_into_view(pilot, chat: ChatLog, turn, wait: float = 3.0) -> bool:
+    """Whether ``turn`` is in view once the conversation has settled (on a loaded
+    machine a resize can take longer than a fixed pause)."""
+    for _ in range(int(wait / 0.05)):
+        if _in_view(chat, turn):
+            return True
+        await pilot.pause(0.05)
+    return _in_view(chat, turn)
 
 
 def _in_view(chat: ChatLog, turn) -> bool:
@@ -36,7 +46,7 @@ async def test_the_question_asked_stays_in_view_when_the_conversation_is_resized
         await _started(app, pilot, "yes", "My broadband provider, for switching after moving flat")
         chat = app.screen.query_one(ChatLog)
         await pilot.pause(0.2)
-        assert _in_view(chat, chat.children[-1])
+        assert await _comes_into_view(pilot, chat, chat.children[-1])
         # The side panel shown, a smaller terminal, the panel hidden: each rewraps the turns.
         for change in ("f6", (60, 20), "f6", (40, 15), (120, 40)):
             if isinstance(change, tuple):
@@ -44,7 +54,7 @@ async def test_the_question_asked_stays_in_view_when_the_conversation_is_resized
             else:
                 await pilot.press(change)
             await pilot.pause(0.3)
-            assert _in_view(chat, chat.children[-1]), change
+            assert await _comes_into_view(pilot, chat, chat.children[-1]), change
 
 
 async def test_an_answer_picked_with_f7_stays_in_view_as_the_panel_opens(
@@ -60,10 +70,10 @@ async def test_an_answer_picked_with_f7_stays_in_view_as_the_panel_opens(
         await pilot.pause(0.3)
         chat = app.screen.query_one(ChatLog)
         picked = [b for b in chat.query(AnswerBubble) if b.has_class("-selected")]
-        assert len(picked) == 1 and _in_view(chat, picked[0])
+        assert len(picked) == 1 and await _comes_into_view(pilot, chat, picked[0])
         await pilot.press("escape")  # back to the answer: back to the question asked
         await pilot.pause(0.3)
-        assert _in_view(chat, chat.children[-1])
+        assert await _comes_into_view(pilot, chat, chat.children[-1])
 
 
 async def test_the_side_panel_leaves_the_conversation_room_in_a_narrow_terminal(
@@ -92,3 +102,63 @@ async def test_the_kiosk_welcome_fits_a_narrow_terminal(tmp_path: Path, quick_sc
         await pilot.resize_terminal(100, 30)
         await pilot.pause(0.2)
         assert box.region.width == 70
+
+
+async def test_the_whole_grade_scale_shows_and_clicks_in_a_narrow_terminal(
+    tmp_path: Path, quick_script
+) -> None:
+    from cjm_interview.domain import QuestionType as T
+    from cjm_interview.tui.widgets.inputs import GradePicker
+
+    app = interviewer(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await _started(app, pilot)
+        await answer_until(app, pilot, lambda p: p.question.type is T.GRADE, "went to the shop")
+        picker = app.screen.query_one(GradePicker)
+        for width, height in ((100, 24), (40, 15), (30, 15), (24, 12)):
+            await pilot.resize_terminal(width, height)
+            await pilot.pause(0.3)
+            top, scale = picker.render().plain.split("\n")
+            # Every grade from 0 to 10 is on the scale, and the scale ends in the terminal
+            # (at 40 columns it stopped at 8).
+            assert top.split() == [str(g) for g in range(11)], (width, top)
+            assert picker.content_region.x + len(top) <= width, (width, picker.content_region)
+            assert scale.startswith("awful") and scale.endswith("perfect")
+            # A click on "10" picks ten, wherever the scale put it.
+            picker.value = None
+            x = top.rindex("10")
+            await pilot.click(GradePicker, offset=(picker.styles.padding.left + x, 0))
+            assert picker.value == 10, (width, top)
+            await pilot.click(GradePicker, offset=(picker.styles.padding.left + top.index("3"), 0))
+            assert picker.value == 3, (width, top)
+
+
+async def test_a_long_list_leaves_the_question_in_view_in_a_short_terminal(
+    tmp_path: Path, customer_script
+) -> None:
+    """At 40x15 the ten channels took the whole screen and pushed the question off it."""
+    from cjm_interview.domain import QuestionType as T
+    from cjm_interview.tui.widgets.inputs import ChoicePicker
+
+    app = interviewer(Store(tmp_path / "s.db"), customer_script)
+    async with app.run_test(size=(40, 15)) as pilot:
+        await _started(app, pilot)
+        await answer_until(
+            app, pilot, lambda p: p.question.type is T.TOUCHPOINTS, "went on their website"
+        )
+        await pilot.pause(0.3)
+        chat = app.screen.query_one(ChatLog)
+        assert chat.region.height >= 4
+        assert await _comes_into_view(pilot, chat, chat.children[-1])
+        box, slot = app.screen.query_one("#answer-box"), app.screen.query_one("#answer-slot")
+        assert box.region.height <= 15 // 2
+        hint = app.screen.query_one("#hint")
+        assert box.region.y <= hint.region.y < box.region.bottom  # the keys' hint still shows
+        picker = app.screen.query_one(ChoicePicker)
+        for key, row in (("end", len(picker.rows) - 1), ("home", 0), ("up", len(picker.rows) - 1)):
+            await pilot.press(key)
+            await pilot.pause(0.2)
+            assert picker.cursor == row
+            # The highlighted option is on screen, inside the answer box.
+            y = picker.content_region.y + picker._place(row, picker.content_size.width)[0]
+            assert slot.region.y <= y < slot.region.bottom, (key, y, slot.region)

@@ -73,6 +73,8 @@ FINISH_GRACE = 0.5
 """Seconds after the kiosk's thank-you appears before a key finishes it."""
 WIDE_ENOUGH_FOR_PANEL = 100
 """Terminal width from which the interviewer's side panel shows by default."""
+ANSWER_BOX_ROWS = 14
+"""The answer box's height at most; in a short terminal, half of it."""
 
 
 # Enter with nothing chosen on an optional choice: once a skip, which a stray Enter made
@@ -212,6 +214,7 @@ class InterviewScreen(Screen[None]):
         self.query_one(StatusBar).show_tagger(self.cjm.tagger_status)
         self.watch(self.cjm, "tagger_status", self._tagger_status_changed, init=False)
         self._fit_panel()
+        self._fit_answer_box()
         if self.resumed:
             self._replay()
         await self.advance()
@@ -219,6 +222,17 @@ class InterviewScreen(Screen[None]):
 
     def on_resize(self) -> None:
         self._fit_panel()
+        self._fit_answer_box()
+
+    def _fit_answer_box(self) -> None:
+        """At most half a short terminal: at 15 rows the ten channels' list pushed the
+        question being asked off the screen. What does not fit scrolls in the box."""
+        box, slot = self.query_one("#answer-box"), self.query_one("#answer-slot")
+        rows = min(ANSWER_BOX_ROWS, max(5, self.app.size.height // 2))
+        border = box.styles.border_top[0] not in ("", "none")
+        chrome = int(border) + box.styles.padding.top + 1  # and the hint line
+        box.styles.max_height = rows
+        slot.styles.max_height = max(1, rows - chrome)
 
     def _fit_panel(self) -> None:
         if self.kiosk:

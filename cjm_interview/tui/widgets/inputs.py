@@ -15,7 +15,7 @@ from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -253,6 +253,19 @@ class ShortTextAnswer(AnswerInput):
 
 
 # ------------------------------------------------------------------ choices
+def keep_row_in_view(widget: Widget, row: int) -> None:
+    """Scroll the box around ``widget`` so that its ``row`` shows: in a short terminal a
+    list scrolls in the answer box, and its cursor must stay in view."""
+    box = next(
+        (w for w in widget.ancestors if isinstance(w, Widget) and w.styles.overflow_y != "hidden"),
+        None,
+    )
+    if box is None or not widget.is_mounted or not widget.region:
+        return
+    y = widget.content_region.y - box.content_region.y + round(box.scroll_y) + row
+    box.scroll_to_region(Region(0, y, 1, 1), animate=False, immediate=True)
+
+
 class ChoicePicker(Widget, can_focus=True):
     """Options navigable with the arrows and the number keys; one or several."""
 
@@ -392,6 +405,7 @@ class ChoicePicker(Widget, can_focus=True):
 
     def watch_cursor(self) -> None:
         self.refresh()
+        keep_row_in_view(self, self._place(self.cursor, self.content_size.width or 80)[0])
 
     def _move_to(self, index: int) -> None:
         self.typed = ""
@@ -676,19 +690,37 @@ class GradePicker(Widget, can_focus=True):
 
     def render(self) -> Text:
         cells = Text()
-        for grade in range(11):
+        for grade, (start, end) in enumerate(self._cells(self.size.width)):
             colour = "red" if grade <= 3 else "yellow" if grade <= 6 else "green"
-            label = f" {grade} " if grade < 10 else " 10 "
+            label = str(grade).center(end - start) if end - start != 2 else f"{grade:>2}"
             style = f"bold reverse {colour}" if grade == self.value else colour
+            cells.append(" " * (start - len(cells)))
             cells.append(label, style=style)
-            cells.append(" ")
+        width = len(cells)
         scale = Text("awful", style="dim")
-        scale.append(" " * (11 * 4 - len("awful") - len("perfect")))
+        scale.append(" " * max(1, width - len("awful") - len("perfect")))
         scale.append("perfect", style="dim")
         return cells + Text("\n") + scale
 
-    def get_content_width(self, container: Any, viewport: Any) -> int:
-        return 11 * 4 + 1
+    @staticmethod
+    def _cells(width: int) -> list[tuple[int, int]]:
+        """Where each grade's cell starts and ends: " 7 " with a space between cells, or
+        closer together when the terminal is too narrow for all eleven (at 40 columns the
+        wide scale stopped at 8)."""
+        spans: list[tuple[int, int]] = []
+        for cell in (3, 2, 1):
+            spans, x = [], 0
+            for grade in range(11):
+                size = max(cell, len(str(grade)) + (2 if cell == 3 else 0))
+                spans.append((x, x + size))
+                x += size + 1
+            if x - 1 <= width:
+                break
+        return spans  # the narrowest, when none fits
+
+    def get_content_width(self, container: Size, viewport: Size) -> int:
+        # One column more than the widest scale: its last cell's gap, as ever.
+        return min(self._cells(10_000)[-1][1] + 1, max(container.width, self._cells(0)[-1][1]))
 
     def action_step(self, delta: int) -> None:
         self.typed = ""
@@ -720,9 +752,12 @@ class GradePicker(Widget, can_focus=True):
         self.value = number if number <= 10 else None
 
     def on_click(self, event: events.Click) -> None:
-        grade = event.x // 4
-        if 0 <= grade <= 10 and event.y == 0:
-            self.value = grade
+        at = event.get_content_offset(self)  # the scale starts after the padding
+        if at is None or at.y != 0:
+            return
+        for grade, (start, end) in enumerate(self._cells(self.size.width)):
+            if start <= at.x < end:
+                self.value = grade
 
 
 class GradeAnswer(AnswerInput):
@@ -828,6 +863,7 @@ class StepList(Widget, can_focus=True):
 
     def watch_cursor(self) -> None:
         self.refresh()
+        keep_row_in_view(self, self.cursor)
 
     def action_move_cursor(self, delta: int) -> None:
         if self.steps:
