@@ -162,3 +162,21 @@ async def test_a_long_list_leaves_the_question_in_view_in_a_short_terminal(
             # The highlighted option is on screen, inside the answer box.
             y = picker.content_region.y + picker._place(row, picker.content_size.width)[0]
             assert slot.region.y <= y < slot.region.bottom, (key, y, slot.region)
+
+
+async def test_the_kiosks_hint_wraps_rather_than_being_cut(tmp_path: Path, quick_script) -> None:
+    """A participant has no help key for the rest: "press any key to finish now" was cut
+    off at 40 columns."""
+    from .helpers import QUICK_TYPED, begin_with_consent
+
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(40, 15)) as pilot:
+        await begin_with_consent(pilot)
+        for text in QUICK_TYPED[1:]:
+            prompt = app.screen.current
+            await answer(app, pilot, prompt, *text, "enter")
+        await pilot.pause(0.3)
+        hint = app.screen.query_one("#hint")
+        words = str(hint.render()).split()
+        assert words[-2:] == ["finish", "now"], words
+        assert hint.region.height == 2 and hint.region.bottom <= 15

@@ -230,7 +230,8 @@ class InterviewScreen(Screen[None]):
         box, slot = self.query_one("#answer-box"), self.query_one("#answer-slot")
         rows = min(ANSWER_BOX_ROWS, max(5, self.app.size.height // 2))
         border = box.styles.border_top[0] not in ("", "none")
-        chrome = int(border) + box.styles.padding.top + 1  # and the hint line
+        hint = 2 if self.kiosk else 1  # the kiosk's hint wraps onto a second line
+        chrome = int(border) + box.styles.padding.top + hint
         box.styles.max_height = rows
         slot.styles.max_height = max(1, rows - chrome)
 
