@@ -18,7 +18,7 @@ from cjm_interview.nlp.longtext import other_language, read, reading_extra
 
 NAME = "lexicon"
 NEUTRAL_BAND = 0.15
-VERSION = "1.0"
+VERSION = "1.1"
 
 EMOTION_WORDS: dict[str, str] = {
     "frustration": r"frustrat\w*|annoy\w*|irritat\w*|fed up|sick of|tired of|hassle|pain in|"
@@ -192,9 +192,22 @@ def _vader() -> Any:
     return SentimentIntensityAnalyzer()
 
 
+# "Pretty" before another word is a degree, as "quite" is: VADER's lexicon reads it as the
+# adjective (+2.2), so "it was pretty bad" came out neutral.
+_PRETTY_DEGREE = re.compile(r"\bpretty(?=\s+[a-z])", re.IGNORECASE)
+
+
 def vader_scores(text: str) -> dict[str, float]:
-    """VADER's neg/neu/pos/compound for a text."""
+    """VADER's neg/neu/pos/compound for a text, as the model's heads learnt them."""
     return dict(_vader().polarity_scores(text))
+
+
+def degree_read_vader(text: str) -> dict[str, float]:
+    """VADER's scores with "pretty" before a word read as a degree ("pretty bad"), for the
+    lexicon tagger. The model's heads keep ``vader_scores``: they learnt from VADER's own
+    reading, and with this one in their features they read the project's held-out answers'
+    emotions a little worse (micro-F1 0.676 -> 0.673)."""
+    return vader_scores(_PRETTY_DEGREE.sub("quite", text))
 
 
 class LexiconTagger:
@@ -226,7 +239,7 @@ class LexiconTagger:
 
     def tag_one(self, text: str) -> TagResult:
         """Tag one text."""
-        scores = vader_scores(text)
+        scores = degree_read_vader(text)
         compound = scores["compound"]
         long, short = duration_cues(text)
         bad = len(_DOMAIN_NEGATIVE.findall(text)) + long

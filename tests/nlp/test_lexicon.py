@@ -117,6 +117,22 @@ def test_waits_by_their_length(text: str, sentiment: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        # "Pretty" before a word is a degree, not the adjective: VADER's +2.2 made
+        # "pretty bad" neutral and "pretty sure" positive.
+        ("It was pretty bad", "negative"),
+        ("Pretty poor service overall", "negative"),
+        ("I'm pretty sure they lost it", "negative"),
+        ("pretty good service", "positive"),
+        ("The view was pretty.", "positive"),
+    ],
+)
+def test_pretty_as_a_degree(text: str, sentiment: str) -> None:
+    assert LexiconTagger().tag_one(text).sentiment == sentiment
+
+
+@pytest.mark.parametrize(
     ("text", "emotion"),
     [
         ("furious and stressed, it was infuriating", "anger"),
