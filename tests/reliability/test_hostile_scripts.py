@@ -25,6 +25,28 @@ def merge_key_bomb(links: int = 8_000) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nested_alias_bomb(levels: int = 9) -> str:
+    """Nine aliases to the level below, nine levels deep: 547 bytes, 43 million values
+    once expanded, with only 81 aliases (under the limit on their number)."""
+    lines = ["  x0: &a0 [" + ", ".join(['"lol"'] * 9) + "]"]
+    lines += [f"  x{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, levels)]
+    after_id = QUICK.split("\nid:", 1)[1].split("\n", 1)[1]
+    return "defs:\n" + "\n".join(lines) + f"\nid: *a{levels - 1}\n" + after_id
+
+
+def condition_chain(length: int = 1_000) -> str:
+    """``length`` yes/no questions, each asked when the one before it was answered yes."""
+    questions = [
+        f"      - id: q{i:05d}\n        type: yes_no\n        text: Q{i}?\n"
+        + (f'        when: "${{q{i - 1:05d}}} == true"\n' if i else "")
+        for i in range(length)
+    ]
+    return (
+        "id: chain\ntitle: Chain\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        + "".join(questions)
+    )
+
+
 def with_condition(condition: str) -> str:
     """The quick script with ``condition`` as its first section's ``when:``."""
     start = QUICK.index("  - id:", QUICK.index("sections:"))
@@ -34,6 +56,9 @@ def with_condition(condition: str) -> str:
 
 HOSTILE = {
     "merge_key_bomb": merge_key_bomb(),
+    "nested_alias_bomb": nested_alias_bomb(),
+    "maps_to_a_list": QUICK.replace("maps_to: step.grade", "maps_to: [step.grade]"),
+    "maps_to_a_mapping": QUICK.replace("maps_to: step.grade", "maps_to: {a: 1}"),
     "when_5000_deep": with_condition("(" * 5_000 + "${consent} == true" + ")" * 5_000),
     "when_20000_or": with_condition(" or ".join(["${consent} == true"] * 20_000)),
     "version_5000_digits": re.sub(r"^version:.*$", "version: " + "9" * 5_000, QUICK, flags=re.M),
@@ -48,6 +73,24 @@ def test_hostile_script_is_one_line(tmp_path: Path, name: str) -> None:
     run = cjm("script", "check", path, timeout=20)
     one_clear_line(run)
     assert str(path) in run.err
+
+
+def test_a_chain_of_a_thousand_conditions_is_a_script(tmp_path: Path) -> None:
+    """Checking its conditions for a cycle recursed once per link: a RecursionError."""
+    from cjm_interview.script import parse_script
+
+    script = parse_script(condition_chain(), "chain.yaml")
+    assert len(script.sections[0].questions) == 1_000
+    looped = condition_chain().replace(
+        "type: yes_no\n        text: Q0?\n",
+        ('type: yes_no\n        text: Q0?\n        when: "${q00999} == true"\n'),
+    )
+    path = tmp_path / "loop.yaml"
+    path.write_text(looped, encoding="utf-8")
+    run = cjm("script", "check", path, timeout=20)
+    assert run.code == 2 and "Traceback" not in run.err
+    assert "conditions form a cycle: q00000 -> q00999 -> q00998" in run.err
+    assert all(len(line) < 400 for line in run.err.splitlines())  # a thousand ids, cut
 
 
 @pytest.mark.parametrize("name", ["/dev/zero", "/dev/urandom", "fifo", "folder"])
