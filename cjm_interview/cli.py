@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import importlib
+import math
 import os
 import sys
 from pathlib import Path
@@ -143,6 +144,17 @@ class CjmGroup(LazyGroup):
             # the command's: a Ctrl-C from here ends in one line.
             if launch is not None:
                 launch.command_ended()
+
+
+class FiniteRange(click.FloatRange):
+    """A number in a range, never NaN or infinite: "nan" passed every range check and
+    wrote NaN into a map's JSON, and "--idle inf" would keep a kiosk from ever resetting."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 db_option = click.option(

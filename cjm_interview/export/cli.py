@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from cjm_interview.cli import db_option, fail
+from cjm_interview.cli import FiniteRange, db_option, fail
 
 if TYPE_CHECKING:
     from cjm_interview.map import CompositeMap
@@ -49,14 +49,14 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--finished", is_flag=True, hidden=True),
             click.option(
                 "--threshold",
-                type=click.FloatRange(0, 1),
+                type=FiniteRange(0, 1),
                 default=None,
                 help="Similarity needed to put two steps in one group "
                 "[default: 0.2 with the model's vectors, 0.08 with word similarity].",
             ),
             click.option(
                 "--position-weight",
-                type=click.FloatRange(0, 5),
+                type=FiniteRange(0, 5),
                 default=None,
                 help="How much where a step happens counts in grouping "
                 "[default: 0.25 with the model's vectors, 0 with word similarity].",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cjm_interview.cli import db_option
+from cjm_interview.cli import FiniteRange, db_option
 from cjm_interview.files import crash_log_of
 
 if TYPE_CHECKING:
@@ -31,10 +31,26 @@ tagger_option = click.option(
     help="auto: quick lexicon tags at once, the model once loaded; model or fallback only; "
     "none: no tags [env CJM_TAGGER].",
 )
+
+
+def _known_theme(ctx: click.Context, param: click.Parameter, name: str) -> str:
+    """An unknown theme crashed the app once it had started (the kiosk restarted itself
+    three times over it): refused here, with the names there are."""
+    from textual.theme import BUILTIN_THEMES
+
+    from cjm_interview.tui.app import HIGH_CONTRAST
+
+    known = [HIGH_CONTRAST.name, *sorted(BUILTIN_THEMES)]
+    if name not in known:
+        raise click.BadParameter(f"no theme {name!r}; known: {', '.join(known)}")
+    return name
+
+
 theme_option = click.option(
     "--theme",
     default="cjm-high-contrast",
     show_default=True,
+    callback=_known_theme,
     help="Colour theme (any Textual theme name, e.g. textual-dark).",
 )
 
@@ -113,7 +129,7 @@ def interview(
 @click.option(
     "--idle",
     "idle_seconds",
-    type=click.FloatRange(min=1),
+    type=FiniteRange(min=1),
     default=120.0,
     show_default=True,
     help="Seconds without a key before 'are you still there?'.",
@@ -121,7 +137,7 @@ def interview(
 @click.option(
     "--countdown",
     "countdown_seconds",
-    type=click.FloatRange(min=1),
+    type=FiniteRange(min=1),
     default=30.0,
     show_default=True,
     help="Seconds 'are you still there?' waits before resetting for the next person.",
