@@ -365,6 +365,8 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
         row[name] = known[key]
     if action in ("merge", "stage-merge") and row["group_key"] == row["target_key"]:
         fail("a group cannot be merged into itself")
+    if action == "split":
+        _check_split(cmap, row)
     anchors = cmap.stage_anchors if on_stage else cmap.anchors
     anchor = json.dumps(anchors.get(row["group_key"], []), ensure_ascii=False)
     # A moment moved into a stage names the stage as its target.
@@ -389,6 +391,33 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
         )
     )
     click.echo(f"Saved: {action} {row['group_key']}. It applies to every map from now on.")
+
+
+def _check_split(cmap: CompositeMap, row: dict[str, Any]) -> None:
+    """What a split would move in this map: a pattern too slow to match is refused, and
+    one that moves nothing (or every step) is said so, as the map would skip it."""
+    from cjm_interview.store.check import split_pattern
+
+    pattern = split_pattern(row["pattern"])
+    group = next(g for g in cmap.groups if g.key == row["group_key"])
+    said = [cmap.steps_told[i].action for i in group.members]
+    moved = sum(pattern.search(text) for text in said)
+    if pattern.too_slow:
+        fail(
+            f"pattern {row['pattern'][:80]!r} takes too long to match a step's words "
+            "(it tries too many ways to match); write it more simply"
+        )
+    told = f"{len(said)} step{'' if len(said) == 1 else 's'} told"
+    if moved in (0, len(said)):
+        how = "none" if moved == 0 else "every one"
+        click.echo(
+            f"Note: the pattern matches {how} of the {told} in "
+            f"{row['group_key']}, so this map splits nothing off; it will once some of the "
+            "steps match.",
+            err=True,
+        )
+    else:
+        click.echo(f"{moved} of the {told} in {row['group_key']} move.")
 
 
 @map_group.command("rename")

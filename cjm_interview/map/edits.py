@@ -133,6 +133,9 @@ def apply_edits(
         elif action == "split" and edit["pattern"]:
             pattern = split_pattern(edit["pattern"])
             moved = [i for i in group.members if pattern.search(steps[i].action)]
+            if pattern.too_slow:  # its matches cannot be told in time: no half a split
+                unmatched.append(edit)
+                continue
             if not moved or len(moved) == len(group.members):
                 continue
             kept = set(moved)

@@ -313,15 +313,47 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
     return ""
 
 
-def split_pattern(pattern: str) -> re.Pattern[str]:
+SEARCH_SECONDS = 0.05
+"""How long one step's words may take to match a split's pattern: ``(a+)+$`` against 35
+letters backtracks for minutes, and every later map of the study waited on it."""
+
+
+class SplitPattern:
+    """A map split's pattern (a regular expression, any case), matched with a time limit.
+
+    A pattern that once takes longer than ``SEARCH_SECONDS`` on one text is ``too_slow``
+    from then on and matches nothing more (the map lists its edit as unmatched).
+    """
+
+    def __init__(self, source: str) -> None:
+        import regex  # its matches take a timeout; ``re``'s cannot be stopped
+
+        self.source = source
+        self.compiled = regex.compile(source, regex.IGNORECASE | regex.V0)
+        self.too_slow = False
+
+    def search(self, text: str, if_too_slow: bool = False) -> bool:
+        """Whether ``text`` holds a match; ``if_too_slow`` when it cannot be told in time."""
+        if self.too_slow:
+            return if_too_slow
+        try:
+            return self.compiled.search(text, timeout=SEARCH_SECONDS) is not None
+        except TimeoutError:
+            self.too_slow = True
+            return if_too_slow
+
+
+def split_pattern(pattern: str) -> SplitPattern:
     """A map split's pattern, compiled as the map applies it; ValueError saying why not.
 
-    Python's parser raises more than ``re.error``: OverflowError for a repeat count past
-    its limit, RecursionError for thousands of nested groups.
+    The parser raises more than its own error: OverflowError for a repeat count past its
+    limit, RecursionError for thousands of nested groups.
     """
+    import regex
+
     try:
-        return re.compile(pattern, re.IGNORECASE)
-    except (re.error, OverflowError, RecursionError) as exc:
+        return SplitPattern(pattern)
+    except (regex.error, re.error, OverflowError, RecursionError, ValueError) as exc:
         raise ValueError(str(exc)) from None
 
 

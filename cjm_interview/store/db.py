@@ -1234,7 +1234,8 @@ def scrub_edits(conn: sqlite3.Connection, texts: Sequence[str]) -> int:
     for edit_id, *_, pattern in edits:
         with contextlib.suppress(ValueError):
             compiled = split_pattern(pattern) if pattern else None
-            if compiled and any(compiled.search(t) for t in texts):
+            # A pattern too slow to tell counts as theirs: their name must not stay behind.
+            if compiled and any(compiled.search(t, if_too_slow=True) for t in texts):
                 patterns[edit_id] = compiled
     if not phrasings and not keys and not patterns:
         return 0

@@ -320,6 +320,47 @@ def test_a_split_pattern_python_cannot_compile_is_one_line(
     assert "not a valid regular expression" in run.err
 
 
+def test_a_split_pattern_that_backtracks_for_minutes_hangs_nothing(
+    study: Path, tmp_path: Path
+) -> None:
+    """``(a|aa)+$`` against a step of 40 a's and a "!" backtracks for minutes: saved, it
+    stopped every later map of the study."""
+    db = tmp_path / "slow.db"
+    told = "a" * 40 + "!"
+    with Store(study) as source, Store(db) as target:
+        source.conn.backup(target.conn)
+        (answer_id,) = target.conn.execute(
+            "SELECT id FROM answers WHERE question_id = 'action' AND is_current = 1 LIMIT 1"
+        ).fetchone()
+        target.conn.execute(
+            "UPDATE answers SET raw_text = ?, value_json = ? WHERE id = ?",
+            (told, json.dumps(told), answer_id),
+        )
+        target.conn.commit()
+    cmap = build_map(Store(db), encode_missing=False)
+    (key,) = [
+        g.key for g in cmap.groups if any(cmap.steps_told[i].action == told for i in g.members)
+    ]
+    slow = "(a|aa)+$"
+    refused = cjm("map", "split", key, slow, "--label", "X", "--db", db, "--no-encode")
+    one_clear_line(refused)
+    assert "takes too long to match" in refused.err
+    # Stored all the same (a file made elsewhere), it is listed as unmatched, not waited on.
+    with Store(db) as store:
+        store.conn.execute(
+            "INSERT INTO step_group_edits (action, group_key, target_key, label, pattern, "
+            "anchor, created_at, author) VALUES ('split', ?, 'x', 'X', ?, '[]', '2026', 'r')",
+            (key, slow),
+        )
+        store.conn.commit()
+    exported = cjm("export", "--db", db, "--no-encode", "-o", tmp_path / "m.json", timeout=60)
+    assert exported.code == 0, exported.err
+    assert "matches no group" in exported.err
+    # A pattern that moves nothing is saved, and said to move nothing for now.
+    none = cjm("map", "split", key, "zzzqqq", "--label", "Y", "--db", db, "--no-encode")
+    assert none.code == 0 and "matches none of the" in none.err, none.err
+
+
 def test_csv_leaves_out_whom_the_map_leaves_out(study: Path, tmp_path: Path) -> None:
     """Declined consent and unfinished sessions are in neither the map nor the CSV."""
     db = tmp_path / "consent.db"
