@@ -190,14 +190,16 @@ def _parse_choices(
 
 def _match_choice(question: Question, choices: Sequence[Choice], part: str, language: str) -> str:
     lowered = part.lower()
+    # An option's own value or label first: with choices 0 to 3, "1" is the option 1, not
+    # the first option (0), and the value an import file gives is stored as it is.
+    for choice in choices:
+        if lowered in (choice.value.lower(), choice.label.get(language).lower()):
+            return choice.value
     if lowered.isdecimal():  # what int() reads: "²" is a digit, not a number
         index = int(lowered)
         if 1 <= index <= len(choices):
             return choices[index - 1].value
         raise InvalidAnswer(f"There is no option {index}: pick 1 to {len(choices)}.")
-    for choice in choices:
-        if lowered in (choice.value.lower(), choice.label.get(language).lower()):
-            return choice.value
     if question.allow_other:
         other = part.split(":", 1)[1].strip() if lowered.startswith("other:") else part
         if not other:

@@ -227,6 +227,28 @@ def test_choice_answers(customer_script) -> None:
     assert engine.answers[AnswerKey("customer_type")].value == "regular"
 
 
+def test_an_options_own_number_wins_over_its_place() -> None:
+    """With choices 0 to 3, "1" was the first option (0): an import of 1 stored 0, and
+    the real 0 was refused ("There is no option 0")."""
+    from cjm_interview.script import parse_script
+
+    script = parse_script(
+        "id: n\ntitle: N\nsections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - id: calls\n        type: single_choice\n        text: How many calls?\n"
+        "        choices: [0, 1, 2, 3]\n"
+        "      - id: years\n        type: multi_choice\n        text: Which years?\n"
+        "        choices: [2021, 2, 1, 3]\n",
+        "n.yaml",
+    )
+    engine = Engine(script)
+    assert engine.submit(1).answer.value == "1"
+    assert engine.submit([1, 2021]).answer.value == ["1", "2021"]
+    engine = Engine(script)
+    assert engine.submit("0").answer.value == "0"
+    # A number that is no option's value still picks by place.
+    assert engine.submit("4").answer.value == ["3"]
+
+
 @pytest.mark.parametrize("typed", ["²", "①", "2²"])
 def test_digits_that_are_no_numbers_are_words_not_a_crash(customer_script, typed: str) -> None:
     # "²" is a digit to str.isdigit but no number to int(): it was read as an option number.
