@@ -387,6 +387,8 @@ def import_command(
             say(f"Error: {error}", err=True)
         for untagged in result.untagged:
             say(f"Warning: {untagged}", err=True)
+        for dropped in result.dropped:
+            say(f"Warning: {dropped}", err=True)
     for session_id in result.session_ids:
         click.echo(session_id)
     if result.errors:

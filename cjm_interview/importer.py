@@ -77,6 +77,9 @@ class ImportResult:
     untagged: list[str] = field(default_factory=list)
     """Interviews stored without the model's tags (also among ``warnings``): said even
     when the import is quiet."""
+    dropped: list[str] = field(default_factory=list)
+    """Answers of the file that were not stored (also among ``warnings``): said even when
+    the import is quiet."""
 
     def summary(self) -> str:
         n = len(self.session_ids)
@@ -277,12 +280,9 @@ def _import_all(
                 f"model's tags (tagging failed: {session.tag_errors[0]})"
             )
             result.warnings.append(result.untagged[-1])
-        unused = unasked_answers(session, data["answers"])
-        if unused:
-            result.warnings.append(
-                f"interview {number}: given but not asked (their conditions did not hold): "
-                + ", ".join(unused)
-            )
+        for dropped in unasked_answers(session, data["answers"]):
+            result.dropped.append(f"interview {number}: {dropped}")
+            result.warnings.append(result.dropped[-1])
     return result
 
 
@@ -361,22 +361,43 @@ def _free_texts(
     return by_language
 
 
+SHOWN_UNASKED = 12
+"""Unasked answers named one by one in a warning; the rest are counted."""
+
+
 def unasked_answers(session: InterviewSession, answers: dict[str, Any]) -> list[str]:
-    """Answers in the file that the interview never asked for."""
+    """What of the file the interview did not store, and why: steps past the script's
+    most (a file of 200 steps for a script of 15 lost 185 "as their conditions did not
+    hold"), and answers to questions the interview never asked."""
     asked = set(session.engine.answers)
     groups = {s.id: s for s in session.script.sections if s.group_id is not None}
-    unused = []
+    unused: list[str] = []
+    said: list[str] = []
     for key, value in answers.items():
         if key in groups and isinstance(value, list):
+            repeat = groups[key].repeat
+            most = repeat.max if repeat is not None else len(value)
+            if len(value) > most:
+                said.append(
+                    f"steps {most + 1}–{len(value)} of {key!r} not imported: the script asks "
+                    f"for at most {most}"
+                )
             order = session.engine.step_order(key)
-            for index, step in enumerate(value):
+            for index, step in enumerate(value[:most]):
                 iteration = order[index] if index < len(order) else -1
                 for qid in step:
                     if AnswerKey(qid, iteration) not in asked:
                         unused.append(f"{qid} (step {index + 1})")
         elif AnswerKey(key, 0) not in asked:
             unused.append(key)
-    return unused
+    if unused:
+        more = len(unused) - SHOWN_UNASKED
+        said.append(
+            "given but not asked (their conditions did not hold): "
+            + ", ".join(unused[:SHOWN_UNASKED])
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return said
 
 
 def _progress(items: list[dict[str, Any]], show: bool) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -253,6 +253,40 @@ def test_a_quiet_import_still_says_which_interviews_lack_the_models_tags(
     assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
 
 
+def test_steps_past_the_scripts_most_are_said_to_be_dropped_even_when_quiet(
+    tmp_path: Path,
+) -> None:
+    """A file of 40 steps for a script of at most 15 lost 25 of them "as their conditions
+    did not hold", in a warning a quiet import did not show."""
+    from click.testing import CliRunner
+
+    from cjm_interview.cli import main
+
+    data = json.loads(EXAMPLE.read_text())
+    step = data["answers"]["steps"][0]
+    data["answers"]["steps"] = [
+        {**step, "action": f"step {i}", "more_steps": True} for i in range(40)
+    ]
+    path = tmp_path / "many.json"
+    path.write_text(json.dumps(data))
+    run = CliRunner().invoke(main, ["import", str(path), "--db", str(tmp_path / "s.db"), "-q"])
+    assert run.exit_code == 0, run.output
+    warned = [line for line in run.output.splitlines() if line.startswith("Warning:")]
+    assert warned[0] == (
+        "Warning: interview 1: steps 16–40 of 'steps' not imported: the script asks for at most 15"
+    ), run.output
+    # At its 15th step the script asks no "anything else?": that answer is said unasked.
+    assert warned[1:] == [
+        "Warning: interview 1: given but not asked (their conditions did not hold): "
+        "more_steps (step 15)"
+    ]
+    with Store(tmp_path / "s.db") as store:
+        (told,) = store.conn.execute(
+            "SELECT COUNT(*) FROM answers WHERE question_id = 'action' AND is_current = 1"
+        ).fetchone()
+    assert told == 15
+
+
 def test_a_tag_brought_back_is_as_it_was_before_its_removal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake_tagger
 ) -> None:
