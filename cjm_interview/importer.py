@@ -116,8 +116,16 @@ def read_interviews(path: Path) -> list[Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise ImportFileError(f"{path}: not UTF-8 text") from None
+    text = text.removeprefix("\ufeff")  # a byte order mark, as some editors save UTF-8
     try:
-        data = json.loads(text, parse_int=_number, parse_float=_number)
+        data = json.loads(
+            text, parse_int=_number, parse_float=_number, object_pairs_hook=_no_repeated_keys
+        )
+    except _RepeatedKey as exc:
+        raise ImportFileError(
+            f"{path}: key {_shown(exc.key)} is given twice in one object; which one is meant?",
+            "Keep one of them.",
+        ) from None
     except json.JSONDecodeError as exc:
         raise ImportFileError(
             f"{path}:{exc.lineno}: invalid JSON: {exc.msg} (column {exc.colno})",
@@ -131,6 +139,24 @@ def read_interviews(path: Path) -> list[Any]:
     if isinstance(data, dict) and "interviews" in data:
         data = data["interviews"]
     return data if isinstance(data, list) else [data]
+
+
+class _RepeatedKey(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of the file; a key given twice ("answers" twice) kept only the last."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return data
 
 
 def check_interview(item: Any) -> None:
@@ -154,9 +180,26 @@ def check_interview(item: Any) -> None:
         raise InterviewImportError(
             f"perspective {_shown(perspective)} is not one of {', '.join(PERSPECTIVES)}"
         )
+    started = session.get("started_at")
+    if started not in (None, "") and not _is_time(str(started)):
+        # Stored as given, "not a date" came after every --since.
+        raise InterviewImportError(
+            f"started_at {_shown(started)} is not a date and time (e.g. 2026-03-01T14:05:00Z)"
+        )
     problem = _bad_value(item, 0)
     if problem:
         raise InterviewImportError(problem)
+
+
+def _is_time(text: str) -> bool:
+    """An ISO 8601 date, or date and time, that exists."""
+    import datetime as dt
+
+    try:
+        dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def _bad_value(value: Any, depth: int) -> str:
@@ -187,12 +230,18 @@ def session_info(data: dict[str, Any], script: Script) -> SessionInfo:
         return clean_text(str(value)).strip() if value not in (None, "") else default
 
     extra = {k: text(k) for k in ("started_at", "device") if text(k)}
+    language = text("language", script.languages[0])
+    if language not in script.languages:
+        raise InterviewImportError(
+            f"language {_shown(language)} is not one of the script's: "
+            + ", ".join(script.languages)
+        )
     return SessionInfo(
         perspective=text("perspective", script.perspective),
         participant=text("participant"),
         segment=text("segment"),
         persona=text("persona"),
-        language=text("language", script.languages[0]),
+        language=language,
         interviewer=text("interviewer"),
         kiosk=text("kiosk"),
         extra=extra,
@@ -341,14 +390,12 @@ def _free_texts(
         try:
             check_interview(data)
             script = script_for(data)
+            # The session's language as the engine sets it.
+            language = session_info(data.get("session", {}), script).language
         except InterviewImportError:
             continue
         kinds = tuple(script.redact if redact is None else redact)
-        # The session's language as the engine sets it.
-        language = session_info(data.get("session", {}), script).language
-        texts = by_language.setdefault(
-            language if language in script.languages else script.languages[0], []
-        )
+        texts = by_language.setdefault(language, [])
         stack: list[Any] = [data["answers"]]
         while stack:  # no recursion: a file may nest deeply
             value = stack.pop()

@@ -72,12 +72,25 @@ def filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _is_date(text: str) -> bool:
+    """YYYY-MM-DD naming a day that exists ("2020-13-45" has the shape of one)."""
+    import datetime as dt
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return False
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
     from cjm_interview.map import AlignOptions, Filters, build_map
     from cjm_interview.store import open_store
 
     for key in ("since", "until"):
-        if kw.get(key) and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", kw[key]):
+        if kw.get(key) and not _is_date(kw[key]):
             fail(f"--{key} {kw[key]!r} is not a date", "Use YYYY-MM-DD.")
     store = open_store(db_path, must_exist=True)
     filters = Filters(

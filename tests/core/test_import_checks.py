@@ -63,6 +63,10 @@ def test_devices_are_refused(tmp_path: Path, name: str) -> None:
         (lambda i: i["session"].update(participant=["P"]), "session field 'participant' must"),
         (lambda i: i["session"].update(perspective="<img src=x>"), "perspective '<img src=x>'"),
         (lambda i: i["answers"].update(overall_grade="eleven"), "overall_grade"),
+        # Stored as given, "not a date" came after every --since.
+        (lambda i: i["session"].update(started_at="not a date"), "started_at 'not a date'"),
+        (lambda i: i["session"].update(started_at="2020-02-30T09:00"), "is not a date and time"),
+        (lambda i: i["session"].update(language="xx"), "language 'xx' is not one of the"),
     ],
 )
 def test_a_bad_interview_is_one_line_and_the_others_are_imported(
@@ -136,3 +140,22 @@ def test_channels_take_ids_labels_and_aliases_and_refuse_the_rest(tmp_path: Path
     assert "unknown channel 'carrier pigeon'" in run.err and "valid: web, app, phone" in run.err
     stored = rows(db, "SELECT value_json FROM answers WHERE question_id = 'channels' AND step = 1")
     assert json.loads(stored[0][0]) == ["mail", "web", "phone"]
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path: Path) -> None:
+    """It was refused with Python's own hint "(decode using utf-8-sig)"."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(quick()).encode())
+    run = cjm("import", path, "--db", tmp_path / "s.db", "--script", "quick", "-q", timeout=30)
+    assert run.code == 0, run.err
+    assert len(run.out.split()) == 1
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    """The last of the two was kept without a word: here the answers of a refused consent."""
+    one = json.dumps(quick())
+    twice = one[:-1] + ', "answers": {"consent": "no"}}'
+    path = write(tmp_path, None, twice)
+    run = cjm("import", path, "--db", tmp_path / "s.db", "--script", "quick", timeout=30)
+    one_clear_line(run)
+    assert "key 'answers' is given twice" in run.err

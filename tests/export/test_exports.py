@@ -266,8 +266,9 @@ def test_cli_stdout_and_bad_input(study: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0 and json.loads(result.stdout)["sessions"] == 27
     none = run("export", "--db", str(study), "--segment", "nobody", "-o", str(tmp_path / "x"))
     assert none.exit_code == 2 and "no sessions match" in none.output
-    date = run("export", "--db", str(study), "--since", "last week", "-o", str(tmp_path / "x"))
-    assert date.exit_code == 2 and "is not a date" in date.output
+    for when in ("last week", "2020-13-45", "2021-02-30"):  # the shape of a date is not one
+        date = run("export", "--db", str(study), "--since", when, "-o", str(tmp_path / "x"))
+        assert date.exit_code == 2 and "is not a date" in date.output, when
 
 
 def test_cli_map_edits(study: Path, tmp_path: Path) -> None:
