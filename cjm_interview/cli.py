@@ -347,7 +347,8 @@ def sessions_delete(session_id: str, db_path: Path | None, yes: bool) -> None:
     "--redact",
     metavar="KINDS",
     default=None,
-    help="Remove personal data from free text before storing: email,phone,card or all "
+    help="Remove personal data from free text before storing: kinds such as email,phone,card; "
+    "all; or none "
     "[default: the script's own setting].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or summary.")

@@ -51,7 +51,8 @@ def not_a_regular_file(path: Path, what: str) -> str:
 
 
 def _size(limit: int) -> str:
-    return f"{limit // MB} MB" if limit >= MB else f"{limit:,} bytes"
+    # Whole megabytes only: 2,000,000 bytes said "1 MB" while 1.9 MB files were read.
+    return f"{limit // MB} MB" if limit >= MB and limit % MB == 0 else f"{limit:,} bytes"
 
 
 def read_limited(path: str | Path, limit: int, what: str = "file") -> bytes:

@@ -245,8 +245,11 @@ def redact(text: str, kinds: Iterable[str] = KINDS) -> str:
 def parse_kinds(value: str) -> tuple[str, ...]:
     """``"email,phone"`` or ``"all"`` as a tuple of kinds; raises ValueError on unknown ones."""
     value = value.strip().lower()
-    if value in ("", "none"):
+    if value == "none":
         return ()
+    if not value.strip(", "):
+        # An empty variable ("--redact $KINDS") must not turn a script's redaction off.
+        raise ValueError(f"no redaction kinds given; use {', '.join(KINDS)}, all or none")
     if value == "all":
         return KINDS
     kinds = tuple(k.strip() for k in value.split(",") if k.strip())

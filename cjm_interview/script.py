@@ -158,7 +158,11 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _Node:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
-        result[key] = loader.construct_object(value_node, deep=True)
+        if key == "version" and isinstance(value_node, yaml.ScalarNode):
+            # As written: YAML reads 1.10 as the number 1.1, and 1:30 as 90.
+            result[key] = value_node.value
+        else:
+            result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = key_node.start_mark.line + 1
     return result
 

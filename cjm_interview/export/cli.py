@@ -135,7 +135,7 @@ def _build(db_path: Path | None, quiet: bool = False, **kw: Any) -> Any:
     "--redact",
     metavar="KINDS",
     default=None,
-    help="Remove e-mail addresses, phone and card numbers from the text: email,phone,card or all.",
+    help="Remove personal data from the text: kinds such as email,phone,card; all; or none.",
 )
 @filter_options
 def export(
@@ -148,7 +148,7 @@ def export(
     from cjm_interview.privacy import redact as redact_text
 
     try:
-        kinds = parse_kinds(redact) if redact else ()
+        kinds = parse_kinds(redact) if redact is not None else ()
     except ValueError as exc:
         fail(str(exc))
     if given is not None and (not given.strip() or given.endswith(("/", os.sep))):
@@ -406,6 +406,22 @@ def _edit(db_path: Path | None, kw: dict[str, Any], **row: Any) -> None:
     click.echo(f"Saved: {action} {row['group_key']}. It applies to every map from now on.")
 
 
+MAX_LABEL_CHARS = 120
+"""A label heads a column of the map: 100,000 characters were taken."""
+
+
+def _label(text: str, what: str = "the new label") -> str:
+    """A researcher's label or stage name, cleaned; one line saying why not."""
+    from cjm_interview.answers import clean_text
+
+    label = " ".join(clean_text(text).split())
+    if not label:
+        fail(f"{what} is empty")
+    if len(label) > MAX_LABEL_CHARS:
+        fail(f"{what} is {len(label):,} characters long; a label has at most {MAX_LABEL_CHARS}")
+    return label
+
+
 def _check_split(cmap: CompositeMap, row: dict[str, Any]) -> None:
     """What a split would move in this map: a pattern too slow to match is refused, and
     one that moves nothing (or every step) is said so, as the map would skip it."""
@@ -440,9 +456,7 @@ def _check_split(cmap: CompositeMap, row: dict[str, Any]) -> None:
 @filter_options
 def map_rename(key: str, label: str, db_path: Path | None, **kw: Any) -> None:
     """Give the group KEY a better LABEL (its key follows; the old key still finds it)."""
-    if not label.strip():
-        fail("the new label is empty")
-    _edit(db_path, kw, action="rename", group_key=key, label=label.strip())
+    _edit(db_path, kw, action="rename", group_key=key, label=_label(label))
 
 
 @map_group.command("merge")
@@ -471,6 +485,7 @@ def map_split(key: str, pattern: str, label: str, db_path: Path | None, **kw: An
         fail(f"pattern {pattern[:80]!r} is not a valid regular expression ({exc})")
     from cjm_interview.map import slug
 
+    label = _label(label, "the new group's label")
     _edit(
         db_path,
         kw,
@@ -506,9 +521,7 @@ def map_stages(db_path: Path | None, **kw: Any) -> None:
 @filter_options
 def map_stage_rename(stage: str, label: str, db_path: Path | None, **kw: Any) -> None:
     """Give the stage STAGE a better LABEL (its key follows)."""
-    if not label.strip():
-        fail("the new label is empty")
-    _edit(db_path, kw, action="stage-rename", group_key=stage, label=label.strip())
+    _edit(db_path, kw, action="stage-rename", group_key=stage, label=_label(label))
 
 
 @map_group.command("stage-merge")
@@ -530,14 +543,13 @@ def map_move(key: str, stage: str, db_path: Path | None, **kw: Any) -> None:
     """Move the step group KEY into STAGE (a stage key, or the name of a new stage)."""
     from cjm_interview.map import slug
 
-    if not stage.strip():
-        fail("the stage is empty")
+    name = _label(stage, "the stage")
     _store, _filters, cmap = _build(db_path, quiet=True, **kw)
     known = {s["key"] for s in cmap.data["stages"]} | {
         a for s in cmap.data["stages"] for a in s["aliases"]
     }
-    target = stage if stage in known else slug(stage)
-    _edit(db_path, kw, action="stage-move", group_key=key, target_key=target, label=stage.strip())
+    target = stage if stage in known else slug(name)
+    _edit(db_path, kw, action="stage-move", group_key=key, target_key=target, label=name)
 
 
 @map_group.command("edits")

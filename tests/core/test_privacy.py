@@ -67,6 +67,11 @@ def test_only_chosen_kinds() -> None:
     with pytest.raises(ValueError):
         parse_kinds("email,passport")
     assert parse_kinds("all") == KINDS
+    assert parse_kinds(" None ") == ()
+    # An empty variable ("--redact $KINDS") must not turn a script's redaction off.
+    for empty in ("", " ", ",", " , "):
+        with pytest.raises(ValueError, match="no redaction kinds given"):
+            parse_kinds(empty)
 
 
 def test_engine_redacts_free_text_before_keeping_it(customer_script) -> None:

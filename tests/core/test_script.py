@@ -211,6 +211,15 @@ def test_all_problems_are_collected() -> None:
     assert len(caught.value.problems) >= 2
 
 
+@pytest.mark.parametrize(
+    ("written", "kept"), [("1.10", "1.10"), ("1:30", "1:30"), ('"2.0"', "2.0")]
+)
+def test_a_version_is_kept_as_written(written: str, kept: str) -> None:
+    """YAML reads 1.10 as the number 1.1 and 1:30 as 90: two versions of a script were one."""
+    script = parse_script(GOOD.replace("title: Demo", f"version: {written}\ntitle: Demo"), "v.yaml")
+    assert script.version == kept
+
+
 def test_yaml_tags_that_build_objects_are_refused() -> None:
     text = "!!python/object/apply:os.system ['echo hacked']\n"
     with pytest.raises(ScriptError) as caught:

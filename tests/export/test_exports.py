@@ -321,6 +321,17 @@ def test_a_split_pattern_python_cannot_compile_is_one_line(
     assert "not a valid regular expression" in run.err
 
 
+def test_a_label_is_one_a_column_can_hold(study: Path) -> None:
+    """A rename took a label of 100,000 characters; a split took an empty one."""
+    key = build_map(Store(study), encode_missing=False).data["steps"][0]["key"]
+    long = run("map", "rename", key, "x" * 100_000, "--db", str(study), "--no-encode")
+    assert long.exit_code == 2 and "100,000 characters long" in long.output
+    empty = run("map", "split", key, "a", "--label", " \t", "--db", str(study), "--no-encode")
+    assert empty.exit_code == 2 and "the new group's label is empty" in empty.output
+    with Store(study) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM step_group_edits").fetchone() == (0,)
+
+
 def test_a_split_pattern_that_backtracks_for_minutes_hangs_nothing(
     study: Path, tmp_path: Path
 ) -> None:
