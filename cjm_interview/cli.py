@@ -157,10 +157,18 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+def _names_a_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    # An empty --db (an unset variable) became ".", and was said to be a folder.
+    if value is not None and not value.name:
+        raise click.BadParameter("names no file; give the study's file name, e.g. study.db")
+    return value
+
+
 db_option = click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=_names_a_file,
     default=None,
     help="SQLite database file [default: $CJM_DB or ./cjm.db].",
 )

@@ -185,7 +185,7 @@ def export(
     if str(output) == "-":
         click.echo(text, nl=False)
         return
-    output.write_text(text, encoding="utf-8")  # a refusal (a full disk): ``cli.os_problem``
+    _write_whole(output, text)
     steps, sessions = len(cmap.data["steps"]), cmap.data["sessions"]
     click.echo(
         f"Wrote {output}: {sessions} session{'' if sessions == 1 else 's'}, "
@@ -229,10 +229,30 @@ def _ending(fmt: str) -> str:
     return {"mermaid": "mmd"}.get(fmt, fmt)
 
 
+def _write_whole(output: Path, text: str) -> None:
+    """Write ``text`` to a file beside ``output``, then put it in its place: a full disk or a
+    kill midway leaves the map there was, not half of a new one (a refusal is the command
+    group's, ``cli.os_problem``)."""
+    import tempfile
+
+    # A short name of its own: the output's name and more could pass the file system's most.
+    with tempfile.NamedTemporaryFile(
+        "w", encoding="utf-8", dir=output.parent, prefix=".cjm-", suffix=".part", delete=False
+    ) as handle:
+        part = Path(handle.name)
+    try:
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, output)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 def _check_writable(output: Path) -> None:
     """One line, before any work, when ``output`` cannot be written (a name too long for the
     file system is the command group's, ``cli.os_problem``)."""
     folder = output.parent
+    if output.is_symlink():  # as database paths that are links are: a link may lead anywhere
+        fail(f"{output} is a symbolic link", "Give the file itself, or another -o path.")
     if not folder.is_dir():
         fail(f"{output}: folder {folder} does not exist", "Create it, or give another -o path.")
     if output.is_dir():

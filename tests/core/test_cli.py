@@ -116,6 +116,18 @@ def test_an_output_path_that_names_no_file_or_is_too_long_is_one_line(tmp_path: 
     result = CliRunner().invoke(main, [*args, str(tmp_path / "out.csv")])
     assert result.exit_code == 2 and "out-tags.csv is a folder" in result.output
     assert not (tmp_path / "out.csv").exists()  # nothing half written
+    # A link may lead anywhere, as the database paths that are links do: refused.
+    (tmp_path / "link.md").symlink_to(tmp_path / "elsewhere.md")
+    args = ["export", "--db", str(db), "--no-encode", "-o", str(tmp_path / "link.md")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2 and "link.md is a symbolic link" in result.output
+    assert not (tmp_path / "elsewhere.md").exists()
+    written = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "map.md")])
+    assert written.exit_code == 0 and (tmp_path / "map.md").read_text().startswith("#")
+    assert [p.name for p in tmp_path.glob(".cjm-*")] == []  # no part left behind
+    # An unset variable: "" became "." and was said to be a folder.
+    result = CliRunner().invoke(main, ["sessions", "list", "--db", ""])
+    assert result.exit_code == 2 and "'--db': names no file" in result.output, result.output
     for out in (f"{long_name}.db", f"{long_name}/study.db", f"{tmp_path}/m1/"):
         result = CliRunner().invoke(main, ["db", "merge", out, str(db)])
         assert result.exit_code == 2, (out, result.output)
