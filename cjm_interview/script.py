@@ -413,6 +413,9 @@ class _Builder:
         if not isinstance(version, str | int | float) or isinstance(version, bool):
             self.problem(_line_of(root, "version"), 'version must be text like "1.0"')
             version = "1"
+        elif len(str(version)) > 40:
+            self.problem(_line_of(root, "version"), "version is longer than 40 characters")
+            version = "1"
         title = self.text(root, "title", "the script") or Text({"en": script_id})
         description = self.text(root, "description", "the script", required=False)
         perspective = root.get("perspective", "customer")
