@@ -291,9 +291,10 @@ def _warn(cmap: Any, store: Any, filters: Any) -> None:
             err=True,
         )
     for edit in alignment.get("edits_unmatched", []):
+        why = edit.get("reason") or "matches no group in this map"
         click.echo(
-            f"Note: edit {edit['id']} ({edit['action']} {edit['group_key']}) matches no group "
-            "in this map; see `cjm map edits`.",
+            f"Note: edit {edit['id']} ({edit['action']} {edit['group_key']}) is not applied: "
+            f"{why}; see `cjm map edits`.",
             err=True,
         )
 

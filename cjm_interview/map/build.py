@@ -38,7 +38,7 @@ from cjm_interview.map.themes import themes
 from cjm_interview.map.vectors import ENCODER, KnownVectors, step_vectors
 from cjm_interview.store import Store
 
-SCHEMA_VERSION = "2.2"
+SCHEMA_VERSION = "2.3"
 
 
 @dataclass
@@ -427,6 +427,7 @@ def summarise_map(
             "stages_from": STAGES_FROM[made_by],
             "edits_unmatched": [
                 {"id": e["id"], "action": e["action"], "group_key": e["group_key"]}
+                | ({"reason": e["reason"]} if e.get("reason") else {})
                 for e in unmatched
             ],
         },

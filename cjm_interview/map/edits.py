@@ -134,7 +134,7 @@ def apply_edits(
             pattern = split_pattern(edit["pattern"])
             moved = [i for i in group.members if pattern.search(steps[i].action)]
             if pattern.too_slow:  # its matches cannot be told in time: no half a split
-                unmatched.append(edit)
+                unmatched.append({**edit, "reason": "its pattern takes too long to match"})
                 continue
             if not moved or len(moved) == len(group.members):
                 continue

@@ -94,7 +94,7 @@ def test_html_escapes_and_is_self_contained(cmap, labelled) -> None:
 # ------------------------------------------------------------------ json
 def test_json_follows_the_documented_schema(cmap, study: Path) -> None:
     data = json.loads(to_json(cmap))
-    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "2.2"
+    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "2.3"
     assert problems(data, SCHEMA, SCHEMA) == []
     assert data["perspective_gap"] and data["paths"]
     step = data["steps"][0]
@@ -367,7 +367,11 @@ def test_a_split_pattern_that_backtracks_for_minutes_hangs_nothing(
         store.conn.commit()
     exported = cjm("export", "--db", db, "--no-encode", "-o", tmp_path / "m.json", timeout=60)
     assert exported.code == 0, exported.err
-    assert "matches no group" in exported.err
+    assert "is not applied: its pattern takes too long to match" in exported.err
+    unmatched = json.loads((tmp_path / "m.json").read_text())["alignment"]["edits_unmatched"]
+    assert [e.get("reason") for e in unmatched] == ["its pattern takes too long to match"]
+    exported_map = json.loads((tmp_path / "m.json").read_text())
+    assert problems(exported_map, SCHEMA, SCHEMA) == []
     # A pattern that moves nothing is saved, and said to move nothing for now.
     none = cjm("map", "split", key, "zzzqqq", "--label", "Y", "--db", db, "--no-encode")
     assert none.code == 0 and "matches none of the" in none.err, none.err

@@ -351,12 +351,21 @@ def test_an_edit_finds_its_group_by_phrasings_when_the_key_changed(study_db) -> 
         # The key an older, smaller study gave the group; the phrasings are the same.
         _edit(store, action="rename", group_key="old-key", label="Renamed", anchor=anchor)
         _edit(store, action="rename", group_key="gone", label="Nothing", anchor=["no such words"])
+        _edit(store, action="stage-rename", group_key="no-stage", label="X", anchor=["nothing"])
         again = lexical_map(store)
         steps = {s["key"]: s for s in again.data["steps"]}
         assert steps["renamed"]["label"] == "Renamed"
         assert target["key"] in steps["renamed"]["aliases"]
         unmatched = again.data["alignment"]["edits_unmatched"]
-        assert [e["group_key"] for e in unmatched] == ["gone"]
+        assert [e["group_key"] for e in unmatched] == ["gone", "no-stage"]
+        # The schema knows a stage edit that found nothing (it allowed step edits alone).
+        import json
+
+        from ..conftest import ROOT
+        from ..export.schema_check import problems
+
+        schema = json.loads((ROOT / "docs" / "composite-map.schema.json").read_text())
+        assert problems(json.loads(json.dumps(again.data)), schema, schema) == []
     finally:
         store.write(lambda c: c.execute("DELETE FROM step_group_edits"))
 
