@@ -335,6 +335,24 @@ async def test_editing_keys_in_a_burst_keep_their_place(
         assert grades == [(7.5, "added")]
 
 
+@pytest.mark.parametrize("which", ["customer", "staff"])
+async def test_an_interview_is_filed_under_its_scripts_perspective(
+    tmp_path: Path, customer_script, staff_script, which: str
+) -> None:
+    """The start screen let "staff" be chosen for the customer script: the customer's
+    questions were asked and the answers filed as the staff's, on the staff's curve."""
+    script = customer_script if which == "customer" else staff_script
+    async with on_the_start_screen(tmp_path, script) as (store, app, pilot):
+        shown = str(app.screen.query_one("#perspective").render())
+        other = "staff" if which == "customer" else "customer"
+        assert shown.startswith(which) and f"cjm interview --script {other}" in shown
+        await press(pilot, *"P01", "enter")
+        await pilot.pause(0.5)
+        assert type(app.screen).__name__ == "InterviewScreen"
+    ((perspective, script_id),) = store.conn.execute("SELECT perspective, script_id FROM sessions")
+    assert (perspective, script_id) == (which, script.id)
+
+
 async def test_two_starts_in_one_moment_start_one_interview(
     tmp_path: Path, customer_script
 ) -> None:

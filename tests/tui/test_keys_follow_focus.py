@@ -201,8 +201,8 @@ async def test_keys_after_back_a_dialog_and_quitting_keep_their_place(
     from textual import events
 
     async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
-        # Tab out of the perspective's list (shut) moves on before "seg" is typed.
-        queue_keys(app, *"P14", "tab", "tab", *"seg", "enter", "y", "enter", *"bank", "enter")
+        # Tab out of the participant's field moves on before "seg" is typed.
+        queue_keys(app, *"P14", "tab", *"seg", "enter", "y", "enter", *"bank", "enter")
         await _stored(pilot, store, 2)
         queue_keys(app, "f2", "end", *" card", "enter")  # back to the service, then on
         await _settle(app, pilot)

@@ -54,7 +54,15 @@ async def test_the_question_asked_stays_in_view_when_the_conversation_is_resized
             else:
                 await pilot.press(change)
             await pilot.pause(0.3)
-            assert await _comes_into_view(pilot, chat, chat.children[-1]), change
+            turn = chat.children[-1]
+            assert await _comes_into_view(pilot, chat, turn), (
+                change,
+                turn.virtual_region,
+                chat.scroll_y,
+                chat.max_scroll_y,
+                chat.scrollable_content_region,
+                chat.virtual_size,
+            )
 
 
 async def test_an_answer_picked_with_f7_stays_in_view_as_the_panel_opens(

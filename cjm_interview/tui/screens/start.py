@@ -13,7 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Input, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from cjm_interview.domain import PERSPECTIVES, SessionInfo
+from cjm_interview.domain import SessionInfo
 from cjm_interview.tui.safe import one_line
 from cjm_interview.tui.typeahead import ENTER_LEAVES_CLASS, move_focus
 from cjm_interview.tui.widgets.footer import KeysFooter
@@ -73,11 +73,14 @@ class StartScreen(Screen[None]):
                     classes=ENTER_LEAVES_CLASS,
                 )
                 yield Static("Perspective")
-                yield Select(
-                    [(p, p) for p in PERSPECTIVES],
-                    value=script.perspective if script.perspective in PERSPECTIVES else "customer",
-                    allow_blank=False,
-                    compact=True,
+                # The script's own: "staff" chosen here ran the customer's questions and
+                # filed the answers as staff ones.
+                other = "staff" if script.perspective == "customer" else "customer"
+                yield Static(
+                    Text.assemble(
+                        script.perspective,
+                        (f" · for {other}: cjm interview --script {other}", "dim"),
+                    ),
                     id="perspective",
                 )
                 yield Static("Segment")
@@ -141,10 +144,9 @@ class StartScreen(Screen[None]):
         def text(widget_id: str) -> str:
             return " ".join(self.query_one(f"#{widget_id}", Input).value.split())
 
-        perspective = self.query_one("#perspective", Select).value
         language = self.query_one("#language", Select).value
         return SessionInfo(
-            perspective=str(perspective),
+            perspective=self.cjm.script.perspective,
             participant=text("participant"),
             segment=text("segment"),
             persona=text("persona"),
