@@ -177,3 +177,13 @@ def queue_keys(app, *keys: str) -> None:
     for key in keys:
         character = characters.get(key, key if len(key) == 1 else None)
         app.post_message(events.Key(names.get(key, key), character))
+
+
+async def settle(app, pilot, seconds: float = 10.0) -> None:
+    """Until every key sent is handed on (on a loaded machine that takes a while), then a
+    moment for the last of them to take effect."""
+    for _ in range(int(seconds / 0.05)):
+        await pilot.pause(0.05)
+        if app.typeahead.idle:
+            break
+    await pilot.pause(0.3)

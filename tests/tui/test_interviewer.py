@@ -23,6 +23,7 @@ from .helpers import (
     on_the_start_screen,
     press,
     queue_keys,
+    settle,
     to_first_action,
 )
 
@@ -351,6 +352,26 @@ async def test_an_interview_is_filed_under_its_scripts_perspective(
         assert type(app.screen).__name__ == "InterviewScreen"
     ((perspective, script_id),) = store.conn.execute("SELECT perspective, script_id FROM sessions")
     assert (perspective, script_id) == (which, script.id)
+
+
+async def test_quitting_on_the_closing_words_leaves_the_interview_finished(
+    tmp_path: Path, quick_script
+) -> None:
+    """The script's last words ("your answers are saved") waited for an Enter before the
+    session was finished: ctrl+q there left it in progress, and so off the map."""
+    from .helpers import QUICK_TYPED
+
+    async with on_the_start_screen(tmp_path, quick_script) as (store, app, pilot):
+        queue_keys(app, *"P1", "enter")
+        for text in QUICK_TYPED:
+            queue_keys(app, *text, "enter")
+        await settle(app, pilot)
+        assert app.screen.finished
+        transcript = app.screen.chat.transcript()
+        assert transcript.count("Thank you") == 1  # the script's words, not two thank-yous
+        await pilot.press("ctrl+q")
+    ((status, ended),) = store.conn.execute("SELECT status, finished_at FROM sessions")
+    assert status == "finished" and ended
 
 
 async def test_two_starts_in_one_moment_start_one_interview(

@@ -16,19 +16,16 @@ from cjm_interview.domain import QuestionType as T
 from cjm_interview.script import parse_script
 from cjm_interview.store import Store
 
-from .helpers import interviewer, kiosk, on_the_start_screen, queue_keys, to_first_action
+from .helpers import (
+    interviewer,
+    kiosk,
+    on_the_start_screen,
+    queue_keys,
+    settle,
+    to_first_action,
+)
 from .test_interviewer import ACTIONS, checking_tags, start
 from .test_typeahead import OTHER_SCRIPT, _stored
-
-
-async def _settle(app, pilot, seconds: float = 10.0) -> None:
-    """Until every key sent is handed on (on a loaded machine that takes a while), then a
-    moment for the last of them to take effect."""
-    for _ in range(int(seconds / 0.05)):
-        await pilot.pause(0.05)
-        if app.typeahead.idle:
-            break
-    await pilot.pause(0.3)
 
 
 def _answer_box_text(app) -> str:
@@ -52,22 +49,22 @@ async def test_keys_after_f4_and_f7_go_to_the_note_and_the_tags(
         assert app.screen.current.question.id == "thoughts"
         # The note, then the answer again after the note's Enter.
         queue_keys(app, "f4", *"sighs", "enter", *"ok")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert _answer_box_text(app) == "ok"
         session_id = store.list_sessions()[0]["id"]
         assert [n["text"] for n in store.notes(session_id)] == ["sighs"]
         queue_keys(app, "f7", "f7", "home", "x")  # the action's tags (the answer before)
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert _answer_box_text(app) == "ok"
         # Two keys that move the focus: the keys go where the second one moved it (the "a"
         # of "again" accepted tags in the list the first one focused).
         queue_keys(app, "f7", "f4", *"again", "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert [n["text"] for n in store.notes(session_id)] == ["sighs", "again"]
         # A function key after an Enter runs after what the Enter sent: the answer is stored,
         # then the note is written at the next question.
         queue_keys(app, *"worried", "enter", "f4", *"pause", "enter", *"calm")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert app.screen.current.question.id == "feelings"
         assert _answer_box_text(app) == "calm"
     answers = {a.key.question_id: a.raw for a in store.load_answers(session_id)}
@@ -88,26 +85,26 @@ async def test_keys_after_c_and_plus_go_into_the_tag_editor(
     store = Store(tmp_path / "s.db")
     async with checking_tags(store, customer_script, fake_tagger) as (app, pilot, tag_list):
         queue_keys(app, "plus", *"emotion: relief", "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         index = next(i for i, t in enumerate(tag_list.tags) if t["kind"] == "grade")
         await pilot.press("home", *["down"] * index)
         await pilot.pause(0.1)
         # "x" and "a" would remove or accept a tag in the list: here they are the grade typed.
         queue_keys(app, "c", "ctrl+a", "ctrl+k", *"x2", "enter", "c", "ctrl+a", "ctrl+k", "4")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         queue_keys(app, "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         rows = {(t["kind"], t["label"], t["status"]) for t in tag_list.tags}
         grades = [(t["score"], t["status"]) for t in tag_list.tags if t["kind"] == "grade"]
         # The list as it is after each change: the row first after the tag added is the one
         # removed, and a second "x" brings it back (it removed the old first row, then
         # removed the same tag again).
         queue_keys(app, "plus", *"emotion: anger", "enter", "home", "x")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         first = tag_list.tags[0]
         assert first["status"] == "removed"
         queue_keys(app, "x", "x")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert tag_list.tags[0]["status"] == "removed"
         assert [t["status"] for t in tag_list.tags].count("removed") == 1
     assert ("emotion", "relief", "added") in rows
@@ -171,13 +168,13 @@ async def test_keys_after_a_in_the_journey_review_add_that_step(tmp_path: Path) 
         assert app.screen.current.question.type is T.JOURNEY_REVIEW
         # "d" would remove the highlighted step, "e" rename it: here they are the step's words.
         queue_keys(app, "a", *"read the deed", "enter")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         steps = [step.action for step in app.screen.session.engine.steps()]
         assert steps == ["rang them", "read the deed"]
         # Each move and removal by the list as the one before left it, as typed slowly (by
         # the list as it was, the second "[" moved another step and "d" removed another).
         queue_keys(app, "a", *"signed", "enter", "down", "down", "[", "[", "down", "d")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         steps = [step.action for step in app.screen.session.engine.steps()]
     assert steps == ["read the deed", "signed"]
 
@@ -205,16 +202,16 @@ async def test_keys_after_back_a_dialog_and_quitting_keep_their_place(
         queue_keys(app, *"P14", "tab", *"seg", "enter", "y", "enter", *"bank", "enter")
         await _stored(pilot, store, 2)
         queue_keys(app, "f2", "end", *" card", "enter")  # back to the service, then on
-        await _settle(app, pilot)
+        await settle(app, pilot)
         queue_keys(app, *"abc", "f10", "n", *"def")  # "End now?" No, and typing goes on
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert _answer_box_text(app) == "abcdef"
         queue_keys(app, "enter")
         app.post_message(events.Paste("my landlord"))
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert _answer_box_text(app) == "my landlord"
         queue_keys(app, "enter", "ctrl+q")
-        await _settle(app, pilot)
+        await settle(app, pilot)
     assert not app.is_running
     (row,) = store.list_sessions()
     answers = {a.key.question_id: a.raw for a in store.load_answers(row["id"])}
@@ -235,12 +232,12 @@ async def test_keys_after_leaving_an_interview_go_to_the_start_screen(
         queue_keys(app, *"P1", "enter", "y", "enter")
         await _stored(pilot, store, 1)
         queue_keys(app, *"bank", "f5", *"P2", "enter")  # paused, then the next interview
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "InterviewScreen"
         # An answer, then ended early, then a name typed: the "P" went to the answer box of
         # the question after the answer, which the dialog's close let it reach.
         queue_keys(app, "y", "enter", *"bank", "enter", "f10", "y", *"P3")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "StartScreen"
         assert app.screen.query_one("#participant", Input).value == "P3"
     rows = {row["participant"]: row["status"] for row in store.list_sessions()}
@@ -263,16 +260,15 @@ async def test_enter_on_a_finished_interview_leaves_from_any_list_and_saves_a_no
         await pilot.pause()
         for participant in ("P1", "P2"):
             queue_keys(app, *participant, "enter")
-            for text in QUICK_TYPED:
+            for text in QUICK_TYPED:  # the closing note is taken as it is shown
                 queue_keys(app, *text, "enter")
-            queue_keys(app, "enter")  # the closing note, which an interviewer reads out
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert app.screen.finished, app.screen.current.question.id
             if participant == "P1":
                 queue_keys(app, "f7", "enter", *"P99")
             else:
                 queue_keys(app, "f4", *"calm throughout", "enter", "enter", *"P98")
-            await _settle(app, pilot)
+            await settle(app, pilot)
             assert type(app.screen).__name__ == "StartScreen"
             field = app.screen.query_one("#participant", Input)
             assert field.value == f"P9{'9' if participant == 'P1' else '8'}"
@@ -290,10 +286,10 @@ async def test_words_typed_but_not_sent_come_back_when_a_paused_interview_resume
         queue_keys(app, *"P1", "enter", "y", "enter")
         await _stored(pilot, store, 1)
         queue_keys(app, *"a broadband ", "f5")
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "StartScreen"
         queue_keys(app, "f9", "enter")  # resume the interview listed first
-        await _settle(app, pilot)
+        await settle(app, pilot)
         assert type(app.screen).__name__ == "InterviewScreen"
         assert _answer_box_text(app) == "a broadband "
         queue_keys(app, *"provider", "enter")

@@ -187,6 +187,7 @@ class InterviewScreen(Screen[None]):
         """The answer whose tags the side panel shows."""
         self.finished = False
         """True once the engine has nothing more to ask."""
+        self._closing_said = False  # the script's own closing words were shown
         self._input_mounted = False  # an input was mounted while an answer was being taken
         self.panel_wanted: bool | None = None
         """The interviewer's choice to show the panel (None: by terminal width)."""
@@ -290,6 +291,8 @@ class InterviewScreen(Screen[None]):
 
     async def show_prompt(self, prompt: Prompt, note: str = "") -> None:
         """Ask a question: its words in the chat, and the input that suits it."""
+        if await self._take_closing_note(prompt, note):
+            return
         item = prompt.item
         if prompt.intro and (item.section.id, item.iteration) not in self._intros:
             self._intros.add((item.section.id, item.iteration))
@@ -463,10 +466,33 @@ class InterviewScreen(Screen[None]):
             # meant to leave would go into it.
             self.set_focus(None)
 
+    async def _take_closing_note(self, prompt: Prompt, note: str) -> bool:
+        """The script's last words ("your answers have been saved"), taken as they are
+        shown: the session was finished only by an Enter after them, so quitting there
+        left it in progress and off the map."""
+        question = prompt.question
+        last = self.session.script.sections[-1].questions[-1]
+        if question.type is not QuestionType.NOTE or question is not last or note:
+            return False
+        if prompt.existing is not None:
+            return False
+        try:
+            result = self.session.submit("")
+        except CjmError:
+            return False
+        if isinstance(result, Rejected) or not self.session.finished:
+            return False
+        self.current = None
+        self.chat.say(prompt.text, "question")
+        self._closing_said = True
+        await self.advance()
+        return True
+
     async def _finish(self) -> None:
         self.finished = True
         self.current = None
-        self.chat.say("That's the end of the interview. Thank you!", "question")
+        if not self._closing_said:
+            self.chat.say("That's the end of the interview. Thank you!", "question")
         await self._mount_input(None, "Enter: back to the start screen")
         self._refocus()
         self._show_status()
