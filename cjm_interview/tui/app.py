@@ -406,6 +406,29 @@ class InterviewerApp(CjmApp):
         else:
             self.push_screen(StartScreen())
 
+    async def action_quit(self) -> None:
+        """ctrl+q: at once, as every answer sent is stored; but words typed and not sent
+        would be lost without a word, so they are asked about first."""
+        from cjm_interview.tui.screens.interview import InterviewScreen
+        from cjm_interview.tui.screens.modals import ConfirmScreen
+
+        screen = self.screen
+        if not isinstance(screen, InterviewScreen) or not screen.unsent_words():
+            self.exit()
+            return
+
+        def decided(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(
+            ConfirmScreen(
+                "Quit? The words in the answer box were not sent and will be lost; the "
+                "interview stays unfinished, to be resumed from the start screen."
+            ),
+            decided,
+        )
+
     async def start_interview(self, info: SessionInfo | None) -> None:
         try:
             session = self.open_session(info or SessionInfo())

@@ -374,6 +374,27 @@ async def test_quitting_on_the_closing_words_leaves_the_interview_finished(
     assert status == "finished" and ended
 
 
+async def test_quitting_with_words_not_sent_asks_first(tmp_path: Path, quick_script) -> None:
+    """ctrl+q quit at once, and the words in the answer box were lost without a word."""
+    from cjm_interview.tui.screens.modals import ConfirmScreen
+
+    async with on_the_start_screen(tmp_path, quick_script) as (store, app, pilot):
+        queue_keys(app, *"P1", "enter", "y", "enter", *"I travel a lot")
+        await settle(app, pilot)
+        interview = app.screen
+        await pilot.press("ctrl+q")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ConfirmScreen) and app.is_running
+        await pilot.press("n")  # no: back to the answer, the words as they were
+        await pilot.pause(0.2)
+        assert app.screen is interview and interview.unsent_words() == "I travel a lot"
+        await pilot.press("ctrl+q", "y")
+        await pilot.pause(0.2)
+        assert not app.is_running
+    ((status,),) = store.conn.execute("SELECT status FROM sessions")
+    assert status == "in_progress"  # to be resumed
+
+
 async def test_two_starts_in_one_moment_start_one_interview(
     tmp_path: Path, customer_script
 ) -> None:

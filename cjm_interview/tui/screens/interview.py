@@ -958,6 +958,12 @@ class InterviewScreen(Screen[None]):
         else:
             self._pause_now()
 
+    def unsent_words(self) -> str:
+        """What the answer box holds that was not sent."""
+        if self.finished:
+            return ""
+        return next((box.draft() for box in self.query(AnswerInput)), "").strip()
+
     def _pause_now(self) -> None:
         self.chat.say("Paused: the interview can be resumed from the start screen.", "info")
         typed = next((box.draft() for box in self.query(AnswerInput)), "")
