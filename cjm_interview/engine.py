@@ -445,7 +445,8 @@ class Engine:
             action = self.step_action(group, item.iteration)
             step_label = f"Step {item.step_number}" + (f" — {action}" if action else "")
         text = self._fill(text_obj.get(lang), item)
-        if q.type is QuestionType.TOUCHPOINTS:
+        if q.type in (QuestionType.TOUCHPOINTS, QuestionType.JOURNEY_REVIEW):
+            # A playback of the steps names their channels by these labels, not ids.
             choices = tuple((t.id, t.label) for t in self.script.touchpoints)
         else:
             choices = tuple((c.value, c.label.get(lang)) for c in q.choices)

@@ -188,3 +188,46 @@ async def test_the_kiosks_hint_wraps_rather_than_being_cut(tmp_path: Path, quick
         words = str(hint.render()).split()
         assert words[-2:] == ["finish", "now"], words
         assert hint.region.height == 2 and hint.region.bottom <= 15
+
+
+async def test_every_step_of_the_review_can_be_reached_and_seen(tmp_path: Path) -> None:
+    """Long steps wrapped onto the next row, and the list, one row a step, hid the last
+    steps: after Down four times the cursor was out of sight and "e" renamed a step no one
+    could see. The channels were shown by their ids ("in_person")."""
+    from cjm_interview.script import parse_script
+    from cjm_interview.tui.widgets.inputs import StepList
+
+    from .helpers import queue_keys, settle
+    from .test_keys_follow_focus import REVIEW_SCRIPT
+
+    script = parse_script(
+        REVIEW_SCRIPT.replace(
+            "        text: What did you do?\n",
+            "        text: What did you do?\n      - id: how\n        type: touchpoints\n"
+            "        maps_to: step.touchpoints\n        text: How?\n",
+        ),
+        "review.yaml",
+    )
+    app = kiosk(Store(tmp_path / "s.db"), script)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")  # begin
+        await pilot.pause(0.3)
+        for i in range(5):
+            told = f"step {i + 1}: went to the branch in town and queued for a long time at it"
+            queue_keys(app, *told, "enter", "7", "enter")
+            if i < 4:  # at the fifth step, the most, no "anything else?"
+                queue_keys(app, "y", "enter")
+        await settle(app, pilot)
+        assert app.screen.current.question.id == "review"
+        steps = app.screen.query_one(StepList)
+        slot = app.screen.query_one("#answer-slot")
+        lines = str(steps.render()).splitlines()
+        assert len(lines) == 5 and "In person" in lines[0] and "in_person" not in lines[0]
+        for _ in range(4):
+            await pilot.press("down")
+        await pilot.pause(0.2)
+        assert steps.cursor == 4
+        y = steps.content_region.y + steps.cursor
+        assert slot.region.y <= y < slot.region.bottom, (y, slot.region)
+        assert steps.region.height >= 1 and steps.virtual_region.height == 5

@@ -806,7 +806,7 @@ class StepList(Widget, can_focus=True):
     """The steps told so far; the participant adds, moves, renames or removes them."""
 
     DEFAULT_CSS = """
-    StepList { height: auto; width: 1fr; }
+    StepList { height: auto; width: 1fr; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -837,6 +837,8 @@ class StepList(Widget, can_focus=True):
         super().__init__(id=id)
         self.steps = list(prompt.steps)
         """The steps as the engine tells them."""
+        self.channel_labels = dict(prompt.choices)
+        """Channels' labels by id ("In person", not "in_person")."""
 
     def render(self) -> Text:
         out = Text()
@@ -848,7 +850,7 @@ class StepList(Widget, can_focus=True):
             line.append(Text(one_line(step.action, 60), style="reverse bold" if here else ""))
             extra = []
             if step.touchpoints:
-                extra.append(", ".join(step.touchpoints))
+                extra.append(", ".join(self.channel_labels.get(t, t) for t in step.touchpoints))
             if step.grade is not None:
                 extra.append(f"{step.grade}/10")
             if extra:
