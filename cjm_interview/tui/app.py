@@ -406,6 +406,11 @@ class InterviewerApp(CjmApp):
         else:
             self.push_screen(StartScreen())
 
+    def action_help_quit(self) -> None:
+        """ctrl+c: how to quit, in words (Textual's own says "Press [b]ctrl+q[/b]", and
+        notifications here are never markup)."""
+        self.notify("ctrl+c does not quit: press ctrl+q to quit the app.")
+
     async def action_quit(self) -> None:
         """ctrl+q: at once, as every answer sent is stored; but words typed and not sent
         would be lost without a word, so they are asked about first."""

@@ -395,6 +395,33 @@ async def test_quitting_with_words_not_sent_asks_first(tmp_path: Path, quick_scr
     assert status == "in_progress"  # to be resumed
 
 
+async def test_ctrl_c_says_how_to_quit_in_words(tmp_path: Path, quick_script) -> None:
+    """It said "Press [b]ctrl+q[/b] to quit the app", the markup shown as typed."""
+    async with on_the_start_screen(tmp_path, quick_script) as (_store, app, pilot):
+        app.set_focus(None)  # in a text box ctrl+c copies
+        await pilot.press("ctrl+c")
+        await pilot.pause(0.2)
+        said = [n.message for n in app._notifications]
+    assert said == ["ctrl+c does not quit: press ctrl+q to quit the app."]
+
+
+async def test_f3_on_a_question_that_needs_an_answer_says_so(
+    tmp_path: Path, customer_script
+) -> None:
+    """F3 is greyed there; pressed all the same, it did nothing and said nothing."""
+    async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
+        await press(pilot, *"P1", "enter")
+        await pilot.pause(0.3)
+        assert app.screen.current.question.id == "consent"
+        await pilot.press("f3")
+        await pilot.pause(0.2)
+        assert app.screen.chat.transcript().endswith(
+            "This question needs an answer: it cannot be skipped."
+        )
+        assert app.screen.current.question.id == "consent"
+    assert store.conn.execute("SELECT COUNT(*) FROM answers").fetchone() == (0,)
+
+
 async def test_two_starts_in_one_moment_start_one_interview(
     tmp_path: Path, customer_script
 ) -> None:

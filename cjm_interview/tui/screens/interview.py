@@ -889,6 +889,14 @@ class InterviewScreen(Screen[None]):
         self.session.forward()
         await self.advance()
 
+    async def on_key(self, event: events.Key) -> None:
+        # F3 is greyed on a question that needs an answer; pressed all the same, it said
+        # nothing at all.
+        prompt = self.current
+        if event.key == "f3" and prompt is not None and not prompt.can_skip and not self.finished:
+            event.stop()
+            self.chat.say("This question needs an answer: it cannot be skipped.", "error")
+
     async def action_skip(self) -> None:
         prompt = self.current
         if prompt is None:
@@ -1067,7 +1075,7 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
             return False  # the thank-you offers no way back into the answers
         return super().check_action(action, parameters)
 
-    async def on_key(self, event: Any) -> None:
+    async def on_key(self, event: events.Key) -> None:
         if self.finished:
             event.stop()
             event.prevent_default()
