@@ -66,6 +66,20 @@ MAP_FIELDS: dict[str, str] = {
 PERSPECTIVES = ("customer", "staff")
 
 
+def people(perspective: str, n: int = 2) -> str:
+    """Those of a perspective, counted: "1 customer", "3 customers", "3 staff" (not
+    "staffs")."""
+    if n == 1 or perspective == "staff":
+        return perspective
+    return f"{perspective}s"
+
+
+def theirs(perspective: str) -> str:
+    """Whose a figure is: "customers'", "staff's"."""
+    plural = people(perspective)
+    return f"{plural}'" if plural.endswith("s") else f"{plural}'s"
+
+
 @dataclass(frozen=True)
 class Text:
     """A text in one or more languages."""

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 
 from cjm_interview.answers import clean_text
+from cjm_interview.domain import people, theirs
 from cjm_interview.map import CompositeMap
 from cjm_interview.map.build import gc_paused
 from cjm_interview.map.summary import COMMON_PATHS, overall_predicted
@@ -255,6 +256,8 @@ def context(cmap: CompositeMap) -> dict[str, Any]:
         "number": number,
         "labels": labels,
         "primary": d["primary_perspective"],
+        "people": people(d["primary_perspective"]),
+        "theirs": theirs(d["primary_perspective"]),
         "overview": overview,
         "overview_spans": stage_spans(steps, d["stages"]),
         "overview_step": overview_width,

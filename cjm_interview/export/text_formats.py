@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from cjm_interview.domain import people, theirs
 from cjm_interview.export.escape import for_markdown, for_mermaid
 from cjm_interview.map import CompositeMap
 from cjm_interview.map.summary import COMMON_PATHS, overall_predicted
@@ -34,13 +35,14 @@ def to_markdown(cmap: CompositeMap) -> str:
     """A readable report; every value from the data is escaped (it may come from a file)."""
     d = cmap.data
     md = for_markdown
-    primary = md(d["primary_perspective"])
-    overall = f"{primary}s' overall grade {_fmt(d['overall_grade']['mean'])}/10 "
+    primary = d["primary_perspective"]
+    whose = md(theirs(primary))
+    overall = f"{whose} overall grade {_fmt(d['overall_grade']['mean'])}/10 "
     overall += f"(n={d['overall_grade']['n']})"
     if not d["overall_grade"]["n"] and (predicted := overall_predicted(d["steps"])):
         # As the HTML: no grade given, so the mean of the tagger's grades, said to be that.
         overall = (
-            f"{primary}s' grade, predicted: {_fmt(predicted['mean'])}/10 (no grade given: the "
+            f"{whose} grade, predicted: {_fmt(predicted['mean'])}/10 (no grade given: the "
             f"mean of the tagger's {predicted['n']} grades of the steps)"
         )
     out = [
@@ -52,7 +54,7 @@ def to_markdown(cmap: CompositeMap) -> str:
         "",
         "## The journey",
         "",
-        f"Figures of {primary}s. Grades marked * were not given: they are the tagger's "
+        f"Figures of {md(people(primary))}. Grades marked * were not given: they are the tagger's "
         "prediction. n counts people (one who told a step twice counts once); cells marked "
         "(thin) hold fewer than 3.",
         "",
@@ -80,7 +82,8 @@ def to_markdown(cmap: CompositeMap) -> str:
         out.append("")
         facts = [
             f"- **Stage**: {md(stages.get(step['stage'], '–'))}",
-            f"- **Reached by** {step['participants']} {primary}(s) ({step['share']:.0%})",
+            f"- **Reached by** {step['participants']} {md(people(primary, step['participants']))} "
+            f"({step['share']:.0%})",
             f"- **Grade**: mean {_fmt(step['grade']['mean'])}, "
             f"median {_fmt(step['grade']['median'])},"
             f" spread {_fmt(step['grade']['q1'])}–{_fmt(step['grade']['q3'])}, "

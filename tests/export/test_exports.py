@@ -534,3 +534,19 @@ def test_a_map_of_untagged_answers_says_how_to_have_the_tags(tmp_path: Path) -> 
     result = run("export", "--db", str(db), "-o", str(out), "--no-encode")
     assert result.exit_code == 0 and "no answer has the tagger's tags" in result.output
     assert "--tag" in result.output
+
+
+def test_a_staff_map_speaks_of_staff(tmp_path: Path) -> None:
+    """A staff study read "staffs' overall grade", "Figures of staffs", "1 staff(s)" and
+    "(1 interviews)"."""
+    from ..core.test_import import STAFF_INTERVIEW
+
+    with Store(tmp_path / "staff.db") as store:
+        run_interview(store, load_script(PROMPTS / "staff.yaml"), copy.deepcopy(STAFF_INTERVIEW))
+        cmap = build_map(store, encode_missing=False)
+    markdown, page = to_markdown(cmap), to_html(cmap)
+    for text in (markdown, page):
+        assert "staffs" not in text and "staff(s)" not in text and "(s)" not in text
+    assert "staff's overall grade" in markdown and "Figures of staff." in markdown
+    assert "<title>Composite journey map (1 interview)</title>" in page
+    assert "staff&#39;s overall grade" in page

@@ -813,7 +813,8 @@ class InterviewScreen(Screen[None]):
             label = self._tag_label(message.kind, message.label)
             if label is None:
                 self.notify(
-                    f"Not a {message.kind} label: {one_line(message.label, 40)!r}. "
+                    f"Not {'an' if message.kind[:1] in 'aeiou' else 'a'} {message.kind} label: "
+                    f"{one_line(message.label, 40)!r}. "
                     f"Choose from: {', '.join(self._tag_options(message.kind))}",
                     severity="warning",
                 )
