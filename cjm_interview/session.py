@@ -197,8 +197,25 @@ class InterviewSession:
             except Exception as exc:
                 self.tag_errors.append(f"{answer.key.question_id}: {tag_failure(exc)}")
         if self.engine.finished:
+            self._follow("withdrawn", self._drop_withdrawn)
             self._follow("status", lambda: self.store.set_status(self.id, "finished", self.actor))
         return result
+
+    def _drop_withdrawn(self) -> None:
+        """A participant who said no at the end: what they told before goes from the file.
+        It was kept, as inapplicable, while they could still change their mind."""
+        declined = any(
+            self._maps_to(key) == "consent" and answer.value is False
+            for key, answer in self.engine.answers.items()
+        )
+        keys = self.engine.off_path() if declined else set()
+        if not keys:
+            return
+        self.store.drop_withdrawn(self.id, keys)
+        answers = self.engine.answers
+        for key in keys & answers.keys():
+            del answers[key]  # not pop(): the walks cached are dropped on a deletion
+        self._off_path = set()
 
     def _follow(self, what: str, write: Callable[[], None]) -> None:
         """A write after a stored answer; if it fails, it waits in ``behind`` for the next one."""
@@ -329,6 +346,7 @@ class InterviewSession:
         """Close the session as finished, abandoned or ended early."""
         self.behind = [(w, f) for w, f in self.behind if w != "status"]
         self.catch_up()
+        self._drop_withdrawn()
         self.store.set_status(self.id, status, self.actor)
 
 

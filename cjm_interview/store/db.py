@@ -606,6 +606,33 @@ class Store:
         only those: an answer that applies again is unflagged. Maps and views skip them."""
         self.write(lambda conn: self._mark_off_path(conn, session_id, off_path))
 
+    def drop_withdrawn(self, session_id: str, keys: Collection[AnswerKey]) -> int:
+        """Delete every revision of these answers of a participant who declined, with their
+        tags, vectors, notes and log entries; how many answers went. While the interview
+        ran they were kept, as inapplicable, in case of a change of mind."""
+        self.conn.execute("PRAGMA secure_delete = ON")  # freed cells are zeroed, not kept
+        return int(self.write(lambda conn: self._drop_withdrawn(conn, session_id, keys)))
+
+    def _drop_withdrawn(
+        self, conn: sqlite3.Connection, session_id: str, keys: Collection[AnswerKey]
+    ) -> int:
+        dropped = 0
+        where = "session_id = ? AND question_id = ? AND step = ?"
+        for key in keys:
+            args = (session_id, key.question_id, key.iteration)
+            ids = f"SELECT id FROM answers WHERE {where}"
+            conn.execute(f"DELETE FROM tags WHERE answer_id IN ({ids})", args)
+            conn.execute(f"DELETE FROM embeddings WHERE answer_id IN ({ids})", args)
+            dropped += conn.execute(f"DELETE FROM answers WHERE {where}", args).rowcount
+            conn.execute(f"DELETE FROM notes WHERE {where}", args)
+            # The log is append-only but for erasures: its entries held the words.
+            conn.execute("INSERT INTO erasure_in_progress (session_id) VALUES (?)", (session_id,))
+            conn.execute(f"DELETE FROM audit_log WHERE {where}", args)
+            conn.execute("DELETE FROM erasure_in_progress WHERE session_id = ?", (session_id,))
+        if dropped:
+            self._audit(conn, session_id, "", "answers.withdrawn", new_value=str(dropped))
+        return dropped
+
     def off_path(self, session_id: str) -> set[AnswerKey]:
         """The session's current answers flagged as no longer applying."""
         rows = self.conn.execute(

@@ -133,3 +133,33 @@ def test_a_sessions_own_redaction_applies_again_on_resume(
     else:
         assert kept["service"].endswith("me@home.net")
         assert kept["stakeholders"].endswith("jo@bank.example")
+
+
+@pytest.mark.parametrize("ending", ["finished", "ended_early"])
+def test_what_a_participant_told_before_declining_is_not_kept(
+    tmp_path: Path, customer_script, fake_tagger, ending: str
+) -> None:
+    """Consent given, an answer, then back to consent and "no": the screen said nothing
+    else would be recorded, but the answer stayed in the file, with its tags and log."""
+    from cjm_interview.domain import SessionInfo
+    from cjm_interview.session import InterviewSession
+
+    store = Store(tmp_path / "s.db")
+    session = InterviewSession.start(store, customer_script, SessionInfo(), tagger=fake_tagger)
+    session.submit("yes")
+    session.submit("Train ticket refund for my trip to Leeds")
+    session.engine.go_to(AnswerKey("consent", 0))
+    session.submit("no")
+    if ending == "ended_early":  # the interviewer ends it (F10) before the closing note
+        session.end("ended_early")
+    else:
+        while not session.finished:
+            session.submit("")
+    rows = store.conn.execute("SELECT question_id FROM answers").fetchall()
+    assert {q for (q,) in rows} <= {"consent", "declined"}, rows
+    dump = "\n".join(store.conn.iterdump())
+    assert "Leeds" not in dump
+    assert store.conn.execute(
+        "SELECT new_value FROM audit_log WHERE action = 'answers.withdrawn'"
+    ).fetchall() == [("1",)]
+    store.close()
