@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
+from cjm_interview.domain import QuestionType as T
 from cjm_interview.store import Store
 from cjm_interview.tui.widgets.chat import AnswerBubble, ChatLog
+from cjm_interview.tui.widgets.inputs import ChoicePicker, GradePicker
 
 from .helpers import answer, answer_until, interviewer, keys_for, kiosk, press
 
@@ -36,6 +39,17 @@ async def _started(app, pilot, *answers: str) -> None:
     for text in answers:
         prompt = app.screen.current
         await answer(app, pilot, prompt, *keys_for(prompt, text))
+
+
+@contextlib.asynccontextmanager
+async def _asked(tmp_path: Path, script, size: tuple[int, int], question_type, told: str):
+    """An interviewer's app of ``size``, its interview answered up to the first question
+    of ``question_type`` (the journey's steps told in ``told``); yields app and pilot."""
+    app = interviewer(Store(tmp_path / "s.db"), script)
+    async with app.run_test(size=size) as pilot:
+        await _started(app, pilot)
+        await answer_until(app, pilot, lambda p: p.question.type is question_type, told)
+        yield app, pilot
 
 
 async def test_the_question_asked_stays_in_view_when_the_conversation_is_resized(
@@ -115,13 +129,10 @@ async def test_the_kiosk_welcome_fits_a_narrow_terminal(tmp_path: Path, quick_sc
 async def test_the_whole_grade_scale_shows_and_clicks_in_a_narrow_terminal(
     tmp_path: Path, quick_script
 ) -> None:
-    from cjm_interview.domain import QuestionType as T
-    from cjm_interview.tui.widgets.inputs import GradePicker
-
-    app = interviewer(Store(tmp_path / "s.db"), quick_script)
-    async with app.run_test(size=(100, 24)) as pilot:
-        await _started(app, pilot)
-        await answer_until(app, pilot, lambda p: p.question.type is T.GRADE, "went to the shop")
+    async with _asked(tmp_path, quick_script, (100, 24), T.GRADE, "went to the shop") as (
+        app,
+        pilot,
+    ):
         picker = app.screen.query_one(GradePicker)
         for width, height in ((100, 24), (40, 15), (30, 15), (24, 12)):
             await pilot.resize_terminal(width, height)
@@ -145,15 +156,8 @@ async def test_a_long_list_leaves_the_question_in_view_in_a_short_terminal(
     tmp_path: Path, customer_script
 ) -> None:
     """At 40x15 the ten channels took the whole screen and pushed the question off it."""
-    from cjm_interview.domain import QuestionType as T
-    from cjm_interview.tui.widgets.inputs import ChoicePicker
-
-    app = interviewer(Store(tmp_path / "s.db"), customer_script)
-    async with app.run_test(size=(40, 15)) as pilot:
-        await _started(app, pilot)
-        await answer_until(
-            app, pilot, lambda p: p.question.type is T.TOUCHPOINTS, "went on their website"
-        )
+    told = "went on their website"
+    async with _asked(tmp_path, customer_script, (40, 15), T.TOUCHPOINTS, told) as (app, pilot):
         await pilot.pause(0.3)
         chat = app.screen.query_one(ChatLog)
         assert chat.region.height >= 4
