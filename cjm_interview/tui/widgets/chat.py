@@ -113,6 +113,10 @@ class ChatLog(VerticalScroll, can_focus=False):
     def keep_in_view(self, turn: Widget | None) -> None:
         """Show `turn` (None: the latest) now and after each change of size."""
         self._kept = turn
+        # The latest turn: anchored, the layout itself keeps the end in view as the turns
+        # rewrap. A scroll after the resize could run before the rewrap had made the
+        # conversation taller, and leave the question out of view (on a loaded machine).
+        self.anchor(turn is None)
         self.call_after_refresh(self._show_kept)
 
     def _show_kept(self) -> None:
