@@ -233,15 +233,15 @@ def _write_whole(output: Path, text: str) -> None:
     """Write ``text`` to a file beside ``output``, then put it in its place: a full disk or a
     kill midway leaves the map there was, not half of a new one (a refusal is the command
     group's, ``cli.os_problem``)."""
-    import tempfile
+    import secrets
 
-    # A short name of its own: the output's name and more could pass the file system's most.
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=output.parent, prefix=".cjm-", suffix=".part", delete=False
-    ) as handle:
-        part = Path(handle.name)
+    # A short name of its own (the output's name and more could pass the file system's
+    # most), made as a new file is, with the umask's permissions: a map is for others to read.
+    part = output.with_name(f".cjm-{secrets.token_hex(6)}.part")
     try:
-        part.write_text(text, encoding="utf-8")
+        handle = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with open(handle, "w", encoding="utf-8") as out:
+            out.write(text)
         os.replace(part, output)
     finally:
         part.unlink(missing_ok=True)

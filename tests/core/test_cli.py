@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -125,6 +126,9 @@ def test_an_output_path_that_names_no_file_or_is_too_long_is_one_line(tmp_path: 
     written = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "map.md")])
     assert written.exit_code == 0 and (tmp_path / "map.md").read_text().startswith("#")
     assert [p.name for p in tmp_path.glob(".cjm-*")] == []  # no part left behind
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "map.md").stat().st_mode & 0o777 == 0o666 & ~umask  # others may read
     # An unset variable: "" became "." and was said to be a folder.
     result = CliRunner().invoke(main, ["sessions", "list", "--db", ""])
     assert result.exit_code == 2 and "'--db': names no file" in result.output, result.output
