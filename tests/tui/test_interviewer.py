@@ -347,11 +347,15 @@ async def test_an_interview_is_filed_under_its_scripts_perspective(
         shown = str(app.screen.query_one("#perspective").render())
         other = "staff" if which == "customer" else "customer"
         assert shown.startswith(which) and f"cjm interview --script {other}" in shown
+        app.interviewer = "rkhan"  # as --interviewer (default $USER) gives it
+        app.screen.query_one("#interviewer").value = ""  # emptied: the default name
         await press(pilot, *"P01", "enter")
         await pilot.pause(0.5)
         assert type(app.screen).__name__ == "InterviewScreen"
-    ((perspective, script_id),) = store.conn.execute("SELECT perspective, script_id FROM sessions")
-    assert (perspective, script_id) == (which, script.id)
+    ((perspective, script_id, by),) = store.conn.execute(
+        "SELECT perspective, script_id, interviewer FROM sessions"
+    )
+    assert (perspective, script_id, by) == (which, script.id, "rkhan")
 
 
 async def test_quitting_on_the_closing_words_leaves_the_interview_finished(

@@ -151,7 +151,8 @@ class StartScreen(Screen[None]):
             segment=text("segment"),
             persona=text("persona"),
             language=str(language),
-            interviewer=text("interviewer"),
+            # A field emptied is the default name ($USER), so each decision keeps a name.
+            interviewer=text("interviewer") or self.cjm.interviewer,
         )
 
     async def action_start(self) -> None:
