@@ -88,9 +88,7 @@ def test_keys_that_arrive_together_are_taken_in_order(tmp_path: Path) -> None:
     command = f"exec {sys.executable} -m cjm_interview interview --db {db} --tagger none"
     with Pane(command, ROOT, width=110, height=34) as pane:
         pane.wait_for("Participant")
-        pane._tmux("send-keys", "-t", "pane", "P01", "Tab")  # one write
-        time.sleep(0.5)
-        pane.keys("Tab")  # from the perspective's list to the segment
+        pane._tmux("send-keys", "-t", "pane", "P01", "Tab")  # one write: on to the segment
         time.sleep(0.5)
         pane._tmux("send-keys", "-t", "pane", "seg", "Tab", "pers")
         pane.wait_until(lambda s: "pers" in s, "the persona typed")
