@@ -99,9 +99,9 @@ def add_flow(
 
 _NUMBER = (int, float)  # by exact class: True and False are not grades
 THIN = 3
+"""Cells with fewer answers than this are marked thin: too few to read a figure from."""
 COMMON_PATHS = 20
 """The moves between moments a readable export lists (the JSON has them all)."""
-"""Cells with fewer answers than this are marked thin: too few to read a figure from."""
 _NON_ANSWER = re.compile(
     r"^\W*(?:none|nothing|no|nope|nah|n/?a|na|not really|none really|nothing really|no idea|"
     r"not sure|don'?t know|dunno|no comment|can'?t think of (?:any|anything)|not applicable|"

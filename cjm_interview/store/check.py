@@ -328,7 +328,6 @@ class SplitPattern:
     def __init__(self, source: str) -> None:
         import regex  # its matches take a timeout; ``re``'s cannot be stopped
 
-        self.source = source
         self.compiled = regex.compile(source, regex.IGNORECASE | regex.V0)
         self.too_slow = False
 
@@ -353,7 +352,7 @@ def split_pattern(pattern: str) -> SplitPattern:
 
     try:
         return SplitPattern(pattern)
-    except (regex.error, re.error, OverflowError, RecursionError, ValueError) as exc:
+    except (regex.error, OverflowError, RecursionError, ValueError) as exc:
         raise ValueError(str(exc)) from None
 
 
