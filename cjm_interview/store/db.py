@@ -616,22 +616,39 @@ class Store:
     def _drop_withdrawn(
         self, conn: sqlite3.Connection, session_id: str, keys: Collection[AnswerKey]
     ) -> int:
-        dropped = 0
-        where = "session_id = ? AND question_id = ? AND step = ?"
-        for key in keys:
-            args = (session_id, key.question_id, key.iteration)
-            ids = f"SELECT id FROM answers WHERE {where}"
-            conn.execute(f"DELETE FROM tags WHERE answer_id IN ({ids})", args)
-            conn.execute(f"DELETE FROM embeddings WHERE answer_id IN ({ids})", args)
-            dropped += conn.execute(f"DELETE FROM answers WHERE {where}", args).rowcount
-            conn.execute(f"DELETE FROM notes WHERE {where}", args)
-            # The log is append-only but for erasures: its entries held the words.
-            conn.execute("INSERT INTO erasure_in_progress (session_id) VALUES (?)", (session_id,))
-            conn.execute(f"DELETE FROM audit_log WHERE {where}", args)
-            conn.execute("DELETE FROM erasure_in_progress WHERE session_id = ?", (session_id,))
+        if not keys:
+            return 0
+        pairs = ", ".join("(?, ?)" for _ in keys)
+        where = f"session_id = ? AND (question_id, step) IN (VALUES {pairs})"
+        args = (session_id, *(part for key in keys for part in (key.question_id, key.iteration)))
+        dropped = self._delete_told(conn, session_id, where, args)["answers"]
         if dropped:
             self._audit(conn, session_id, "", "answers.withdrawn", new_value=str(dropped))
         return dropped
+
+    @staticmethod
+    def _delete_told(
+        conn: sqlite3.Connection, session_id: str, where: str, args: Sequence[object]
+    ) -> dict[str, int]:
+        """Delete what a session told that ``where`` picks (a condition on the columns that
+        answers, notes and the log share): its answers, their tags and vectors, the notes
+        and the log entries. Counts of each."""
+        ids = f"SELECT id FROM answers WHERE {where}"
+        counts = {
+            "tags": conn.execute(f"DELETE FROM tags WHERE answer_id IN ({ids})", args).rowcount,
+            "embeddings": conn.execute(
+                f"DELETE FROM embeddings WHERE answer_id IN ({ids})", args
+            ).rowcount,
+            "answers": conn.execute(f"DELETE FROM answers WHERE {where}", args).rowcount,
+            "notes": conn.execute(f"DELETE FROM notes WHERE {where}", args).rowcount,
+        }
+        # The log is append-only but for erasures: its entries held the words.
+        conn.execute("INSERT INTO erasure_in_progress (session_id) VALUES (?)", (session_id,))
+        counts["audit entries"] = conn.execute(
+            f"DELETE FROM audit_log WHERE {where}", args
+        ).rowcount
+        conn.execute("DELETE FROM erasure_in_progress WHERE session_id = ?", (session_id,))
+        return counts
 
     def off_path(self, session_id: str) -> set[AnswerKey]:
         """The session's current answers flagged as no longer applying."""
@@ -1134,7 +1151,6 @@ class Store:
         now = self.clock()
         texts: list[str] = []
         for session_id in session_ids:
-            answer_ids = "SELECT id FROM answers WHERE session_id = ?"
             texts += [
                 r[0]
                 for r in conn.execute(
@@ -1142,23 +1158,9 @@ class Store:
                     (session_id,),
                 )
             ]
-            counts["tags"] += conn.execute(
-                f"DELETE FROM tags WHERE answer_id IN ({answer_ids})", (session_id,)
-            ).rowcount
-            counts["embeddings"] += conn.execute(
-                f"DELETE FROM embeddings WHERE answer_id IN ({answer_ids})", (session_id,)
-            ).rowcount
-            counts["answers"] += conn.execute(
-                "DELETE FROM answers WHERE session_id = ?", (session_id,)
-            ).rowcount
-            counts["notes"] += conn.execute(
-                "DELETE FROM notes WHERE session_id = ?", (session_id,)
-            ).rowcount
-            conn.execute("INSERT INTO erasure_in_progress (session_id) VALUES (?)", (session_id,))
-            counts["audit entries"] += conn.execute(
-                "DELETE FROM audit_log WHERE session_id = ?", (session_id,)
-            ).rowcount
-            conn.execute("DELETE FROM erasure_in_progress WHERE session_id = ?", (session_id,))
+            told = self._delete_told(conn, session_id, "session_id = ?", (session_id,))
+            for kind, count in told.items():
+                counts[kind] += count
             # Rows that point at the session go before it (foreign keys).
             conn.execute("DELETE FROM session_sources WHERE session_id = ?", (session_id,))
             conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
