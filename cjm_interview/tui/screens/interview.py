@@ -291,7 +291,7 @@ class InterviewScreen(Screen[None]):
 
     async def show_prompt(self, prompt: Prompt, note: str = "") -> None:
         """Ask a question: its words in the chat, and the input that suits it."""
-        if await self._take_closing_note(prompt, note):
+        if await self._take_note(prompt, note):
             return
         item = prompt.item
         if prompt.intro and (item.section.id, item.iteration) not in self._intros:
@@ -466,27 +466,34 @@ class InterviewScreen(Screen[None]):
             # meant to leave would go into it.
             self.set_focus(None)
 
-    async def _take_closing_note(self, prompt: Prompt, note: str) -> bool:
-        """The script's last words ("your answers have been saved"), taken as they are
-        shown: the session was finished only by an Enter after them, so quitting there
-        left it in progress and off the map."""
+    def _taken_at_once(self, prompt: Prompt) -> bool:
+        """Whether a note is taken as it is shown: the script's last words ("your answers
+        have been saved") are, since the session was finished only by an Enter after them,
+        and quitting there left it in progress and off the map."""
+        return prompt.question is self.session.script.sections[-1].questions[-1]
+
+    async def _take_note(self, prompt: Prompt, note: str) -> bool:
+        """A note taken as it is shown (``_taken_at_once``): its words said, and on."""
         question = prompt.question
-        last = self.session.script.sections[-1].questions[-1]
-        if question.type is not QuestionType.NOTE or question is not last or note:
+        if question.type is not QuestionType.NOTE or prompt.existing is not None or note:
             return False
-        if prompt.existing is not None:
+        if not self._taken_at_once(prompt):
             return False
         try:
             result = self.session.submit("")
         except CjmError:
             return False
-        if isinstance(result, Rejected) or not self.session.finished:
+        if isinstance(result, Rejected):
             return False
         self.current = None
-        self.chat.say(prompt.text, "question")
-        self._closing_said = True
+        self._say_note(prompt.text)
         await self.advance()
         return True
+
+    def _say_note(self, text: str) -> None:
+        """The words of a note taken as it was shown."""
+        self.chat.say(text, "question")
+        self._closing_said = self.session.finished
 
     async def _finish(self) -> None:
         self.finished = True
@@ -967,15 +974,17 @@ class InterviewScreen(Screen[None]):
         else:
             self._pause_now()
 
+    def _draft(self) -> str:
+        """What the answer box holds, as typed."""
+        return next((box.draft() for box in self.query(AnswerInput)), "")
+
     def unsent_words(self) -> str:
         """What the answer box holds that was not sent."""
-        if self.finished:
-            return ""
-        return next((box.draft() for box in self.query(AnswerInput)), "").strip()
+        return "" if self.finished else self._draft().strip()
 
     def _pause_now(self) -> None:
         self.chat.say("Paused: the interview can be resumed from the start screen.", "info")
-        typed = next((box.draft() for box in self.query(AnswerInput)), "")
+        typed = self._draft()
         if typed.strip() and self.current is not None:
             self.cjm.drafts[self.session.id] = (self.current.key, typed)
             self.notify("The words not yet sent come back in the box when it is resumed.")
@@ -1020,23 +1029,16 @@ class KioskInterviewScreen(InterviewScreen, inherit_bindings=False):
         self._shown_at = math.inf
         """Time (Textual's event clock) at which the thank-you was on screen."""
 
-    async def show_prompt(self, prompt: Prompt, note: str = "") -> None:
-        if prompt.question.type is QuestionType.NOTE and prompt.existing is None and not note:
-            # A note asks nothing: it is taken at once, so a closing thank-you is
-            # the end of the interview, with no way back into the answers.
-            try:
-                result = self.session.submit("")
-            except CjmError:
-                result = None
-            if result is not None and not isinstance(result, Rejected):
-                self.current = None
-                if self.session.finished:
-                    self.closing = prompt.text
-                else:
-                    self.chat.say(prompt.text, "question")
-                await self.advance()
-                return
-        await super().show_prompt(prompt, note)
+    def _taken_at_once(self, prompt: Prompt) -> bool:
+        # A note asks nothing: every one is taken at once, so a closing thank-you is the
+        # end of the interview, with no way back into the answers.
+        return True
+
+    def _say_note(self, text: str) -> None:
+        if self.session.finished:
+            self.closing = text  # said by the thank-you, with its countdown
+        else:
+            self.chat.say(text, "question")
 
     async def _finish(self) -> None:
         # Nothing of this participant stays on screen for the next one: the
