@@ -107,6 +107,20 @@ async def test_keys_wait_for_a_next_input_that_is_slow_to_come(
     assert await _typed_in_one_go(Store(tmp_path / "s.db"), quick_script) == QUICK_STORED
 
 
+async def test_keys_typed_with_the_enter_that_begins_answer_the_first_question(
+    tmp_path: Path, quick_script
+) -> None:
+    """Keys arriving with the welcome screen's Enter were queued to that screen behind it,
+    before the Enter held the keys: the consent's "y" reached the welcome screen, which
+    ignores letters, and was lost (a fast typist in a real terminal under load)."""
+    store = Store(tmp_path / "s.db")
+    app = kiosk(store, quick_script)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        _type(app, "\n" + "".join(text + "\n" for text in QUICK_TYPED))
+        assert await _stored(pilot, store, len(QUICK_STORED)) == QUICK_STORED
+
+
 OTHER_SCRIPT = """\
 id: other
 version: "1"

@@ -13,6 +13,8 @@ from textual.containers import Center, Middle, Vertical
 from textual.screen import Screen
 from textual.widgets import Static
 
+from cjm_interview.tui.typeahead import keep_for_focus
+
 if TYPE_CHECKING:
     from cjm_interview.tui.app import CjmApp
 
@@ -69,7 +71,9 @@ class WelcomeScreen(Screen[None]):
         if self.begun:
             return
         self.begun = True
-        self.cjm.typeahead.hold()  # keys typed from now on answer the first question
+        # Keys typed from now on answer the first question, those already queued to this
+        # screen behind the Enter too (``keep_for_focus`` below).
+        self.cjm.typeahead.hold(moving_from=self)
         self.app.call_later(self._begin)
 
     async def _begin(self) -> None:
@@ -82,6 +86,8 @@ class WelcomeScreen(Screen[None]):
         return given < self._wait_until
 
     async def on_key(self, event: events.Key) -> None:
+        if self.begun and keep_for_focus(self, event):
+            return  # typed with the Enter that began: the first question's
         # Here rather than a binding, which would not tell when the key was typed.
         if event.key in ("enter", "space"):
             event.stop()
