@@ -610,3 +610,14 @@ async def test_words_typed_into_a_channel_question_show_and_add_to_the_ticks(
         assert app.screen.current.key != prompt.key
     answers = {a.key: a for a in store.load_answers(store.list_sessions()[0]["id"])}
     assert answers[prompt.key].value == [*ticked, "other: Rang them once"]
+
+
+async def test_f1_on_the_start_screen_says_what_the_form_is_for(
+    tmp_path: Path, quick_script
+) -> None:
+    """F1 did nothing there, the one screen without a word of help."""
+    async with on_the_start_screen(tmp_path, quick_script) as (_store, app, pilot):
+        await pilot.press("f1")
+        await pilot.pause(0.2)
+        said = " ".join(str(n.message) for n in app._notifications)
+    assert "pseudonym" in said and "F9" in said and "F2 back" in said

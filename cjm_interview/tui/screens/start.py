@@ -41,6 +41,7 @@ class StartScreen(Screen[None]):
     """Who is interviewed (pseudonym, perspective, segment, language), or resume one."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", priority=True),
         # Not a priority binding: those run when the key arrives, before the keys typed
         # just ahead of it reach the box ("P01" then ctrl+s in one burst lost the name).
         Binding("ctrl+s", "start", "Start"),
@@ -154,6 +155,19 @@ class StartScreen(Screen[None]):
             # A field emptied is the default name ($USER), so each decision keeps a name.
             interviewer=text("interviewer") or self.cjm.interviewer,
         )
+
+    def action_help(self) -> None:
+        """F1: what the form is for and the keys of the interview it starts."""
+        text = (
+            "Participant: a pseudonym (P07), never a real name. Segment and persona are "
+            "optional: the composite map can be sliced by them. The interviewer's name goes "
+            "with every tag decision.\n"
+            "Enter or ctrl+s starts; F9 goes to the interviews to resume.\n"
+            "In the interview: Enter sends an answer · F1 help · F2 back · F3 skip · "
+            "F8 keep the answer given earlier · F4 note · F7 tags · F6 panel · F5 pause · "
+            "F10 end early · ctrl+q quit."
+        )
+        self.notify(text, title="Help", timeout=20)
 
     async def action_start(self) -> None:
         # Enter twice (or Enter and ctrl+s) in one moment started two interviews, the second
