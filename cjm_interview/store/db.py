@@ -123,6 +123,12 @@ class Purge:
         )
 
 
+def _empty_file(path: Path) -> bool:
+    """Whether ``path`` holds nothing, not even in a write-ahead log beside it."""
+    wal = path.with_name(path.name + "-wal")
+    return path.stat().st_size == 0 and not (wal.exists() and wal.stat().st_size > 0)
+
+
 class Store:
     """One study database."""
 
@@ -158,6 +164,12 @@ class Store:
                 )
             if path.exists() and (why := not_a_regular_file(path, "database")):
                 raise StoreError(why, "Give the path of a database file with --db.")
+            if must_exist and _empty_file(path):
+                # A command that reads would otherwise turn it into an empty study.
+                raise StoreError(
+                    f"{path}: the file is empty (0 bytes), not an interview database",
+                    "Check the path; an interview with --db on it starts a study there.",
+                )
             if not path.exists() and not path.parent.exists():
                 raise StoreError(f"{path}: folder {path.parent} does not exist")
             _refuse_links(path)

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cjm_interview.cli import main
@@ -33,6 +34,24 @@ def test_missing_database_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"Error: {tmp_path / 'none.db'}: no such database")
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("sessions", "list"), ("export", "--format", "csv", "-o"), ("db", "check")],
+)
+def test_an_empty_file_given_to_read_is_refused_and_left_empty(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A 0-byte file (made by `touch`, or a copy that failed) was turned into an empty study
+    by a command that only reads."""
+    db = tmp_path / "empty.db"
+    db.touch()
+    out = [str(tmp_path / "map.csv")] if command[-1] == "-o" else []
+    result = run(*command, *out, "--db", str(db))
+    assert result.exit_code == 2
+    assert result.output.startswith(f"Error: {db}: the file is empty (0 bytes)")
+    assert db.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
 
 
 def test_unknown_session_id(tmp_path: Path) -> None:
