@@ -296,3 +296,20 @@ async def test_words_typed_but_not_sent_come_back_when_a_paused_interview_resume
         await _stored(pilot, store, 2)
     answers = {a.key.question_id: a.raw for a in store.load_answers(store.list_sessions()[0]["id"])}
     assert answers["service"] == "a broadband provider"
+
+
+async def test_keys_typed_with_the_enter_that_resumes_answer_the_question_resumed(
+    tmp_path: Path, customer_script
+) -> None:
+    """Keys arriving with the resume list's Enter were queued to the list behind it, before
+    anything held them, and the list ignores letters: the first words were lost."""
+    async with on_the_start_screen(tmp_path, customer_script) as (store, app, pilot):
+        queue_keys(app, *"P1", "enter", "y", "enter")
+        await _stored(pilot, store, 1)
+        queue_keys(app, "f5")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "StartScreen"
+        queue_keys(app, "f9", "enter", *"a broadband provider", "enter")
+        await _stored(pilot, store, 2)
+    answers = {a.key.question_id: a.raw for a in store.load_answers(store.list_sessions()[0]["id"])}
+    assert answers["service"] == "a broadband provider"

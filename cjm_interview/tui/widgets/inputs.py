@@ -7,6 +7,7 @@ hold no interview logic: a wrong answer comes back as the engine's message.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -213,6 +214,12 @@ class SafeInput(Input):
     what: ClassVar[str] = "text"
     """What the box holds, as the warning about a cut paste names it."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Words put back in the box (a draft resumed, an answer gone back to, a step to
+        # edit) were all selected on focus, and the first key typed replaced them.
+        kwargs.setdefault("select_on_focus", False)
+        super().__init__(*args, **kwargs)
+
     async def _on_key(self, event: events.Key) -> None:
         if not await keys_in_order(self, event):
             await super()._on_key(event)
@@ -297,6 +304,14 @@ class ChoicePicker(Widget, can_focus=True):
     class OtherWanted(Message):
         """The participant picked "Other…" and wants to type it."""
 
+        def __init__(self, by_enter: bool = False) -> None:
+            super().__init__()
+            self.by_enter = by_enter
+            """Enter on the Other row: words already in its box are sent."""
+
+    class OtherLeft(Message):
+        """A single choice moved off "Other…": its box goes out of the way (words kept)."""
+
     class Typed(Message):
         """Enter after words were typed rather than an option picked: the words are the
         answer, for the engine to read ("yes", an option's name) or refuse."""
@@ -313,6 +328,7 @@ class ChoicePicker(Widget, can_focus=True):
         selected: list[str] | None = None,
         shortcuts: dict[str, str] | None = None,
         id: str | None = None,
+        other_given: bool = False,
     ) -> None:
         super().__init__(id=id)
         self.options = list(options)
@@ -331,8 +347,13 @@ class ChoicePicker(Widget, can_focus=True):
         """In a single choice, the highlighted row is the choice: once the participant
         has moved it. A stray Enter on a fresh question (the one that started the
         interview, pressed twice) must not give consent or pick the first option."""
+        self.other_given = other_given and allow_other
+        """Words of the participant's own are in the Other box and go with the answer."""
         if not multi and self.selected:
             self.cursor = [v for v, _ in self.options].index(self.selected[0])
+        elif not multi and self.other_given:
+            self.cursor = len(self.options)  # gone back to an answer of their own: its row
+            self.cursor_picks = True
         self._typed = ""
 
     @property
@@ -370,7 +391,9 @@ class ChoicePicker(Widget, can_focus=True):
         value, label = self.rows[index]
         number = DIGIT_KEYS[index] if index < len(DIGIT_KEYS) and value != OTHER else "o"
         here = index == self.cursor
-        if self.multi and value != OTHER:
+        if value == OTHER and self.other_given:
+            mark = "[x]" if self.multi else "(•)"
+        elif self.multi and value != OTHER:
             mark = "[x]" if value in self.selected else "[ ]"
         else:
             picked = value in self.selected or (here and not self.multi and self.cursor_picks)
@@ -413,7 +436,14 @@ class ChoicePicker(Widget, can_focus=True):
         if not self.multi:
             self.cursor_picks = True
             self.selected = []  # the cursor's row is the choice now
+            self._leave_other(index)
             self.refresh()
+
+    def _leave_other(self, index: int) -> None:
+        """A single choice now on another row than "Other…": its words no longer count."""
+        if self.rows[index][0] != OTHER and not self.multi:
+            self.other_given = False
+            self.post_message(self.OtherLeft())
 
     def action_move(self, delta: int) -> None:
         self._move_to((self.cursor + delta) % len(self.rows))
@@ -445,6 +475,7 @@ class ChoicePicker(Widget, can_focus=True):
                 self.selected.sort(key=order.index)
         else:
             self.selected = [value]
+            self._leave_other(index)
         self.refresh()
 
     def action_tick(self) -> None:
@@ -479,7 +510,7 @@ class ChoicePicker(Widget, can_focus=True):
         elif not self.cursor_picks:
             self.post_message(self.Chosen([]))  # nothing chosen yet: the engine says so
         elif value == OTHER:
-            self.post_message(self.OtherWanted())
+            self.post_message(self.OtherWanted(by_enter=True))
         else:
             self.post_message(self.Chosen([value]))
 
@@ -597,6 +628,7 @@ class ChoiceAnswer(AnswerInput):
             selected=selected,
             shortcuts=shortcuts,
             id="choices",
+            other_given=bool(other_text),
         )
         other = SafeInput(
             other_text, placeholder="Other: type it, then Enter", compact=True, id="other"
@@ -612,8 +644,8 @@ class ChoiceAnswer(AnswerInput):
         event.stop()
         values: list[str] = list(event.values)
         other = self.query_one("#other", Input)
-        if other.display and other.value.strip():
-            values.append(f"other: {other.value.strip()}")
+        if other.display and (own := _own_words(other.value)):
+            values.append(f"other: {own}")
         if self.multi:
             self.send(values)
         else:
@@ -628,13 +660,31 @@ class ChoiceAnswer(AnswerInput):
     def on_choice_picker_other_wanted(self, event: ChoicePicker.OtherWanted) -> None:
         event.stop()
         other = self.query_one("#other", Input)
+        if event.by_enter and other.display and (own := _own_words(other.value)):
+            self.send(f"other: {own}")  # Enter on the row of words already given
+            return
         other.display = True
+        picker = self.query_one(ChoicePicker)
+        picker.other_given = bool(_own_words(other.value))  # picked again: its words count
+        picker.refresh()
         other.focus()
         self.keep_typing()
 
+    def on_choice_picker_other_left(self, event: ChoicePicker.OtherLeft) -> None:
+        event.stop()
+        self.query_one("#other", Input).display = False
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        picker = self.query_one(ChoicePicker)
+        given = bool(_own_words(event.value))
+        if given != picker.other_given:
+            picker.other_given = given
+            picker.refresh()
+
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        text = event.value.strip()
+        text = _own_words(event.value)
         picker = self.query_one(ChoicePicker)
         if not text:
             self.query_one("#other", Input).display = False
@@ -653,6 +703,17 @@ class ChoiceAnswer(AnswerInput):
             other.value = ""
             other.display = False
             self.query_one(ChoicePicker).focus()
+
+
+_OTHER_SAID = re.compile(r"(?:o?ther)\s*:\s*", re.IGNORECASE)
+
+
+def _own_words(typed: str) -> str:
+    """The words of an Other box, without the "other:" the channels' help says to type
+    ("o" opens the box, so "other: fax" arrived as "ther: fax")."""
+    text = typed.strip()
+    said = _OTHER_SAID.match(text)
+    return text[said.end() :].strip() if said else text
 
 
 # ------------------------------------------------------------------ grade
