@@ -16,6 +16,7 @@ from cjm_interview.tui.app import make_app
 
 from ..conftest import FakeTagger
 from .helpers import (
+    QUICK_TYPED,
     answer,
     answer_until,
     interviewer,
@@ -621,3 +622,16 @@ async def test_f1_on_the_start_screen_says_what_the_form_is_for(
         await pilot.pause(0.2)
         said = " ".join(str(n.message) for n in app._notifications)
     assert "pseudonym" in said and "F9" in said and "F2 back" in said
+
+
+async def test_the_finished_interview_says_what_enter_does(tmp_path: Path, quick_script) -> None:
+    """With the panel shown, the last answer box's removal passed the focus to the notes' box
+    on its way to nowhere, and its hint stayed: "Enter saves the note · Esc back to the
+    answer", on a screen with no answer to go back to."""
+    async with on_the_start_screen(tmp_path, quick_script) as (_store, app, pilot):
+        queue_keys(app, *"P1", "enter")
+        for text in QUICK_TYPED:
+            queue_keys(app, *text, "enter")
+        await settle(app, pilot)
+        assert app.screen.finished and app.focused is None
+        assert str(app.screen.query_one("#hint").content) == "Enter: back to the start screen"

@@ -329,6 +329,8 @@ class InterviewScreen(Screen[None]):
         """The hint line says what the keys do where they go: the answer box's "Enter send"
         was wrong for a note or a tag being typed."""
         widget = event.widget
+        if self.app.focused is not widget:
+            return  # a focus already moved on (the notes' box, as the last answer box went)
         if isinstance(widget, NoteInput):
             shown = "Enter saves the note · Esc back to the answer"
         elif isinstance(widget, TagEditor):
@@ -463,7 +465,7 @@ class InterviewScreen(Screen[None]):
             widget.focus_answer(keys_follow=True)
         if self.finished:
             # No answer box is left: the focus would fall to the notes' box, and the Enter
-            # meant to leave would go into it.
+            # meant to leave would go into it (its hint said "Enter saves the note").
             self.set_focus(None)
 
     def _taken_at_once(self, prompt: Prompt) -> bool:
