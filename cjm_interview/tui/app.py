@@ -441,6 +441,7 @@ class InterviewerApp(CjmApp):
             self.notify(f"{exc} {exc.hint}", severity="error", timeout=10)
             self.call_later(self.typeahead.release)  # the keys after the Enter stay here
             return
+        self.clear_notifications()  # the start screen's (its help, "paused") would cover it
         await self._show(self.interview_screen(session))
 
     async def resume_interview(self, session_id: str) -> None:
@@ -459,6 +460,7 @@ class InterviewerApp(CjmApp):
             self.call_later(self.typeahead.release)  # nothing resumed: the keys stay here
             return
         self.session = session
+        self.clear_notifications()
         await self._show(self.interview_screen(session, resumed=True))
 
     async def _show(self, screen: Screen[None]) -> None:

@@ -635,3 +635,20 @@ async def test_the_finished_interview_says_what_enter_does(tmp_path: Path, quick
         await settle(app, pilot)
         assert app.screen.finished and app.focused is None
         assert str(app.screen.query_one("#hint").content) == "Enter: back to the start screen"
+
+
+async def test_the_start_screens_notices_do_not_cover_the_interview(
+    tmp_path: Path, quick_script
+) -> None:
+    """Its help (20 s) and "Interview paused" stayed over the question asked next."""
+    async with on_the_start_screen(tmp_path, quick_script) as (_store, app, pilot):
+        queue_keys(app, "f1")
+        await settle(app, pilot)
+        assert app._notifications
+        queue_keys(app, *"P1", "enter", "y", "enter", "f5")
+        await settle(app, pilot)
+        assert [n.message for n in app._notifications][-1].startswith("Interview paused")
+        queue_keys(app, "f9", "enter")
+        await settle(app, pilot)
+        assert type(app.screen).__name__ == "InterviewScreen"
+        assert not app._notifications
