@@ -65,7 +65,9 @@ def to_markdown(cmap: CompositeMap) -> str:
     stages = {s["key"]: s["label"] for s in d["stages"]}
     for i, step in enumerate(d["steps"], 1):
         g, c = step["grade"], step["curve"]
-        channels = ", ".join(f"{md(t['label'])} ({t['count']})" for t in step["touchpoints"][:4])
+        channels = ", ".join(
+            f"{md(t.get('name', t['label']))} ({t['count']})" for t in step["touchpoints"][:4]
+        )
         mot = step["moment_of_truth_share"]
         mean = _fmt(c["mean"]) + ("\\*" if c["source"] == "predicted" else "")
         thin = " (thin)" if c["thin"] else ""
@@ -86,7 +88,7 @@ def to_markdown(cmap: CompositeMap) -> str:
             f"({step['share']:.0%})",
             f"- **Grade**: mean {_fmt(step['grade']['mean'])}, "
             f"median {_fmt(step['grade']['median'])},"
-            f" spread {_fmt(step['grade']['q1'])}–{_fmt(step['grade']['q3'])}, "
+            f" middle half (IQR) {_fmt(step['grade']['q1'])}–{_fmt(step['grade']['q3'])}, "
             f"n={step['grade']['n']}",
         ]
         for perspective, dist in sorted(step["by_perspective"].items()):

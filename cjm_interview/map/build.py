@@ -28,8 +28,10 @@ from cjm_interview.map.quotes import link_quotes
 from cjm_interview.map.summary import (
     THIN,
     add_flow,
+    channel_names,
     distribution,
     is_non_answer,
+    name_channels,
     pain_points,
     phrases,
     summarise,
@@ -38,7 +40,7 @@ from cjm_interview.map.themes import themes
 from cjm_interview.map.vectors import ENCODER, KnownVectors, step_vectors
 from cjm_interview.store import Store
 
-SCHEMA_VERSION = "2.3"
+SCHEMA_VERSION = "2.4"
 
 
 @dataclass
@@ -180,7 +182,7 @@ def _build_map(
         moments = form_moments(store, steps, journeys, vectors, representation, scripts, options,
                                encode_missing, progress, act)  # fmt: skip
         return _summarised(store, filters, journeys, steps, moments, options, representation,
-                           fallback, pains_of, beside)  # fmt: skip
+                           fallback, pains_of, beside, channel_names(scripts))  # fmt: skip
     finally:
         beside.cancel()
 
@@ -196,6 +198,7 @@ def _summarised(
     fallback: str,
     pains_of: dict[int, list[tuple[int, str]]],
     beside: Beside[dict[str, list[dict[str, Any]]]],
+    channels: dict[str, str],
 ) -> CompositeMap:
     options = dataclasses.replace(options, act_weight=round(moments.act_weight, 3))
     groups, stages, unmatched = apply_edits(
@@ -211,6 +214,8 @@ def _summarised(
     cmap = summarise_map(store, filters, journeys, steps, groups, stages, unmatched,
                          representation, fallback, options, moments.topic_order,
                          pains_of, beside.result())  # fmt: skip
+    for step in cmap.data["steps"]:
+        name_channels(step["touchpoints"], channels)
     if moments.parts_missing:
         # Said only when it happens: a map with every vector is as it was.
         cmap.data["alignment"]["parts_not_encoded"] = moments.parts_missing

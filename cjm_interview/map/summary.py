@@ -12,10 +12,12 @@ from typing import Any
 
 import numpy as np
 
+from cjm_interview.domain import Script
 from cjm_interview.map.journeys import Step
 from cjm_interview.map.labels import normalise
 from cjm_interview.map.model import StepGroup
 from cjm_interview.map.quotes import pick_quotes
+from cjm_interview.taxonomy import default_taxonomy
 
 LOW_GRADE = 4
 """Grades at or below this count as pain points (0..10 scale)."""
@@ -55,6 +57,24 @@ def top_counts(counter: Counter[str], n: int = 8) -> list[dict[str, Any]]:
     """The ``n`` commonest, ties by label: the same list whatever order the answers came in."""
     ranked = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:n]
     return [{"label": k, "count": v} for k, v in ranked]
+
+
+def channel_names(scripts: Sequence[Script]) -> dict[str, str]:
+    """Each channel's name as the interview offered it (the most used script's, else the
+    taxonomy's): a map shows "In person", not the id ``in_person``."""
+    names = {t.id: t.label for t in default_taxonomy().touchpoints}
+    for script in reversed(scripts):
+        names.update((t.id, t.label) for t in script.touchpoints)
+    return names
+
+
+def name_channels(counts: list[dict[str, Any]], names: dict[str, str]) -> None:
+    """Give each counted channel (``label``: its id) its ``name``; words of a participant's
+    own ("other: fax") are named as said."""
+    for row in counts:
+        label = str(row["label"])
+        own = label.split(":", 1)[1].strip() if label.startswith("other:") else ""
+        row["name"] = f"Other: {own}" if own else names.get(label, label)
 
 
 def phrases(texts: Iterable[str], n: int = 6, least: int = 1) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import csv
+import html
 import json
 import re
 import warnings
@@ -21,6 +22,7 @@ from cjm_interview.map import build_map
 from cjm_interview.script import load_script
 from cjm_interview.store import Store
 from cjm_interview.synth import generate
+from cjm_interview.taxonomy import default_taxonomy
 
 from ..conftest import PROMPTS, ROOT
 from ..reliability.hostile import cjm, one_clear_line
@@ -94,7 +96,7 @@ def test_html_escapes_and_is_self_contained(cmap, labelled) -> None:
 # ------------------------------------------------------------------ json
 def test_json_follows_the_documented_schema(cmap, study: Path) -> None:
     data = json.loads(to_json(cmap))
-    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "2.3"
+    assert data["schema"] == "cjm-composite-map" and data["schema_version"] == "2.4"
     assert problems(data, SCHEMA, SCHEMA) == []
     assert data["perspective_gap"] and data["paths"]
     step = data["steps"][0]
@@ -550,3 +552,17 @@ def test_a_staff_map_speaks_of_staff(tmp_path: Path) -> None:
     assert "staff's overall grade" in markdown and "Figures of staff." in markdown
     assert "<title>Composite journey map (1 interview)</title>" in page
     assert "staff&#39;s overall grade" in page
+
+
+def test_channels_are_named_as_the_interview_showed_them(cmap) -> None:
+    """The map showed `in\\_person`, `web` and `social` where the interviewer had read
+    "In person", "Website" and "Social media & reviews"."""
+    offered = {t.id: t.label for t in default_taxonomy().touchpoints}
+    named = {t["label"]: t["name"] for s in cmap.data["steps"] for t in s["touchpoints"]}
+    assert len(named) >= 3
+    for label, name in named.items():
+        own = label.removeprefix("other:").strip()
+        assert name == offered.get(label, f"Other: {own}")
+    page, text = to_html(cmap), to_markdown(cmap)
+    for name in named.values():
+        assert html.escape(name, quote=False) in page and for_markdown(name) in text
