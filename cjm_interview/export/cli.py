@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -156,9 +157,11 @@ def export(
     fmt = _format(fmt, given)
     output = Path(given) if given else Path(f"composite-map.{_ending(fmt)}")
     if str(output) != "-":
+        from cjm_interview.config import default_db
+
         # Before the map is built, not after; csv writes three files beside OUT too.
         for path in [output, *(csv_siblings(output) if fmt == "csv" else ())]:
-            _check_writable(path)
+            _check_writable(path, db_path or default_db())
     store, filters, cmap = _build(db_path, **kw)
     _warn(cmap, store, filters)
     if cmap.data["sessions"] == 0:
@@ -247,9 +250,13 @@ def _write_whole(output: Path, text: str) -> None:
         part.unlink(missing_ok=True)
 
 
-def _check_writable(output: Path) -> None:
+def _check_writable(output: Path, db: Path) -> None:
     """One line, before any work, when ``output`` cannot be written (a name too long for the
-    file system is the command group's, ``cli.os_problem``)."""
+    file system is the command group's, ``cli.os_problem``), or must not be: the study read
+    (a map written over it replaced every interview) or a device or pipe (replaced by a
+    file)."""
+    from cjm_interview.store.db import file_identity
+
     folder = output.parent
     if output.is_symlink():  # as database paths that are links are: a link may lead anywhere
         fail(f"{output} is a symbolic link", "Give the file itself, or another -o path.")
@@ -257,6 +264,20 @@ def _check_writable(output: Path) -> None:
         fail(f"{output}: folder {folder} does not exist", "Create it, or give another -o path.")
     if output.is_dir():
         fail(f"{output} is a folder", "Give a file name, e.g. -o map.html.")
+    if output.exists() and not stat.S_ISREG(output.stat().st_mode):
+        fail(
+            f"{output} is not a regular file (a device, pipe or socket)",
+            "Give a file name, e.g. -o map.html, or -o - to write to the terminal.",
+        )
+    # By path and by file: a hard link to the study is the study under another name.
+    for own in (db, *(db.with_name(db.name + end) for end in ("-wal", "-shm", "-journal"))):
+        same = output.resolve() == own.resolve()
+        if same or (output.exists() and file_identity(output) == file_identity(own)):
+            fail(
+                f"-o {output} is the study database{'' if own == db else ' ' + own.name[-4:]}"
+                f" ({db}): the map would replace it",
+                "Give another -o path, e.g. -o map.html.",
+            )
     if not os.access(folder, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
         fail(f"{output}: not allowed to write there", "Give another -o path.")
 

@@ -566,3 +566,33 @@ def test_channels_are_named_as_the_interview_showed_them(cmap) -> None:
     page, text = to_html(cmap), to_markdown(cmap)
     for name in named.values():
         assert html.escape(name, quote=False) in page and for_markdown(name) in text
+
+
+@pytest.mark.parametrize("fmt", ["html", "json", "csv"])
+@pytest.mark.parametrize("target", ["itself", "its -wal", "a hard link to it"])
+def test_an_export_over_the_study_it_reads_is_refused(
+    study: Path, tmp_path: Path, fmt: str, target: str
+) -> None:
+    """`-o cjm.db` wrote the map over the study and said "Wrote": every interview gone."""
+    db = tmp_path / "study.db"
+    db.write_bytes(study.read_bytes())
+    output = {"itself": db, "its -wal": tmp_path / "study.db-wal"}.get(target)
+    if output is None:
+        output = tmp_path / "other.db"
+        output.hardlink_to(db)
+    before = db.read_bytes()
+    result = run("export", "--no-encode", "--format", fmt, "--db", str(db), "-o", str(output))
+    assert result.exit_code == 2, result.output
+    assert "is the study database" in result.output and "Traceback" not in result.output
+    assert db.read_bytes() == before
+
+
+def test_an_export_over_a_pipe_or_a_device_is_refused(study: Path, tmp_path: Path) -> None:
+    """A FIFO given as -o was replaced by a regular file (and /dev/full, run as root)."""
+    import os
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    result = run("export", "--no-encode", "--db", str(study), "-o", str(fifo), "--format", "json")
+    assert result.exit_code == 2 and "not a regular file" in result.output
+    assert fifo.is_fifo()
