@@ -35,6 +35,8 @@ HASH_BYTES = 32
 SCRYPT_N = 2**14
 SCRYPT_R = 8
 SCRYPT_P = 1
+SCRYPT_MAXMEM = 256 * 1024 * 1024
+MAX_HASH_FILE = 4096  # bytes: one line of about 100
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 30.0
 MAX_LOCKOUT_SECONDS = 15 * 60.0
@@ -110,6 +112,13 @@ class PinHash:
         # Refuse costs that are too weak to protect a short PIN, or absurdly high.
         if not (2**12 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
             raise PinError(f"{where}: unsupported scrypt cost n={n}, r={r}, p={p}")
+        # scrypt needs about 128·n·r bytes: past its memory cap every check of the PIN would
+        # fail with an error, and the operator could never leave the kiosk.
+        if 128 * n * r + 128 * r * p > SCRYPT_MAXMEM // 2:
+            raise PinError(
+                f"{where}: scrypt cost n={n}, r={r} needs more memory than a check may use",
+                "Write a new one with `cjm kiosk --write-pin-hash FILE`.",
+            )
         if len(salt) < 8 or len(digest) < 16:
             raise PinError(f"{where}: the salt or hash is too short")
         return cls(salt, digest, n, r, p)
@@ -117,15 +126,29 @@ class PinHash:
 
 def _scrypt(pin: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(
-        pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=256 * 1024 * 1024, dklen=HASH_BYTES
+        pin.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=SCRYPT_MAXMEM, dklen=HASH_BYTES
     )
 
 
 def write_pin_hash_file(path: Path, pin: str) -> PinHash:
-    """Hash ``pin`` and write it to ``path``, readable by its owner only."""
+    """Hash ``pin`` and write it to ``path``, readable by its owner only.
+
+    Only a new file or an earlier PIN hash is written: a link, a device or any other file
+    (a study database given by mistake) is refused, not replaced by the hash.
+    """
     check_pin_format(pin)
+    if path.is_symlink():
+        raise PinError(f"{path} is a symbolic link", "Give the file itself, or a new name.")
+    if path.exists():
+        try:
+            read_pin_hash_file(path)
+        except PinError:
+            raise PinError(
+                f"{path} exists and is not a PIN hash file; it was left as it was",
+                "Give a new file name, or the PIN hash file to replace.",
+            ) from None
     pin_hash = PinHash.of(pin)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:
@@ -137,16 +160,20 @@ def write_pin_hash_file(path: Path, pin: str) -> PinHash:
 
 
 def read_pin_hash_file(path: Path) -> PinHash:
-    """Read a PIN hash file written by :func:`write_pin_hash_file`."""
-    try:
-        text = path.read_text(encoding="ascii")
-    except FileNotFoundError:
+    """Read a PIN hash file written by :func:`write_pin_hash_file` (a regular file of a few
+    bytes: ``/dev/zero`` or a pipe is one line, not a read without end)."""
+    from cjm_interview.files import InputFileError, read_limited
+
+    if not path.exists() and not path.is_symlink():
         raise PinError(
             f"{path}: no such PIN hash file", "Write one with `cjm kiosk --write-pin-hash FILE`."
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not a text file"
-        raise PinError(f"{path}: cannot read the PIN hash ({reason})") from None
+        )
+    try:
+        text = read_limited(path, MAX_HASH_FILE, "PIN hash file").decode("ascii")
+    except InputFileError as exc:
+        raise PinError(str(exc), exc.hint) from None
+    except UnicodeDecodeError:
+        raise PinError(f"{path}: cannot read the PIN hash (not a text file)") from None
     return PinHash.decode(text, str(path))
 
 

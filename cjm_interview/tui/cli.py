@@ -185,9 +185,15 @@ def kiosk(
     from cjm_interview.pin import PIN_ENV, guard_from_environment, write_pin_hash_file
 
     if write_pin_hash is not None:
-        pin = click.prompt(
-            "Operator PIN", hide_input=True, confirmation_prompt="Repeat the PIN", err=True
-        )
+        import getpass
+        import warnings
+
+        with warnings.catch_warnings():
+            # A PIN piped in (a setup script) is fine: no warning with the module's path.
+            warnings.simplefilter("ignore", getpass.GetPassWarning)
+            pin = click.prompt(
+                "Operator PIN", hide_input=True, confirmation_prompt="Repeat the PIN", err=True
+            )
         write_pin_hash_file(write_pin_hash, pin)
         click.echo(f"Wrote the PIN hash to {write_pin_hash}; start with --pin-hash-file.", err=True)
         return
