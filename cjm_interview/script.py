@@ -8,6 +8,7 @@ pass rather than one error at a time.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,10 @@ MAX_EXPANDED_NODES = 200_000
 """Values a script may hold once its aliases are expanded: 81 aliases nested nine deep
 made a 547-byte file of 43 million values."""
 MAX_MESSAGE_CHARS = 300
+# C0 and C1 controls but tab and newline, DEL, and the direction embeddings, overrides and
+# isolates: what a terminal runs or a reader is misled by.
+_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -283,6 +288,20 @@ class _Builder:
         self.problems.append(Problem(self.path, line, message))
 
     # -------------------------------------------------------------- helpers
+    def shown(self, line: int, what: str, value: str) -> bool:
+        """Whether ``value``, text the screens show, holds no control character: an escape
+        sequence in a title reached the terminal (clearing it, setting its title, writing
+        its clipboard), and a direction override makes words read other than they are."""
+        bad = _UNSHOWABLE.search(value)
+        if bad is None:
+            return True
+        self.problem(
+            line,
+            f"{what} holds the control character U+{ord(bad.group()):04X}: a script's words "
+            "may not hold terminal escape sequences or direction overrides",
+        )
+        return False
+
     def mapping(self, node: Any, line: int, what: str) -> _Node | None:
         if not isinstance(node, _Node):
             self.problem(line, f"{what} must be a mapping of keys to values")
@@ -324,6 +343,7 @@ class _Builder:
         if isinstance(value, str):
             if not value.strip():
                 self.problem(line, f"{what} {key} is empty")
+            self.shown(line, f"{what} {key}", value)
             translations = {lang: value for lang in self.languages[:1]}
             if len(self.languages) > 1:
                 missing = ", ".join(self.languages[1:])
@@ -346,6 +366,7 @@ class _Builder:
                         _line_of(value, lang), f"{what} {key} [{lang}] must be non-empty text"
                     )
                 else:
+                    self.shown(_line_of(value, lang), f"{what} {key} [{lang}]", item)
                     translations[lang] = item
             for lang in self.languages:
                 if lang not in value:
@@ -400,9 +421,12 @@ class _Builder:
         if (
             not isinstance(languages, list)
             or not languages
-            or not all(isinstance(x, str) and x.strip() for x in languages)
+            or not all(isinstance(x, str) and _LANGUAGE.fullmatch(x) for x in languages)
         ):
-            self.problem(_line_of(root, "languages"), "languages must be a list like [en, fr]")
+            self.problem(
+                _line_of(root, "languages"),
+                "languages must be a list of language codes like [en, fr] (or pt-BR)",
+            )
             languages = ["en"]
         if len(set(languages)) != len(languages):
             self.problem(_line_of(root, "languages"), "languages lists a language twice")
@@ -532,6 +556,8 @@ class _Builder:
                 continue
             if not isinstance(label, str) or not label.strip():
                 self.problem(node.line, f"touchpoint {tid!r} needs a label")
+                continue
+            if not self.shown(_line_of(node, "label"), f"touchpoint {tid!r} label", label):
                 continue
             known.add(tid)
             base.append(Touchpoint(tid, label, str(node.get("description", ""))))

@@ -114,3 +114,34 @@ def test_script_copy_in_a_database_gets_the_same_limits() -> None:
         parse_script(merge_key_bomb(), "stored (copy in database)")
     with pytest.raises(ScriptError, match="too large"):
         parse_script("# " + "x" * 2_100_000, "stored (copy in database)")
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ('"Tell us\\e[2J about your visit"', "U+001B"),  # clears the terminal
+        ('"Tell us\\e]52;c;cHduZWQ=\\a about it"', "U+001B"),  # writes the clipboard
+        ('"Tell us\\x9b2J about it"', "U+009B"),  # the 8-bit CSI
+        ('"Tell us about \\u202egnp.exe"', "U+202E"),  # reads backwards
+    ],
+)
+def test_words_a_terminal_would_run_are_refused_with_their_line(
+    tmp_path: Path, written: str, shown: str
+) -> None:
+    """A script's title with escape sequences passed the check and reached the terminal."""
+    text = re.sub(r"^title:.*$", lambda _: f"title: {written}", QUICK, count=1, flags=re.M)
+    line = text[: text.index("title:")].count("\n") + 1
+    path = tmp_path / "escapes.yaml"
+    path.write_text(text, encoding="utf-8")
+    run = cjm("script", "check", path, timeout=20)
+    one_clear_line(run)
+    assert f"{path}:{line}: the script title holds the control character {shown}" in run.err
+
+
+def test_a_language_must_be_a_language_code(tmp_path: Path) -> None:
+    text = QUICK.replace("languages: [en]", 'languages: ["en\\e[31m"]', 1)
+    path = tmp_path / "language.yaml"
+    path.write_text(text, encoding="utf-8")
+    run = cjm("script", "check", path, timeout=20)
+    one_clear_line(run)
+    assert "languages must be a list of language codes" in run.err
