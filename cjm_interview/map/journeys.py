@@ -99,8 +99,10 @@ def session_where(filters: Filters) -> tuple[str, list[Any]]:
     else:
         # An interview stopped before its first answer (an import refused at once) told nothing.
         clauses.append("EXISTS (SELECT 1 FROM answers a0 WHERE a0.session_id = s.id)")
-    # A participant who declined (or withdrew) consent is on no map and in no table.
+    # A participant who declined (or withdrew) consent is on no map and in no table; nor is
+    # an erased session whose rows a copy of the file kept.
     clauses.append(CONSENTED)
+    clauses.append("s.id NOT IN (SELECT session_id FROM erased_sessions)")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 

@@ -1080,9 +1080,11 @@ class Store:
             " AND a.applies = 1"
             " AND a.question_id NOT LIKE '%#order') AS answers FROM sessions s"
         )
+        # An erased session's rows left in a file (a copy made midway) are never shown.
+        sql += " WHERE s.id NOT IN (SELECT session_id FROM erased_sessions)"
         args: tuple[Any, ...] = ()
         if status:
-            sql += " WHERE s.status = ?"
+            sql += " AND s.status = ?"
             args = (status,)
         sql += " ORDER BY s.started_at DESC, s.id"
         cur = self.conn.execute(sql, args)
@@ -1091,6 +1093,13 @@ class Store:
 
     def session_detail(self, session_id: str) -> dict[str, Any]:
         """A session with its answers (and their tags) and notes, ready for JSON."""
+        if self.conn.execute(
+            "SELECT 1 FROM erased_sessions WHERE session_id = ?", (session_id,)
+        ).fetchone():
+            raise StoreError(
+                f"session {session_id} was erased; rows of it left in {self.path} are not shown",
+                f"Erase them again with `cjm sessions delete {session_id} --db {self.path}`.",
+            )
         detail = self.session(session_id)
         cur = self.conn.execute(
             "SELECT id, section_id, question_id, step, maps_to, raw_text, value_json, skipped, "

@@ -259,6 +259,27 @@ def test_db_check_finds_rows_of_an_erased_session(tmp_path: Path) -> None:
     assert check.exit_code == 2 and "erased sessions still have data" in check.output
 
 
+def test_rows_of_an_erased_session_left_in_a_file_are_never_shown(tmp_path: Path) -> None:
+    """A file whose tombstone names a session still in it (a copy made midway, a file from
+    elsewhere): `db check` said so, but `sessions` and `export` showed the participant."""
+    a = tmp_path / "a.db"
+    sid = device(a)
+    with sqlite3.connect(a) as conn:
+        conn.execute(
+            "INSERT INTO erased_sessions (session_id, erased_at) VALUES (?, 'now')", (sid,)
+        )
+    conn.close()
+    listed = run("sessions", "list", "--db", a)
+    assert listed.exit_code == 0 and sid not in listed.output
+    shown = CliRunner().invoke(main, ["sessions", "show", sid[:8], "--db", str(a)])
+    assert shown.exit_code == 2 and "was erased" in shown.output and SECRET not in shown.output
+    exported = CliRunner().invoke(
+        main, ["export", "--no-encode", "--db", str(a), "-o", str(tmp_path / "map.html")]
+    )
+    assert exported.exit_code == 2 and "no sessions match" in exported.output
+    assert not (tmp_path / "map.html").exists()
+
+
 def test_a_merge_killed_part_way_leaves_no_copy_of_anyone_behind(tmp_path: Path) -> None:
     # A new study is built under a hidden name; a merge killed before it was moved in
     # place left that file, with every participant's answers, beside the study for ever:
