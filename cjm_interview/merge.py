@@ -136,7 +136,8 @@ class MergeReport:
     purge: Purge | None = None
     scripts: set[str] = field(default_factory=set)
     conflicts: list[str] = field(default_factory=list)
-    """Scripts published twice under one id and version with different texts."""
+    """Scripts published twice under one id and version with different texts, and copies
+    of a session that disagree."""
 
     def summary(self) -> str:
         lines = [f"Merged into {self.out}:"]
@@ -571,6 +572,39 @@ def _copy(
         "coalesce(s.updated_at, ''))) "
         "AND s.id NOT IN (SELECT session_id FROM main.erased_sessions)"
     )
+
+    # A later copy only adds to what an earlier one said: one that says something else at
+    # the same revision of an answer (edited on two devices, or altered) is not a later copy.
+    # The copy already here is kept, and the researcher told which session to look at.
+    def said_elsewhere(here: str, there: str) -> str:
+        # Every answer row of ``here`` is in ``there``, word for word, at its revision.
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {here}.answers m WHERE m.session_id = s.id "
+            f"AND NOT EXISTS (SELECT 1 FROM {there}.answers a WHERE a.session_id = s.id "
+            "AND a.question_id = m.question_id AND a.step = m.step "
+            "AND a.revision = m.revision AND a.raw_text IS m.raw_text "
+            "AND a.value_json IS m.value_json AND a.skipped IS m.skipped))"
+        )
+
+    # The copy taken must hold all the one here said; the copy left, only what is here.
+    diverged = [
+        row[0]
+        for row in conn.execute(
+            "SELECT s.id FROM src.sessions s JOIN main.sessions h ON h.id = s.id "
+            "LEFT JOIN temp.merge_pick p ON p.id = s.id "
+            "WHERE s.id NOT IN (SELECT session_id FROM main.erased_sessions) AND "
+            f"CASE WHEN p.id IS NOT NULL THEN NOT {said_elsewhere('main', 'src')} "
+            f"ELSE NOT {said_elsewhere('src', 'main')} END ORDER BY s.id"
+        )
+    ]
+    if diverged:
+        conn.executemany("DELETE FROM temp.merge_pick WHERE id = ?", [(sid,) for sid in diverged])
+        shown = ", ".join(sid[:8] for sid in diverged[:5]) + (", …" if len(diverged) > 5 else "")
+        report.conflicts.append(
+            f"{source}: {len(diverged)} session(s) ({shown}) give other answers than the copy "
+            f"in {report.out} at the same revision: the copy already there was kept; compare "
+            "them with `cjm sessions show ID --db FILE`."
+        )
     report.future[str(source)] = conn.execute(
         "SELECT count(*) FROM src.sessions WHERE coalesce(updated_at, '') > ?",
         (utc_iso(datetime.now(UTC) + FUTURE_LEEWAY),),

@@ -152,6 +152,41 @@ def test_a_later_edit_on_a_device_whose_clock_is_behind_is_kept(tmp_path: Path) 
     assert "ahead of this computer's clock" not in report.summary()
 
 
+def test_copies_that_say_different_things_at_one_revision_are_reported_not_picked(
+    tmp_path: Path,
+) -> None:
+    """A copy with one answer's text changed in place (same revision, newer time) replaced
+    the study's copy and was reported as "1 updated", while the audit log kept the old one;
+    so did a session edited on two devices, each adding its own revision."""
+    study = generate(customers=2, steps=2, seed=4)
+    laptop = tmp_path / "laptop.db"
+    ids = device_db(laptop, study.interviews, "laptop")
+    out = tmp_path / "study.db"
+    merge_databases(out, [laptop])
+    before = current_grade(out, ids[0])
+    altered = tmp_path / "altered.db"
+    copy_db(laptop, altered)
+    with sqlite3.connect(altered) as conn:
+        conn.execute(
+            "UPDATE answers SET value_json = '10', raw_text = '10' WHERE session_id = ? "
+            "AND question_id = 'overall_grade'",
+            (ids[0],),
+        )
+        conn.execute("UPDATE sessions SET updated_at = '2999-01-01T00:00:00.000Z'")
+    conn.close()
+    report = merge_databases(out, [altered])
+    assert report.replaced == {str(altered): 1}  # the other session was merely newer
+    assert current_grade(out, ids[0]) == before
+    assert f"1 session(s) ({ids[0][:8]}) give other answers" in report.summary()
+    # Edited on two devices since the last merge: neither copy holds all the other said.
+    with Store(laptop) as store:
+        correct_grade(store, ids[1], 3)
+    with Store(out) as store:
+        correct_grade(store, ids[1], 9)
+    report = merge_databases(out, [laptop])
+    assert current_grade(out, ids[1]) == "9" and "give other answers" in report.summary()
+
+
 def test_step_group_edits_travel_once(tmp_path: Path) -> None:
     study = generate(customers=2, steps=2, seed=5)
     a, b = tmp_path / "a.db", tmp_path / "b.db"
