@@ -3,7 +3,9 @@
 Sessions are identified by their uuid: merging the same file twice adds
 nothing. When a session is found in two files (resumed on another device,
 or copied), the later copy wins and the other is reported: the one holding
-more answer rows (revisions only add rows), then the most recent activity.
+more answer rows (revisions only add rows), then the most recent activity. A
+later copy holds all the earlier one said: copies that disagree at a revision
+(edited on two devices, or altered) are named, and the one already there kept.
 Scripts travel with their sessions (by hash), so sessions run on different
 versions of a script sit side by side and are compared through
 their ``maps_to`` fields; two different texts published under the same
