@@ -259,6 +259,13 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                     f"WHEN {name} != '' AND (json_type({name}) != 'array' OR EXISTS (SELECT 1 "
                     f"FROM json_each({name}) WHERE type != 'text')) THEN '{name}'",
                 ]
+        if table == "tags" and {"kind", "score"} <= {c[0] for c in columns}:
+            # A grade on the 0-10 scale, else a confidence in 0..1: an infinite score was
+            # written into the map's JSON as "Infinity", which JSON readers refuse.
+            checks.append(
+                "WHEN score IS NOT NULL AND NOT (score BETWEEN 0 AND "
+                "(CASE WHEN kind = 'grade' THEN 10 ELSE 1 END)) THEN 'score'"
+            )
         if table == "notes":  # the note box takes no more than an answer
             checks.append(f"WHEN length(text) > {LONGEST_ANSWER} THEN 'text{_TOO_LONG}'")
         if table in ("embeddings", "text_vectors"):  # 4-byte floats, ``dim`` of them

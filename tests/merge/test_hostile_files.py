@@ -197,6 +197,17 @@ ROW_CHANGES = {
     # A session whose script is not in the file: a merge stopped with SQLite's words
     # and the name of its temporary file.
     "session_script_missing": "UPDATE sessions SET script_sha256 = 'deadbeef'",
+    # A score past any number was written into the map's JSON as Infinity (not JSON); a
+    # predicted grade of 99 into its curve.
+    "tag_score_infinite": (
+        "INSERT INTO tags (answer_id, kind, label, score, status) "
+        "SELECT id, 'sentiment', 'negative', 1e999, 'suggested' FROM answers "
+        "WHERE maps_to = 'step.action'"
+    ),
+    "tag_grade_off_the_scale": (
+        "INSERT INTO tags (answer_id, kind, label, score, status) "
+        "SELECT id, 'grade', 'grade', 99, 'suggested' FROM answers WHERE maps_to = 'step.action'"
+    ),
     "split_pattern_not_a_pattern": (
         "INSERT INTO step_group_edits (action, group_key, label, pattern, created_at) "
         "VALUES ('split', 'any', 'Any', '(((', '2026-01-01T00:00:00Z')"
