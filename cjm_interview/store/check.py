@@ -11,6 +11,7 @@ are covered without a list to keep in step.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import sqlite3
 from collections.abc import Mapping
@@ -299,6 +300,19 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 f"table sessions, row {found[0]}: column script_sha256 names a script the "
                 "file does not hold"
             )
+    # A stored script is found by the hash of its text: a text changed under its hash (its
+    # stages swapped, made unreadable) would be trusted as the script the sessions ran.
+    if {"sha256", "source"} <= {c[0] for c in expected.tables.get("scripts", ())}:
+        conn.create_function("cjm_sha256", 1, _sha256_of, deterministic=True)
+        found = conn.execute(
+            f"SELECT rowid FROM {database}.scripts WHERE source IS NOT NULL AND "
+            "sha256 IS NOT cjm_sha256(source) LIMIT 1"
+        ).fetchone()
+        if found:
+            return (
+                f"table scripts, row {found[0]}: column source is not the text its sha256 "
+                "names (the script was changed after it was stored)"
+            )
     # Nesting is not bounded by json_valid: only values with many brackets are scanned.
     for rowid, value in conn.execute(
         f"SELECT rowid, value_json FROM {database}.answers WHERE length(value_json) > "
@@ -318,6 +332,13 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
         except ValueError:
             return f"table step_group_edits, row {rowid}: column pattern is not a pattern"
     return ""
+
+
+def _sha256_of(text: object) -> str | None:
+    """The hash a script's text is stored under (``script.parse_script``)."""
+    if not isinstance(text, str):
+        return None
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 SEARCH_SECONDS = 0.05

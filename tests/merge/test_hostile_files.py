@@ -523,3 +523,20 @@ def test_cached_vectors_no_encoder_gives_are_encoded_again(tmp_path: Path) -> No
     conn = sqlite3.connect(path)
     vectors = [row[0] for row in conn.execute("SELECT vector FROM embeddings")]
     assert len(vectors) == len(ids) and blob[0] not in vectors and blob[1] not in vectors
+
+
+def test_a_script_changed_under_its_hash_is_refused_in_one_line(tmp_path: Path) -> None:
+    """Its stages swapped, or its text made unreadable, a stored script was trusted as the
+    one its sessions ran (the map's stages came from it; bad YAML left it silently out)."""
+    path = tmp_path / "device.db"
+    device(path)
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("UPDATE scripts SET source = replace(source, 'Sign up', 'Signed away')")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    run = cjm("export", "--format", "json", "-o", tmp_path / "map.json", "--db", path)
+    one_clear_line(run)
+    assert "column source is not the text its sha256 names" in run.err
+    out = tmp_path / "study.db"
+    one_clear_line(cjm("db", "merge", out, path))
+    assert not out.exists()
