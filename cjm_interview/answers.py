@@ -25,6 +25,9 @@ _NO = {"n", "no", "nope", "false", "0", "non", "nein"}
 _GRADE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:/\s*10)?\s*$")
 
 
+_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 class InvalidAnswer(ValueError):
     """An answer the participant must give again; the message says why."""
 
@@ -35,7 +38,8 @@ def clean_text(raw: str) -> str:
     Newlines and tabs are kept. Control characters (ESC starts terminal
     escape sequences), lone surrogates (not storable as UTF-8) and private-use
     characters are removed; format characters stay, as RTL text and emoji
-    sequences need them.
+    sequences need them, but for the direction overrides, embeddings and isolates, which
+    make a text read other than it is ("\u202egnp.exe" shows as "exe.png").
     """
     out = []
     for ch in raw:
@@ -43,7 +47,7 @@ def clean_text(raw: str) -> str:
             out.append(ch)
             continue
         cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cs", "Co"):
+        if cat in ("Cc", "Cs", "Co") or ch in _DIRECTION_CONTROLS:
             continue
         out.append(ch)
     return "".join(out).replace("\r\n", "\n")

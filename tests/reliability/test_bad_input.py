@@ -25,7 +25,9 @@ from cjm_interview.script import ScriptError, parse_script
 from cjm_interview.session import InterviewSession
 from cjm_interview.store import Store
 
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Controls a terminal runs, and the direction controls that make a text read backwards
+# ("\u202egnp.exe" shows as "exe.png") in the exports a researcher shares.
+CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 NASTY = [
     "",
