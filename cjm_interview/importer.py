@@ -180,6 +180,14 @@ def check_interview(item: Any) -> None:
         raise InterviewImportError(
             f"perspective {_shown(perspective)} is not one of {', '.join(PERSPECTIVES)}"
         )
+    status = session.get("status")
+    if status not in (None, "", "finished", *UNFINISHED):
+        # "in_progress" was imported as finished: an import runs an interview to its end
+        # (or to its first missing answer, for one not finished).
+        raise InterviewImportError(
+            f"status {_shown(status)} is not one an import can give (finished, "
+            f"{', '.join(UNFINISHED)}); an unfinished interview is imported as one of the last two"
+        )
     started = session.get("started_at")
     if started not in (None, "") and not _is_time(str(started)):
         # Stored as given, "not a date" came after every --since.

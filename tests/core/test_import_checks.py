@@ -67,6 +67,8 @@ def test_devices_are_refused(tmp_path: Path, name: str) -> None:
         (lambda i: i["session"].update(started_at="not a date"), "started_at 'not a date'"),
         (lambda i: i["session"].update(started_at="2020-02-30T09:00"), "is not a date and time"),
         (lambda i: i["session"].update(language="xx"), "language 'xx' is not one of the"),
+        # Imported as finished, when it said it was not.
+        (lambda i: i["session"].update(status="in_progress"), "status 'in_progress' is not"),
     ],
 )
 def test_a_bad_interview_is_one_line_and_the_others_are_imported(
