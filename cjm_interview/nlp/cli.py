@@ -52,12 +52,27 @@ def _number(text: str) -> Any:
     return float(text) if any(c in text for c in ".eE") else int(text)
 
 
+class _Repeated(ValueError):
+    """A key given twice in one object."""
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        keys = [key for key, _ in pairs]
+        raise _Repeated(next(key for key in keys if keys.count(key) > 1))
+    return data
+
+
 def parse_line(number: int, line: str) -> tuple[str, str, str | None]:
     """The id, text and language (if given) of one input line, or BadLine saying what is wrong."""
     try:
-        item = json.loads(line, parse_int=_number, parse_float=_number)
+        item = json.loads(line, parse_int=_number, parse_float=_number, object_pairs_hook=_once)
     except json.JSONDecodeError as exc:
         raise BadLine(number, f"invalid JSON ({exc.msg}, column {exc.colno})") from None
+    except _Repeated as exc:
+        # Kept the last silently, as `cjm import` refuses it: which "text" was meant?
+        raise BadLine(number, f"the key {str(exc)[:40]!r} is given twice") from None
     except RecursionError:
         raise BadLine(number, "JSON nested too deeply") from None
     except ValueError as exc:
@@ -116,6 +131,8 @@ def _batches(
                 line = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise BadLine(number, "not valid UTF-8") from None
+            if number == 1:
+                line = line.removeprefix("\ufeff")  # a byte order mark, as `cjm import` reads
             item_id, text, own = parse_line(number, line)
         except BadLine as exc:
             yield batch, exc

@@ -62,3 +62,13 @@ def test_stdout_is_only_json() -> None:
     done = tag(b'{"id": "1", "text": "hello"}\n')
     for line in done.stdout.decode().splitlines():
         json.loads(line)
+
+
+def test_a_byte_order_mark_is_read_past_and_a_key_given_twice_refused() -> None:
+    """As `cjm import` reads a file: a BOM (as some editors save UTF-8) was "invalid JSON",
+    and of two "text" keys the last was tagged without a word."""
+    done = tag(b'\xef\xbb\xbf{"id": "1", "text": "called them"}\n')
+    assert done.returncode == 0 and json.loads(done.stdout)["id"] == "1"
+    done = tag(b'{"id": "1", "text": "called them"}\n{"id": "2", "text": "a", "text": "b"}\n')
+    assert done.returncode == 2 and b"line 2: the key 'text' is given twice" in done.stderr
+    assert [json.loads(line)["id"] for line in done.stdout.decode().splitlines()] == ["1"]
