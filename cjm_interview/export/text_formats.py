@@ -117,7 +117,9 @@ def to_markdown(cmap: CompositeMap) -> str:
             if flow["ends_here"]:
                 then.append(f"the journey ends ({flow['ends_here'] / total:.0%})")
             if flow["loops_back"]:
-                then.append(f"{flow['loops_back']} go back to an earlier step")
+                back = flow["loops_back"]
+                went = "journey goes" if back == 1 else "journeys go"
+                then.append(f"{back} {went} back to an earlier step")
             facts.append("- **Then**: " + "; ".join(then))
         out += facts
         out.append("")
@@ -195,6 +197,15 @@ def mermaid_task(step: dict[str, Any]) -> str:
     return for_mermaid(f"{label} ({basis})", 90)
 
 
+def _words_within(text: str, limit: int) -> str:
+    """``text`` cut to whole words within ``limit`` characters ("a friendly adviser at
+    th" was an actor), with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip() + "…"
+
+
 def to_mermaid(cmap: CompositeMap) -> str:
     """A Mermaid ``journey`` diagram: a section per stage, a task per step, scored 1–5."""
     d = cmap.data
@@ -207,7 +218,8 @@ def to_mermaid(cmap: CompositeMap) -> str:
             lines.append(f"    section {for_mermaid(stages.get(current) or 'Journey')}")
         # Actors: the participant, and who delivers the step (front stage).
         actors = ["Customer"] + [
-            for_mermaid(p["text"], 24).replace(",", " ") for p in step["front_stage"][:2]
+            _words_within(for_mermaid(p["text"], 60).replace(",", " "), 24)
+            for p in step["front_stage"][:2]
         ]
         actors = list(dict.fromkeys(" ".join(a.split()) for a in actors if a.strip()))
         score = mermaid_score(step["curve"]["mean"])

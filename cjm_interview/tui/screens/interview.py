@@ -212,7 +212,7 @@ class InterviewScreen(Screen[None]):
         yield KeysFooter()
 
     async def on_mount(self) -> None:
-        self.query_one(StatusBar).show_tagger(self.cjm.tagger_status)
+        self._tagger_status_changed(self.cjm.tagger_status)
         self.watch(self.cjm, "tagger_status", self._tagger_status_changed, init=False)
         self._fit_panel()
         self._fit_answer_box()
@@ -254,7 +254,8 @@ class InterviewScreen(Screen[None]):
         return self.query_one(ChatLog)
 
     def _tagger_status_changed(self, status: str) -> None:
-        self.query_one(StatusBar).show_tagger(status)
+        # A participant alone at a kiosk that shows no tags has no use for the tagger's state.
+        self.query_one(StatusBar).show_tagger(status if self.show_tags or not self.kiosk else "")
 
     # ------------------------------------------------------------ the conversation
     def _replay(self) -> None:
@@ -873,7 +874,11 @@ class InterviewScreen(Screen[None]):
             return
         hint = self.query_one("#hint", Static)
         keys = str(hint.content) if hint.content else ""
-        text = prompt.help or "Answer in your own words; there are no right or wrong answers."
+        own_words = prompt.question.type in (QuestionType.TEXT, QuestionType.SHORT_TEXT)
+        text = prompt.help or (
+            ("Answer in your own words" if own_words else "Pick the answer that fits you best")
+            + "; there are no right or wrong answers."
+        )
         if prompt.can_skip:
             text += " You can skip this question (F3)."
         if keys:

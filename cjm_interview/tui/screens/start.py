@@ -31,7 +31,8 @@ def session_line(row: dict[str, Any]) -> Text:
     who = one_line(row["participant"] or "(no name)", 20)
     line = Text(f"{who:<20} ", style="bold")
     line.append(f"{row['perspective']:<9}")
-    line.append(f"{row['answers']:>3} answers  ")
+    answers = row["answers"]
+    line.append(f"{answers:>3} {'answer ' if answers == 1 else 'answers'}  ")
     line.append(f"{(row['updated_at'] or row['started_at'] or '')[:16].replace('T', ' ')}  ")
     line.append(row["id"][:8], style="dim")
     return line

@@ -347,7 +347,7 @@ class NotesPanel(Vertical):
         with VerticalScroll(id="notes-list"):
             yield Static(Text("No notes here yet.", style="dim"), id="notes-text")
         yield NoteInput(
-            placeholder="Private note (F4), Enter saves, Esc goes back",
+            placeholder="Private note (F4) · Enter saves",  # the hint line says the rest
             max_length=MAX_ANSWER_CHARS,  # what a study takes from a file too
             compact=True,
             id="note-input",
