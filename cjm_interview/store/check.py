@@ -267,6 +267,14 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 "WHEN score IS NOT NULL AND NOT (score BETWEEN 0 AND "
                 "(CASE WHEN kind = 'grade' THEN 10 ELSE 1 END)) THEN 'score'"
             )
+        if table == "sessions":
+            # A uuid as the store makes it: "D7AC…" beside "d7ac…" was one interview counted
+            # twice on the map, and merges told them apart.
+            checks.append(
+                "WHEN length(id) != 36 OR id GLOB '*[^0-9a-f-]*' OR "
+                "substr(id, 9, 1) || substr(id, 14, 1) || substr(id, 19, 1) || "
+                "substr(id, 24, 1) != '----' THEN 'id'"
+            )
         if table == "notes":  # the note box takes no more than an answer
             checks.append(f"WHEN length(text) > {LONGEST_ANSWER} THEN 'text{_TOO_LONG}'")
         if table in ("embeddings", "text_vectors"):  # 4-byte floats, ``dim`` of them

@@ -208,6 +208,12 @@ ROW_CHANGES = {
         "INSERT INTO tags (answer_id, kind, label, score, status) "
         "SELECT id, 'grade', 'grade', 99, 'suggested' FROM answers WHERE maps_to = 'step.action'"
     ),
+    # The same interview again under its id in capitals: counted twice on the map.
+    "session_id_in_capitals": (
+        "INSERT INTO sessions (id, script_id, script_version, script_sha256, perspective, "
+        "participant, status, started_at) SELECT upper(id), script_id, script_version, "
+        "script_sha256, perspective, participant, status, started_at FROM sessions"
+    ),
     "split_pattern_not_a_pattern": (
         "INSERT INTO step_group_edits (action, group_key, label, pattern, created_at) "
         "VALUES ('split', 'any', 'Any', '(((', '2026-01-01T00:00:00Z')"
