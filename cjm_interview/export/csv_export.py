@@ -28,6 +28,27 @@ from cjm_interview.store import Store
 from cjm_interview.taxonomy import default_taxonomy
 
 
+def _question_order(store: Store) -> dict[str, int]:
+    """Each question's place in the scripts the study's sessions ran, the most used first
+    (a question only a later script asks comes after the first's)."""
+    from cjm_interview.errors import CjmError
+    from cjm_interview.session import stored_script
+
+    order: dict[str, int] = {}
+    for (sha,) in store.conn.execute(
+        "SELECT script_sha256 FROM sessions WHERE script_sha256 IS NOT NULL "
+        "GROUP BY script_sha256 ORDER BY count(*) DESC, script_sha256"
+    ).fetchall():
+        try:
+            script = stored_script(store, sha)
+        except CjmError:
+            continue  # its questions go by their first answer
+        for section in script.sections:
+            for question in section.questions:
+                order.setdefault(question.id, len(order))
+    return order
+
+
 def csv_siblings(out: Path) -> tuple[Path, Path, Path]:
     """The files written beside OUT: OUT-wide.csv, OUT-tags.csv and OUT-themes.csv."""
     wide, tags, themes = (
@@ -99,6 +120,8 @@ def write_csv(
     step_grades: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     wide: dict[str, dict[str, object]] = {}
     columns: list[str] = []
+    asked = _question_order(store)  # each question where its script asks it
+    placing: dict[str, tuple[str, int]] = {}  # each column's question and step
     tax = default_taxonomy()
     labels = [f"touchpoint:{t}" for t in tax.touchpoint_ids] + [
         f"emotion:{e}" for e in tax.emotion_ids
@@ -191,7 +214,19 @@ def write_csv(
             column = question_id if not step else f"{question_id}_{step}"
             if column not in columns:
                 columns.append(column)
+                asked.setdefault(question_id, 100_000 + len(asked))  # by its first answer
+                placing[column] = (question_id, step)
             record[column] = shown_value if not isinstance(shown_value, bool) else int(shown_value)
+    # Step by step where the steps were asked, each step's questions in order: a step
+    # revised in the journey's review was stored last, and its column came after the rest.
+    steps_at = min((asked[q] for q, step in placing.values() if step), default=0)
+    columns.sort(
+        key=lambda c: (
+            (steps_at, placing[c][1], asked[placing[c][0]])
+            if placing[c][1]
+            else (asked[placing[c][0]], 0, 0)
+        )
+    )
     with wide_path.open("w", newline="", encoding="utf-8") as f_wide:
         fixed = ["session_id", "participant", "perspective", "segment", "persona"]
         grade_columns = [f"grade:{key}" for key in composite_keys]

@@ -596,3 +596,29 @@ def test_an_export_over_a_pipe_or_a_device_is_refused(study: Path, tmp_path: Pat
     result = run("export", "--no-encode", "--db", str(study), "-o", str(fifo), "--format", "json")
     assert result.exit_code == 2 and "not a regular file" in result.output
     assert fifo.is_fifo()
+
+
+def test_the_wide_csv_keeps_the_scripts_order_when_a_step_was_revised_last(
+    tmp_path: Path,
+) -> None:
+    """A step's action reworded in the journey's review is stored last: its column came
+    after every other ("action_1" after "overall_grade")."""
+    from cjm_interview.domain import Answer, AnswerKey
+
+    db = tmp_path / "s.db"
+    assert (
+        run(
+            "import", str(PROMPTS / "examples" / "customer_interview.json"), "--db", str(db), "-q"
+        ).exit_code
+        == 0
+    )
+    with Store(db) as store:
+        (row,) = store.list_sessions()
+        reworded = Answer(AnswerKey("action", 1), "Compared deals", "Compared deals", revision=2)
+        store.save_answers(row["id"], [(reworded, "step.action", None)])
+    out = tmp_path / "map.csv"
+    assert run("export", "--no-encode", "--db", str(db), "-o", str(out)).exit_code == 0
+    with (tmp_path / "map-wide.csv").open(encoding="utf-8") as f:
+        header = next(csv.reader(f))
+    at = header.index
+    assert at("outcome") < at("action_1") < at("channels_1") < at("action_2") < at("overall_grade")
