@@ -86,7 +86,7 @@ async def test_full_interview_with_live_tags(tmp_path: Path, customer_script, fa
         transcript = app.screen.chat.transcript()
         assert "So far: 1) Looked at their website; 2) Called the helpline" in transcript
         # Tags appeared under the answers a moment after they were sent.
-        assert "channels: phone" in transcript
+        assert "channels: Phone" in transcript
     rows = store.list_sessions()
     assert rows[0]["status"] == "finished" and rows[0]["participant"] == "P07"
     assert rows[0]["interviewer"] == "ana" and rows[0]["tagger"] == "fake 1"
@@ -652,3 +652,12 @@ async def test_the_start_screens_notices_do_not_cover_the_interview(
         await settle(app, pilot)
         assert type(app.screen).__name__ == "InterviewScreen"
         assert not app._notifications
+
+
+def test_the_resume_list_counts_one_answer_as_one() -> None:
+    from cjm_interview.tui.screens.start import session_line
+
+    row = {"participant": "P1", "perspective": "customer", "answers": 1, "updated_at": "",
+           "started_at": "2026-12-07T10:00:00Z", "id": "abcdef0123"}  # fmt: skip
+    assert " 1 answer " in session_line(row).plain
+    assert " 2 answers " in session_line({**row, "answers": 2}).plain

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,9 +18,11 @@ from cjm_interview.tui.safe import safe_text
 MAX_EMOTIONS = 3
 
 
-def tag_summary(tags: Sequence[Tag]) -> Text:
-    """A one-line summary of an answer's tags: channels · sentiment · emotions."""
-    touchpoints = [t.label for t in tags if t.kind == "touchpoint"]
+def tag_summary(tags: Sequence[Tag], names: Mapping[str, str] | None = None) -> Text:
+    """A one-line summary of an answer's tags: channels (by ``names``, the script's own
+    words for them: "In person", not ``in_person``) · sentiment · emotions."""
+    names = names or {}
+    touchpoints = [names.get(t.label, t.label) for t in tags if t.kind == "touchpoint"]
     sentiments = [t.label for t in tags if t.kind == "sentiment"]
     emotions = sorted((t for t in tags if t.kind == "emotion"), key=lambda t: -t.score)
     parts: list[Text] = []
@@ -89,7 +91,9 @@ class AnswerBubble(Widget):
         elif tags is None:
             self.remove_class("-tagged")
         else:
-            line.update(tag_summary(tags))
+            script = getattr(self.app, "script", None)
+            names = {t.id: t.label for t in getattr(script, "touchpoints", ())}
+            line.update(tag_summary(tags, names))
             self.add_class("-tagged")
 
     @property
