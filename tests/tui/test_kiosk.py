@@ -262,3 +262,23 @@ async def test_a_copy_of_the_file_alone_holds_each_participant_who_has_left(
         assert type(app.screen).__name__ == "WelcomeScreen"
         both = copied()
         assert both.get("finished") == finished["finished"] and both.get("abandoned", 0) >= 1
+
+
+async def test_a_participant_sees_no_tagger_state_and_help_that_fits_a_choice(
+    tmp_path: Path, quick_script
+) -> None:
+    """The status line said "tags: lexicon" to people who never see a tag, and F1 at a
+    yes/no question said "Answer in your own words"."""
+    from textual.widgets import Static
+
+    app = kiosk(Store(tmp_path / "s.db"), quick_script)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.screen.current.question.id == "consent"
+        assert str(app.screen.query_one("#tagger-status", Static).content) == ""
+        await pilot.press("f1")
+        await pilot.pause(0.1)
+        said = app.screen.chat.transcript()
+        assert "Pick the answer that fits you best" in said and "own words" not in said
