@@ -1101,10 +1101,13 @@ class Store:
                 f"Erase them again with `cjm sessions delete {session_id} --db {self.path}`.",
             )
         detail = self.session(session_id)
+        # In the order they were first given: a revised answer (its latest row the newest)
+        # was listed after every other, step 1's action among the closing words.
         cur = self.conn.execute(
             "SELECT id, section_id, question_id, step, maps_to, raw_text, value_json, skipped, "
-            "revision, answered_at, applies FROM answers WHERE session_id = ? AND is_current = 1 "
-            "ORDER BY id",
+            "revision, answered_at, applies FROM answers a WHERE session_id = ? AND "
+            "is_current = 1 ORDER BY (SELECT min(f.id) FROM answers f WHERE f.session_id = "
+            "a.session_id AND f.question_id = a.question_id AND f.step = a.step), id",
             (session_id,),
         )
         names = [d[0] for d in cur.description]

@@ -196,3 +196,19 @@ def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
     child.stdout.close()  # as head does once it has its line
     assert child.wait(timeout=60) == 0
     assert child.stderr.read() == b""
+
+
+def test_a_revised_answer_is_shown_where_it_was_first_given(tmp_path: Path) -> None:
+    """`sessions show` listed answers by their latest row: step 1's action, reworded in the
+    journey's review, came after the closing words."""
+    from cjm_interview.domain import Answer, AnswerKey
+    from cjm_interview.store import Store
+
+    db = tmp_path / "s.db"
+    assert run("import", str(EXAMPLE), "--db", str(db), "-q").exit_code == 0
+    with Store(db) as store:
+        (row,) = store.list_sessions()
+        reworded = Answer(AnswerKey("action", 1), "Compared deals", "Compared deals", revision=2)
+        store.save_answers(row["id"], [(reworded, "step.action", None)])
+        shown = [(a["question_id"], a["step"]) for a in store.session_detail(row["id"])["answers"]]
+    assert shown.index(("action", 1)) < shown.index(("channels", 1)) < shown.index(("action", 2))
