@@ -106,7 +106,11 @@ class StartScreen(Screen[None]):
                 )
                 yield Static("Interviewer")
                 yield SafeInput(
-                    self.cjm.interviewer, compact=True, id="interviewer", classes=ENTER_LEAVES_CLASS
+                    self.cjm.interviewer,
+                    compact=True,
+                    id="interviewer",
+                    classes=ENTER_LEAVES_CLASS,
+                    select_on_focus=True,  # a default ($USER): typing a name replaces it
                 )
             yield Static(
                 Text("Enter or ctrl+s: start · Tab: next field", style="dim"), id="start-keys"
