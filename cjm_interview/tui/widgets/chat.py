@@ -32,8 +32,8 @@ def tag_summary(tags: Sequence[Tag], names: Mapping[str, str] | None = None) -> 
         style = {"negative": "bold red", "positive": "bold green"}.get(sentiments[0], "bold")
         parts.append(Text("sentiment: ", style="dim") + Text(sentiments[0], style=style))
     if emotions:
-        names = ", ".join(t.label for t in emotions[:MAX_EMOTIONS])
-        parts.append(Text("feels: ", style="dim") + Text(names, style="italic"))
+        feelings = ", ".join(t.label for t in emotions[:MAX_EMOTIONS])
+        parts.append(Text("feels: ", style="dim") + Text(feelings, style="italic"))
     if not parts:
         return Text("no tags", style="dim")
     return Text(" · ").join(parts)
