@@ -326,7 +326,10 @@ def summarise_map(
         moves = set(itertools.pairwise(["start", *(k for k, _ in itertools.groupby(keys)), "end"]))
         transitions.update(moves)
         back.update({a for a, b in moves if b != "end" and a != "start" and order[b] < order[a]})
-    paths = [{"from": a, "to": b, "count": c} for (a, b), c in transitions.most_common()]
+    # Ties by their keys: counted from sets, their order was the string hash's, which
+    # differs from one process to the next.
+    ranked = sorted(transitions.items(), key=lambda kv: (-kv[1], kv[0]))
+    paths = [{"from": a, "to": b, "count": c} for (a, b), c in ranked]
     add_flow(step_entries, transitions, back)
 
     def overall(perspective: str | None) -> dict[str, Any]:

@@ -101,7 +101,7 @@ def add_flow(
     index = {entry["key"]: i for i, entry in enumerate(entries)}
     for entry in entries:
         entry["flow"] = {"next": [], "starts_here": 0, "ends_here": 0, "loops_back": 0}
-    for (a, b), count in transitions.most_common():
+    for (a, b), count in sorted(transitions.items(), key=lambda kv: (-kv[1], kv[0])):
         if a == "start" and b == "end":  # a journey without a step told
             continue
         if a == "start":
