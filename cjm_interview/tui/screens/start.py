@@ -113,7 +113,8 @@ class StartScreen(Screen[None]):
                     select_on_focus=True,  # a default ($USER): typing a name replaces it
                 )
             yield Static(
-                Text("Enter or ctrl+s: start · Tab: next field", style="dim"), id="start-keys"
+                Text("Enter in a field or ctrl+s: start · Tab: next field", style="dim"),
+                id="start-keys",
             )
             with Vertical(id="resume"):
                 yield Static(Text("Resume an unfinished interview"), id="resume-title")
