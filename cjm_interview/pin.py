@@ -37,6 +37,7 @@ SCRYPT_R = 8
 SCRYPT_P = 1
 SCRYPT_MAXMEM = 256 * 1024 * 1024
 MAX_HASH_FILE = 4096  # bytes: one line of about 100
+MAX_SCRYPT_WORK = 4 * 128 * SCRYPT_N * SCRYPT_R * SCRYPT_P  # four times the default's
 MAX_FAILURES = 5
 LOCKOUT_SECONDS = 30.0
 MAX_LOCKOUT_SECONDS = 15 * 60.0
@@ -85,7 +86,10 @@ class PinHash:
         """True when ``pin`` is the PIN this hash was made from (constant-time compare)."""
         if len(pin) > MAX_PIN_LENGTH:
             return False
-        candidate = _scrypt(pin, self.salt, self.n, self.r, self.p)
+        try:
+            candidate = _scrypt(pin, self.salt, self.n, self.r, self.p)
+        except (ValueError, MemoryError):  # a cost ``decode`` let through: never a crash
+            return False
         return hmac.compare_digest(candidate, self.digest)
 
     def encode(self) -> str:
@@ -112,11 +116,17 @@ class PinHash:
         # Refuse costs that are too weak to protect a short PIN, or absurdly high.
         if not (2**12 <= n <= 2**20 and n & (n - 1) == 0 and 1 <= r <= 32 and 1 <= p <= 16):
             raise PinError(f"{where}: unsupported scrypt cost n={n}, r={r}, p={p}")
-        # scrypt needs about 128·n·r bytes: past its memory cap every check of the PIN would
-        # fail with an error, and the operator could never leave the kiosk.
-        if 128 * n * r + 128 * r * p > SCRYPT_MAXMEM // 2:
+        # Costs scrypt itself refuses (n must be below 2^(16·r); about 128·n·r bytes under its
+        # memory cap) made every check of the PIN fail with an error, and costs far above the
+        # default froze the kiosk for seconds per try: the operator must always get out.
+        if n >= 2 ** (16 * r) or 128 * n * r * p > MAX_SCRYPT_WORK:
             raise PinError(
-                f"{where}: scrypt cost n={n}, r={r} needs more memory than a check may use",
+                f"{where}: scrypt cost n={n}, r={r}, p={p} is more than a PIN check may take",
+                "Write a new one with `cjm kiosk --write-pin-hash FILE`.",
+            )
+        if len(digest) != HASH_BYTES:
+            raise PinError(
+                f"{where}: the hash is {len(digest)} bytes, not {HASH_BYTES}: no PIN would match",
                 "Write a new one with `cjm kiosk --write-pin-hash FILE`.",
             )
         if len(salt) < 8 or len(digest) < 16:

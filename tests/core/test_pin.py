@@ -70,13 +70,34 @@ def test_a_hash_file_that_is_no_file_is_one_error(tmp_path: Path, kind: str) -> 
         read_pin_hash_file(path)
 
 
-def test_a_hash_too_costly_to_check_is_refused_when_read() -> None:
-    """Within the allowed ranges, n=2^20 and r=32 need 4 GiB: every check of the PIN raised
-    an error past scrypt's memory cap, and the operator could not leave."""
-    good = PinHash.of("4821")
-    costly = good.encode().replace("n=16384,r=8,p=1", "n=1048576,r=32,p=16")
-    with pytest.raises(PinError, match="needs more memory"):
+@pytest.mark.parametrize(
+    "cost",
+    [
+        "n=1048576,r=32,p=16",  # 4 GiB: past scrypt's memory cap, every check raised
+        "n=65536,r=1,p=1",  # scrypt wants n below 2^(16·r): every check raised, 3 crashes
+        "n=65536,r=8,p=16",  # 4-5 s a try: F12 and Enter froze the kiosk
+    ],
+)
+def test_a_hash_too_costly_to_check_is_refused_when_read(cost: str) -> None:
+    """Within the ranges first allowed, each of these made the operator's way out fail."""
+    costly = PinHash.of("4821").encode().replace("n=16384,r=8,p=1", cost)
+    with pytest.raises(PinError, match="more than a PIN check may take"):
         PinHash.decode(costly)
+
+
+def test_a_hash_of_another_length_is_refused_when_read() -> None:
+    """No PIN could match a 16-byte hash: the operator could never leave."""
+    import base64
+
+    good = PinHash.of("4821")
+    short = good.encode().rsplit("$", 1)[0] + "$" + base64.b64encode(bytes(16)).decode()
+    with pytest.raises(PinError, match="the hash is 16 bytes"):
+        PinHash.decode(short)
+
+
+def test_a_check_that_scrypt_refuses_is_a_wrong_pin_not_a_crash() -> None:
+    pin_hash = PinHash(b"salt1234salt", bytes(32), n=65536, r=1, p=1)  # past decode's checks
+    assert not pin_hash.matches("4821")
 
 
 def test_repeated_wrong_pins_lock_out_even_the_right_one() -> None:
