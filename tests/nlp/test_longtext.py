@@ -200,3 +200,17 @@ def test_abbreviations_are_read_at_the_end_of_each_piece_only(monkeypatch) -> No
         "Mr. Smith came.",
     ]
     assert len(read) >= 3_000 and max(read) <= 16
+
+
+def test_a_run_of_stops_or_spaces_is_read_from_its_first_character() -> None:
+    """A run of 10,000 dots not followed by a space was searched from each of its characters,
+    to its end each time (5 s to tag; 21 s to import an answer of them), and so was a run of
+    spaces in a long sentence. A match may now begin only where a run begins."""
+    from cjm_interview.nlp import sentences
+
+    for pattern, text in (
+        (sentences._END, "x" + "." * 50 + " y"),
+        (sentences._CLAUSE_BREAK, "x" + " " * 50 + "but y"),
+    ):
+        assert pattern.match(text, 1) is not None
+        assert [i for i in range(2, 51) if pattern.match(text, i) is not None] == []
