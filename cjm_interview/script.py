@@ -423,9 +423,15 @@ class _Builder:
             or not languages
             or not all(isinstance(x, str) and _LANGUAGE.fullmatch(x) for x in languages)
         ):
+            # YAML reads a bare no (Norwegian), on or off as true or false.
+            said = (
+                " (quote codes YAML reads as true or false: 'no')"
+                if any(isinstance(x, bool) for x in languages)
+                else ""
+            )
             self.problem(
                 _line_of(root, "languages"),
-                "languages must be a list of language codes like [en, fr] (or pt-BR)",
+                f"languages must be a list of language codes like [en, fr] (or pt-BR){said}",
             )
             languages = ["en"]
         if len(set(languages)) != len(languages):
@@ -439,6 +445,8 @@ class _Builder:
             version = "1"
         elif len(str(version)) > 40:
             self.problem(_line_of(root, "version"), "version is longer than 40 characters")
+            version = "1"
+        elif not self.shown(_line_of(root, "version"), "the script version", str(version)):
             version = "1"
         title = self.text(root, "title", "the script") or Text({"en": script_id})
         description = self.text(root, "description", "the script", required=False)
@@ -558,6 +566,11 @@ class _Builder:
                 self.problem(node.line, f"touchpoint {tid!r} needs a label")
                 continue
             if not self.shown(_line_of(node, "label"), f"touchpoint {tid!r} label", label):
+                continue
+            described = node.get("description", "")
+            if not self.shown(
+                _line_of(node, "description"), f"touchpoint {tid!r} description", str(described)
+            ):
                 continue
             known.add(tid)
             base.append(Touchpoint(tid, label, str(node.get("description", ""))))
@@ -709,6 +722,8 @@ class _Builder:
         for item in raw:
             if isinstance(item, str | int) and not isinstance(item, bool):
                 value, label = str(item), Text({lang: str(item) for lang in self.languages})
+                if not self.shown(line, f"a choice of {what}", value):
+                    continue
             else:
                 node = self.mapping(item, line, f"a choice of {what}")
                 if node is None:
@@ -718,6 +733,8 @@ class _Builder:
                     self.problem(node.line, f"a choice of {what} needs a value")
                     continue
                 value = str(raw_value)
+                if not self.shown(_line_of(node, "value"), f"a choice's value in {what}", value):
+                    continue
                 label = self.text(node, "label", f"choice {value!r} of {what}") or Text(
                     {"en": value}
                 )

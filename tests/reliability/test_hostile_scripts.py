@@ -145,3 +145,31 @@ def test_a_language_must_be_a_language_code(tmp_path: Path) -> None:
     run = cjm("script", "check", path, timeout=20)
     one_clear_line(run)
     assert "languages must be a list of language codes" in run.err
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "said"),
+    [
+        ('version: "1.0"', 'version: "1\\e]0;x\\a"', "the script version"),
+        # A choice given as a plain string is its own label.
+        ("estimated_seconds_per_question", "estimated_seconds_per_question", "a choice of"),
+    ],
+)
+def test_every_text_a_script_shows_is_checked(
+    tmp_path: Path, old: str, new: str, said: str
+) -> None:
+    """Plain-string choices and the version (kept with every session) let escapes through."""
+    text = QUICK.replace(old, new, 1)
+    if said == "a choice of":
+        text = text.replace(
+            "sections:",
+            "sections:\n  - id: extra\n    title: Extra\n    questions:\n      - id: pick\n"
+            '        type: single_choice\n        text: Pick\n        choices: ["Good", '
+            '"Bad \\e[2J"]',
+            1,
+        )
+    path = tmp_path / "texts.yaml"
+    path.write_text(text, encoding="utf-8")
+    run = cjm("script", "check", path, timeout=20)
+    one_clear_line(run)
+    assert f"{said}" in run.err and "control character U+001B" in run.err
