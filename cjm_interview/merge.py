@@ -564,14 +564,18 @@ def _copy(
         )
     conn.execute("DROP TABLE IF EXISTS temp.merge_pick")
     conn.execute("CREATE TEMP TABLE merge_pick (id TEXT PRIMARY KEY, replaces INTEGER)")
+    # A participant who declined or withdrew (consent 0) had their answers dropped: that copy
+    # holds fewer rows, yet it is the later one, and no copy from before the withdrawal may
+    # bring their words back.
     conn.execute(
         "INSERT INTO temp.merge_pick SELECT s.id, m.id IS NOT NULL FROM src.sessions s "
         "LEFT JOIN main.sessions m ON m.id = s.id "
-        "WHERE (m.id IS NULL OR ("
+        "WHERE (m.id IS NULL OR (s.consent IS 0 AND m.consent IS NOT 0) OR ("
+        "NOT (m.consent IS 0 AND s.consent IS NOT 0) AND ("
         "coalesce((SELECT n FROM temp.merge_rows r WHERE r.id = m.id), 0), "
         "coalesce(m.updated_at, '')) < ("
         "(SELECT count(*) FROM src.answers WHERE session_id = s.id), "
-        "coalesce(s.updated_at, ''))) "
+        "coalesce(s.updated_at, '')))) "
         "AND s.id NOT IN (SELECT session_id FROM main.erased_sessions)"
     )
 
@@ -594,7 +598,8 @@ def _copy(
         for row in conn.execute(
             "SELECT s.id FROM src.sessions s JOIN main.sessions h ON h.id = s.id "
             "LEFT JOIN temp.merge_pick p ON p.id = s.id "
-            "WHERE s.id NOT IN (SELECT session_id FROM main.erased_sessions) AND "
+            "WHERE s.id NOT IN (SELECT session_id FROM main.erased_sessions) "
+            "AND s.consent IS NOT 0 AND h.consent IS NOT 0 AND "
             f"CASE WHEN p.id IS NOT NULL THEN NOT {said_elsewhere('main', 'src')} "
             f"ELSE NOT {said_elsewhere('src', 'main')} END ORDER BY s.id"
         )

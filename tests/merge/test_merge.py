@@ -187,6 +187,53 @@ def test_copies_that_say_different_things_at_one_revision_are_reported_not_picke
     assert current_grade(out, ids[1]) == "9" and "give other answers" in report.summary()
 
 
+def withdraw(path: Path, session_id: str) -> None:
+    """The participant said no at the end (as ``Store.drop_withdrawn`` leaves the file)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "DELETE FROM tags WHERE answer_id IN (SELECT id FROM answers WHERE session_id = ? "
+            "AND question_id != 'consent')",
+            (session_id,),
+        )
+        conn.execute(
+            "DELETE FROM answers WHERE session_id = ? AND question_id != 'consent'", (session_id,)
+        )
+        conn.execute(
+            "UPDATE answers SET value_json = 'false', raw_text = 'no' WHERE session_id = ?",
+            (session_id,),
+        )
+        conn.execute(
+            "UPDATE sessions SET consent = 0, updated_at = '2999-01-01T00:00:00.000Z' WHERE id = ?",
+            (session_id,),
+        )
+    conn.close()
+
+
+@pytest.mark.parametrize("order", ["before, then withdrawn", "withdrawn, then before"])
+def test_a_withdrawal_wins_over_a_copy_from_before_it(tmp_path: Path, order: str) -> None:
+    """The copy made after a participant withdrew holds fewer rows: merged after the copy
+    from before, it was left out (and called a conflict), so the study kept every word they
+    had taken back; the other way round it was right."""
+    study = generate(customers=1, steps=2, seed=4)
+    before = tmp_path / "before.db"
+    [sid] = device_db(before, study.interviews, "laptop")
+    after = tmp_path / "after.db"
+    copy_db(before, after)
+    withdraw(after, sid)
+    out = tmp_path / "study.db"
+    files = [before, after] if order.startswith("before") else [after, before]
+    reports = [merge_databases(out, [f]) for f in files]
+    with sqlite3.connect(out) as conn:
+        consent = conn.execute("SELECT consent FROM sessions WHERE id = ?", (sid,)).fetchone()
+        told = conn.execute(
+            "SELECT count(*) FROM answers WHERE session_id = ? AND question_id != 'consent'",
+            (sid,),
+        ).fetchone()
+    conn.close()
+    assert consent == (0,) and told == (0,)
+    assert not any("give other answers" in r.summary() for r in reports)
+
+
 def test_step_group_edits_travel_once(tmp_path: Path) -> None:
     study = generate(customers=2, steps=2, seed=5)
     a, b = tmp_path / "a.db", tmp_path / "b.db"
