@@ -582,26 +582,31 @@ def _copy(
     # A later copy only adds to what an earlier one said: one that says something else at
     # the same revision of an answer (edited on two devices, or altered) is not a later copy.
     # The copy already here is kept, and the researcher told which session to look at.
-    def said_elsewhere(here: str, there: str) -> str:
-        # Every answer row of ``here`` is in ``there``, word for word, at its revision.
+    # Sets of rows, not a lookup per row: the same file merged again compares every row.
+    conn.execute("DROP TABLE IF EXISTS temp.merge_both")
+    conn.execute("CREATE TEMP TABLE merge_both (id TEXT PRIMARY KEY, taken INTEGER)")
+    conn.execute(
+        "INSERT INTO temp.merge_both SELECT s.id, p.id IS NOT NULL FROM src.sessions s "
+        "JOIN main.sessions h ON h.id = s.id LEFT JOIN temp.merge_pick p ON p.id = s.id "
+        "WHERE s.id NOT IN (SELECT session_id FROM main.erased_sessions) "
+        "AND s.consent IS NOT 0 AND h.consent IS NOT 0"
+    )
+    said = "session_id, question_id, step, revision, raw_text, value_json, skipped, maps_to"
+
+    def unsaid(here: str, there: str, taken: int) -> str:
+        # Rows of ``here`` that ``there`` does not hold word for word at their revision.
+        both = f"session_id IN (SELECT id FROM temp.merge_both WHERE taken = {taken})"
         return (
-            f"NOT EXISTS (SELECT 1 FROM {here}.answers m WHERE m.session_id = s.id "
-            f"AND NOT EXISTS (SELECT 1 FROM {there}.answers a WHERE a.session_id = s.id "
-            "AND a.question_id = m.question_id AND a.step = m.step "
-            "AND a.revision = m.revision AND a.raw_text IS m.raw_text "
-            "AND a.value_json IS m.value_json AND a.skipped IS m.skipped))"
+            f"SELECT {said} FROM {here}.answers WHERE {both} "
+            f"EXCEPT SELECT {said} FROM {there}.answers WHERE {both}"
         )
 
     # The copy taken must hold all the one here said; the copy left, only what is here.
     diverged = [
         row[0]
         for row in conn.execute(
-            "SELECT s.id FROM src.sessions s JOIN main.sessions h ON h.id = s.id "
-            "LEFT JOIN temp.merge_pick p ON p.id = s.id "
-            "WHERE s.id NOT IN (SELECT session_id FROM main.erased_sessions) "
-            "AND s.consent IS NOT 0 AND h.consent IS NOT 0 AND "
-            f"CASE WHEN p.id IS NOT NULL THEN NOT {said_elsewhere('main', 'src')} "
-            f"ELSE NOT {said_elsewhere('src', 'main')} END ORDER BY s.id"
+            f"SELECT DISTINCT session_id FROM ({unsaid('main', 'src', 1)} "
+            f"UNION ALL {unsaid('src', 'main', 0)}) ORDER BY session_id"
         )
     ]
     if diverged:
