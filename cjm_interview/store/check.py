@@ -237,6 +237,8 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
         ]
         if table == "answers":
             checks += [
+                # Revisions count from 1; a row at 0 made current took an answer's place.
+                "WHEN revision < 1 OR is_current NOT IN (0, 1) THEN 'revision'",
                 "WHEN value_json IS NOT NULL AND NOT json_valid(value_json) THEN 'value_json'",
                 f"WHEN maps_to IN {_GRADES} AND value_json NOT IN ('null') AND NOT ("
                 "json_type(value_json) IN ('integer', 'real') "
@@ -270,11 +272,7 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
         if table == "sessions":
             # A uuid as the store makes it: "D7AC…" beside "d7ac…" was one interview counted
             # twice on the map, and merges told them apart.
-            checks.append(
-                "WHEN length(id) != 36 OR id GLOB '*[^0-9a-f-]*' OR "
-                "substr(id, 9, 1) || substr(id, 14, 1) || substr(id, 19, 1) || "
-                "substr(id, 24, 1) != '----' THEN 'id'"
-            )
+            checks.append(f"WHEN id IS NULL OR id NOT GLOB '{_UUID_GLOB}' THEN 'id'")
         if table == "notes":  # the note box takes no more than an answer
             checks.append(f"WHEN length(text) > {LONGEST_ANSWER} THEN 'text{_TOO_LONG}'")
         if table in ("embeddings", "text_vectors"):  # 4-byte floats, ``dim`` of them
@@ -321,6 +319,22 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
                 f"table scripts, row {found[0]}: column source is not the text its sha256 "
                 "names (the script was changed after it was stored)"
             )
+    # Each answer has one current row, its latest revision: a copy whose current rows were
+    # cleared or moved lost an answer, or showed an older one, without a word.
+    if "is_current" in {c[0] for c in expected.tables.get("answers", ())}:
+        # Only answers given more than once, or not current, can break it: a scan, not a sort.
+        found = conn.execute(
+            f"SELECT min(a.rowid) FROM {database}.answers a WHERE "
+            "(a.session_id, a.question_id, a.step) IN (SELECT session_id, question_id, step "
+            f"FROM {database}.answers WHERE revision > 1 OR is_current != 1) "
+            "GROUP BY a.session_id, a.question_id, a.step HAVING sum(a.is_current) != 1 OR "
+            "max(CASE WHEN a.is_current = 1 THEN a.revision END) != max(a.revision) LIMIT 1"
+        ).fetchone()
+        if found:
+            return (
+                f"table answers, row {found[0]}: column is_current does not mark the latest "
+                "revision of its answer (exactly one row per answer is current)"
+            )
     # Nesting is not bounded by json_valid: only values with many brackets are scanned.
     for rowid, value in conn.execute(
         f"SELECT rowid, value_json FROM {database}.answers WHERE length(value_json) > "
@@ -340,6 +354,10 @@ def row_problem(conn: sqlite3.Connection, expected: Schema, database: str = "mai
         except ValueError:
             return f"table step_group_edits, row {rowid}: column pattern is not a pattern"
     return ""
+
+
+_HEX = "[0-9a-f]"
+_UUID_GLOB = "-".join(_HEX * n for n in (8, 4, 4, 4, 12))
 
 
 def _sha256_of(text: object) -> str | None:

@@ -208,6 +208,22 @@ ROW_CHANGES = {
         "INSERT INTO tags (answer_id, kind, label, score, status) "
         "SELECT id, 'grade', 'grade', 99, 'suggested' FROM answers WHERE maps_to = 'step.action'"
     ),
+    # A row at revision 0 made current in place of the answer given: "EVIL" was merged in.
+    "answer_at_revision_0": (
+        "INSERT INTO answers (session_id, question_id, section_id, maps_to, step, revision, "
+        "is_current, raw_text, value_json, skipped, answered_at) SELECT session_id, "
+        "question_id, section_id, maps_to, step, 0, 1, 'EVIL', '\"EVIL\"', 0, answered_at "
+        "FROM answers WHERE question_id = 'service'"
+    ),
+    # No current row left for an answer: it vanished from every map without a word.
+    "answer_not_current": "UPDATE answers SET is_current = 0 WHERE question_id = 'service'",
+    # An id of the right length and dashes that is no uuid: 36 dashes.
+    "session_id_all_dashes": (
+        "INSERT INTO sessions (id, script_id, script_version, script_sha256, perspective, "
+        "participant, status, started_at) SELECT printf('%.36c', '-'), script_id, "
+        "script_version, script_sha256, perspective, participant, status, started_at "
+        "FROM sessions"
+    ),
     # The same interview again under its id in capitals: counted twice on the map.
     "session_id_in_capitals": (
         "INSERT INTO sessions (id, script_id, script_version, script_sha256, perspective, "
