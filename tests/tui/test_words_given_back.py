@@ -92,3 +92,17 @@ async def test_going_back_to_an_answer_of_ones_own_shows_it_picked(tmp_path: Pat
         queue_keys(app, "enter")
         await settle(app, pilot)
     assert _stored_now(store)["kind"] == "regular"
+
+
+async def test_other_typed_again_over_words_given_before_replaces_them(tmp_path: Path) -> None:
+    """Back at a channels answer with words of one's own, "other: fax" typed again was added
+    to the old words: "telexther: fax"."""
+    async with on_the_start_screen(tmp_path, parse_script(SCRIPT)) as (store, app, pilot):
+        queue_keys(app, *"P1", "enter", "1", "enter", *"other: telex", "enter")
+        await _stored(pilot, store, 2)
+        queue_keys(app, "f2")
+        await settle(app, pilot)
+        assert app.screen.current.question.id == "ways"
+        queue_keys(app, *"other: fax", "enter")
+        await settle(app, pilot)
+    assert _stored_now(store)["ways"] == "other: fax"

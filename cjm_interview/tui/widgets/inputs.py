@@ -631,7 +631,13 @@ class ChoiceAnswer(AnswerInput):
             other_given=bool(other_text),
         )
         other = SafeInput(
-            other_text, placeholder="Other: type it, then Enter", compact=True, id="other"
+            other_text,
+            placeholder="Other: type it, then Enter",
+            compact=True,
+            id="other",
+            # Opened again ("o") over words given before: what is typed replaces them ("other:
+            # fax" typed over "telex" was stored as "telexther: fax").
+            select_on_focus=True,
         )
         other.display = bool(other_text)
         yield other
