@@ -274,7 +274,8 @@ def _check_writable(output: Path, db: Path) -> None:
         same = output.resolve() == own.resolve()
         if same or (output.exists() and file_identity(output) == file_identity(own)):
             fail(
-                f"-o {output} is the study database{'' if own == db else ' ' + own.name[-4:]}"
+                f"-o {output} is the study database"
+                f"{'' if own == db else ' ' + own.name.removeprefix(db.name)}"
                 f" ({db}): the map would replace it",
                 "Give another -o path, e.g. -o map.html.",
             )

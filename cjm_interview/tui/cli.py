@@ -184,6 +184,9 @@ def kiosk(
     """
     from cjm_interview.pin import PIN_ENV, guard_from_environment, write_pin_hash_file
 
+    for option, given in (("--pin-hash-file", pin_hash_file), ("--write-pin-hash", write_pin_hash)):
+        if given is not None and given == Path(""):  # '' reads as the folder "."
+            raise click.BadParameter("names no file", param_hint=f"'{option}'")
     if write_pin_hash is not None:
         import getpass
         import warnings

@@ -151,6 +151,12 @@ def test_an_output_path_that_names_no_file_or_is_too_long_is_one_line(tmp_path: 
     # An unset variable: "" became "." and was said to be a folder.
     result = CliRunner().invoke(main, ["sessions", "list", "--db", ""])
     assert result.exit_code == 2 and "'--db': names no file" in result.output, result.output
+    for option in ("--pin-hash-file", "--write-pin-hash"):  # "." said to be a folder
+        result = CliRunner().invoke(main, ["kiosk", option, ""])
+        assert result.exit_code == 2 and f"'{option}': names no file" in result.output
+    # A study's -journal named as -o: "is the study database rnal".
+    result = CliRunner().invoke(main, ["export", "--db", str(db), "-o", f"{db}-journal"])
+    assert result.exit_code == 2 and "is the study database -journal (" in result.output
     for out in (f"{long_name}.db", f"{long_name}/study.db", f"{tmp_path}/m1/"):
         result = CliRunner().invoke(main, ["db", "merge", out, str(db)])
         assert result.exit_code == 2, (out, result.output)
