@@ -424,11 +424,8 @@ class _Builder:
             or not all(isinstance(x, str) and _LANGUAGE.fullmatch(x) for x in languages)
         ):
             # YAML reads a bare no (Norwegian), on or off as true or false.
-            said = (
-                " (quote codes YAML reads as true or false: 'no')"
-                if any(isinstance(x, bool) for x in languages)
-                else ""
-            )
+            booleans = isinstance(languages, list) and any(isinstance(x, bool) for x in languages)
+            said = " (quote codes YAML reads as true or false: 'no')" if booleans else ""
             self.problem(
                 _line_of(root, "languages"),
                 f"languages must be a list of language codes like [en, fr] (or pt-BR){said}",
