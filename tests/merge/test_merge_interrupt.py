@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def large_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A device file whose check takes seconds: 400 answers holding long lists of lists."""
+    """A device file whose check takes seconds: 400 revisions of an answer (the last one
+    current) holding long lists of lists."""
     path = tmp_path_factory.mktemp("large") / "large.db"
     device_db(path, generate(customers=2, steps=2, seed=3).interviews, "kiosk")
     value = json.dumps([["phone"]] * 15_000)  # 150 KB each: a valid, shallow value
@@ -37,7 +38,7 @@ def large_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
         conn.execute(
             "INSERT INTO answers (session_id, question_id, step, revision, is_current, raw_text, "
             "value_json, answered_at) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-            "FROM n WHERE i < 400) SELECT ?, 'grid', 0, i + 1, 0, 'many rows', ?, "
+            "FROM n WHERE i < 400) SELECT ?, 'grid', 0, i, i = 400, 'many rows', ?, "
             "'2026-11-01T10:00:00.000Z' FROM n",
             (session, value),
         )
