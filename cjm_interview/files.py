@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from cjm_interview.errors import CjmError
 
@@ -19,6 +19,26 @@ MB = 1024 * 1024
 
 class InputFileError(CjmError):
     """A file that cannot be read as input; the message names it and says why."""
+
+
+class RepeatedKey(ValueError):
+    """A key given twice in one JSON object (``once``): JSON keeps the last without a word."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object of a JSON file (``object_pairs_hook``), or RepeatedKey: which one was meant?"""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise RepeatedKey(key)
+            seen.add(key)
+    return data
 
 
 def crash_log_of(database: Path) -> Path:

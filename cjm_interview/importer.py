@@ -31,7 +31,7 @@ from cjm_interview.config import bundled_script
 from cjm_interview.domain import AnswerKey, Question, QuestionType, Script, SessionInfo
 from cjm_interview.engine import AwaitingTags, Engine, Prompt, Rejected, _Context
 from cjm_interview.errors import CjmError
-from cjm_interview.files import InputFileError, read_limited
+from cjm_interview.files import InputFileError, RepeatedKey, once, read_limited
 from cjm_interview.nlp.base import Tagger, TagResult
 from cjm_interview.script import load_script
 from cjm_interview.session import InterviewSession, tag_failure
@@ -118,10 +118,8 @@ def read_interviews(path: Path) -> list[Any]:
         raise ImportFileError(f"{path}: not UTF-8 text") from None
     text = text.removeprefix("\ufeff")  # a byte order mark, as some editors save UTF-8
     try:
-        data = json.loads(
-            text, parse_int=_number, parse_float=_number, object_pairs_hook=_no_repeated_keys
-        )
-    except _RepeatedKey as exc:
+        data = json.loads(text, parse_int=_number, parse_float=_number, object_pairs_hook=once)
+    except RepeatedKey as exc:
         raise ImportFileError(
             f"{path}: key {_shown(exc.key)} is given twice in one object; which one is meant?",
             "Keep one of them.",
@@ -139,24 +137,6 @@ def read_interviews(path: Path) -> list[Any]:
     if isinstance(data, dict) and "interviews" in data:
         data = data["interviews"]
     return data if isinstance(data, list) else [data]
-
-
-class _RepeatedKey(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object of the file; a key given twice ("answers" twice) kept only the last."""
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _RepeatedKey(key)
-            seen.add(key)
-    return data
 
 
 def check_interview(item: Any) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import click
 
 from cjm_interview.cli import db_option
+from cjm_interview.files import RepeatedKey, once
 from cjm_interview.nlp.base import Tagger
 
 if TYPE_CHECKING:
@@ -52,27 +53,15 @@ def _number(text: str) -> Any:
     return float(text) if any(c in text for c in ".eE") else int(text)
 
 
-class _Repeated(ValueError):
-    """A key given twice in one object."""
-
-
-def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        keys = [key for key, _ in pairs]
-        raise _Repeated(next(key for key in keys if keys.count(key) > 1))
-    return data
-
-
 def parse_line(number: int, line: str) -> tuple[str, str, str | None]:
     """The id, text and language (if given) of one input line, or BadLine saying what is wrong."""
     try:
-        item = json.loads(line, parse_int=_number, parse_float=_number, object_pairs_hook=_once)
+        item = json.loads(line, parse_int=_number, parse_float=_number, object_pairs_hook=once)
     except json.JSONDecodeError as exc:
         raise BadLine(number, f"invalid JSON ({exc.msg}, column {exc.colno})") from None
-    except _Repeated as exc:
+    except RepeatedKey as exc:
         # Kept the last silently, as `cjm import` refuses it: which "text" was meant?
-        raise BadLine(number, f"the key {str(exc)[:40]!r} is given twice") from None
+        raise BadLine(number, f"the key {exc.key[:40]!r} is given twice") from None
     except RecursionError:
         raise BadLine(number, "JSON nested too deeply") from None
     except ValueError as exc:
