@@ -13,6 +13,7 @@ import importlib
 import math
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -157,18 +158,23 @@ class FiniteRange(click.FloatRange):
         return number
 
 
-def _names_a_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    # An empty --db (an unset variable) became ".", and was said to be a folder.
-    if value is not None and not value.name:
-        raise click.BadParameter("names no file; give the study's file name, e.g. study.db")
-    return value
+def names_a_file(example: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A callback refusing an empty path option: '' (an unset variable) became ".", and
+    was said to be a folder."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+        if value is not None and not value.name:
+            raise click.BadParameter(f"names no file; give {example}")
+        return value
+
+    return check
 
 
 db_option = click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
-    callback=_names_a_file,
+    callback=names_a_file("the study's file name, e.g. study.db"),
     default=None,
     help="SQLite database file [default: $CJM_DB or ./cjm.db].",
 )

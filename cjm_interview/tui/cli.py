@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from cjm_interview.cli import FiniteRange, db_option
+from cjm_interview.cli import FiniteRange, db_option, names_a_file
 from cjm_interview.files import crash_log_of
 
 if TYPE_CHECKING:
@@ -145,6 +145,7 @@ def interview(
 @click.option(
     "--pin-hash-file",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=names_a_file("the PIN hash file's name"),
     default=None,
     help="File holding the operator PIN's salted hash (else $CJM_KIOSK_PIN).",
 )
@@ -152,6 +153,7 @@ def interview(
     "--write-pin-hash",
     "write_pin_hash",
     type=click.Path(dir_okay=False, path_type=Path),
+    callback=names_a_file("the PIN hash file's name"),
     default=None,
     help="Ask for an operator PIN (not echoed), write its salted hash to this file, and exit.",
 )
@@ -184,9 +186,6 @@ def kiosk(
     """
     from cjm_interview.pin import PIN_ENV, guard_from_environment, write_pin_hash_file
 
-    for option, given in (("--pin-hash-file", pin_hash_file), ("--write-pin-hash", write_pin_hash)):
-        if given is not None and given == Path(""):  # '' reads as the folder "."
-            raise click.BadParameter("names no file", param_hint=f"'{option}'")
     if write_pin_hash is not None:
         import getpass
         import warnings
