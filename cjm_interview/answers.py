@@ -28,6 +28,12 @@ _GRADE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:/\s*10)?\s*$")
 _DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+def own_words(value: str) -> str | None:
+    """The words of an answer of the participant's own, as stored ("other: fax" -> "fax");
+    None for a listed option's value."""
+    return value.split(":", 1)[1].strip() if value.startswith("other:") else None
+
+
 class InvalidAnswer(ValueError):
     """An answer the participant must give again; the message says why."""
 

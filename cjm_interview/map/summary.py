@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from cjm_interview.answers import own_words
 from cjm_interview.domain import Script
 from cjm_interview.map.journeys import Step
 from cjm_interview.map.labels import normalise
@@ -73,7 +74,7 @@ def name_channels(counts: list[dict[str, Any]], names: dict[str, str]) -> None:
     own ("other: fax") are named as said."""
     for row in counts:
         label = str(row["label"])
-        own = label.split(":", 1)[1].strip() if label.startswith("other:") else ""
+        own = own_words(label)
         row["name"] = f"Other: {own}" if own else names.get(label, label)
 
 

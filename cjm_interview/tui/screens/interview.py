@@ -24,7 +24,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
-from cjm_interview.answers import InvalidAnswer, parse_tag_grade
+from cjm_interview.answers import InvalidAnswer, own_words, parse_tag_grade
 from cjm_interview.domain import Answer, AnswerKey, QuestionType, Tag
 from cjm_interview.engine import AwaitingTags, Prompt, Rejected, SubmitResult
 from cjm_interview.errors import CjmError, not_saved
@@ -122,10 +122,8 @@ def answer_display(prompt: Prompt, answer: Answer) -> tuple[str, bool] | None:
     shown = []
     for item in values:
         text = str(item)
-        if text.startswith("other:"):
-            shown.append("Other: " + text.split(":", 1)[1].strip())
-        else:
-            shown.append(labels.get(text, text))
+        own = own_words(text)
+        shown.append(labels.get(text, text) if own is None else f"Other: {own}")
     return ", ".join(shown), False
 
 

@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Input, Static, TextArea
 
-from cjm_interview.answers import MAX_ANSWER_CHARS
+from cjm_interview.answers import MAX_ANSWER_CHARS, own_words
 from cjm_interview.domain import QuestionType
 from cjm_interview.engine import Prompt
 from cjm_interview.tui.messages import AnswerGiven, JourneyEdit
@@ -616,9 +616,9 @@ class ChoiceAnswer(AnswerInput):
             values = preset if isinstance(preset, list) else [preset] if preset else []
             known = {v for v, _ in options}
             selected = [v for v in values if v in known]
-            others = [v for v in values if isinstance(v, str) and v.startswith("other:")]
+            others = [own for v in values if isinstance(v, str) and (own := own_words(v))]
             if others:
-                other_text = others[0].split(":", 1)[1].strip()
+                other_text = others[0]
             shortcuts = {}
             allow_other = prompt.question.allow_other
         yield ChoicePicker(
