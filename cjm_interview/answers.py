@@ -25,7 +25,9 @@ _NO = {"n", "no", "nope", "false", "0", "non", "nein"}
 _GRADE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*(?:/\s*10)?\s*$")
 
 
-_DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""The direction embeddings, overrides and isolates: they make a text read other than it is
+("\u202egnp.exe" shows as "exe.png"), so no text stored or shown keeps them."""
 
 
 def own_words(value: str) -> str | None:
@@ -53,7 +55,7 @@ def clean_text(raw: str) -> str:
             out.append(ch)
             continue
         cat = unicodedata.category(ch)
-        if cat in ("Cc", "Cs", "Co") or ch in _DIRECTION_CONTROLS:
+        if cat in ("Cc", "Cs", "Co") or ch in DIRECTION_CONTROLS:
             continue
         out.append(ch)
     return "".join(out).replace("\r\n", "\n")

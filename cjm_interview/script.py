@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from cjm_interview.answers import LONGEST_ANSWER
+from cjm_interview.answers import DIRECTION_CONTROLS, LONGEST_ANSWER
 from cjm_interview.conditions import Expression, ExpressionError, parse_expression
 from cjm_interview.domain import (
     MAP_FIELDS,
@@ -76,7 +76,7 @@ made a 547-byte file of 43 million values."""
 MAX_MESSAGE_CHARS = 300
 # C0 and C1 controls but tab and newline, DEL, and the direction embeddings, overrides and
 # isolates: what a terminal runs or a reader is misled by.
-_UNSHOWABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSHOWABLE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{''.join(sorted(DIRECTION_CONTROLS))}]")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8}){0,3}")
 
 
@@ -564,13 +564,13 @@ class _Builder:
                 continue
             if not self.shown(_line_of(node, "label"), f"touchpoint {tid!r} label", label):
                 continue
-            described = node.get("description", "")
+            described = str(node.get("description", ""))
             if not self.shown(
-                _line_of(node, "description"), f"touchpoint {tid!r} description", str(described)
+                _line_of(node, "description"), f"touchpoint {tid!r} description", described
             ):
                 continue
             known.add(tid)
-            base.append(Touchpoint(tid, label, str(node.get("description", ""))))
+            base.append(Touchpoint(tid, label, described))
         return tuple(base)
 
     def section(self, raw: Any, seen: dict[str, int]) -> Section | None:
