@@ -670,9 +670,7 @@ class ChoiceAnswer(AnswerInput):
             self.send(f"other: {own}")  # Enter on the row of words already given
             return
         other.display = True
-        picker = self.query_one(ChoicePicker)
-        picker.other_given = bool(_own_words(other.value))  # picked again: its words count
-        picker.refresh()
+        self._mark_other(other.value)  # picked again: its words count
         other.focus()
         self.keep_typing()
 
@@ -682,8 +680,12 @@ class ChoiceAnswer(AnswerInput):
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()
+        self._mark_other(event.value)
+
+    def _mark_other(self, words: str) -> None:
+        """The Other row shows as picked while its box holds words of one's own."""
         picker = self.query_one(ChoicePicker)
-        given = bool(_own_words(event.value))
+        given = bool(_own_words(words))
         if given != picker.other_given:
             picker.other_given = given
             picker.refresh()
