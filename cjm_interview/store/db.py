@@ -123,6 +123,12 @@ class Purge:
         )
 
 
+def _erased(conn: sqlite3.Connection, session_id: str) -> bool:
+    """Whether the file's tombstones name the session."""
+    found = conn.execute("SELECT 1 FROM erased_sessions WHERE session_id = ?", (session_id,))
+    return found.fetchone() is not None
+
+
 def _empty_file(path: Path) -> bool:
     """Whether ``path`` holds nothing, not even in a write-ahead log beside it."""
     wal = path.with_name(path.name + "-wal")
@@ -548,10 +554,7 @@ class Store:
         """Refuse a write to a session that is not in the file (erased since it was opened)."""
         if conn.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
             return
-        erased = conn.execute(
-            "SELECT 1 FROM erased_sessions WHERE session_id = ?", (session_id,)
-        ).fetchone()
-        if erased:
+        if _erased(conn, session_id):
             raise SessionErased(
                 "this interview was erased from the database and can take no more answers",
                 "Nothing more of it is saved; the answers already erased stay erased.",
@@ -1093,9 +1096,7 @@ class Store:
 
     def session_detail(self, session_id: str) -> dict[str, Any]:
         """A session with its answers (and their tags) and notes, ready for JSON."""
-        if self.conn.execute(
-            "SELECT 1 FROM erased_sessions WHERE session_id = ?", (session_id,)
-        ).fetchone():
+        if _erased(self.conn, session_id):
             raise StoreError(
                 f"session {session_id} was erased; rows of it left in {self.path} are not shown",
                 f"Erase them again with `cjm sessions delete {session_id} --db {self.path}`.",
